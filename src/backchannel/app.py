@@ -1,0 +1,55 @@
+"""The composition root: builds every component of a Backchannel process in one place."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+
+from backchannel.config import Settings
+from backchannel.services import Clock, ServiceContext
+from backchannel.services.deployment import Progress, open_router
+from backchannel.webapp.app import create_webapp
+
+SHARD_MAP_CHECK_SECONDS = 1.0
+
+
+@dataclass
+class Backchannel:
+    settings: Settings
+    ctx: ServiceContext
+
+    def asgi(self) -> Starlette:
+        """The ASGI app of an all-in-one process (today: the webapp role)."""
+
+        @contextlib.asynccontextmanager
+        async def lifespan(_: Starlette) -> AsyncIterator[None]:
+            watcher = asyncio.create_task(
+                self.ctx.router.shard_map.watch(SHARD_MAP_CHECK_SECONDS), name="shard-map-watch"
+            )
+            try:
+                yield
+            finally:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+
+        return create_webapp(self.ctx, self.settings.server.base_url, lifespan=lifespan)
+
+    async def close(self) -> None:
+        await self.ctx.router.close()
+
+
+async def open_backchannel(
+    settings: Settings,
+    *,
+    create: bool = True,
+    clock: Clock = time.time,
+    progress: Progress | None = None,
+) -> Backchannel:
+    router = await open_router(settings.storage, create=create, now=clock(), progress=progress)
+    return Backchannel(settings, ServiceContext(router, clock))

@@ -1,0 +1,1 @@
+"""The `backchannel` command: serve, db and admin. See docs/cli.md."""

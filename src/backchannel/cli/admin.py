@@ -1,0 +1,138 @@
+"""`backchannel admin ...`: create organisations, workspaces, people and bots; show shards.
+
+Works whether a server runs or not: every command goes straight to the databases.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from backchannel.cli.options import build_settings, json_option, storage_options
+from backchannel.cli.output import emit
+from backchannel.cli.runner import run_with_services
+from backchannel.services import ServiceContext, users, workspaces
+from backchannel.services.topology import describe_shards
+
+
+@click.group()
+def admin() -> None:
+    """Administer a deployment (server running or not)."""
+
+
+@admin.command("create-org")
+@click.option("--name", required=True, help="The organisation's name.")
+@storage_options
+@json_option
+def create_org(name: str, as_json: bool, **storage: Any) -> None:
+    """Create an organisation (E...)."""
+    settings = build_settings(**storage)
+
+    async def work(ctx: ServiceContext) -> Any:
+        return await workspaces.create_org(ctx, name=name)
+
+    org = run_with_services(settings, work, create=True)
+    emit({"id": org.id}, as_json=as_json, human=f"created organisation {org.name} ({org.id})")
+
+
+@admin.command("create-workspace")
+@click.option("--name", required=True, help="The workspace's name, e.g. 'Acme HQ'.")
+@click.option("--domain", required=True, help="Its unique short name, e.g. 'acme'.")
+@click.option("--org", "org_id", default=None, help="The organisation (E...) it belongs to.")
+@storage_options
+@json_option
+def create_workspace(
+    name: str, domain: str, org_id: str | None, as_json: bool, **storage: Any
+) -> None:
+    """Create a workspace (T...) on the least-loaded shards."""
+    settings = build_settings(**storage)
+
+    async def work(ctx: ServiceContext) -> Any:
+        return await workspaces.create_workspace(ctx, name=name, domain=domain, org_id=org_id)
+
+    made = run_with_services(settings, work, create=True)
+    emit(
+        {"id": made.id, "db_shard": made.db_shard, "ms_shard": made.ms_shard},
+        as_json=as_json,
+        human=f"created workspace {made.domain} ({made.id}) on {made.db_shard} and {made.ms_shard}",
+    )
+
+
+@admin.command("create-user")
+@click.option("--workspace", required=True, help="The workspace's id (T...) or domain.")
+@click.option("--email", required=True)
+@click.option("--name", required=True, help="The person's full name.")
+@click.option("--password", default=None, help="Lets the person sign in (8+ characters).")
+@click.option("--admin", "is_admin", is_flag=True, help="Make the person a workspace admin.")
+@storage_options
+@json_option
+def create_user(
+    workspace: str,
+    email: str,
+    name: str,
+    password: str | None,
+    is_admin: bool,
+    as_json: bool,
+    **storage: Any,
+) -> None:
+    """Create a person (U...) with a user token (xoxp-...)."""
+    settings = build_settings(**storage)
+
+    async def work(ctx: ServiceContext) -> Any:
+        return await users.create_user(
+            ctx, workspace=workspace, email=email, name=name, password=password, admin=is_admin
+        )
+
+    made = run_with_services(settings, work, create=False)
+    emit(
+        {"id": made.user.id, "token": made.token},
+        as_json=as_json,
+        human=f"created user @{made.user.name} ({made.user.id})\ntoken: {made.token}",
+    )
+
+
+@admin.command("create-bot")
+@click.option("--workspace", required=True, help="The workspace's id (T...) or domain.")
+@click.option("--name", required=True, help="The bot's name.")
+@storage_options
+@json_option
+def create_bot(workspace: str, name: str, as_json: bool, **storage: Any) -> None:
+    """Create a bot (U... and B...) with a bot token (xoxb-...)."""
+    settings = build_settings(**storage)
+
+    async def work(ctx: ServiceContext) -> Any:
+        return await users.create_bot(ctx, workspace=workspace, name=name)
+
+    made = run_with_services(settings, work, create=False)
+    emit(
+        {"id": made.user.id, "bot_id": made.bot.id, "token": made.token},
+        as_json=as_json,
+        human=f"created bot @{made.user.name} ({made.user.id}, {made.bot.id})\ntoken: {made.token}",
+    )
+
+
+@admin.command("shards")
+@storage_options
+@json_option
+def shards(as_json: bool, **storage: Any) -> None:
+    """List the DB and message-server shards and the workspaces on each."""
+    settings = build_settings(**storage)
+    report = run_with_services(settings, describe_shards, create=False)
+    if as_json:
+        emit(report, as_json=True, human="")
+        return
+    table = Table(title=f"shard map version {report['version']}")
+    for column in ("shard", "kind", "role", "url", "workspaces"):
+        table.add_column(column)
+    for shard in report["db_shards"]:
+        table.add_row(shard["name"], "db", shard["role"], shard["url"], _domains(shard))
+    for shard in report["ms_shards"]:
+        table.add_row(shard["name"], "message server", "", "", _domains(shard))
+    Console().print(table)
+
+
+def _domains(shard: dict[str, Any]) -> str:
+    return ", ".join(w["domain"] for w in shard["workspaces"]) or "-"

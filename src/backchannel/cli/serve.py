@@ -1,0 +1,125 @@
+"""`backchannel serve`: one process with every role, on embedded storage by default."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import click
+import uvicorn
+import uvloop
+
+from backchannel import __version__
+from backchannel.app import Backchannel, open_backchannel
+from backchannel.cli.options import build_settings, storage_options
+from backchannel.config import Settings
+from backchannel.errors import ConfigError
+from backchannel.services.demo import DemoInfo, ensure_demo
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, but a signal ends serve() cleanly instead of being re-raised afterwards."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        previous = {
+            sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+@click.command()
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=None, help="Port to listen on (default 8000)."
+)
+@click.option("--demo", is_flag=True, help="Create (once) a demo organisation and sign-ins.")
+@storage_options
+def serve(demo: bool, **options: Any) -> None:
+    """Serve the Web API on one process."""
+    settings = build_settings(**options)
+    sock = _bind(settings)
+    try:
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            runner.run(_serve(settings, sock, demo=demo))
+    finally:
+        sock.close()
+
+
+def _bind(settings: Settings) -> socket.socket:
+    """Bind before anything else, so a busy port is one clear line and nothing is created."""
+    host, port = settings.server.host, settings.server.port
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise ConfigError(f"cannot listen on {host}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        reason = "is in use" if exc.errno == 98 else f"cannot be used: {exc.strerror}"
+        raise ConfigError(f"port {port} on {host} {reason}") from None
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+async def _serve(settings: Settings, sock: socket.socket, *, demo: bool) -> None:
+    backchannel = await open_backchannel(settings, progress=lambda line: click.echo(line))
+    try:
+        host, port = sock.getsockname()[:2]
+        url = settings.server.public_url or f"http://{host}:{port}"
+        _print_banner(backchannel, url)
+        if demo:
+            _print_demo(await ensure_demo(backchannel.ctx), url)
+        config = uvicorn.Config(
+            backchannel.asgi(),
+            loop="none",
+            http="httptools",
+            ws="none",
+            lifespan="on",
+            access_log=False,  # query strings may carry tokens: never log them
+            log_level="warning",
+        )
+        await _Server(config).serve(sockets=[sock])
+        click.echo("backchannel stopped")
+    finally:
+        await backchannel.close()
+
+
+def _print_banner(backchannel: Backchannel, url: str) -> None:
+    storage = backchannel.settings.storage
+    shard_map = backchannel.ctx.router.shard_map.current
+    where = (
+        f"SQLite in {storage.data_dir}"
+        if storage.embedded
+        else "main DB " + (storage.database_url or "")
+    )
+    click.echo(f"Backchannel {__version__} serving {url}")
+    click.echo(
+        f"  storage: {where}, {len(shard_map.db_shards)} shards, "
+        f"{len(shard_map.ms_shards)} message-server shards"
+    )
+
+
+def _print_demo(info: DemoInfo, url: str) -> None:
+    state = "created" if info.created else "found"
+    domains = ", ".join(w.domain for w in info.workspaces)
+    click.echo(
+        f"Demo {state}: workspaces {domains}"
+        + (f", {info.messages} messages" if info.created else "")
+    )
+    click.echo(f"  sign in with any of {', '.join(info.emails)}")
+    click.echo(f"  password: {info.password}")
+    click.echo(f"  try: curl -H 'Authorization: Bearer {info.token}' {url}/api/auth.test")

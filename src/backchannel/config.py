@@ -1,0 +1,119 @@
+"""Settings: where the data lives and how the server listens.
+
+Flags win over the config file, the config file over defaults. See docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from backchannel.errors import ConfigError
+
+DEFAULT_DATA_DIR = Path("./data")
+DEFAULT_SHARDS = 4
+DEFAULT_MS_SHARDS = 2
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """Where the main DB and the shards are.
+
+    With no database_url everything is embedded: data_dir/main.sqlite3 and
+    data_dir/shard-N.sqlite3. shard_urls and shards only matter when the main DB is new:
+    afterwards the main DB itself records every shard (the topology).
+    """
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str | None = None
+    shard_urls: tuple[str, ...] = ()
+    shards: int | None = None
+    ms_shards: int = DEFAULT_MS_SHARDS
+    pool_size: int = 5
+    pool_timeout: float = 5.0
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = None
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+
+
+_STORAGE_KEYS = {
+    "data_dir",
+    "database_url",
+    "shard_urls",
+    "shards",
+    "ms_shards",
+    "pool_size",
+    "pool_timeout",
+}
+_SERVER_KEYS = {"host", "port", "public_url"}
+
+
+def load_config_file(path: Path) -> Settings:
+    """Read a TOML config file with optional [storage] and [server] tables."""
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    storage = _section(raw, "storage", _STORAGE_KEYS, path)
+    server = _section(raw, "server", _SERVER_KEYS, path)
+    if "data_dir" in storage:
+        storage["data_dir"] = (path.parent / str(storage["data_dir"])).resolve()
+    if "shard_urls" in storage:
+        urls = storage["shard_urls"]
+        if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+            raise ConfigError(f"{path}: storage.shard_urls must be a list of URLs")
+        storage["shard_urls"] = tuple(urls)
+    try:
+        return Settings(storage=StorageSettings(**storage), server=ServerSettings(**server))
+    except TypeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def _section(raw: dict[str, Any], name: str, allowed: set[str], path: Path) -> dict[str, Any]:
+    section = raw.get(name, {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [{name}] must be a table")
+    unknown = set(section) - allowed
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown key(s) in [{name}]: {', '.join(sorted(unknown))}; "
+            f"expected some of {', '.join(sorted(allowed))}"
+        )
+    extra = set(raw) - {"storage", "server"}
+    if extra:
+        raise ConfigError(f"{path}: unknown table(s) {', '.join(sorted(extra))}")
+    return dict(section)
+
+
+def with_overrides(settings: Settings, **overrides: Any) -> Settings:
+    """Apply command-line flags (None means "not given") over a Settings."""
+    storage_changes = {k: v for k, v in overrides.items() if k in _STORAGE_KEYS and v is not None}
+    server_changes = {k: v for k, v in overrides.items() if k in _SERVER_KEYS and v is not None}
+    return Settings(
+        storage=replace(settings.storage, **storage_changes),
+        server=replace(settings.server, **server_changes),
+    )

@@ -1,0 +1,99 @@
+"""The objects people see: organisations, workspaces, users, bots, channels, messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Organisation:
+    id: str
+    name: str
+    created: float
+
+
+@dataclass(frozen=True)
+class Workspace:
+    id: str
+    keyspace: int
+    name: str
+    domain: str
+    org_id: str | None
+    db_shard: str
+    ms_shard: str
+    created: float
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    workspace_id: str
+    name: str
+    real_name: str
+    display_name: str
+    email: str | None
+    is_admin: bool
+    is_owner: bool
+    is_bot: bool
+    bot_id: str | None
+    deleted: bool
+    tz: str
+    profile: dict[str, Any]
+    updated: float
+
+
+@dataclass(frozen=True)
+class Bot:
+    id: str
+    workspace_id: str
+    user_id: str
+    name: str
+    deleted: bool
+    updated: float
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: str
+    workspace_id: str
+    name: str | None
+    is_private: bool
+    is_im: bool
+    is_mpim: bool
+    is_general: bool
+    is_archived: bool
+    creator: str | None
+    created: float
+    topic: str = ""
+    purpose: str = ""
+    last_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    channel_id: str
+    ts: str
+    workspace_id: str
+    user_id: str | None
+    text: str
+    bot_id: str | None = None
+    subtype: str | None = None
+    thread_ts: str | None = None
+    reply_count: int = 0
+    latest_reply: str | None = None
+    client_msg_id: str | None = None
+    edited_ts: str | None = None
+    deleted: bool = False
+    blocks: list[Any] | None = None
+    attachments: list[Any] | None = None
+    reactions: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """Who a token speaks for."""
+
+    user_id: str
+    workspace_id: str
+    kind: str  # "user" or "bot"

@@ -1,0 +1,9 @@
+"""The router: every read and write names a destination, and the router finds its shard.
+
+See docs/router.md.
+"""
+
+from backchannel.router.destinations import AllShards, Destination, Main, Shard, ShardFor
+from backchannel.router.router import Router
+
+__all__ = ["AllShards", "Destination", "Main", "Router", "Shard", "ShardFor"]

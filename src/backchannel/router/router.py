@@ -1,0 +1,124 @@
+"""Router: destination -> shard -> pool -> connection, with failures kept to one shard."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from backchannel.errors import InvalidArgument, NotFound, StorageUnavailable
+from backchannel.models import DbShard, ShardMap, WorkspaceAssignment
+from backchannel.router.destinations import AllShards, Destination, Main, Shard, ShardFor
+from backchannel.router.pools import ShardPools
+from backchannel.router.shard_map import ShardMapCache
+from backchannel.storage import topology
+from backchannel.storage.engine import Engines, redact
+from backchannel.types import InvalidId, keyspace_of
+
+T = TypeVar("T")
+
+
+def _unavailable(name: str, exc: BaseException) -> StorageUnavailable:
+    reason = getattr(exc, "orig", None) or exc
+    return StorageUnavailable(f"{name} is unavailable: {type(reason).__name__}: {reason}".strip())
+
+
+class Router:
+    """Every read and write of Backchannel's data goes through one of these."""
+
+    def __init__(
+        self, main: Engines, *, base_dir: Path, pool_size: int = 5, pool_timeout: float = 5.0
+    ) -> None:
+        self.main = main
+        self.pools = ShardPools(base_dir=base_dir, pool_size=pool_size, pool_timeout=pool_timeout)
+        self.shard_map = ShardMapCache(self._load_shard_map, self._read_shard_map_version)
+
+    # -- the shard map -----------------------------------------------------------------
+
+    async def _load_shard_map(self) -> ShardMap:
+        async with self.read(Main()) as conn:
+            return await topology.load_shard_map_txn(conn)
+
+    async def _read_shard_map_version(self) -> int:
+        async with self.read(Main()) as conn:
+            return await topology.shard_map_version_txn(conn)
+
+    async def assignment(self, keyed_id: str) -> WorkspaceAssignment:
+        """The workspace assignment (DB shard, message-server shard) of any keyed id."""
+        try:
+            keyspace = keyspace_of(keyed_id)
+        except InvalidId as exc:
+            raise InvalidArgument(str(exc)) from None
+        return await self.shard_map.assignment(keyspace)
+
+    async def resolve(self, destination: Destination) -> DbShard | None:
+        """The shard a destination names; None for the main DB."""
+        match destination:
+            case Main():
+                return None
+            case ShardFor(keyed_id):
+                name = (await self.assignment(keyed_id)).db_shard
+            case Shard(name):
+                pass
+        shard = self.shard_map.current.db_shards.get(name)
+        if shard is None:
+            shard = (await self.shard_map.refresh()).db_shards.get(name)
+        if shard is None:
+            raise NotFound(f"no shard named {name!r}")
+        return shard
+
+    # -- connections -------------------------------------------------------------------
+
+    async def _engines(self, destination: Destination) -> tuple[str, Engines]:
+        shard = await self.resolve(destination)
+        if shard is None:
+            return "the main database", self.main
+        return f"shard {shard.name}", self.pools.engines_for(shard)
+
+    @asynccontextmanager
+    async def write(self, destination: Destination) -> AsyncIterator[AsyncConnection]:
+        """A transaction on the destination's primary: committed when the block exits."""
+        label, engines = await self._engines(destination)
+        async with self._guard(label), engines.writer.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def read(self, destination: Destination) -> AsyncIterator[AsyncConnection]:
+        """A read-only transaction (a consistent snapshot on both engines)."""
+        label, engines = await self._engines(destination)
+        async with self._guard(label), engines.reader.begin() as conn:
+            yield conn
+
+    async def scatter(
+        self, _: AllShards, work: Callable[[str, AsyncConnection], Awaitable[T]]
+    ) -> dict[str, T]:
+        """Run `work` on every shard, in shard-name order; results by shard name."""
+        results: dict[str, T] = {}
+        for name in sorted((await self.shard_map.refresh()).db_shards):
+            async with self.read(Shard(name)) as conn:
+                results[name] = await work(name, conn)
+        return results
+
+    @asynccontextmanager
+    async def _guard(self, label: str) -> AsyncIterator[None]:
+        """Turn a lost connection or a full pool into StorageUnavailable for this shard only."""
+        try:
+            yield
+        except (OperationalError, InterfaceError, PoolTimeout, OSError) as exc:
+            raise _unavailable(label, exc) from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise _unavailable(label, exc) from exc
+            raise
+
+    async def close(self) -> None:
+        await self.pools.close()
+        await self.main.dispose()
+
+    def describe(self, shard: DbShard) -> str:
+        return redact(shard.url)

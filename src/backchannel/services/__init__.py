@@ -1,0 +1,8 @@
+"""Services: the only writers of data (and, later, the only publishers of events).
+
+Every function takes a ServiceContext first; see docs/architecture.md.
+"""
+
+from backchannel.services.context import Clock, ServiceContext
+
+__all__ = ["Clock", "ServiceContext"]

@@ -1,0 +1,158 @@
+"""People and bots: creation, with credentials and a first token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from backchannel.errors import AlreadyExists, InvalidArgument
+from backchannel.models import Bot, TokenInfo, User
+from backchannel.router import Main, ShardFor
+from backchannel.services import credentials as creds
+from backchannel.services.context import ServiceContext
+from backchannel.services.validation import check_display_name, check_email, handle_from_name
+from backchannel.services.workspaces import find_workspace
+from backchannel.storage import channels, users
+from backchannel.storage import credentials as credential_store
+from backchannel.types import BOT, USER, new_keyed_id
+
+
+@dataclass(frozen=True)
+class NewUser:
+    user: User
+    token: str  # shown once; only its hash is stored
+
+
+@dataclass(frozen=True)
+class NewBot:
+    user: User
+    bot: Bot
+    token: str
+
+
+async def create_user(
+    ctx: ServiceContext,
+    *,
+    workspace: str,
+    email: str,
+    name: str,
+    password: str | None = None,
+    admin: bool = False,
+) -> NewUser:
+    """A member of the workspace (id or domain), in #general, with a user token (xoxp)."""
+    email = check_email(email)
+    real_name = check_display_name(name)
+    handle = handle_from_name(real_name)
+    if password is not None and len(password) < creds.MIN_PASSWORD_LENGTH:
+        raise InvalidArgument(
+            f"password must be at least {creds.MIN_PASSWORD_LENGTH} characters",
+            slack_error="invalid_password",
+        )
+    target = await find_workspace(ctx, workspace)
+    now = ctx.clock()
+    user = User(
+        id=new_keyed_id(USER, target.keyspace),
+        workspace_id=target.id,
+        name=handle,
+        real_name=real_name,
+        display_name="",
+        email=email,
+        is_admin=admin,
+        is_owner=False,
+        is_bot=False,
+        bot_id=None,
+        deleted=False,
+        tz="UTC",
+        profile=_profile(real_name, email),
+        updated=now,
+    )
+    token = creds.new_token("user")
+    password_hash = creds.hash_password(password) if password is not None else None
+    # Main first, shard inside it: a failure on either side leaves neither written.
+    async with ctx.router.write(Main()) as main_conn:
+        if await credential_store.email_taken_txn(main_conn, target.id, email):
+            raise AlreadyExists(
+                f"{email} already has an account in {target.domain}", slack_error="email_taken"
+            )
+        await credential_store.insert_credential_txn(
+            main_conn,
+            user_id=user.id,
+            workspace_id=target.id,
+            email=email,
+            password_hash=password_hash,
+        )
+        await credential_store.insert_token_txn(
+            main_conn,
+            token_hash=creds.hash_token(token),
+            info=TokenInfo(user.id, target.id, "user"),
+            now=now,
+        )
+        async with ctx.router.write(ShardFor(target.id)) as conn:
+            await _insert_user(conn, user)
+            general = await channels.general_channel_txn(conn, target.id)
+            if general is not None:
+                await channels.add_member_txn(
+                    conn, channel_id=general.id, user_id=user.id, workspace_id=target.id, now=now
+                )
+    return NewUser(user, token)
+
+
+async def create_bot(ctx: ServiceContext, *, workspace: str, name: str) -> NewBot:
+    """A bot user (U...) with its bot id (B...) and a bot token (xoxb)."""
+    real_name = check_display_name(name, limit=80)
+    handle = handle_from_name(real_name)
+    target = await find_workspace(ctx, workspace)
+    now = ctx.clock()
+    bot_id = new_keyed_id(BOT, target.keyspace)
+    user = User(
+        id=new_keyed_id(USER, target.keyspace),
+        workspace_id=target.id,
+        name=handle,
+        real_name=real_name,
+        display_name="",
+        email=None,
+        is_admin=False,
+        is_owner=False,
+        is_bot=True,
+        bot_id=bot_id,
+        deleted=False,
+        tz="UTC",
+        profile={**_profile(real_name, None), "bot_id": bot_id, "always_active": True},
+        updated=now,
+    )
+    bot = Bot(bot_id, target.id, user.id, real_name, False, now)
+    token = creds.new_token("bot")
+    async with ctx.router.write(Main()) as main_conn:
+        await credential_store.insert_token_txn(
+            main_conn,
+            token_hash=creds.hash_token(token),
+            info=TokenInfo(user.id, target.id, "bot"),
+            now=now,
+        )
+        async with ctx.router.write(ShardFor(target.id)) as conn:
+            await _insert_user(conn, user)
+            await users.insert_bot_txn(conn, bot)
+    return NewBot(user, bot, token)
+
+
+async def _insert_user(conn: AsyncConnection, user: User) -> None:
+    if await users.name_taken_txn(conn, user.workspace_id, user.name):
+        raise AlreadyExists(
+            f"the name {user.name!r} is taken in this workspace", slack_error="name_taken"
+        )
+    await users.insert_user_txn(conn, user)
+
+
+def _profile(real_name: str, email: str | None) -> dict[str, object]:
+    profile: dict[str, object] = {
+        "real_name": real_name,
+        "display_name": "",
+        "real_name_normalized": real_name,
+        "display_name_normalized": "",
+        "status_text": "",
+        "status_emoji": "",
+    }
+    if email is not None:
+        profile["email"] = email
+    return profile

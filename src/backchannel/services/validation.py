@@ -1,0 +1,63 @@
+"""Checks of user-given names, domains and emails, with messages that say what was expected."""
+
+from __future__ import annotations
+
+import re
+
+from backchannel.errors import InvalidArgument
+
+_DOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,19}[a-z0-9])?$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CHANNEL_NAME = re.compile(r"^[a-z0-9_-]{1,80}$")
+_HANDLE_DROP = re.compile(r"[^a-z0-9._-]+")
+
+
+def check_display_name(name: str, *, what: str = "name", limit: int = 250) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise InvalidArgument(f"{what} must not be empty")
+    if len(cleaned) > limit:
+        raise InvalidArgument(f"{what} must be at most {limit} characters, got {len(cleaned)}")
+    return cleaned
+
+
+def check_domain(domain: str) -> str:
+    lowered = domain.strip().lower()
+    if not _DOMAIN.match(lowered):
+        raise InvalidArgument(
+            f"domain {domain!r} is not valid: use 1-21 lower-case letters, digits or hyphens, "
+            "not starting or ending with a hyphen",
+            slack_error="invalid_domain",
+        )
+    return lowered
+
+
+def check_email(email: str) -> str:
+    lowered = email.strip().lower()
+    if len(lowered) > 254 or not _EMAIL.match(lowered):
+        raise InvalidArgument(
+            f"email {email!r} is not a valid address", slack_error="invalid_email"
+        )
+    return lowered
+
+
+def check_channel_name(name: str) -> str:
+    lowered = name.strip().lstrip("#").lower()
+    if not _CHANNEL_NAME.match(lowered):
+        raise InvalidArgument(
+            f"channel name {name!r} is not valid: use 1-80 lower-case letters, digits, "
+            "hyphens or underscores",
+            slack_error="invalid_name_specials",
+        )
+    return lowered
+
+
+def handle_from_name(name: str) -> str:
+    """A Slack-style handle ("Carol Danvers" -> "carol.danvers")."""
+    handle = _HANDLE_DROP.sub(".", name.strip().lower()).strip(".")[:80]
+    if not handle:
+        raise InvalidArgument(
+            f"name {name!r} has no letters or digits to make a handle from",
+            slack_error="invalid_name",
+        )
+    return handle

@@ -1,0 +1,1 @@
+"""Storage: one database at a time. The router decides which one; see docs/storage.md."""

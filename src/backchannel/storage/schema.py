@@ -1,0 +1,220 @@
+"""Table definitions of the main DB and of a shard (every shard has the same schema).
+
+Alembic migrations in storage/migrations/{main,shard} create these tables; this module is
+what queries are written against. Keep the two in step: tests compare them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
+
+# ---------------------------------------------------------------------------------------
+# Main DB: organisations, workspaces, the shard map (topology), credentials and tokens.
+# ---------------------------------------------------------------------------------------
+main_metadata = MetaData()
+
+organisations = Table(
+    "organisations",
+    main_metadata,
+    Column("id", String(16), primary_key=True),
+    Column("name", String(250), nullable=False),
+    Column("created", Float, nullable=False),
+)
+
+# Database shards: one SQLite file or one PostgreSQL database each.
+db_shards = Table(
+    "db_shards",
+    main_metadata,
+    Column("name", String(64), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("role", String(16), nullable=False, server_default="primary"),
+    Column("created", Float, nullable=False),
+)
+
+# Message-server shards: the edge instances that hold the websockets of a workspace.
+ms_shards = Table(
+    "ms_shards",
+    main_metadata,
+    Column("name", String(64), primary_key=True),
+    Column("created", Float, nullable=False),
+)
+
+workspaces = Table(
+    "workspaces",
+    main_metadata,
+    Column("id", String(16), primary_key=True),
+    Column("keyspace", Integer, nullable=False, unique=True),
+    Column("name", String(250), nullable=False),
+    Column("domain", String(64), nullable=False, unique=True),
+    Column("org_id", String(16), ForeignKey("organisations.id"), nullable=True),
+    Column("db_shard", String(64), ForeignKey("db_shards.name"), nullable=False),
+    Column("ms_shard", String(64), ForeignKey("ms_shards.name"), nullable=False),
+    Column("created", Float, nullable=False),
+)
+
+# Versioned topology entries; every change of the shard map bumps "shard_map".
+topology_versions = Table(
+    "topology_versions",
+    main_metadata,
+    Column("name", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+credentials = Table(
+    "credentials",
+    main_metadata,
+    Column("user_id", String(16), primary_key=True),
+    Column("workspace_id", String(16), ForeignKey("workspaces.id"), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("password_hash", Text, nullable=True),
+    UniqueConstraint("workspace_id", "email", name="uq_credentials_workspace_email"),
+)
+
+# Only a SHA-256 of each token is stored: tokens are long random secrets, so a fast hash is
+# enough to make a leaked table useless, and it keeps the per-request lookup cheap.
+tokens = Table(
+    "tokens",
+    main_metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", String(16), nullable=False, index=True),
+    Column("workspace_id", String(16), ForeignKey("workspaces.id"), nullable=False),
+    Column("kind", String(8), nullable=False),  # "user" (xoxp) or "bot" (xoxb)
+    Column("created", Float, nullable=False),
+    Column("revoked", Float, nullable=True),
+)
+
+# ---------------------------------------------------------------------------------------
+# Shard: everything inside workspaces. Every row carries the workspace that owns it.
+# ---------------------------------------------------------------------------------------
+shard_metadata = MetaData()
+
+users = Table(
+    "users",
+    shard_metadata,
+    Column("id", String(16), primary_key=True),
+    Column("workspace_id", String(16), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("real_name", String(250), nullable=False, server_default=""),
+    Column("display_name", String(250), nullable=False, server_default=""),
+    Column("email", String(254), nullable=True),
+    Column("is_admin", Boolean, nullable=False, server_default=false()),
+    Column("is_owner", Boolean, nullable=False, server_default=false()),
+    Column("is_bot", Boolean, nullable=False, server_default=false()),
+    Column("bot_id", String(16), nullable=True),
+    Column("deleted", Boolean, nullable=False, server_default=false()),
+    Column("tz", String(64), nullable=False, server_default="UTC"),
+    Column("profile", JSON, nullable=False),
+    Column("updated", Float, nullable=False),
+    UniqueConstraint("workspace_id", "name", name="uq_users_workspace_name"),
+)
+
+bots = Table(
+    "bots",
+    shard_metadata,
+    Column("id", String(16), primary_key=True),
+    Column("workspace_id", String(16), nullable=False),
+    Column("user_id", String(16), ForeignKey("users.id"), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("deleted", Boolean, nullable=False, server_default=false()),
+    Column("updated", Float, nullable=False),
+)
+
+channels = Table(
+    "channels",
+    shard_metadata,
+    Column("id", String(16), primary_key=True),
+    Column("workspace_id", String(16), nullable=False),
+    Column("name", String(80), nullable=True),  # None for DMs and group DMs
+    Column("is_private", Boolean, nullable=False, server_default=false()),
+    Column("is_im", Boolean, nullable=False, server_default=false()),
+    Column("is_mpim", Boolean, nullable=False, server_default=false()),
+    Column("is_general", Boolean, nullable=False, server_default=false()),
+    Column("is_archived", Boolean, nullable=False, server_default=false()),
+    Column("creator", String(16), nullable=True),
+    Column("created", Float, nullable=False),
+    Column("topic", Text, nullable=False, server_default=""),
+    Column("topic_creator", String(16), nullable=True),
+    Column("topic_last_set", Float, nullable=True),
+    Column("purpose", Text, nullable=False, server_default=""),
+    Column("purpose_creator", String(16), nullable=True),
+    Column("purpose_last_set", Float, nullable=True),
+    Column("last_ts", String(20), nullable=True),
+    UniqueConstraint("workspace_id", "name", name="uq_channels_workspace_name"),
+)
+
+memberships = Table(
+    "memberships",
+    shard_metadata,
+    Column("channel_id", String(16), ForeignKey("channels.id"), primary_key=True),
+    Column("user_id", String(16), primary_key=True),
+    Column("workspace_id", String(16), nullable=False),
+    Column("joined", Float, nullable=False),
+    Index("ix_memberships_user", "user_id"),
+)
+
+messages = Table(
+    "messages",
+    shard_metadata,
+    Column("channel_id", String(16), ForeignKey("channels.id"), primary_key=True),
+    Column("ts", String(20), primary_key=True),
+    Column("workspace_id", String(16), nullable=False),
+    Column("user_id", String(16), nullable=True),
+    Column("bot_id", String(16), nullable=True),
+    Column("subtype", String(32), nullable=True),
+    Column("text", Text, nullable=False, server_default=""),
+    Column("thread_ts", String(20), nullable=True),
+    Column("reply_count", Integer, nullable=False, server_default=false()),
+    Column("latest_reply", String(20), nullable=True),
+    Column("reply_broadcast", Boolean, nullable=False, server_default=false()),
+    Column("blocks", JSON, nullable=True),
+    Column("attachments", JSON, nullable=True),
+    Column("client_msg_id", String(64), nullable=True),
+    Column("edited_ts", String(20), nullable=True),
+    Column("edited_user", String(16), nullable=True),
+    Column("deleted", Boolean, nullable=False, server_default=false()),
+    UniqueConstraint("channel_id", "client_msg_id", name="uq_messages_client_msg_id"),
+    Index("ix_messages_thread", "channel_id", "thread_ts", "ts"),
+)
+
+reactions = Table(
+    "reactions",
+    shard_metadata,
+    Column("channel_id", String(16), primary_key=True),
+    Column("ts", String(20), primary_key=True),
+    Column("name", String(100), primary_key=True),
+    Column("user_id", String(16), primary_key=True),
+    Column("created", Float, nullable=False),
+)
+
+pins = Table(
+    "pins",
+    shard_metadata,
+    Column("channel_id", String(16), primary_key=True),
+    Column("ts", String(20), primary_key=True),
+    Column("pinned_by", String(16), nullable=False),
+    Column("created", Float, nullable=False),
+)
+
+# Added by the second shard migration: where each member has read up to in a channel.
+read_markers = Table(
+    "read_markers",
+    shard_metadata,
+    Column("channel_id", String(16), primary_key=True),
+    Column("user_id", String(16), primary_key=True),
+    Column("last_read", String(20), nullable=False),
+    Column("updated", Float, nullable=False),
+)

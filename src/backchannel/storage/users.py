@@ -1,0 +1,91 @@
+"""Shard: users and bots of the workspaces on this shard."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from backchannel.models import Bot, User
+from backchannel.storage.schema import bots, users
+
+
+async def insert_user_txn(conn: AsyncConnection, user: User) -> None:
+    await conn.execute(
+        insert(users).values(
+            id=user.id,
+            workspace_id=user.workspace_id,
+            name=user.name,
+            real_name=user.real_name,
+            display_name=user.display_name,
+            email=user.email,
+            is_admin=user.is_admin,
+            is_owner=user.is_owner,
+            is_bot=user.is_bot,
+            bot_id=user.bot_id,
+            deleted=user.deleted,
+            tz=user.tz,
+            profile=user.profile,
+            updated=user.updated,
+        )
+    )
+
+
+async def insert_bot_txn(conn: AsyncConnection, bot: Bot) -> None:
+    await conn.execute(
+        insert(bots).values(
+            id=bot.id,
+            workspace_id=bot.workspace_id,
+            user_id=bot.user_id,
+            name=bot.name,
+            deleted=bot.deleted,
+            updated=bot.updated,
+        )
+    )
+
+
+async def delete_user_txn(conn: AsyncConnection, user_id: str) -> None:
+    await conn.execute(delete(bots).where(bots.c.user_id == user_id))
+    await conn.execute(delete(users).where(users.c.id == user_id))
+
+
+async def get_user_txn(conn: AsyncConnection, workspace_id: str, user_id: str) -> User | None:
+    query = select(users).where(users.c.id == user_id, users.c.workspace_id == workspace_id)
+    row = (await conn.execute(query)).first()
+    return user_from_row(row) if row else None
+
+
+async def name_taken_txn(conn: AsyncConnection, workspace_id: str, name: str) -> bool:
+    query = select(users.c.id).where(users.c.workspace_id == workspace_id, users.c.name == name)
+    return await conn.scalar(query) is not None
+
+
+async def list_users_txn(
+    conn: AsyncConnection, workspace_id: str, *, after_id: str = "", limit: int
+) -> list[User]:
+    query = (
+        select(users)
+        .where(users.c.workspace_id == workspace_id, users.c.id > after_id)
+        .order_by(users.c.id)
+        .limit(limit)
+    )
+    return [user_from_row(row) for row in await conn.execute(query)]
+
+
+def user_from_row(row: Row) -> User:
+    return User(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        name=row.name,
+        real_name=row.real_name,
+        display_name=row.display_name,
+        email=row.email,
+        is_admin=bool(row.is_admin),
+        is_owner=bool(row.is_owner),
+        is_bot=bool(row.is_bot),
+        bot_id=row.bot_id,
+        deleted=bool(row.deleted),
+        tz=row.tz,
+        profile=dict(row.profile or {}),
+        updated=row.updated,
+    )

@@ -1,0 +1,75 @@
+"""Main DB: organisations and workspaces."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from backchannel.models import Organisation, Workspace
+from backchannel.storage.schema import organisations, workspaces
+
+
+async def insert_org_txn(conn: AsyncConnection, org: Organisation) -> None:
+    await conn.execute(insert(organisations).values(id=org.id, name=org.name, created=org.created))
+
+
+async def get_org_txn(conn: AsyncConnection, org_id: str) -> Organisation | None:
+    row = (await conn.execute(select(organisations).where(organisations.c.id == org_id))).first()
+    return Organisation(row.id, row.name, row.created) if row else None
+
+
+async def next_keyspace_txn(conn: AsyncConnection) -> int:
+    highest = await conn.scalar(select(func.max(workspaces.c.keyspace)))
+    return 1 if highest is None else int(highest) + 1
+
+
+async def insert_workspace_txn(conn: AsyncConnection, workspace: Workspace) -> None:
+    await conn.execute(
+        insert(workspaces).values(
+            id=workspace.id,
+            keyspace=workspace.keyspace,
+            name=workspace.name,
+            domain=workspace.domain,
+            org_id=workspace.org_id,
+            db_shard=workspace.db_shard,
+            ms_shard=workspace.ms_shard,
+            created=workspace.created,
+        )
+    )
+
+
+async def delete_workspace_txn(conn: AsyncConnection, workspace_id: str) -> None:
+    await conn.execute(delete(workspaces).where(workspaces.c.id == workspace_id))
+
+
+async def find_workspace_txn(conn: AsyncConnection, id_or_domain: str) -> Workspace | None:
+    query = select(workspaces).where(
+        or_(workspaces.c.id == id_or_domain, workspaces.c.domain == id_or_domain.lower())
+    )
+    row = (await conn.execute(query)).first()
+    return _workspace(row) if row else None
+
+
+async def domain_taken_txn(conn: AsyncConnection, domain: str) -> bool:
+    return (
+        await conn.scalar(select(workspaces.c.id).where(workspaces.c.domain == domain)) is not None
+    )
+
+
+async def list_workspaces_txn(conn: AsyncConnection) -> list[Workspace]:
+    rows = await conn.execute(select(workspaces).order_by(workspaces.c.keyspace))
+    return [_workspace(row) for row in rows]
+
+
+def _workspace(row: Row) -> Workspace:
+    return Workspace(
+        id=row.id,
+        keyspace=row.keyspace,
+        name=row.name,
+        domain=row.domain,
+        org_id=row.org_id,
+        db_shard=row.db_shard,
+        ms_shard=row.ms_shard,
+        created=row.created,
+    )

@@ -1,0 +1,49 @@
+"""The Starlette application of the webapp role."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.routing import Route
+from starlette.types import Lifespan
+
+from backchannel.errors import AuthError, BackchannelError, StorageUnavailable
+from backchannel.services import ServiceContext
+from backchannel.services.auth import authenticate
+from backchannel.webapp import methods  # noqa: F401  (registers every method)
+from backchannel.webapp.params import bearer_token, read_params
+from backchannel.webapp.registry import METHODS, Call
+from backchannel.webapp.responses import SlackResponse, error
+
+log = logging.getLogger(__name__)
+
+
+def api_routes(ctx: ServiceContext, base_url: str) -> list[Route]:
+    async def dispatch(request: Request) -> SlackResponse:
+        name = request.path_params["method"]
+        method = METHODS.get(name)
+        if method is None:
+            return error("unknown_method", status=404, req_method=name)
+        try:
+            params = await read_params(request)
+            auth = None
+            if method.needs_auth:
+                auth = await authenticate(ctx, bearer_token(request, params))
+            return await method.handler(Call(ctx, params, auth, base_url))
+        except AuthError as exc:
+            return error(exc.slack_error)
+        except StorageUnavailable as exc:
+            log.warning("%s failed: %s", name, exc.message)
+            return error("service_unavailable", status=503, headers={"Retry-After": "1"})
+        except BackchannelError as exc:
+            return error(exc.slack_error, detail=exc.message)
+
+    return [Route("/api/{method}", dispatch, methods=["GET", "POST"])]
+
+
+def create_webapp(
+    ctx: ServiceContext, base_url: str, *, lifespan: Lifespan[Starlette] | None = None
+) -> Starlette:
+    return Starlette(routes=api_routes(ctx, base_url), lifespan=lifespan)

@@ -1,0 +1,25 @@
+"""auth.test: who a token speaks for."""
+
+from __future__ import annotations
+
+from backchannel.services import directory
+from backchannel.webapp.registry import Call, api_method
+from backchannel.webapp.responses import SlackResponse, ok
+
+
+@api_method("auth.test")
+async def auth_test(call: Call) -> SlackResponse:
+    who = await directory.describe_caller(call.ctx, call.caller)
+    fields = {
+        "url": f"{call.base_url}/",
+        "team": who.workspace.name,
+        "user": who.user.name,
+        "team_id": who.workspace.id,
+        "user_id": who.user.id,
+        "is_enterprise_install": False,
+    }
+    if who.workspace.org_id is not None:
+        fields["enterprise_id"] = who.workspace.org_id
+    if who.user.bot_id is not None:
+        fields["bot_id"] = who.user.bot_id
+    return ok(**fields)

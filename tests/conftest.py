@@ -1,0 +1,88 @@
+"""Shared fixtures: storage on SQLite and on a real PostgreSQL, and the acme workspace."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from backchannel.app import Backchannel, open_backchannel
+from backchannel.config import Settings, StorageSettings
+from backchannel.models import Workspace
+from backchannel.services import ServiceContext, users, workspaces
+from tests.support.postgres import PostgresCluster
+
+BACKENDS = ["sqlite", "postgresql"]
+SHARDS = 2
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+StorageFactory = Callable[..., StorageSettings]
+
+
+@pytest.fixture(params=BACKENDS)
+def make_storage(request: pytest.FixtureRequest, tmp_path: Path) -> StorageFactory:
+    """Settings for a brand-new deployment on the parametrised backend."""
+
+    def make(shards: int = SHARDS, ms_shards: int = 2) -> StorageSettings:
+        if request.param == "sqlite":
+            return StorageSettings(data_dir=tmp_path / "data", shards=shards, ms_shards=ms_shards)
+        cluster: PostgresCluster = request.getfixturevalue("postgres")
+        return StorageSettings(
+            data_dir=tmp_path / "data",
+            database_url=cluster.create_database("main"),
+            shard_urls=tuple(cluster.create_database("shard") for _ in range(shards)),
+            ms_shards=ms_shards,
+        )
+
+    return make
+
+
+@pytest.fixture
+def backend(make_storage: StorageFactory, request: pytest.FixtureRequest) -> str:
+    return str(request.node.callspec.params["make_storage"])
+
+
+@pytest.fixture
+async def deployment(make_storage: StorageFactory) -> AsyncIterator[Backchannel]:
+    backchannel = await open_backchannel(Settings(storage=make_storage()))
+    try:
+        yield backchannel
+    finally:
+        await backchannel.close()
+
+
+@pytest.fixture
+def ctx(deployment: Backchannel) -> ServiceContext:
+    return deployment.ctx
+
+
+@dataclass
+class Acme:
+    """The acme workspace with alice (an admin) and bob, and their tokens."""
+
+    workspace: Workspace
+    alice: users.NewUser
+    bob: users.NewUser
+
+
+@pytest.fixture
+async def acme(ctx: ServiceContext) -> Acme:
+    workspace = await workspaces.create_workspace(ctx, name="Acme", domain="acme")
+    alice = await users.create_user(
+        ctx, workspace="acme", email="alice@acme.test", name="Alice", password="alice-pass",
+        admin=True,
+    )
+    bob = await users.create_user(ctx, workspace="acme", email="bob@acme.test", name="Bob")
+    return Acme(workspace, alice, bob)

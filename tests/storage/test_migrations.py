@@ -1,0 +1,75 @@
+"""Schemas: created on every database, matching the code, and refused when behind."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, inspect
+
+from backchannel.app import Backchannel, open_backchannel
+from backchannel.config import Settings
+from backchannel.errors import SchemaBehind
+from backchannel.router import Main, Shard
+from backchannel.services.deployment import migrate_deployment, open_router
+from backchannel.storage import migrate
+from backchannel.storage.schema import main_metadata, shard_metadata
+from tests.conftest import StorageFactory
+
+
+def _differences(metadata: object) -> object:
+    def compare(sync_conn: Connection) -> list[object]:
+        return compare_metadata(MigrationContext.configure(sync_conn), metadata)  # type: ignore[arg-type]
+
+    return compare
+
+
+async def test_every_database_is_at_head_and_matches_the_code(deployment: Backchannel) -> None:
+    router = deployment.ctx.router
+    shard_names = sorted(router.shard_map.current.db_shards)
+    assert len(shard_names) == 2
+    async with router.read(Main()) as conn:
+        assert await conn.run_sync(_differences(main_metadata)) == []
+    for name in shard_names:
+        async with router.read(Shard(name)) as conn:
+            assert await conn.run_sync(_differences(shard_metadata)) == []
+            tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+        assert {"users", "channels", "messages", "reactions", "pins", "read_markers"} <= tables
+        engines = router.pools.engines_for(router.shard_map.current.db_shards[name])
+        assert await migrate.current_revision(engines) == migrate.head_revision("shard")
+
+
+async def test_a_shard_behind_is_refused_until_migrated(make_storage: StorageFactory) -> None:
+    storage = make_storage()
+    router = await open_router(storage, create=True, now=0.0)
+    lagging = router.shard_map.current.db_shards["shard-1"]
+    await migrate.downgrade(router.pools.engines_for(lagging), "shard", "shard_0001")
+    await router.close()
+
+    with pytest.raises(SchemaBehind) as refused:
+        await open_router(storage, create=True, now=0.0)
+    assert str(refused.value) == (
+        "shard shard-1 schema is 1 migration(s) behind (shard_0001 < shard_0002): "
+        "run `backchannel db migrate`"
+    )
+
+    steps: list[str] = []
+    router = await migrate_deployment(storage, now=0.0, progress=steps.append)
+    await router.close()
+    assert steps == ["migrated shard shard-1: shard_0001 -> shard_0002"]
+    reopened = await open_backchannel(Settings(storage=storage), create=False)
+    await reopened.close()
+
+
+async def test_migrate_on_a_current_deployment_changes_nothing(make_storage: StorageFactory) -> None:
+    storage = make_storage()
+    steps: list[str] = []
+    router = await migrate_deployment(storage, now=0.0, progress=steps.append)
+    await router.close()
+    assert steps[0] == "migrated the main database: empty -> main_0001"
+    assert len(steps) == 3  # main and two shards
+
+    again: list[str] = []
+    router = await migrate_deployment(storage, now=0.0, progress=again.append)
+    await router.close()
+    assert again == []
