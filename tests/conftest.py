@@ -81,7 +81,11 @@ class Acme:
 async def acme(ctx: ServiceContext) -> Acme:
     workspace = await workspaces.create_workspace(ctx, name="Acme", domain="acme")
     alice = await users.create_user(
-        ctx, workspace="acme", email="alice@acme.test", name="Alice", password="alice-pass",
+        ctx,
+        workspace="acme",
+        email="alice@acme.test",
+        name="Alice",
+        password="alice-pass",
         admin=True,
     )
     bob = await users.create_user(ctx, workspace="acme", email="bob@acme.test", name="Bob")

@@ -19,7 +19,9 @@ def test_keyed_id_carries_its_keyspace(keyspace: int) -> None:
         assert keyspace_of(made) == keyspace
 
 
-@pytest.mark.parametrize("bad", ["", "T", "X0000100000", "t00001ABCDE", "T0000I00000", "C00001ABCDEF"])
+@pytest.mark.parametrize(
+    "bad", ["", "T", "X0000100000", "t00001ABCDE", "T0000I00000", "C00001ABCDEF"]
+)
 def test_keyspace_of_rejects_foreign_ids(bad: str) -> None:
     with pytest.raises(InvalidId):
         keyspace_of(bad)

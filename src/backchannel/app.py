@@ -23,8 +23,11 @@ class Backchannel:
     settings: Settings
     ctx: ServiceContext
 
-    def asgi(self) -> Starlette:
-        """The ASGI app of an all-in-one process (today: the webapp role)."""
+    def asgi(self, base_url: str | None = None) -> Starlette:
+        """The ASGI app of an all-in-one process (today: the webapp role).
+
+        base_url: where clients reach this process (default: from the server settings).
+        """
 
         @contextlib.asynccontextmanager
         async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -38,7 +41,7 @@ class Backchannel:
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
 
-        return create_webapp(self.ctx, self.settings.server.base_url, lifespan=lifespan)
+        return create_webapp(self.ctx, base_url or self.settings.server.base_url, lifespan=lifespan)
 
     async def close(self) -> None:
         await self.ctx.router.close()

@@ -54,17 +54,29 @@ async def test_workspaces_go_to_the_least_loaded_shards(ctx: ServiceContext) -> 
     assert [w.keyspace for w in made] == [1, 2, 3, 4, 5]
 
 
-async def test_each_workspace_gets_a_general_channel_on_its_shard(ctx: ServiceContext, acme: Acme) -> None:
+async def test_each_workspace_gets_a_general_channel_on_its_shard(
+    ctx: ServiceContext, acme: Acme
+) -> None:
     async with ctx.router.read(Shard(acme.workspace.db_shard)) as conn:
-        names = (await conn.execute(
-            select(channel_table.c.name).where(channel_table.c.workspace_id == acme.workspace.id)
-        )).scalars().all()
+        names = (
+            (
+                await conn.execute(
+                    select(channel_table.c.name).where(
+                        channel_table.c.workspace_id == acme.workspace.id
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert names == ["general"]
 
 
 async def test_one_pool_per_shard(ctx: ServiceContext) -> None:
     shard_map = ctx.router.shard_map.current
-    pools = {name: ctx.router.pools.engines_for(shard) for name, shard in shard_map.db_shards.items()}
+    pools = {
+        name: ctx.router.pools.engines_for(shard) for name, shard in shard_map.db_shards.items()
+    }
     assert len({id(engines) for engines in pools.values()}) == len(shard_map.db_shards)
     for name, shard in shard_map.db_shards.items():
         assert ctx.router.pools.engines_for(shard) is pools[name]

@@ -21,7 +21,9 @@ async def test_a_new_person_has_a_working_token_and_is_in_general(
     assert acme.alice.token.startswith("xoxp-")
     info = await auth.authenticate(ctx, acme.alice.token)
     assert (info.user_id, info.workspace_id, info.kind) == (
-        acme.alice.user.id, acme.workspace.id, "user"
+        acme.alice.user.id,
+        acme.workspace.id,
+        "user",
     )
     caller = await directory.describe_caller(ctx, info)
     assert caller.user.name == "alice" and caller.user.is_admin
@@ -47,10 +49,15 @@ async def test_tokens_and_passwords_are_stored_hashed(ctx: ServiceContext, acme:
 
 
 async def test_sign_in_with_the_right_password_only(ctx: ServiceContext, acme: Acme) -> None:
-    token = await auth.sign_in(ctx, workspace="acme", email="ALICE@acme.test", password="alice-pass")
+    token = await auth.sign_in(
+        ctx, workspace="acme", email="ALICE@acme.test", password="alice-pass"
+    )
     assert (await auth.authenticate(ctx, token)).user_id == acme.alice.user.id
-    for email, password in [("alice@acme.test", "wrong-pass"), ("bob@acme.test", "anything"),
-                            ("nobody@acme.test", "alice-pass")]:
+    for email, password in [
+        ("alice@acme.test", "wrong-pass"),
+        ("bob@acme.test", "anything"),
+        ("nobody@acme.test", "alice-pass"),
+    ]:
         with pytest.raises(AuthError) as refused:
             await auth.sign_in(ctx, workspace="acme", email=email, password=password)
         assert refused.value.slack_error == "invalid_credentials"
@@ -58,8 +65,12 @@ async def test_sign_in_with_the_right_password_only(ctx: ServiceContext, acme: A
 
 async def test_revoked_and_unknown_tokens_are_refused(ctx: ServiceContext, acme: Acme) -> None:
     assert await auth.revoke(ctx, acme.bob.token)
-    for token, expected in [(acme.bob.token, "token_revoked"), ("xoxp-nope", "invalid_auth"),
-                            (None, "not_authed"), ("", "not_authed")]:
+    for token, expected in [
+        (acme.bob.token, "token_revoked"),
+        ("xoxp-nope", "invalid_auth"),
+        (None, "not_authed"),
+        ("", "not_authed"),
+    ]:
         with pytest.raises(AuthError) as refused:
             await auth.authenticate(ctx, token)
         assert refused.value.slack_error == expected
@@ -98,8 +109,12 @@ async def test_a_bot_has_a_bot_id_and_a_bot_token(ctx: ServiceContext, acme: Acm
 
 @pytest.mark.parametrize(
     ("email", "name", "password", "error"),
-    [("not-an-email", "X", None, "invalid_email"), ("x@acme.test", "  ", None, "invalid_arguments"),
-     ("x@acme.test", "X", "short", "invalid_password"), ("x@acme.test", "!!!", None, "invalid_name")],
+    [
+        ("not-an-email", "X", None, "invalid_email"),
+        ("x@acme.test", "  ", None, "invalid_arguments"),
+        ("x@acme.test", "X", "short", "invalid_password"),
+        ("x@acme.test", "!!!", None, "invalid_name"),
+    ],
 )
 async def test_bad_user_input_is_refused(
     ctx: ServiceContext, acme: Acme, email: str, name: str, password: str | None, error: str

@@ -19,7 +19,9 @@ async def test_a_workspace_belongs_to_its_organisation(ctx: ServiceContext) -> N
     assert await workspaces.find_workspace(ctx, made.id) == made
 
 
-async def test_a_taken_domain_is_refused_and_nothing_changes(ctx: ServiceContext, acme: Acme) -> None:
+async def test_a_taken_domain_is_refused_and_nothing_changes(
+    ctx: ServiceContext, acme: Acme
+) -> None:
     version = (await ctx.router.shard_map.refresh()).version
     with pytest.raises(AlreadyExists) as taken:
         await workspaces.create_workspace(ctx, name="Other", domain="ACME")

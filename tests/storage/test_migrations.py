@@ -61,7 +61,9 @@ async def test_a_shard_behind_is_refused_until_migrated(make_storage: StorageFac
     await reopened.close()
 
 
-async def test_migrate_on_a_current_deployment_changes_nothing(make_storage: StorageFactory) -> None:
+async def test_migrate_on_a_current_deployment_changes_nothing(
+    make_storage: StorageFactory,
+) -> None:
     storage = make_storage()
     steps: list[str] = []
     router = await migrate_deployment(storage, now=0.0, progress=steps.append)

@@ -71,16 +71,42 @@ class PostgresCluster:
             cwd=self.root,
         )
         if result.returncode != 0:
-            raise RuntimeError(f"{args[0]} failed: {result.stderr.strip() or result.stdout.strip()}")
+            raise RuntimeError(
+                f"{args[0]} failed: {result.stderr.strip() or result.stdout.strip()}"
+            )
 
     def start(self) -> None:
-        self._run("initdb", "-D", str(self.datadir), "-A", "trust", "-U", "postgres",
-                  "--no-sync", "-E", "UTF8", "--locale=C")
-        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                   "-c max_connections=300")
-        self._run("pg_ctl", "-D", str(self.datadir), "-o", options,
-                  "-l", str(self.root / "server.log"), "-w", "-t", "60", "start")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.datadir),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        )
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_connections=300"
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.datadir),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "-w", "stop")
@@ -93,9 +119,24 @@ class PostgresCluster:
         """A new, empty database; returns its URL."""
         name = f"{prefix}_{uuid.uuid4().hex[:12]}"
         result = subprocess.run(
-            [str(self.bindir / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-             "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", f'CREATE DATABASE "{name}"'],
-            capture_output=True, text=True,
+            [
+                str(self.bindir / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-q",
+                "-c",
+                f'CREATE DATABASE "{name}"',
+            ],
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
             raise RuntimeError(f"CREATE DATABASE failed: {result.stderr.strip()}")

@@ -21,19 +21,12 @@ from backchannel.errors import ConfigError
 from backchannel.services.demo import DemoInfo, ensure_demo
 
 
-class _Server(uvicorn.Server):
-    """uvicorn, but a signal ends serve() cleanly instead of being re-raised afterwards."""
+class Server(uvicorn.Server):
+    """uvicorn, minus its own signal handling: _serve owns SIGINT and SIGTERM from the start."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
-        previous = {
-            sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)
-        }
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+        yield
 
 
 @click.command()
@@ -76,6 +69,11 @@ def _bind(settings: Settings) -> socket.socket:
 
 
 async def _serve(settings: Settings, sock: socket.socket, *, demo: bool) -> None:
+    # A signal during start-up (migrations, the demo) stops the server as soon as it is up.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     backchannel = await open_backchannel(settings, progress=lambda line: click.echo(line))
     try:
         host, port = sock.getsockname()[:2]
@@ -84,7 +82,7 @@ async def _serve(settings: Settings, sock: socket.socket, *, demo: bool) -> None
         if demo:
             _print_demo(await ensure_demo(backchannel.ctx), url)
         config = uvicorn.Config(
-            backchannel.asgi(),
+            backchannel.asgi(base_url=url),
             loop="none",
             http="httptools",
             ws="none",
@@ -92,7 +90,15 @@ async def _serve(settings: Settings, sock: socket.socket, *, demo: bool) -> None
             access_log=False,  # query strings may carry tokens: never log them
             log_level="warning",
         )
-        await _Server(config).serve(sockets=[sock])
+        server = Server(config)
+
+        async def stop_on_signal() -> None:
+            await stop.wait()
+            server.should_exit = True
+
+        stopper = asyncio.create_task(stop_on_signal())
+        await server.serve(sockets=[sock])
+        stopper.cancel()
         click.echo("backchannel stopped")
     finally:
         await backchannel.close()

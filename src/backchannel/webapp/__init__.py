@@ -1,4 +1,4 @@
 """The Web API over HTTP: /api/<method>, Slack's request and response conventions.
 
-See docs/webapp.md.
+See docs/architecture.md.
 """

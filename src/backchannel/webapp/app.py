@@ -39,6 +39,10 @@ def api_routes(ctx: ServiceContext, base_url: str) -> list[Route]:
             return error("service_unavailable", status=503, headers={"Retry-After": "1"})
         except BackchannelError as exc:
             return error(exc.slack_error, detail=exc.message)
+        except Exception:
+            # Parameters are not logged: they may hold tokens or message text.
+            log.exception("%s failed unexpectedly", name)
+            return error("internal_error", status=500)
 
     return [Route("/api/{method}", dispatch, methods=["GET", "POST"])]
 

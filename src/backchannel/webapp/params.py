@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 from starlette.requests import Request
@@ -37,7 +38,12 @@ async def read_params(request: Request) -> dict[str, Any]:
         if not isinstance(parsed, dict):
             raise InvalidJson("the JSON body must be an object")
         params.update(parsed)
-    elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    elif content_type == "application/x-www-form-urlencoded":
+        try:
+            params.update(parse_qsl(body.decode(), keep_blank_values=True))
+        except UnicodeDecodeError:
+            raise InvalidArgument("the form body is not UTF-8") from None
+    elif content_type == "multipart/form-data":
         form = await request.form()
         params.update({key: value for key, value in form.items() if isinstance(value, str)})
     return params

@@ -1,0 +1,200 @@
+"""`backchannel admin ...` through the real command, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+from tests.cli.conftest import PASSWORD
+from tests.support.cli import RunningServer, assert_one_line_error, run_cli
+
+
+def _json(*args: str) -> dict:
+    result = run_cli(*args, "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_admin_creates_an_org_a_workspace_people_and_a_bot(storage_args: list[str]) -> None:
+    org = _json("admin", "create-org", "--name", "Acme Corporation", *storage_args)
+    assert org["id"].startswith("E")
+    first = _json(
+        "admin",
+        "create-workspace",
+        "--name",
+        "Acme HQ",
+        "--domain",
+        "acme",
+        "--org",
+        org["id"],
+        *storage_args,
+    )
+    second = _json(
+        "admin", "create-workspace", "--name", "Acme Labs", "--domain", "labs", *storage_args
+    )
+    assert first["id"].startswith("T")
+    assert (first["db_shard"], first["ms_shard"]) == ("shard-0", "ms-0")
+    assert (second["db_shard"], second["ms_shard"]) == ("shard-1", "ms-1")
+
+    person = _json(
+        "admin",
+        "create-user",
+        "--workspace",
+        "acme",
+        "--email",
+        "alice@acme.test",
+        "--name",
+        "Alice",
+        "--password",
+        "correct-horse",
+        "--admin",
+        *storage_args,
+    )
+    assert person["id"].startswith("U") and person["token"].startswith("xoxp-")
+    bot = _json(
+        "admin", "create-bot", "--workspace", second["id"], "--name", "Deploy Bot", *storage_args
+    )
+    assert bot["id"].startswith("U") and bot["bot_id"].startswith("B")
+    assert bot["token"].startswith("xoxb-")
+
+    shards = _json("admin", "shards", *storage_args)
+    placed = {s["name"]: [w["domain"] for w in s["workspaces"]] for s in shards["db_shards"]}
+    assert placed == {"shard-0": ["acme"], "shard-1": ["labs"]}
+    table = run_cli("admin", "shards", *storage_args)
+    assert table.returncode == 0 and "shard-0" in table.stdout and "acme" in table.stdout
+    # The PostgreSQL URLs carry a password (the test cluster trusts loopback and ignores it).
+    assert PASSWORD not in json.dumps(shards) + table.stdout
+
+
+def test_duplicates_and_unknowns_are_one_line_errors(storage_args: list[str]) -> None:
+    _json("admin", "create-workspace", "--name", "Acme", "--domain", "acme", *storage_args)
+    _json(
+        "admin",
+        "create-user",
+        "--workspace",
+        "acme",
+        "--email",
+        "a@acme.test",
+        "--name",
+        "A",
+        *storage_args,
+    )
+
+    assert_one_line_error(
+        run_cli("admin", "create-workspace", "--name", "Again", "--domain", "acme", *storage_args),
+        "the domain 'acme' is taken",
+    )
+    assert_one_line_error(
+        run_cli(
+            "admin",
+            "create-user",
+            "--workspace",
+            "acme",
+            "--email",
+            "A@acme.test",
+            "--name",
+            "Other",
+            *storage_args,
+        ),
+        "a@acme.test already has an account in acme",
+    )
+    assert_one_line_error(
+        run_cli(
+            "admin",
+            "create-user",
+            "--workspace",
+            "nowhere",
+            "--email",
+            "x@y.test",
+            "--name",
+            "X",
+            *storage_args,
+        ),
+        "no workspace 'nowhere'",
+    )
+    assert_one_line_error(
+        run_cli(
+            "admin",
+            "create-workspace",
+            "--name",
+            "X",
+            "--domain",
+            "x",
+            "--org",
+            "E0000000000",
+            *storage_args,
+        ),
+        "no organisation E0000000000",
+    )
+    shards = _json("admin", "shards", *storage_args)
+    assert [w["domain"] for s in shards["db_shards"] for w in s["workspaces"]] == ["acme"]
+
+
+def test_bad_database_urls_are_one_line_errors(tmp_path: Path) -> None:
+    assert_one_line_error(
+        run_cli("admin", "shards", "--database-url", "mysql://root@localhost/x"),
+        "bad database URL",
+        "expected postgresql://",
+    )
+    assert_one_line_error(
+        run_cli("admin", "shards", "--database-url", "::nonsense::"), "bad database URL"
+    )
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    line = assert_one_line_error(
+        run_cli(
+            "admin",
+            "create-org",
+            "--name",
+            "X",
+            "--database-url",
+            f"postgresql://postgres:sekrit@127.0.0.1:{port}/main",
+        ),
+        "cannot open the main database",
+    )
+    assert "sekrit" not in line
+
+
+def test_a_missing_or_unwritable_data_dir_is_a_one_line_error(tmp_path: Path) -> None:
+    assert_one_line_error(
+        run_cli(
+            "admin",
+            "create-user",
+            "--workspace",
+            "acme",
+            "--email",
+            "a@b.test",
+            "--name",
+            "A",
+            "--data-dir",
+            str(tmp_path / "empty"),
+        ),
+        "no Backchannel data in",
+    )
+    assert not (tmp_path / "empty").exists()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    assert_one_line_error(
+        run_cli("admin", "create-org", "--name", "X", "--data-dir", str(blocker / "data")),
+        "cannot create data dir",
+    )
+
+
+def test_a_port_in_use_is_a_one_line_error_and_creates_nothing(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--port", str(port), "--data-dir", str(tmp_path / "data"))
+    assert_one_line_error(result, f"port {port} on 127.0.0.1 is in use")
+    assert not (tmp_path / "data").exists()
+
+
+def test_serve_refuses_a_second_server_on_the_same_port(tmp_path: Path) -> None:
+    with RunningServer("--data-dir", str(tmp_path / "data")) as server:
+        server.wait_for(" serving ")
+        port = server.url.rsplit(":", 1)[1]
+        result = run_cli("serve", "--port", port, "--data-dir", str(tmp_path / "other"))
+        assert_one_line_error(result, f"port {port} on 127.0.0.1 is in use")

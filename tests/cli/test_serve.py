@@ -1,0 +1,87 @@
+"""`backchannel serve`: the demo, Slack's SDK against it, clean stops, schema checks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from pathlib import Path
+
+from slack_sdk import WebClient
+
+from backchannel.config import StorageSettings
+from backchannel.services.deployment import open_router
+from backchannel.storage import migrate
+from tests.support.cli import RunningServer, assert_one_line_error, run_cli
+
+
+def test_demo_serves_slack_sdk_and_stops_cleanly(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with RunningServer("--demo", "--data-dir", str(data)) as server:
+        server.wait_for(" serving ")
+        created = server.wait_for("Demo created")
+        assert "workspaces acme, acme-labs" in created
+        assert int(created.rsplit(", ", 1)[1].split()[0]) >= 200  # "... 316 messages"
+        assert "alice@acme.example" in server.wait_for("sign in with")
+        assert "backchannel-demo" in server.wait_for("password:")
+        token = server.wait_for("Authorization: Bearer").split("Bearer ")[1].split("'")[0]
+
+        client = WebClient(token=token, base_url=f"{server.url}/api/")
+        me = client.auth_test()
+        assert (me["ok"], me["team"], me["user"]) == (True, "Acme HQ", "alice.archer")
+        assert me["url"] == f"{server.url}/"
+        assert client.api_test(hello="world")["args"] == {"hello": "world"}
+
+        assert server.stop(signal.SIGTERM) == 0
+        assert server.lines[-1] == "backchannel stopped"
+    assert sorted(p.name for p in data.iterdir() if p.suffix == ".sqlite3") == [
+        "main.sqlite3",
+        "shard-0.sqlite3",
+        "shard-1.sqlite3",
+        "shard-2.sqlite3",
+        "shard-3.sqlite3",
+    ]
+
+    # A second start finds the demo instead of making it again, and SIGINT stops it too.
+    with RunningServer("--demo", "--data-dir", str(data)) as again:
+        assert "Demo found" in again.wait_for("Demo ")
+        again.wait_for("Authorization: Bearer")
+        assert again.stop(signal.SIGINT) == 0
+    shards = json.loads(run_cli("admin", "shards", "--json", "--data-dir", str(data)).stdout)
+    domains = sorted(w["domain"] for s in shards["db_shards"] for w in s["workspaces"])
+    assert domains == ["acme", "acme-labs"]
+
+
+def test_serve_refuses_a_shard_whose_schema_is_behind(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert run_cli("db", "migrate", "--data-dir", str(data), "--shards", "3").returncode == 0
+
+    async def downgrade_shard_2() -> None:
+        router = await open_router(StorageSettings(data_dir=data), create=False, now=0.0)
+        try:
+            shard = router.shard_map.current.db_shards["shard-2"]
+            await migrate.downgrade(router.pools.engines_for(shard), "shard", "shard_0001")
+        finally:
+            await router.close()
+
+    asyncio.run(downgrade_shard_2())
+    refused = run_cli("serve", "--port", "0", "--data-dir", str(data))
+    assert_one_line_error(
+        refused, "shard shard-2 schema is 1 migration(s) behind", "run `backchannel db migrate`"
+    )
+
+    migrated = run_cli("db", "migrate", "--data-dir", str(data))
+    assert migrated.returncode == 0, migrated.stderr
+    assert "migrated shard shard-2: shard_0001 -> shard_0002" in migrated.stdout
+    with RunningServer("--data-dir", str(data)) as server:
+        assert "3 shards" in server.wait_for("storage:")
+        assert server.stop(signal.SIGTERM) == 0
+
+
+def test_shards_only_apply_to_a_new_data_dir(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    assert run_cli("db", "migrate", "--data-dir", data, "--shards", "2").returncode == 0
+    assert_one_line_error(
+        run_cli("serve", "--port", "0", "--data-dir", data, "--shards", "5"),
+        "this deployment has 2 shards",
+    )

@@ -1,0 +1,71 @@
+"""The Web API's conventions, through a real socket and Slack's own SDK."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from backchannel.app import Backchannel
+from tests.conftest import Acme
+from tests.support.server import live_server
+
+
+@pytest.fixture
+async def api(deployment: Backchannel, acme: Acme) -> AsyncIterator[str]:
+    async with live_server(deployment) as url:
+        yield f"{url}/api/"
+
+
+async def test_auth_test_names_the_caller(api: str, acme: Acme) -> None:
+    client = AsyncWebClient(token=acme.alice.token, base_url=api)
+    me = await client.auth_test()
+    assert me["team_id"] == acme.workspace.id and me["user_id"] == acme.alice.user.id
+    assert (me["team"], me["user"]) == ("Acme", "alice")
+    assert "bot_id" not in me.data
+
+
+async def test_api_test_echoes_arguments_and_errors(api: str) -> None:
+    client = AsyncWebClient(base_url=api)
+    assert (await client.api_test(foo="bar"))["args"] == {"foo": "bar"}
+    with pytest.raises(SlackApiError) as failed:
+        await client.api_test(error="my_error")
+    assert failed.value.response["error"] == "my_error"
+
+
+@pytest.mark.parametrize("token", [None, "xoxp-not-a-real-token"])
+async def test_bad_tokens_get_slack_errors(api: str, token: str | None) -> None:
+    client = AsyncWebClient(token=token, base_url=api)
+    with pytest.raises(SlackApiError) as refused:
+        await client.auth_test()
+    assert refused.value.response["error"] == ("not_authed" if token is None else "invalid_auth")
+
+
+async def test_token_as_parameter_query_form_or_json(api: str, acme: Acme) -> None:
+    token = acme.bob.token
+    async with httpx.AsyncClient() as http:
+        replies = [
+            await http.get(f"{api}auth.test", params={"token": token}),
+            await http.post(f"{api}auth.test", data={"token": token}),
+            await http.post(f"{api}auth.test", json={"token": token}),
+            await http.post(f"{api}auth.test", headers={"Authorization": f"Bearer {token}"}),
+        ]
+        for reply in replies:
+            assert reply.status_code == 200
+            assert reply.headers["content-type"].startswith("application/json")
+            assert reply.json()["user_id"] == acme.bob.user.id
+
+        broken = await http.post(
+            f"{api}api.test", content=b"{not json", headers={"content-type": "application/json"}
+        )
+        assert broken.json()["error"] == "invalid_json"
+        unknown = await http.get(f"{api}no.such.method")
+        assert unknown.status_code == 404
+        assert unknown.json() == {
+            "ok": False,
+            "error": "unknown_method",
+            "req_method": "no.such.method",
+        }
