@@ -34,10 +34,6 @@ class StorageSettings:
     pool_size: int = 5
     pool_timeout: float = 5.0
 
-    @property
-    def embedded(self) -> bool:
-        return self.database_url is None
-
 
 @dataclass(frozen=True)
 class ServerSettings:
@@ -56,6 +52,19 @@ class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
 
 
+# What each key of the config file must hold (bool is refused where a number is expected).
+_TYPES: dict[str, tuple[type, ...]] = {
+    "data_dir": (str,),
+    "database_url": (str,),
+    "shard_urls": (list,),
+    "shards": (int,),
+    "ms_shards": (int,),
+    "pool_size": (int,),
+    "pool_timeout": (int, float),
+    "host": (str,),
+    "port": (int,),
+    "public_url": (str,),
+}
 _STORAGE_KEYS = {
     "data_dir",
     "database_url",
@@ -106,6 +115,13 @@ def _section(raw: dict[str, Any], name: str, allowed: set[str], path: Path) -> d
     extra = set(raw) - {"storage", "server"}
     if extra:
         raise ConfigError(f"{path}: unknown table(s) {', '.join(sorted(extra))}")
+    for key, value in section.items():
+        expected = _TYPES[key]
+        if isinstance(value, bool) or not isinstance(value, expected):
+            names = " or ".join(t.__name__ for t in expected)
+            raise ConfigError(
+                f"{path}: {name}.{key} must be {names}, got {type(value).__name__} {value!r}"
+            )
     return dict(section)
 
 

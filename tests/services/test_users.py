@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from backchannel.errors import AlreadyExists, AuthError, InvalidArgument
 from backchannel.router import Main, ShardFor
@@ -122,3 +122,29 @@ async def test_bad_user_input_is_refused(
     with pytest.raises(InvalidArgument) as refused:
         await users.create_user(ctx, workspace="acme", email=email, name=name, password=password)
     assert refused.value.slack_error == error
+
+
+async def test_a_failed_main_commit_undoes_the_shard_write(ctx: ServiceContext, acme: Acme) -> None:
+    """The main DB commits last; when that commit fails the shard's rows are removed."""
+    failures = []
+
+    def fail_once(_conn: object) -> None:
+        if not failures:
+            failures.append("commit refused")
+            raise RuntimeError("injected: the main DB's commit fails")
+
+    main_engine = ctx.router.main.writer.sync_engine
+    event.listen(main_engine, "commit", fail_once)
+    try:
+        with pytest.raises(RuntimeError, match="injected"):
+            await users.create_user(ctx, workspace="acme", email="carol@acme.test", name="Carol")
+    finally:
+        event.remove(main_engine, "commit", fail_once)
+    async with ctx.router.read(ShardFor(acme.workspace.id)) as conn:
+        names = (await conn.execute(select(user_table.c.name))).scalars().all()
+    assert sorted(names) == ["alice", "bob"]
+    async with ctx.router.read(Main()) as conn:
+        emails = (await conn.execute(select(credentials.c.email))).scalars().all()
+    assert sorted(emails) == ["alice@acme.test", "bob@acme.test"]
+    # And the same person can be created afterwards.
+    await users.create_user(ctx, workspace="acme", email="carol@acme.test", name="Carol")

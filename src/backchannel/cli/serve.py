@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import signal
 import socket
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from backchannel.cli.options import build_settings, storage_options
 from backchannel.config import Settings
 from backchannel.errors import ConfigError
 from backchannel.services.demo import DemoInfo, ensure_demo
+from backchannel.storage.engine import redact
 
 
 class Server(uvicorn.Server):
@@ -61,7 +63,7 @@ def _bind(settings: Settings) -> socket.socket:
         sock.bind(address)
     except OSError as exc:
         sock.close()
-        reason = "is in use" if exc.errno == 98 else f"cannot be used: {exc.strerror}"
+        reason = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be used: {exc.strerror}"
         raise ConfigError(f"port {port} on {host} {reason}") from None
     sock.listen(2048)
     sock.setblocking(False)
@@ -109,8 +111,8 @@ def _print_banner(backchannel: Backchannel, url: str) -> None:
     shard_map = backchannel.ctx.router.shard_map.current
     where = (
         f"SQLite in {storage.data_dir}"
-        if storage.embedded
-        else "main DB " + (storage.database_url or "")
+        if storage.database_url is None
+        else f"main DB {redact(storage.database_url)}"
     )
     click.echo(f"Backchannel {__version__} serving {url}")
     click.echo(

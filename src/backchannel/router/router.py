@@ -65,6 +65,8 @@ class Router:
                 name = (await self.assignment(keyed_id)).db_shard
             case Shard(name):
                 pass
+            case _:
+                raise TypeError(f"expected Main, ShardFor or Shard, got {destination!r}")
         shard = self.shard_map.current.db_shards.get(name)
         if shard is None:
             shard = (await self.shard_map.refresh()).db_shards.get(name)
@@ -89,7 +91,7 @@ class Router:
 
     @asynccontextmanager
     async def read(self, destination: Destination) -> AsyncIterator[AsyncConnection]:
-        """A read-only transaction (a consistent snapshot on both engines)."""
+        """A read transaction (on SQLite a consistent snapshot; READ COMMITTED on PostgreSQL)."""
         label, engines = await self._engines(destination)
         async with self._guard(label), engines.reader.begin() as conn:
             yield conn

@@ -27,6 +27,7 @@ from backchannel.storage.engine import (
 )
 
 MAIN_FILE = "main.sqlite3"
+MAIN_LABEL = "the main database"
 Progress = Callable[[str], None]
 
 
@@ -36,10 +37,7 @@ def main_url(settings: StorageSettings) -> URL:
     return parse_database_url(f"sqlite:///{MAIN_FILE}", base_dir=settings.data_dir.resolve())
 
 
-def _prepare_data_dir(settings: StorageSettings, url: URL) -> None:
-    if not is_sqlite(url):
-        return
-    directory = Path(str(url.database)).parent
+def _prepare_directory(directory: Path) -> None:
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -55,36 +53,7 @@ async def open_router(
 
     create: make a new deployment when the main DB is empty; otherwise say how to make one.
     """
-    url = main_url(settings)
-    if not create and is_sqlite(url) and not Path(str(url.database)).exists():
-        raise ConfigError(
-            f"no Backchannel data in {Path(str(url.database)).parent}: "
-            "start with `backchannel serve` or `backchannel db migrate`"
-        )
-    _prepare_data_dir(settings, url)
-    main = create_engines(url, pool_size=settings.pool_size, pool_timeout=settings.pool_timeout)
-    router = Router(
-        main,
-        base_dir=settings.data_dir.resolve(),
-        pool_size=settings.pool_size,
-        pool_timeout=settings.pool_timeout,
-    )
-    try:
-        revision = await _revision(main, "the main database")
-        if revision is None:
-            if not create:
-                raise ConfigError(
-                    f"the main database {redact(url)} has no Backchannel schema: "
-                    "run `backchannel db migrate`"
-                )
-            await _create_deployment(router, settings, now, progress)
-        else:
-            _check_current("the main database", "main", revision)
-            await _check_shards(router, settings, create=create, progress=progress)
-    except BaseException:
-        await router.close()
-        raise
-    return router
+    return await _open(settings, create=create, upgrade=False, now=now, progress=progress)
 
 
 async def migrate_deployment(
@@ -95,8 +64,26 @@ async def migrate_deployment(
     Each database is upgraded in its own transaction, so a failure leaves every other shard
     done and this one untouched; running the command again resumes.
     """
+    return await _open(settings, create=True, upgrade=True, now=now, progress=progress)
+
+
+async def _open(
+    settings: StorageSettings,
+    *,
+    create: bool,
+    upgrade: bool,
+    now: float,
+    progress: Progress | None,
+) -> Router:
     url = main_url(settings)
-    _prepare_data_dir(settings, url)
+    if is_sqlite(url):
+        main_file = Path(str(url.database))
+        if not create and not main_file.exists():
+            raise ConfigError(
+                f"no Backchannel data in {main_file.parent}: "
+                "start with `backchannel serve` or `backchannel db migrate`"
+            )
+        _prepare_directory(main_file.parent)
     main = create_engines(url, pool_size=settings.pool_size, pool_timeout=settings.pool_timeout)
     router = Router(
         main,
@@ -105,65 +92,90 @@ async def migrate_deployment(
         pool_timeout=settings.pool_timeout,
     )
     try:
-        if await _revision(main, "the main database") is None:
-            await _create_deployment(router, settings, now, progress)
-            return router
-        await _upgrade(main, "main", "the main database", progress)
-        await _check_shards(router, settings, create=True, progress=progress, upgrade=True)
+        await _bring_main_up(router, url, create=create, upgrade=upgrade, progress=progress)
+        fresh = await _register_shards_if_none(router, settings, create=create, now=now)
+        await _bring_shards_up(router, settings, fresh=fresh, upgrade=upgrade, progress=progress)
     except BaseException:
         await router.close()
         raise
     return router
 
 
-async def _create_deployment(
-    router: Router, settings: StorageSettings, now: float, progress: Progress | None
+async def _bring_main_up(
+    router: Router, url: URL, *, create: bool, upgrade: bool, progress: Progress | None
 ) -> None:
-    await _upgrade(router.main, "main", "the main database", progress)
+    revision = await _revision(router.main, MAIN_LABEL)
+    if revision is None and not create:
+        raise ConfigError(
+            f"the main database {redact(url)} has no Backchannel schema: "
+            "run `backchannel db migrate`"
+        )
+    if revision is None or upgrade:
+        await _upgrade(router.main, "main", MAIN_LABEL, progress)
+    else:
+        _check_current(MAIN_LABEL, "main", revision)
+
+
+async def _register_shards_if_none(
+    router: Router, settings: StorageSettings, *, create: bool, now: float
+) -> bool:
+    """Record the shards of a new deployment (all or nothing); True if it was new."""
+    if (await router.shard_map.refresh()).db_shards:
+        return False
+    if not create:
+        raise ConfigError("this deployment has no shards yet: run `backchannel db migrate`")
     urls = settings.shard_urls or _embedded_shard_urls(settings)
+    base_dir = settings.data_dir.resolve()
+    for shard_url in urls:  # refuse a bad URL before anything is recorded
+        parse_database_url(shard_url, base_dir=base_dir)
+    if settings.ms_shards < 1:
+        raise ConfigError(f"ms_shards must be at least 1, got {settings.ms_shards}")
+    if not settings.shard_urls:
+        _prepare_directory(base_dir)
     async with router.write(Main()) as conn:
         for index, shard_url in enumerate(urls):
-            parse_database_url(shard_url)  # refuse a bad URL before anything is recorded
             await topology.insert_db_shard_txn(conn, f"shard-{index}", shard_url, now)
         for index in range(settings.ms_shards):
             await topology.insert_ms_shard_txn(conn, f"ms-{index}", now)
-    await _check_shards(router, settings, create=True, progress=progress)
+    await router.shard_map.refresh()
+    return True
 
 
 def _embedded_shard_urls(settings: StorageSettings) -> tuple[str, ...]:
     count = settings.shards if settings.shards is not None else DEFAULT_SHARDS
     if count < 1:
-        raise ConfigError(f"--shards must be at least 1, got {count}")
+        raise ConfigError(f"shards must be at least 1, got {count}")
     return tuple(f"sqlite:///shard-{index}.sqlite3" for index in range(count))
 
 
-async def _check_shards(
+async def _bring_shards_up(
     router: Router,
     settings: StorageSettings,
     *,
-    create: bool,
+    fresh: bool,
+    upgrade: bool,
     progress: Progress | None,
-    upgrade: bool = False,
 ) -> None:
-    shard_map = await router.shard_map.refresh()
+    shard_map = router.shard_map.current
     requested = settings.shards
-    if (
-        requested is not None
-        and settings.shard_urls == ()
-        and requested != len(shard_map.db_shards)
-    ):
+    if requested is not None and not settings.shard_urls and requested != len(shard_map.db_shards):
         raise ConfigError(
             f"this deployment has {len(shard_map.db_shards)} shards; --shards {requested} "
             "only applies to a new one"
         )
+    base_dir = settings.data_dir.resolve()
     for name in sorted(shard_map.db_shards):
-        engines = router.pools.engines_for(shard_map.db_shards[name])
+        shard = shard_map.db_shards[name]
         label = f"shard {name}"
-        revision = await _revision(engines, label)
-        if upgrade or (revision is None and create):
+        url = parse_database_url(shard.url, base_dir=base_dir)
+        if not fresh and is_sqlite(url) and not Path(str(url.database)).exists():
+            # Never quietly replace a lost shard with an empty one.
+            raise ConfigError(f"{label}'s file {url.database} is missing: restore it from backup")
+        engines = router.pools.engines_for(shard)
+        if fresh or upgrade:
             await _upgrade(engines, "shard", label, progress)
         else:
-            _check_current(label, "shard", revision)
+            _check_current(label, "shard", await _revision(engines, label))
         await _probe(router, name)
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backchannel.errors import AlreadyExists, InvalidArgument
 from backchannel.models import Bot, TokenInfo, User
-from backchannel.router import Main, ShardFor
+from backchannel.router import ShardFor
 from backchannel.services import credentials as creds
 from backchannel.services.context import ServiceContext
+from backchannel.services.crossdb import main_then_shards
 from backchannel.services.validation import check_display_name, check_email, handle_from_name
 from backchannel.services.workspaces import find_workspace
 from backchannel.storage import channels, users
@@ -69,8 +71,7 @@ async def create_user(
     )
     token = creds.new_token("user")
     password_hash = creds.hash_password(password) if password is not None else None
-    # Main first, shard inside it: a failure on either side leaves neither written.
-    async with ctx.router.write(Main()) as main_conn:
+    async with main_then_shards(ctx) as (main_conn, open_shard):
         if await credential_store.email_taken_txn(main_conn, target.id, email):
             raise AlreadyExists(
                 f"{email} already has an account in {target.domain}", slack_error="email_taken"
@@ -88,7 +89,8 @@ async def create_user(
             info=TokenInfo(user.id, target.id, "user"),
             now=now,
         )
-        async with ctx.router.write(ShardFor(target.id)) as conn:
+        undo = partial(users.delete_user_txn, user_id=user.id)
+        async with open_shard(ShardFor(target.id), undo) as conn:
             await _insert_user(conn, user)
             general = await channels.general_channel_txn(conn, target.id)
             if general is not None:
@@ -123,14 +125,15 @@ async def create_bot(ctx: ServiceContext, *, workspace: str, name: str) -> NewBo
     )
     bot = Bot(bot_id, target.id, user.id, real_name, False, now)
     token = creds.new_token("bot")
-    async with ctx.router.write(Main()) as main_conn:
+    async with main_then_shards(ctx) as (main_conn, open_shard):
         await credential_store.insert_token_txn(
             main_conn,
             token_hash=creds.hash_token(token),
             info=TokenInfo(user.id, target.id, "bot"),
             now=now,
         )
-        async with ctx.router.write(ShardFor(target.id)) as conn:
+        undo = partial(users.delete_user_txn, user_id=user.id)
+        async with open_shard(ShardFor(target.id), undo) as conn:
             await _insert_user(conn, user)
             await users.insert_bot_txn(conn, bot)
     return NewBot(user, bot, token)

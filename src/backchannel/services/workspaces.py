@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy.exc import IntegrityError
 
 from backchannel.errors import AlreadyExists, NotFound
 from backchannel.models import Channel, Organisation, Workspace
 from backchannel.router import Main, Shard
 from backchannel.services.context import ServiceContext
+from backchannel.services.crossdb import main_then_shards
 from backchannel.services.validation import check_display_name, check_domain
 from backchannel.storage import channels, topology
 from backchannel.storage import workspaces as store
@@ -28,14 +31,13 @@ async def create_workspace(
 ) -> Workspace:
     """Create a workspace on the least-loaded DB and message-server shards, with #general.
 
-    The main DB transaction stays open while the shard is written, so a failure on either
-    side leaves nothing behind and the workspace appears in the shard map only when whole.
+    The workspace appears in the shard map only when whole (see services/crossdb.py).
     """
     name = check_display_name(name)
     domain = check_domain(domain)
     now = ctx.clock()
     try:
-        async with ctx.router.write(Main()) as conn:
+        async with main_then_shards(ctx) as (conn, open_shard):
             if org_id is not None and await store.get_org_txn(conn, org_id) is None:
                 raise NotFound(f"no organisation {org_id}", slack_error="org_not_found")
             if await store.domain_taken_txn(conn, domain):
@@ -54,13 +56,22 @@ async def create_workspace(
             )
             await store.insert_workspace_txn(conn, workspace)
             await topology.bump_shard_map_version_txn(conn)
-            async with ctx.router.write(Shard(db_shard)) as shard_conn:
-                await channels.insert_channel_txn(shard_conn, _general_channel(workspace, now))
+            general = _general_channel(workspace, now)
+            undo = partial(channels.delete_channel_txn, channel_id=general.id)
+            async with open_shard(Shard(db_shard), undo) as shard_conn:
+                await channels.insert_channel_txn(shard_conn, general)
     except IntegrityError:
-        # Another process took the domain (or keyspace) between our check and our insert.
+        if not await _domain_taken(ctx, domain):
+            raise
+        # Another process took the domain between our check and our insert.
         raise AlreadyExists(f"the domain {domain!r} is taken", slack_error="domain_taken") from None
     await ctx.router.shard_map.refresh()
     return workspace
+
+
+async def _domain_taken(ctx: ServiceContext, domain: str) -> bool:
+    async with ctx.router.read(Main()) as conn:
+        return await store.domain_taken_txn(conn, domain)
 
 
 def _general_channel(workspace: Workspace, now: float) -> Channel:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -27,6 +27,12 @@ async def insert_channel_txn(conn: AsyncConnection, channel: Channel) -> None:
             purpose=channel.purpose,
         )
     )
+
+
+async def delete_channel_txn(conn: AsyncConnection, channel_id: str) -> None:
+    """Remove a channel that was never announced (undoing a half-made creation)."""
+    await conn.execute(delete(memberships).where(memberships.c.channel_id == channel_id))
+    await conn.execute(delete(channels).where(channels.c.id == channel_id))
 
 
 async def get_channel_txn(conn: AsyncConnection, channel_id: str) -> Channel | None:

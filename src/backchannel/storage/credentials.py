@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backchannel.models import TokenInfo
@@ -69,9 +69,3 @@ async def revoke_token_txn(conn: AsyncConnection, token_hash: str, now: float) -
         .values(revoked=now)
     )
     return bool(result.rowcount)
-
-
-async def delete_user_auth_txn(conn: AsyncConnection, user_id: str) -> None:
-    """Undo a user's credentials and tokens (used to roll back a half-made user)."""
-    await conn.execute(delete(tokens).where(tokens.c.user_id == user_id))
-    await conn.execute(delete(credentials).where(credentials.c.user_id == user_id))

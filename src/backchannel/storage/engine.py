@@ -33,14 +33,14 @@ def parse_database_url(url: str, base_dir: Path | None = None) -> URL:
         raise ConfigError(
             f"bad database URL {url!r}: expected postgresql://user@host/db or sqlite:///path"
         ) from None
-    backend = parsed.get_backend_name()
-    if backend in ("postgresql", "postgres"):
-        if parsed.get_driver_name() not in ("asyncpg", "psycopg2", "psycopg", "postgresql"):
+    scheme, _, driver = parsed.drivername.partition("+")
+    if scheme in ("postgresql", "postgres"):
+        if driver not in ("", "asyncpg", "psycopg2", "psycopg"):
             raise ConfigError(f"unsupported PostgreSQL driver in {redact(parsed)}: use asyncpg")
         if not parsed.database:
             raise ConfigError(f"database URL {redact(parsed)} names no database")
         return parsed.set(drivername="postgresql+asyncpg")
-    if backend == "sqlite":
+    if scheme == "sqlite":
         if not parsed.database or parsed.database == ":memory:":
             raise ConfigError(f"SQLite URL {url!r} must name a file: sqlite:///path/to/file")
         path = Path(parsed.database)

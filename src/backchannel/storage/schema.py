@@ -98,7 +98,8 @@ tokens = Table(
 )
 
 # ---------------------------------------------------------------------------------------
-# Shard: everything inside workspaces. Every row carries the workspace that owns it.
+# Shard: everything inside workspaces. Rows carry the workspace that owns them, or hang
+# off a channel (reactions, pins, read markers) that does.
 # ---------------------------------------------------------------------------------------
 shard_metadata = MetaData()
 
@@ -177,7 +178,7 @@ messages = Table(
     Column("subtype", String(32), nullable=True),
     Column("text", Text, nullable=False, server_default=""),
     Column("thread_ts", String(20), nullable=True),
-    Column("reply_count", Integer, nullable=False, server_default=false()),
+    Column("reply_count", Integer, nullable=False, server_default="0"),
     Column("latest_reply", String(20), nullable=True),
     Column("reply_broadcast", Boolean, nullable=False, server_default=false()),
     Column("blocks", JSON, nullable=True),

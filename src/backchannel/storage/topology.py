@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Column, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from backchannel.errors import NotFound
 from backchannel.models import DbShard, ShardMap, WorkspaceAssignment
 from backchannel.storage.schema import db_shards, ms_shards, topology_versions, workspaces
 
@@ -81,5 +82,5 @@ async def _least_loaded(conn: AsyncConnection, shards: Table, assigned: Column[s
     )
     name = await conn.scalar(query)
     if name is None:
-        raise LookupError("no shards are registered")
+        raise NotFound(f"no {shards.name} are registered: run `backchannel db migrate`")
     return str(name)

@@ -7,7 +7,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backchannel.models import Bot, User
-from backchannel.storage.schema import bots, users
+from backchannel.storage.schema import bots, memberships, users
 
 
 async def insert_user_txn(conn: AsyncConnection, user: User) -> None:
@@ -45,6 +45,8 @@ async def insert_bot_txn(conn: AsyncConnection, bot: Bot) -> None:
 
 
 async def delete_user_txn(conn: AsyncConnection, user_id: str) -> None:
+    """Remove a user that was never announced (undoing a half-made creation)."""
+    await conn.execute(delete(memberships).where(memberships.c.user_id == user_id))
     await conn.execute(delete(bots).where(bots.c.user_id == user_id))
     await conn.execute(delete(users).where(users.c.id == user_id))
 

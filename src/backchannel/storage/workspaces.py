@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -37,10 +37,6 @@ async def insert_workspace_txn(conn: AsyncConnection, workspace: Workspace) -> N
             created=workspace.created,
         )
     )
-
-
-async def delete_workspace_txn(conn: AsyncConnection, workspace_id: str) -> None:
-    await conn.execute(delete(workspaces).where(workspaces.c.id == workspace_id))
 
 
 async def find_workspace_txn(conn: AsyncConnection, id_or_domain: str) -> Workspace | None:
