@@ -60,11 +60,13 @@ def test_serve_refuses_a_shard_whose_schema_is_behind(tmp_path: Path) -> None:
         router = await open_router(StorageSettings(data_dir=data), create=False, now=0.0)
         try:
             shard = router.shard_map.current.db_shards["shard-2"]
-            await migrate.downgrade(router.pools.engines_for(shard), "shard", "shard_0001")
+            await migrate.downgrade(router.pools.engines_for(shard), "shard", "-1")
         finally:
             await router.close()
 
     asyncio.run(downgrade_shard_2())
+    head = migrate.head_revision("shard")
+    previous = migrate.previous_revision("shard", head)
     refused = run_cli("serve", "--port", "0", "--data-dir", str(data))
     assert_one_line_error(
         refused, "shard shard-2 schema is 1 migration(s) behind", "run `backchannel db migrate`"
@@ -72,7 +74,7 @@ def test_serve_refuses_a_shard_whose_schema_is_behind(tmp_path: Path) -> None:
 
     migrated = run_cli("db", "migrate", "--data-dir", str(data))
     assert migrated.returncode == 0, migrated.stderr
-    assert "migrated shard shard-2: shard_0001 -> shard_0002" in migrated.stdout
+    assert f"migrated shard shard-2: {previous} -> {head}" in migrated.stdout
     with RunningServer("--data-dir", str(data)) as server:
         assert "3 shards" in server.wait_for("storage:")
         assert server.stop(signal.SIGTERM) == 0

@@ -43,20 +43,22 @@ async def test_a_shard_behind_is_refused_until_migrated(make_storage: StorageFac
     storage = make_storage()
     router = await open_router(storage, create=True, now=0.0)
     lagging = router.shard_map.current.db_shards["shard-1"]
-    await migrate.downgrade(router.pools.engines_for(lagging), "shard", "shard_0001")
+    await migrate.downgrade(router.pools.engines_for(lagging), "shard", "-1")
+    previous = await migrate.current_revision(router.pools.engines_for(lagging))
     await router.close()
+    head = migrate.head_revision("shard")
 
     with pytest.raises(SchemaBehind) as refused:
         await open_router(storage, create=True, now=0.0)
     assert str(refused.value) == (
-        "shard shard-1 schema is 1 migration(s) behind (shard_0001 < shard_0002): "
+        f"shard shard-1 schema is 1 migration(s) behind ({previous} < {head}): "
         "run `backchannel db migrate`"
     )
 
     steps: list[str] = []
     router = await migrate_deployment(storage, now=0.0, progress=steps.append)
     await router.close()
-    assert steps == ["migrated shard shard-1: shard_0001 -> shard_0002"]
+    assert steps == [f"migrated shard shard-1: {previous} -> {head}"]
     reopened = await open_backchannel(Settings(storage=storage), create=False)
     await reopened.close()
 

@@ -2,34 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
-from backchannel.app import Backchannel
 from tests.conftest import Acme
-from tests.support.server import live_server
+from tests.support.clients import ValidatingAsyncWebClient
 
 
 @pytest.fixture
-async def api(deployment: Backchannel, acme: Acme) -> AsyncIterator[str]:
-    async with live_server(deployment) as url:
-        yield f"{url}/api/"
+def api(server: str) -> str:
+    return f"{server}/api/"
 
 
-async def test_auth_test_names_the_caller(api: str, acme: Acme) -> None:
-    client = AsyncWebClient(token=acme.alice.token, base_url=api)
-    me = await client.auth_test()
+async def test_auth_test_names_the_caller(alice: ValidatingAsyncWebClient, acme: Acme) -> None:
+    me = await alice.auth_test()
     assert me["team_id"] == acme.workspace.id and me["user_id"] == acme.alice.user.id
     assert (me["team"], me["user"]) == ("Acme", "alice")
     assert "bot_id" not in me.data
 
 
 async def test_api_test_echoes_arguments_and_errors(api: str) -> None:
-    client = AsyncWebClient(base_url=api)
+    client = ValidatingAsyncWebClient(base_url=api)
     assert (await client.api_test(foo="bar"))["args"] == {"foo": "bar"}
     with pytest.raises(SlackApiError) as failed:
         await client.api_test(error="my_error")
@@ -38,7 +32,7 @@ async def test_api_test_echoes_arguments_and_errors(api: str) -> None:
 
 @pytest.mark.parametrize("token", [None, "xoxp-not-a-real-token"])
 async def test_bad_tokens_get_slack_errors(api: str, token: str | None) -> None:
-    client = AsyncWebClient(token=token, base_url=api)
+    client = ValidatingAsyncWebClient(token=token, base_url=api)
     with pytest.raises(SlackApiError) as refused:
         await client.auth_test()
     assert refused.value.response["error"] == ("not_authed" if token is None else "invalid_auth")

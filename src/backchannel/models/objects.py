@@ -41,6 +41,7 @@ class User:
     tz: str
     profile: dict[str, Any]
     updated: float
+    presence: str = "auto"  # what the person chose: "auto" or "away"
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,11 @@ class Channel:
     creator: str | None
     created: float
     topic: str = ""
+    topic_creator: str | None = None
+    topic_last_set: float | None = None
     purpose: str = ""
+    purpose_creator: str | None = None
+    purpose_last_set: float | None = None
     last_ts: str | None = None
 
 
@@ -81,9 +86,13 @@ class Message:
     subtype: str | None = None
     thread_ts: str | None = None
     reply_count: int = 0
+    reply_users: tuple[str, ...] = ()
     latest_reply: str | None = None
+    parent_user_id: str | None = None
+    reply_broadcast: bool = False
     client_msg_id: str | None = None
     edited_ts: str | None = None
+    edited_user: str | None = None
     deleted: bool = False
     blocks: list[Any] | None = None
     attachments: list[Any] | None = None

@@ -93,6 +93,10 @@ def channel_from_row(row: Row) -> Channel:
         creator=row.creator,
         created=row.created,
         topic=row.topic,
+        topic_creator=row.topic_creator,
+        topic_last_set=row.topic_last_set,
         purpose=row.purpose,
+        purpose_creator=row.purpose_creator,
+        purpose_last_set=row.purpose_last_set,
         last_ts=row.last_ts,
     )

@@ -36,6 +36,12 @@ def head_revision(kind: Kind) -> str:
     return head
 
 
+def previous_revision(kind: Kind, revision: str) -> str | None:
+    script = ScriptDirectory.from_config(alembic_config(kind))
+    down = script.get_revision(revision).down_revision
+    return down if isinstance(down, str) or down is None else down[0]
+
+
 def revision_distance(kind: Kind, current: str | None) -> int:
     """How many migrations separate `current` from head."""
     script = ScriptDirectory.from_config(alembic_config(kind))

@@ -120,6 +120,7 @@ users = Table(
     Column("tz", String(64), nullable=False, server_default="UTC"),
     Column("profile", JSON, nullable=False),
     Column("updated", Float, nullable=False),
+    Column("presence", String(8), nullable=False, server_default="auto"),
     UniqueConstraint("workspace_id", "name", name="uq_users_workspace_name"),
 )
 
@@ -179,6 +180,8 @@ messages = Table(
     Column("text", Text, nullable=False, server_default=""),
     Column("thread_ts", String(20), nullable=True),
     Column("reply_count", Integer, nullable=False, server_default="0"),
+    Column("reply_users", JSON, nullable=True),  # up to 5 repliers, first ones first
+    Column("parent_user_id", String(16), nullable=True),
     Column("latest_reply", String(20), nullable=True),
     Column("reply_broadcast", Boolean, nullable=False, server_default=false()),
     Column("blocks", JSON, nullable=True),

@@ -90,4 +90,5 @@ def user_from_row(row: Row) -> User:
         tz=row.tz,
         profile=dict(row.profile or {}),
         updated=row.updated,
+        presence=row.presence,
     )

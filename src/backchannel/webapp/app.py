@@ -38,7 +38,10 @@ def api_routes(ctx: ServiceContext, base_url: str) -> list[Route]:
             log.warning("%s failed: %s", name, exc.message)
             return error("service_unavailable", status=503, headers={"Retry-After": "1"})
         except BackchannelError as exc:
-            return error(exc.slack_error, detail=exc.message)
+            # Slack's way to say more than the error string (e.g. which argument was wrong).
+            return error(
+                exc.slack_error, response_metadata={"messages": [f"[ERROR] {exc.message}"]}
+            )
         except Exception:
             # Parameters are not logged: they may hold tokens or message text.
             log.exception("%s failed unexpectedly", name)

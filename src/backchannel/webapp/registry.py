@@ -8,6 +8,7 @@ from typing import Any
 
 from backchannel.models import TokenInfo
 from backchannel.services import ServiceContext
+from backchannel.webapp.args import Args
 from backchannel.webapp.responses import SlackResponse
 
 
@@ -19,6 +20,10 @@ class Call:
     params: dict[str, Any]
     auth: TokenInfo | None
     base_url: str
+
+    @property
+    def args(self) -> Args:
+        return Args(self.params)
 
     @property
     def caller(self) -> TokenInfo:

@@ -18,8 +18,6 @@ async def auth_test(call: Call) -> SlackResponse:
         "user_id": who.user.id,
         "is_enterprise_install": False,
     }
-    if who.workspace.org_id is not None:
-        fields["enterprise_id"] = who.workspace.org_id
     if who.user.bot_id is not None:
         fields["bot_id"] = who.user.bot_id
     return ok(**fields)

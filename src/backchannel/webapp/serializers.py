@@ -1,0 +1,207 @@
+"""Domain objects as Slack's JSON: objs_user, objs_conversation, objs_message, objs_team.
+
+The shapes follow ../shared/slack-api-specs (tests validate every reply against it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backchannel.models import Channel, Message, User, Workspace
+
+SYSTEM_USER = "USLACKBOT"  # Slack's author of what no person made, e.g. #general
+AVATAR_SIZES = (24, 32, 48, 72, 192, 512)
+
+
+def team_json(workspace: Workspace, base_url: str) -> dict[str, Any]:
+    team: dict[str, Any] = {
+        "id": workspace.id,
+        "name": workspace.name,
+        "domain": workspace.domain,
+        "email_domain": "",
+        "icon": {"image_default": True},
+        "created": int(workspace.created),
+    }
+    if workspace.org_id is not None:
+        team["enterprise_id"] = workspace.org_id
+    return team
+
+
+def profile_json(user: User) -> dict[str, Any]:
+    stored = user.profile
+    profile: dict[str, Any] = {
+        "real_name": user.real_name,
+        "display_name": user.display_name,
+        "real_name_normalized": user.real_name,
+        "display_name_normalized": user.display_name,
+        "avatar_hash": str(stored.get("avatar_hash", "")),
+        "title": str(stored.get("title", "")),
+        "phone": str(stored.get("phone", "")),
+        "skype": str(stored.get("skype", "")),
+        "status_text": str(stored.get("status_text", "")),
+        "status_emoji": str(stored.get("status_emoji", "")),
+        "status_expiration": int(stored.get("status_expiration", 0)),
+        "fields": stored.get("fields") or {},
+        "team": user.workspace_id,
+    }
+    first, _, last = user.real_name.partition(" ")
+    profile["first_name"], profile["last_name"] = first, last
+    if user.email is not None:
+        profile["email"] = user.email
+    if user.bot_id is not None:
+        profile["bot_id"] = user.bot_id
+        profile["always_active"] = True
+    return profile
+
+
+def user_json(user: User, *, presence: str | None = None) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "id": user.id,
+        "team_id": user.workspace_id,
+        "name": user.name,
+        "deleted": user.deleted,
+        "real_name": user.real_name,
+        "tz": user.tz,
+        "tz_label": user.tz,
+        "tz_offset": 0,
+        "profile": profile_json(user),
+        "is_admin": user.is_admin,
+        "is_owner": user.is_owner,
+        "is_primary_owner": False,
+        "is_restricted": False,
+        "is_ultra_restricted": False,
+        "is_bot": user.is_bot,
+        "is_app_user": False,
+        "updated": int(user.updated),
+    }
+    if presence is not None:
+        payload["presence"] = presence
+    return payload
+
+
+def conversation_json(
+    channel: Channel,
+    *,
+    viewer: str | None = None,
+    is_member: bool | None = None,
+    members: list[str] | None = None,
+    num_members: int | None = None,
+    last_read: str | None = None,
+    unread_count: int | None = None,
+) -> dict[str, Any]:
+    """A conversation as `viewer` sees it (for a DM, `user` is the other person)."""
+    if channel.is_im:
+        return _im_json(
+            channel, viewer=viewer, members=members, last_read=last_read, unread_count=unread_count
+        )
+    payload: dict[str, Any] = {
+        "id": channel.id,
+        "name": channel.name or _mpim_name(members),
+        "name_normalized": channel.name or _mpim_name(members),
+        "created": int(channel.created),
+        "creator": channel.creator or SYSTEM_USER,
+        "is_channel": not channel.is_private and not channel.is_mpim,
+        "is_group": channel.is_private and not channel.is_mpim,
+        "is_im": False,
+        "is_mpim": channel.is_mpim,
+        "is_private": channel.is_private or channel.is_mpim,
+        "is_archived": channel.is_archived,
+        "is_general": channel.is_general,
+        "is_shared": False,
+        "is_ext_shared": False,
+        "is_org_shared": False,
+        "is_pending_ext_shared": False,
+        "unlinked": 0,
+        "topic": _text_field(channel.topic, channel.topic_creator, channel.topic_last_set),
+        "purpose": _text_field(channel.purpose, channel.purpose_creator, channel.purpose_last_set),
+        "previous_names": [],
+    }
+    if is_member is not None:
+        payload["is_member"] = is_member
+    if num_members is not None:
+        payload["num_members"] = num_members
+    if last_read is not None:
+        payload["last_read"] = last_read
+    if unread_count is not None:
+        payload["unread_count"] = unread_count
+        payload["unread_count_display"] = unread_count
+    return payload
+
+
+def _im_json(
+    channel: Channel,
+    *,
+    viewer: str | None,
+    members: list[str] | None,
+    last_read: str | None,
+    unread_count: int | None,
+) -> dict[str, Any]:
+    others = [m for m in members or [] if m != viewer]
+    payload: dict[str, Any] = {
+        "id": channel.id,
+        "created": int(channel.created),
+        "is_im": True,
+        "is_org_shared": False,
+        "is_archived": channel.is_archived,
+        "is_open": True,
+        "user": others[0] if others else (viewer or SYSTEM_USER),
+        "priority": 0,
+    }
+    if last_read is not None:
+        payload["last_read"] = last_read
+    if unread_count is not None:
+        payload["unread_count"] = unread_count
+        payload["unread_count_display"] = unread_count
+    return payload
+
+
+def _mpim_name(members: list[str] | None) -> str:
+    return "mpdm-" + "--".join(sorted(members or [])) + "-1"
+
+
+def _text_field(value: str, creator: str | None, last_set: float | None) -> dict[str, Any]:
+    return {"value": value, "creator": creator or "", "last_set": int(last_set or 0)}
+
+
+def message_json(message: Message, *, include_channel: bool = False) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "type": "message",
+        "ts": message.ts,
+        "text": message.text,
+        "team": message.workspace_id,
+    }
+    if message.user_id is not None:
+        payload["user"] = message.user_id
+    if message.bot_id is not None:
+        payload["bot_id"] = message.bot_id
+    if message.subtype is not None:
+        payload["subtype"] = message.subtype
+    if message.client_msg_id is not None:
+        payload["client_msg_id"] = message.client_msg_id
+    if message.blocks is not None:
+        payload["blocks"] = message.blocks
+    if message.attachments is not None:
+        payload["attachments"] = message.attachments
+    if message.thread_ts is not None:
+        payload["thread_ts"] = message.thread_ts
+        if message.thread_ts == message.ts:
+            payload["reply_count"] = message.reply_count
+            payload["reply_users"] = list(message.reply_users)
+            payload["reply_users_count"] = len(message.reply_users)
+            if message.latest_reply is not None:
+                payload["latest_reply"] = message.latest_reply
+        elif message.parent_user_id is not None:
+            payload["parent_user_id"] = message.parent_user_id
+    if message.edited_ts is not None:
+        payload["edited"] = {
+            "user": message.edited_user or message.user_id,
+            "ts": message.edited_ts,
+        }
+    if message.reactions:
+        payload["reactions"] = [
+            {"name": name, "users": list(users), "count": len(users)}
+            for name, users in message.reactions.items()
+        ]
+    if include_channel:
+        payload["channel"] = message.channel_id
+    return payload
