@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft4Validator
+from jsonschema.exceptions import ValidationError
 
 SPEC = (
     Path(__file__).resolve().parents[2].parent / "shared/slack-api-specs/slack_web_openapi_v2.json"
@@ -35,7 +36,12 @@ KNOWN_OMISSIONS: dict[str, dict[str, Any]] = {
         "channel": {"type": "string"},
     },
 }
-ERROR_FIELDS = {"ok", "error", "response_metadata", "needed", "provided", "req_method", "warning"}
+RESPONSE_METADATA = {
+    "type": "object",
+    "properties": {"messages": {"type": "array", "items": {"type": "string"}}},
+    "required": ["messages"],
+    "additionalProperties": False,
+}
 
 validated: set[str] = set()  # methods whose success replies were validated this session
 
@@ -67,13 +73,35 @@ def has_schema(method: str) -> bool:
 
 
 @functools.cache
-def _validator(method: str) -> Draft4Validator:
+def _validator(method: str, outcome: str = "200") -> Draft4Validator:
+    """The method's success ("200") or error ("default") schema as a validator."""
     spec = _spec()
     operations = spec["paths"][f"/{method}"]
     operation = next(iter(operations.values()))
-    schema = dict(operation["responses"]["200"]["schema"])
+    schema = json.loads(json.dumps(operation["responses"][outcome]["schema"]))
+    if outcome == "default":
+        # The error enums are incomplete; Slack also adds response_metadata to errors.
+        schema["properties"]["error"] = {"type": "string", "minLength": 1}
+        schema["properties"].setdefault("response_metadata", RESPONSE_METADATA)
     schema["definitions"] = spec["definitions"]
     return Draft4Validator(schema)
+
+
+def _check(method: str, validator: Draft4Validator, body: dict[str, Any]) -> None:
+    problems = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+    if problems:
+        details = "\n".join(_describe(problem) for problem in problems[:10])
+        raise AssertionError(f"{method} reply breaks Slack's schema:\n{details}")
+
+
+def _describe(problem: ValidationError) -> str:
+    where = "/".join(map(str, problem.absolute_path)) or "<root>"
+    line = f"  at {where}: {problem.message[:200]}"
+    # For "any of" failures, say why each alternative failed.
+    for sub in sorted(problem.context or [], key=lambda e: len(e.absolute_path))[:6]:
+        sub_where = "/".join(map(str, sub.absolute_path)) or "<root>"
+        line += f"\n      option {sub.schema_path[0]}: at {sub_where}: {sub.message[:200]}"
+    return line
 
 
 def validate_reply(method: str, body: Any) -> None:
@@ -84,22 +112,15 @@ def validate_reply(method: str, body: Any) -> None:
         return
     if not has_schema(method):
         raise AssertionError(f"{method} is not in Slack's spec: nothing to validate against")
-    problems = sorted(_validator(method).iter_errors(body), key=lambda e: list(e.absolute_path))
-    if problems:
-        details = "\n".join(
-            f"  at {'/'.join(map(str, p.absolute_path)) or '<root>'}: {p.message[:300]}"
-            for p in problems[:10]
-        )
-        raise AssertionError(f"{method} reply breaks Slack's schema:\n{details}")
+    _check(method, _validator(method), body)
     validated.add(method)
 
 
 def _validate_error(method: str, body: dict[str, Any]) -> None:
     assert body.get("ok") is False, f"{method}: ok must be true or false: {body!r}"
+    if has_schema(method):
+        _check(method, _validator(method, "default"), body)
+        return
     assert isinstance(body.get("error"), str) and body["error"], f"{method}: no error: {body!r}"
-    extra = set(body) - ERROR_FIELDS
+    extra = set(body) - {"ok", "error", "response_metadata", "req_method"}
     assert not extra, f"{method}: unexpected fields in error reply: {sorted(extra)}"
-    metadata = body.get("response_metadata")
-    if metadata is not None:
-        messages = metadata.get("messages")
-        assert isinstance(messages, list) and all(isinstance(m, str) for m in messages), body
