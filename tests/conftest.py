@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from backchannel.app import Backchannel, open_backchannel
-from backchannel.config import Settings, StorageSettings
+from backchannel.config import ServerSettings, Settings, StorageSettings
 from backchannel.models import Workspace
 from backchannel.services import ServiceContext, users, workspaces
 from tests.support.postgres import PostgresCluster
@@ -56,7 +56,9 @@ def backend(make_storage: StorageFactory, request: pytest.FixtureRequest) -> str
 
 @pytest.fixture
 async def deployment(make_storage: StorageFactory) -> AsyncIterator[Backchannel]:
-    backchannel = await open_backchannel(Settings(storage=make_storage()))
+    # Rate limits get in the way of most tests; tests/webapp/test_rate_limits.py turns them on.
+    settings = Settings(storage=make_storage(), server=ServerSettings(rate_limits=False))
+    backchannel = await open_backchannel(settings)
     try:
         yield backchannel
     finally:

@@ -14,12 +14,12 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_finds_nothing() -> None:
-    result = _run("ruff", "check", "src", "tests")
+    result = _run("ruff", "check", "src", "tests", "scripts")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_code_is_formatted() -> None:
-    result = _run("ruff", "format", "--check", "src", "tests")
+    result = _run("ruff", "format", "--check", "src", "tests", "scripts")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -14,6 +14,7 @@ from backchannel.config import Settings
 from backchannel.services import Clock, ServiceContext
 from backchannel.services.deployment import Progress, open_router
 from backchannel.webapp.app import create_webapp
+from backchannel.webapp.ratelimit import RateLimiter
 
 SHARD_MAP_CHECK_SECONDS = 1.0
 
@@ -22,6 +23,7 @@ SHARD_MAP_CHECK_SECONDS = 1.0
 class Backchannel:
     settings: Settings
     ctx: ServiceContext
+    rate_limiter: RateLimiter | None = None
 
     def asgi(self, base_url: str | None = None) -> Starlette:
         """The ASGI app of an all-in-one process (today: the webapp role).
@@ -41,7 +43,12 @@ class Backchannel:
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
 
-        return create_webapp(self.ctx, base_url or self.settings.server.base_url, lifespan=lifespan)
+        return create_webapp(
+            self.ctx,
+            base_url or self.settings.server.base_url,
+            rate_limiter=self.rate_limiter,
+            lifespan=lifespan,
+        )
 
     async def close(self) -> None:
         await self.ctx.router.close()
@@ -55,4 +62,6 @@ async def open_backchannel(
     progress: Progress | None = None,
 ) -> Backchannel:
     router = await open_router(settings.storage, create=create, now=clock(), progress=progress)
-    return Backchannel(settings, ServiceContext(router, clock))
+    server = settings.server
+    limiter = RateLimiter(clock, scale=server.rate_limit_scale) if server.rate_limits else None
+    return Backchannel(settings, ServiceContext(router, clock), limiter)

@@ -40,6 +40,8 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str | None = None
+    rate_limits: bool = True
+    rate_limit_scale: float = 1.0  # 2.0 allows twice Slack's rates
 
     @property
     def base_url(self) -> str:
@@ -64,6 +66,8 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "host": (str,),
     "port": (int,),
     "public_url": (str,),
+    "rate_limits": (bool,),
+    "rate_limit_scale": (int, float),
 }
 _STORAGE_KEYS = {
     "data_dir",
@@ -74,7 +78,7 @@ _STORAGE_KEYS = {
     "pool_size",
     "pool_timeout",
 }
-_SERVER_KEYS = {"host", "port", "public_url"}
+_SERVER_KEYS = {"host", "port", "public_url", "rate_limits", "rate_limit_scale"}
 
 
 def load_config_file(path: Path) -> Settings:
@@ -117,7 +121,8 @@ def _section(raw: dict[str, Any], name: str, allowed: set[str], path: Path) -> d
         raise ConfigError(f"{path}: unknown table(s) {', '.join(sorted(extra))}")
     for key, value in section.items():
         expected = _TYPES[key]
-        if isinstance(value, bool) or not isinstance(value, expected):
+        wrong_bool = isinstance(value, bool) and bool not in expected
+        if wrong_bool or not isinstance(value, expected):
             names = " or ".join(t.__name__ for t in expected)
             raise ConfigError(
                 f"{path}: {name}.{key} must be {names}, got {type(value).__name__} {value!r}"

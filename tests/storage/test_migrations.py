@@ -17,9 +17,16 @@ from backchannel.storage.schema import main_metadata, shard_metadata
 from tests.conftest import StorageFactory
 
 
+def _in_schema_py(obj: object, name: str | None, type_: str, *_: object) -> bool:
+    """Skip the search index (shard_0004), which schema.py does not describe: SQLite's FTS5
+    table with its shadow tables, and PostgreSQL's expression index on messages.text."""
+    return not (name or "").startswith(("messages_fts", "ix_messages_text_search"))
+
+
 def _differences(metadata: object) -> object:
     def compare(sync_conn: Connection) -> list[object]:
-        return compare_metadata(MigrationContext.configure(sync_conn), metadata)  # type: ignore[arg-type]
+        context = MigrationContext.configure(sync_conn, opts={"include_object": _in_schema_py})
+        return compare_metadata(context, metadata)  # type: ignore[arg-type]
 
     return compare
 
@@ -70,7 +77,7 @@ async def test_migrate_on_a_current_deployment_changes_nothing(
     steps: list[str] = []
     router = await migrate_deployment(storage, now=0.0, progress=steps.append)
     await router.close()
-    assert steps[0] == "migrated the main database: empty -> main_0001"
+    assert steps[0] == f"migrated the main database: empty -> {migrate.head_revision('main')}"
     assert len(steps) == 3  # main and two shards
 
     again: list[str] = []

@@ -6,8 +6,10 @@ spec's per-method error enums are incomplete (they omit token_revoked, ratelimit
 so the error string itself is not checked against them.
 
 Two readings make the 2021 spec usable as a validator, both applied everywhere:
-- `{"items": [A, B]}` on a non-array means "A or B" (the spec's way to write anyOf);
+- `{"items": [A, B]}` means "A or B" (the spec's way to write anyOf): on a non-array the
+  value is A or B, on an array (pins.list) every item is;
 - `minItems: 1` on result lists is dropped: Slack itself answers empty lists.
+And `_patch` adds what Slack sends but the 2021 spec leaves out, each with its reason.
 """
 
 from __future__ import annotations
@@ -24,18 +26,28 @@ SPEC = (
     Path(__file__).resolve().parents[2].parent / "shared/slack-api-specs/slack_web_openapi_v2.json"
 )
 
-# Fields Slack sends that the 2021 spec leaves out, each added here with its real shape.
-KNOWN_OMISSIONS: dict[str, dict[str, Any]] = {
-    # chat.update's result and every edited message in history carry "edited".
-    "objs_message": {
-        "edited": {
-            "type": "object",
-            "properties": {"user": {"type": "string"}, "ts": {"type": "string"}},
-            "required": ["user", "ts"],
-        },
-        "channel": {"type": "string"},
+# Message fields Slack sends that the 2021 spec leaves out, with their real shapes.
+MESSAGE_OMISSIONS: dict[str, Any] = {
+    # Every edited message carries "edited" (chat.update, history, replies).
+    "edited": {
+        "type": "object",
+        "properties": {"user": {"type": "string"}, "ts": {"type": "string"}},
+        "required": ["user", "ts"],
     },
+    "channel": {"type": "string"},
 }
+# What a thread's messages carry in conversations.replies besides the spec's short list.
+REPLY_FIELDS = (
+    "blocks",
+    "attachments",
+    "bot_id",
+    "subtype",
+    "client_msg_id",
+    "reactions",
+    "edited",
+    "latest_reply",
+    "reply_users",
+)
 RESPONSE_METADATA = {
     "type": "object",
     "properties": {"messages": {"type": "array", "items": {"type": "string"}}},
@@ -50,11 +62,32 @@ validated: set[str] = set()  # methods whose success replies were validated this
 def _spec() -> dict[str, Any]:
     if not SPEC.exists():
         raise RuntimeError(f"Slack's spec is missing: expected {SPEC} (shared/ beside the repo)")
-    spec = json.loads(SPEC.read_text())
-    spec = _normalise(spec)
-    for name, extra in KNOWN_OMISSIONS.items():
-        spec["definitions"][name]["properties"].update(extra)
+    spec = _normalise(json.loads(SPEC.read_text()))
+    _patch(spec)
     return spec
+
+
+def _patch(spec: dict[str, Any]) -> None:
+    definitions, paths = spec["definitions"], spec["paths"]
+    message = definitions["objs_message"]["properties"]
+    message.update(MESSAGE_OMISSIONS)
+    # Legacy attachments carry many more fields than the spec lists (text, color, title...).
+    message["attachments"]["items"]["additionalProperties"] = True
+    # chat.update's message.blocks is written as an object: it is the usual array of blocks.
+    update = paths["/chat.update"]["post"]["responses"]["200"]["schema"]
+    update["properties"]["message"]["properties"]["blocks"] = {"$ref": "#/definitions/blocks"}
+    # History and replies page with response_metadata.next_cursor (Slack's own docs).
+    for method in ("/conversations.history", "/conversations.replies"):
+        schema = paths[method]["get"]["responses"]["200"]["schema"]
+        schema["properties"]["response_metadata"] = {"$ref": "#/definitions/objs_response_metadata"}
+    replies = paths["/conversations.replies"]["get"]["responses"]["200"]["schema"]
+    for kind in replies["properties"]["messages"]["items"]["anyOf"]:
+        kind["properties"].update(
+            {
+                name: {"$ref": f"#/definitions/objs_message/properties/{name}"}
+                for name in REPLY_FIELDS
+            }
+        )
 
 
 def _normalise(node: Any) -> Any:
@@ -63,8 +96,11 @@ def _normalise(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     out = {key: _normalise(value) for key, value in node.items() if key != "minItems"}
-    if isinstance(out.get("items"), list) and out.get("type") != "array":
-        out["anyOf"] = out.pop("items")
+    if isinstance(out.get("items"), list):
+        if out.get("type") == "array":
+            out["items"] = {"anyOf": out["items"]}
+        else:
+            out["anyOf"] = out.pop("items")
     return out
 
 

@@ -14,7 +14,7 @@ from rich.table import Table
 from backchannel.cli.options import build_settings, json_option, storage_options
 from backchannel.cli.output import emit
 from backchannel.cli.runner import run_with_services
-from backchannel.services import ServiceContext, users, workspaces
+from backchannel.services import ServiceContext, users, webhooks, workspaces
 from backchannel.services.topology import describe_shards
 
 
@@ -112,6 +112,51 @@ def create_bot(workspace: str, name: str, as_json: bool, **storage: Any) -> None
         as_json=as_json,
         human=f"created bot @{made.user.name} ({made.user.id}, {made.bot.id})\ntoken: {made.token}",
     )
+
+
+@admin.command("create-webhook")
+@click.option("--workspace", required=True, help="The workspace's id (T...) or domain.")
+@click.option("--channel", required=True, help="The channel it posts to: C.../G... or #name.")
+@click.option("--name", default=webhooks.DEFAULT_NAME, show_default=True, help="Its bot's name.")
+@click.option(
+    "--url",
+    "public_url",
+    default=None,
+    help="The server's public base URL (default: [server] public_url, else host and port).",
+)
+@storage_options
+@json_option
+def create_webhook(
+    workspace: str, channel: str, name: str, public_url: str | None, as_json: bool, **storage: Any
+) -> None:
+    """Create an incoming webhook; prints its secret URL (shown only once)."""
+    settings = build_settings(**storage, public_url=public_url)
+
+    async def work(ctx: ServiceContext) -> Any:
+        return await webhooks.create_webhook(ctx, workspace=workspace, channel=channel, name=name)
+
+    made = run_with_services(settings, work, create=False)
+    url = made.url(settings.server.base_url)
+    emit(
+        {"id": made.webhook.id, "url": url, "channel": made.channel.id},
+        as_json=as_json,
+        human=f"created webhook {made.webhook.id} posting to #{made.channel.name}\nurl: {url}",
+    )
+
+
+@admin.command("revoke-webhook")
+@click.option("--id", "webhook_id", required=True, help="The webhook's id (B...).")
+@storage_options
+@json_option
+def revoke_webhook(webhook_id: str, as_json: bool, **storage: Any) -> None:
+    """Turn an incoming webhook's URL off for good."""
+    settings = build_settings(**storage)
+
+    async def work(ctx: ServiceContext) -> None:
+        await webhooks.revoke_webhook(ctx, webhook_id=webhook_id)
+
+    run_with_services(settings, work, create=False)
+    emit({"id": webhook_id}, as_json=as_json, human=f"revoked webhook {webhook_id}")
 
 
 @admin.command("shards")

@@ -9,6 +9,7 @@ import click
 
 from backchannel import __version__
 from backchannel.cli.admin import admin
+from backchannel.cli.bench import bench
 from backchannel.cli.db import db
 from backchannel.cli.output import fail
 from backchannel.cli.serve import serve
@@ -24,6 +25,7 @@ def cli() -> None:
 cli.add_command(serve)
 cli.add_command(db)
 cli.add_command(admin)
+cli.add_command(bench)
 
 
 def main() -> None:

@@ -37,6 +37,13 @@ class Server(uvicorn.Server):
     "--port", type=click.IntRange(0, 65535), default=None, help="Port to listen on (default 8000)."
 )
 @click.option("--demo", is_flag=True, help="Create (once) a demo organisation and sign-ins.")
+@click.option(
+    "--no-rate-limits",
+    "rate_limits",
+    flag_value=False,
+    default=None,
+    help="Turn Slack's per-method rate limits off (benchmarks, load tests).",
+)
 @storage_options
 def serve(demo: bool, **options: Any) -> None:
     """Serve the Web API on one process."""

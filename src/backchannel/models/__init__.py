@@ -5,8 +5,10 @@ from backchannel.models.objects import (
     Channel,
     Message,
     Organisation,
+    Pin,
     TokenInfo,
     User,
+    Webhook,
     Workspace,
 )
 from backchannel.models.topology import DbShard, ShardMap, WorkspaceAssignment
@@ -17,9 +19,11 @@ __all__ = [
     "DbShard",
     "Message",
     "Organisation",
+    "Pin",
     "ShardMap",
     "TokenInfo",
     "User",
+    "Webhook",
     "Workspace",
     "WorkspaceAssignment",
 ]

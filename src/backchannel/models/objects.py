@@ -100,9 +100,31 @@ class Message:
 
 
 @dataclass(frozen=True)
+class Pin:
+    """A message pinned to its channel."""
+
+    message: Message
+    pinned_by: str
+    created: float
+
+
+@dataclass(frozen=True)
 class TokenInfo:
     """Who a token speaks for."""
 
     user_id: str
     workspace_id: str
     kind: str  # "user" or "bot"
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """An incoming webhook: a secret URL that posts into one channel as its own bot."""
+
+    id: str  # its bot's id (B...), as in Slack's webhook URLs
+    workspace_id: str
+    channel_id: str
+    bot_user_id: str
+    created_by: str | None
+    created: float
+    revoked: float | None = None

@@ -16,8 +16,13 @@ async def authenticate(ctx: ServiceContext, token: str | None) -> TokenInfo:
     """The caller behind a token; not_authed, invalid_auth or token_revoked otherwise."""
     if not token:
         raise AuthError("no token was given", slack_error="not_authed")
-    async with ctx.router.read(Main()) as conn:
-        found = await store.token_info_txn(conn, creds.hash_token(token))
+    token_hash = creds.hash_token(token)
+    found = ctx.tokens.get(token_hash, ctx.clock())
+    if found is None:
+        async with ctx.router.read(Main()) as conn:
+            found = await store.token_info_txn(conn, token_hash)
+        if found is not None:
+            ctx.tokens.put(token_hash, *found, ctx.clock())
     if found is None:
         raise AuthError("the token is not valid", slack_error="invalid_auth")
     info, revoked = found
@@ -47,5 +52,8 @@ async def sign_in(ctx: ServiceContext, *, workspace: str, email: str, password: 
 
 
 async def revoke(ctx: ServiceContext, token: str) -> bool:
+    token_hash = creds.hash_token(token)
     async with ctx.router.write(Main()) as conn:
-        return await store.revoke_token_txn(conn, creds.hash_token(token), ctx.clock())
+        revoked = await store.revoke_token_txn(conn, token_hash, ctx.clock())
+    ctx.tokens.forget(token_hash)
+    return revoked

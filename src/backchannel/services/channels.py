@@ -1,10 +1,18 @@
-"""Channels: creation and membership, with Slack's rules on names and access."""
+"""Channels: creation and membership, with Slack's rules on names and access.
+
+The Web API's verbs run on the caller's workspace shard: a channel id of another workspace
+is not found there, so it fails as channel_not_found exactly like a missing one. Settings
+(archive, rename, topic, purpose) are in channel_settings.py, DMs in direct_messages.py.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backchannel.errors import AlreadyExists, BackchannelError, NotFound
+from backchannel.errors import AlreadyExists, BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Channel
 from backchannel.router import ShardFor
 from backchannel.services.context import ServiceContext
@@ -12,6 +20,17 @@ from backchannel.services.validation import check_channel_name
 from backchannel.storage import channels as store
 from backchannel.storage import users
 from backchannel.types import PRIVATE_CHANNEL, PUBLIC_CHANNEL, keyspace_of, new_keyed_id
+
+NOT_SUPPORTED = "method_not_supported_for_channel_type"
+MAX_INVITES = 1000  # Slack's limit of people per conversations.invite
+MAX_NAME = 80
+_SLACK_NAME = re.compile(r"^[a-z0-9_-]+$")
+
+
+@dataclass(frozen=True)
+class Joined:
+    channel: Channel
+    already_in: bool
 
 
 async def create_channel(
@@ -43,38 +62,102 @@ async def create_channel(
     return channel
 
 
+async def create_conversation(
+    ctx: ServiceContext, *, workspace_id: str, creator: str, name: str, is_private: bool = False
+) -> Channel:
+    """conversations.create: Slack refuses names it would have to change (no lowercasing)."""
+    return await create_channel(
+        ctx,
+        workspace_id=workspace_id,
+        creator=creator,
+        name=check_slack_channel_name(name),
+        is_private=is_private,
+    )
+
+
+def check_slack_channel_name(name: str) -> str:
+    """A channel name as Slack's API takes it, with Slack's error for each way it can fail."""
+    if not name:
+        raise InvalidArgument("a channel needs a name", slack_error="invalid_name_required")
+    if len(name) > MAX_NAME:
+        raise InvalidArgument(
+            f"a channel name has at most {MAX_NAME} characters, got {len(name)}",
+            slack_error="invalid_name_maxlength",
+        )
+    if not _SLACK_NAME.match(name):
+        raise InvalidArgument(
+            f"channel name {name!r} may hold only lower-case letters, digits, - and _",
+            slack_error="invalid_name_specials",
+        )
+    if not name.strip("-_"):
+        raise InvalidArgument(
+            f"channel name {name!r} has only punctuation", slack_error="invalid_name_punctuation"
+        )
+    return name
+
+
 async def join_channel(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str
-) -> Channel:
+) -> Joined:
     """Join a public channel; joining one already joined is not an error (as in Slack)."""
-    async with ctx.router.write(ShardFor(channel_id)) as conn:
+    async with ctx.router.write(ShardFor(workspace_id)) as conn:
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
+        if channel.is_im or channel.is_mpim or channel.is_private:
+            raise BackchannelError("only public channels can be joined", slack_error=NOT_SUPPORTED)
+        if channel.is_archived:
+            raise BackchannelError("the channel is archived", slack_error="is_archived")
+        if await store.is_member_txn(conn, channel_id, user_id):
+            return Joined(channel, already_in=True)
+        await store.add_member_txn(
+            conn, channel_id=channel_id, user_id=user_id, workspace_id=workspace_id, now=ctx.clock()
+        )
+    return Joined(channel, already_in=False)
+
+
+async def leave_channel(
+    ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str
+) -> bool:
+    """Leave a channel; False when the user was not in it (Slack answers ok, not_in_channel)."""
+    async with ctx.router.write(ShardFor(workspace_id)) as conn:
+        channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
+        if channel.is_im or channel.is_mpim:
+            raise BackchannelError("a DM cannot be left, only closed", slack_error=NOT_SUPPORTED)
+        if channel.is_general:
+            raise BackchannelError("nobody leaves #general", slack_error="cant_leave_general")
+        if channel.is_archived:
+            raise BackchannelError("the channel is archived", slack_error="is_archived")
         if not await store.is_member_txn(conn, channel_id, user_id):
-            await store.add_member_txn(
-                conn,
-                channel_id=channel_id,
-                user_id=user_id,
-                workspace_id=workspace_id,
-                now=ctx.clock(),
+            return False
+        if channel.is_private and await store.count_members_txn(conn, channel_id) == 1:
+            # Nobody could ever get back in: archive it instead.
+            raise BackchannelError(
+                "the last member of a private channel cannot leave it", slack_error="last_member"
             )
-    return channel
+        await store.remove_member_txn(conn, channel_id, user_id)
+    return True
 
 
 async def invite_to_channel(
     ctx: ServiceContext, *, workspace_id: str, inviter: str, channel_id: str, user_ids: list[str]
 ) -> Channel:
     """Add people to a channel the inviter is in (the only way into a private one)."""
-    async with ctx.router.write(ShardFor(channel_id)) as conn:
+    if not user_ids:
+        raise InvalidArgument("name at least one person to invite", slack_error="no_user")
+    if len(user_ids) > MAX_INVITES:
+        raise InvalidArgument(
+            f"at most {MAX_INVITES} people per invitation, got {len(user_ids)}",
+            slack_error="too_many_users",
+        )
+    async with ctx.router.write(ShardFor(workspace_id)) as conn:
         channel = await access_channel_txn(conn, workspace_id, inviter, channel_id)
+        if channel.is_im or channel.is_mpim:
+            raise BackchannelError("nobody can be added to a DM", slack_error=NOT_SUPPORTED)
+        if channel.is_archived:
+            raise BackchannelError("the channel is archived", slack_error="is_archived")
         if not await store.is_member_txn(conn, channel_id, inviter):
             raise BackchannelError("join the channel first", slack_error="not_in_channel")
-        for user_id in user_ids:
-            if await users.get_user_txn(conn, workspace_id, user_id) is None:
-                raise NotFound(f"no user {user_id}", slack_error="user_not_found")
-            if await store.is_member_txn(conn, channel_id, user_id):
-                raise AlreadyExists(
-                    f"{user_id} is already in the channel", slack_error="already_in_channel"
-                )
+        for user_id in dict.fromkeys(user_ids):
+            await _check_invitee_txn(conn, workspace_id, inviter, channel_id, user_id)
             await store.add_member_txn(
                 conn,
                 channel_id=channel_id,
@@ -83,6 +166,59 @@ async def invite_to_channel(
                 now=ctx.clock(),
             )
     return channel
+
+
+async def _check_invitee_txn(
+    conn: AsyncConnection, workspace_id: str, inviter: str, channel_id: str, user_id: str
+) -> None:
+    if user_id == inviter:
+        raise InvalidArgument("you cannot invite yourself", slack_error="cant_invite_self")
+    person = await users.get_user_txn(conn, workspace_id, user_id)
+    if person is None:
+        raise NotFound(f"no user {user_id}", slack_error="user_not_found")
+    if person.deleted:
+        raise BackchannelError(f"{user_id} is deactivated", slack_error="cant_invite")
+    if await store.is_member_txn(conn, channel_id, user_id):
+        raise AlreadyExists(
+            f"{user_id} is already in the channel", slack_error="already_in_channel"
+        )
+
+
+async def kick_from_channel(
+    ctx: ServiceContext, *, workspace_id: str, kicker: str, channel_id: str, user_id: str
+) -> None:
+    """Remove someone from a channel: members (and admins) may, except from #general."""
+    async with ctx.router.write(ShardFor(workspace_id)) as conn:
+        channel = await access_channel_txn(conn, workspace_id, kicker, channel_id)
+        if channel.is_im or channel.is_mpim:
+            raise BackchannelError("nobody can be removed from a DM", slack_error=NOT_SUPPORTED)
+        if user_id == kicker:
+            raise InvalidArgument("leave the channel instead", slack_error="cant_kick_self")
+        if channel.is_general:
+            raise BackchannelError(
+                "nobody is removed from #general", slack_error="cant_kick_from_general"
+            )
+        if not await may_manage_txn(conn, channel, kicker):
+            raise BackchannelError(
+                "only members and admins remove people", slack_error="restricted_action"
+            )
+        if await users.get_user_txn(conn, workspace_id, user_id) is None:
+            raise NotFound(f"no user {user_id}", slack_error="user_not_found")
+        if not await store.is_member_txn(conn, channel_id, user_id):
+            raise BackchannelError(f"{user_id} is not in the channel", slack_error="not_in_channel")
+        await store.remove_member_txn(conn, channel_id, user_id)
+
+
+async def may_manage_txn(conn: AsyncConnection, channel: Channel, user_id: str) -> bool:
+    """Members of a channel, and the workspace's admins and owners, may change it."""
+    if await store.is_member_txn(conn, channel.id, user_id):
+        return True
+    return await is_admin_txn(conn, channel.workspace_id, user_id)
+
+
+async def is_admin_txn(conn: AsyncConnection, workspace_id: str, user_id: str) -> bool:
+    person = await users.get_user_txn(conn, workspace_id, user_id)
+    return person is not None and (person.is_admin or person.is_owner)
 
 
 async def access_channel_txn(

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from backchannel.router import Router
+from backchannel.services.token_cache import TokenCache
 
 Clock = Callable[[], float]
 
@@ -15,3 +16,4 @@ Clock = Callable[[], float]
 class ServiceContext:
     router: Router
     clock: Clock = field(default=time.time)
+    tokens: TokenCache = field(default_factory=TokenCache)

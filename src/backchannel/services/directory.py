@@ -8,8 +8,15 @@ from backchannel.errors import AuthError, NotFound
 from backchannel.models import TokenInfo, User, Workspace
 from backchannel.router import ShardFor
 from backchannel.services.context import ServiceContext
+from backchannel.services.profiles import with_current_status
 from backchannel.services.workspaces import find_workspace
 from backchannel.storage import users
+
+
+@dataclass(frozen=True)
+class UserPage:
+    users: list[User]
+    next_after: str | None  # the id to continue after; None on the last page
 
 
 @dataclass(frozen=True)
@@ -35,4 +42,33 @@ async def get_user(ctx: ServiceContext, workspace_id: str, user_id: str) -> User
         user = await users.get_user_txn(conn, workspace_id, user_id)
     if user is None:
         raise NotFound(f"no user {user_id}", slack_error="user_not_found")
-    return user
+    return with_current_status(user, ctx.clock())
+
+
+async def list_users(
+    ctx: ServiceContext, workspace_id: str, *, after: str | None, limit: int
+) -> UserPage:
+    """One page of the workspace's people and bots, deactivated ones included, by id."""
+    async with ctx.router.read(ShardFor(workspace_id)) as conn:
+        found = await users.list_users_txn(
+            conn, workspace_id, after_id=after or "", limit=limit + 1
+        )
+    now = ctx.clock()
+    page = [with_current_status(user, now) for user in found[:limit]]
+    return UserPage(page, page[-1].id if len(found) > limit else None)
+
+
+async def find_user_by_email(ctx: ServiceContext, workspace_id: str, email: str) -> User:
+    """An active member of the workspace by email; users_not_found otherwise, as Slack says."""
+    async with ctx.router.read(ShardFor(workspace_id)) as conn:
+        user = await users.find_user_by_email_txn(conn, workspace_id, email.strip().lower())
+    if user is None or user.deleted:
+        raise NotFound(f"no active user with the email {email!r}", slack_error="users_not_found")
+    return with_current_status(user, ctx.clock())
+
+
+async def get_team(ctx: ServiceContext, info: TokenInfo, team_id: str | None) -> Workspace:
+    """The caller's own workspace; any other team is not found (it is not theirs to see)."""
+    if team_id is not None and team_id != info.workspace_id:
+        raise NotFound(f"no team {team_id}", slack_error="team_not_found")
+    return await find_workspace(ctx, info.workspace_id)

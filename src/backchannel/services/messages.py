@@ -1,16 +1,54 @@
-"""Messages: posting (more verbs arrive with the Web API)."""
+"""Messages: posting (threads, DMs by user id, idempotent retries), editing and deleting.
+
+Reactions and pins are in reactions.py and pins.py. Nothing is pushed to clients yet: the
+events these writes should publish arrive with the real-time issue.
+"""
 
 from __future__ import annotations
 
-from backchannel.errors import BackchannelError, InvalidArgument
-from backchannel.models import Message
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from backchannel.errors import BackchannelError, InvalidArgument, NotFound
+from backchannel.models import Channel, Message
 from backchannel.router import ShardFor
+from backchannel.services import direct_messages
 from backchannel.services.channels import access_channel_txn
 from backchannel.services.context import ServiceContext
-from backchannel.storage import channels
+from backchannel.storage import channels, users
 from backchannel.storage import messages as store
+from backchannel.storage.reactions import with_reactions_txn
+from backchannel.types import USER, format_ts, is_keyed_id, next_ts
 
 MAX_TEXT = 40_000
+SYSTEM_USER = "USLACKBOT"  # Slack shows deleted thread roots as said by Slackbot
+DELETED_TEXT = "This message was deleted."
+_CONVERSATION_KINDS = frozenset("CGD")
+
+
+@asynccontextmanager
+async def conversation_txn(
+    ctx: ServiceContext, channel_id: str, *, write: bool
+) -> AsyncIterator[AsyncConnection]:
+    """A transaction on the shard of a conversation id.
+
+    Anything that is not such an id, including one of a workspace that does not exist, fails
+    as channel_not_found, the way Slack answers any channel it does not know.
+    """
+    if not is_keyed_id(channel_id) or channel_id[0] not in _CONVERSATION_KINDS:
+        raise _no_channel(channel_id)
+    transaction = ctx.router.write if write else ctx.router.read
+    try:
+        async with transaction(ShardFor(channel_id)) as conn:
+            yield conn
+    except NotFound as exc:
+        if exc.slack_error != "team_not_found":
+            raise
+        raise _no_channel(channel_id) from None
 
 
 async def post_message(
@@ -22,45 +60,246 @@ async def post_message(
     text: str,
     thread_ts: str | None = None,
     bot_id: str | None = None,
+    by_bot: bool = False,
+    reply_broadcast: bool = False,
+    blocks: list[Any] | None = None,
+    attachments: list[Any] | None = None,
+    client_msg_id: str | None = None,
+    subtype: str | None = None,
 ) -> Message:
-    if not text.strip():
-        raise InvalidArgument("the message has no text", slack_error="no_text")
+    """Post to a channel the author is in; `channel_id` may be a user id (their DM).
+
+    `by_bot` marks a bot token's post: it carries the bot's id as well as its user. A retry
+    with a client_msg_id the channel already has returns the original message.
+    """
+    check_content(text, blocks, attachments)
+    if channel_id.startswith(USER):
+        channel_id = await _dm_with(ctx, workspace_id, user_id, channel_id)
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
+        channel = await _postable_channel_txn(conn, workspace_id, user_id, channel_id)
+        if by_bot and bot_id is None:
+            bot_id = await _bot_id_txn(conn, workspace_id, user_id)
+        root = await _thread_root_txn(conn, channel.id, thread_ts) if thread_ts else None
+        broadcast = reply_broadcast and root is not None
+        draft = Message(
+            channel_id=channel.id,
+            ts="",
+            workspace_id=channel.workspace_id,
+            user_id=user_id,
+            bot_id=bot_id,
+            subtype="thread_broadcast" if broadcast else subtype,
+            text=text,
+            thread_ts=root.ts if root else None,
+            parent_user_id=root.user_id if root else None,
+            reply_broadcast=broadcast,
+            client_msg_id=client_msg_id,
+            blocks=blocks or None,
+            attachments=_numbered(attachments),
+        )
+        return await store.insert_message_txn(conn, draft, ctx.clock())
+
+
+def check_content(text: str, blocks: list[Any] | None, attachments: list[Any] | None) -> None:
+    """Slack's rules: some text, blocks or attachments; text of at most 40,000 characters."""
+    if not text.strip() and not blocks and not attachments:
+        raise InvalidArgument(
+            "the message has no text, blocks or attachments", slack_error="no_text"
+        )
     if len(text) > MAX_TEXT:
         raise InvalidArgument(
             f"the message is {len(text)} characters; at most {MAX_TEXT}", slack_error="msg_too_long"
         )
-    async with ctx.router.write(ShardFor(channel_id)) as conn:
+
+
+def _numbered(attachments: list[Any] | None) -> list[Any] | None:
+    """Slack numbers a message's attachments from 1 (clients refer to them by id)."""
+    if not attachments:
+        return None
+    return [{**attachment, "id": index} for index, attachment in enumerate(attachments, 1)]
+
+
+async def _dm_with(ctx: ServiceContext, workspace_id: str, user_id: str, other_id: str) -> str:
+    """The id of the DM with `other_id`, opened on first use as Slack does for a user id."""
+    try:
+        opened = await direct_messages.open_conversation(
+            ctx, workspace_id=workspace_id, user_id=user_id, with_users=[other_id]
+        )
+    except NotFound:
+        raise _no_channel(other_id) from None
+    return opened.channel.id
+
+
+async def _postable_channel_txn(
+    conn: AsyncConnection, workspace_id: str, user_id: str, channel_id: str
+) -> Channel:
+    channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
+    if channel.is_archived:
+        raise BackchannelError("the channel is archived", slack_error="is_archived")
+    if not await channels.is_member_txn(conn, channel.id, user_id):
+        raise BackchannelError("join the channel first", slack_error="not_in_channel")
+    return channel
+
+
+async def _bot_id_txn(conn: AsyncConnection, workspace_id: str, user_id: str) -> str | None:
+    user = await users.get_user_txn(conn, workspace_id, user_id)
+    return user.bot_id if user is not None else None
+
+
+async def _thread_root_txn(conn: AsyncConnection, channel_id: str, thread_ts: str) -> Message:
+    """The root of the thread `thread_ts` names: a reply to a reply joins the root's thread."""
+    parent = await store.get_message_txn(conn, channel_id, thread_ts)
+    if parent is not None and parent.thread_ts not in (None, parent.ts):
+        parent = await store.get_message_txn(conn, channel_id, parent.thread_ts)
+    if parent is None:
+        raise InvalidArgument(f"no message {thread_ts} to reply to", slack_error="thread_not_found")
+    return parent
+
+
+async def update_message(
+    ctx: ServiceContext,
+    *,
+    workspace_id: str,
+    user_id: str,
+    channel_id: str,
+    ts: str,
+    text: str | None,
+    blocks: list[Any] | None = None,
+    attachments: list[Any] | None = None,
+) -> Message:
+    """Edit one's own message. What is not given is kept, as in Slack, except that new text
+    without blocks drops the old blocks (Slack renders blocks over text). An empty list
+    removes the blocks or attachments."""
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
+        channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
+        if channel.is_archived:
+            raise BackchannelError("the channel is archived", slack_error="is_archived")
+        message = await live_message_txn(conn, channel_id, ts)
+        if message.user_id != user_id:
+            raise BackchannelError(
+                "only the author may edit a message", slack_error="cant_update_message"
+            )
+        new_text = message.text if text is None else text
+        new_blocks = (
+            blocks if blocks is not None else (None if text is not None else message.blocks)
+        )
+        new_attachments = message.attachments if attachments is None else _numbered(attachments)
+        check_content(new_text, new_blocks, new_attachments)
+        edited = replace(
+            message,
+            text=new_text,
+            blocks=new_blocks or None,
+            attachments=new_attachments,
+            edited_ts=format_ts(int(ctx.clock() * 1_000_000)),
+            edited_user=user_id,
+        )
+        await store.edit_message_txn(conn, edited)
+        return (await with_reactions_txn(conn, [edited]))[0]
+
+
+async def delete_message(
+    ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, ts: str
+) -> None:
+    """Delete a message (its author, or a workspace admin).
+
+    A thread root with replies stays as a tombstone, so the thread can still be read; a
+    tombstone goes when its last reply does.
+    """
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
+        await access_channel_txn(conn, workspace_id, user_id, channel_id)
+        # Thread counts are recomputed below: no reply may land in between (PostgreSQL).
+        await store.lock_channel_txn(conn, channel_id)
+        message = await live_message_txn(conn, channel_id, ts)
+        if message.user_id != user_id and not await _is_admin_txn(conn, workspace_id, user_id):
+            raise BackchannelError(
+                "only the author or an admin may delete a message",
+                slack_error="cant_delete_message",
+            )
+        if message.thread_ts == message.ts and message.reply_count > 0:
+            await store.tombstone_message_txn(
+                conn, channel_id, ts, author=SYSTEM_USER, text=DELETED_TEXT
+            )
+            return
+        await store.delete_message_txn(conn, channel_id, ts)
+        if message.thread_ts is not None and message.thread_ts != ts:
+            await _after_reply_deleted_txn(conn, channel_id, message.thread_ts)
+
+
+async def _after_reply_deleted_txn(conn: AsyncConnection, channel_id: str, root_ts: str) -> None:
+    remaining = await store.recount_thread_txn(conn, channel_id, root_ts)
+    root = await store.get_message_txn(conn, channel_id, root_ts)
+    if remaining == 0 and root is not None and root.subtype == "tombstone":
+        await store.delete_message_txn(conn, channel_id, root_ts)
+
+
+async def _is_admin_txn(conn: AsyncConnection, workspace_id: str, user_id: str) -> bool:
+    user = await users.get_user_txn(conn, workspace_id, user_id)
+    return user is not None and (user.is_admin or user.is_owner)
+
+
+async def get_message(
+    ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, ts: str
+) -> Message:
+    """One message of a conversation the user can see, with its reactions."""
+    async with conversation_txn(ctx, channel_id, write=False) as conn:
+        await access_channel_txn(conn, workspace_id, user_id, channel_id)
+        message = await store.get_message_txn(conn, channel_id, ts)
+        if message is None:
+            raise _no_message(ts)
+        return (await with_reactions_txn(conn, [message]))[0]
+
+
+async def post_ephemeral(
+    ctx: ServiceContext,
+    *,
+    workspace_id: str,
+    user_id: str,
+    channel_id: str,
+    recipient: str,
+    text: str,
+    blocks: list[Any] | None = None,
+    attachments: list[Any] | None = None,
+) -> str:
+    """Check an ephemeral message ("only visible to you") and give it a ts.
+
+    Ephemeral messages are never stored: Slack delivers them once, over the recipient's live
+    connection. Backchannel has no real-time delivery yet, so for now nobody sees them.
+    """
+    check_content(text, blocks, attachments)
+    async with conversation_txn(ctx, channel_id, write=False) as conn:
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
         if channel.is_archived:
             raise BackchannelError("the channel is archived", slack_error="is_archived")
         if not await channels.is_member_txn(conn, channel_id, user_id):
             raise BackchannelError("join the channel first", slack_error="not_in_channel")
-        if (
-            thread_ts is not None
-            and await store.get_message_txn(conn, channel_id, thread_ts) is None
-        ):
-            raise InvalidArgument(
-                f"no message {thread_ts} to reply to", slack_error="thread_not_found"
+        if not await channels.is_member_txn(conn, channel_id, recipient):
+            raise BackchannelError(
+                f"{recipient} is not in the channel", slack_error="user_not_in_channel"
             )
-        draft = Message(
-            channel_id=channel_id,
-            ts="",
-            workspace_id=channel.workspace_id,
-            user_id=user_id,
-            bot_id=bot_id,
-            text=text,
-            thread_ts=thread_ts,
-        )
-        return await store.insert_message_txn(conn, draft, ctx.clock())
+        return next_ts(ctx.clock(), channel.last_ts)
+
+
+async def live_message_txn(conn: AsyncConnection, channel_id: str, ts: str) -> Message:
+    """A message that is there to act on: tombstones count as gone."""
+    message = await store.get_message_txn(conn, channel_id, ts)
+    if message is None or message.subtype == "tombstone":
+        raise _no_message(ts)
+    return message
+
+
+def _no_channel(channel_id: str) -> NotFound:
+    return NotFound(f"no channel {channel_id}", slack_error="channel_not_found")
+
+
+def _no_message(ts: str) -> NotFound:
+    return NotFound(f"no message {ts} in this channel", slack_error="message_not_found")
 
 
 async def add_reaction(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, ts: str, name: str
 ) -> None:
-    async with ctx.router.write(ShardFor(channel_id)) as conn:
-        await access_channel_txn(conn, workspace_id, user_id, channel_id)
-        if await store.get_message_txn(conn, channel_id, ts) is None:
-            raise InvalidArgument(f"no message {ts}", slack_error="message_not_found")
-        await store.add_reaction_txn(
-            conn, channel_id=channel_id, ts=ts, name=name, user_id=user_id, now=ctx.clock()
-        )
+    """Kept here for the demo's sake; reactions live in services/reactions.py."""
+    from backchannel.services import reactions  # reactions imports this module
+
+    await reactions.add_reaction(
+        ctx, workspace_id=workspace_id, user_id=user_id, channel_id=channel_id, ts=ts, name=name
+    )

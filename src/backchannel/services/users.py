@@ -7,7 +7,7 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backchannel.errors import AlreadyExists, InvalidArgument
+from backchannel.errors import AlreadyExists, InvalidArgument, NotFound
 from backchannel.models import Bot, TokenInfo, User
 from backchannel.router import ShardFor
 from backchannel.services import credentials as creds
@@ -137,6 +137,14 @@ async def create_bot(ctx: ServiceContext, *, workspace: str, name: str) -> NewBo
             await _insert_user(conn, user)
             await users.insert_bot_txn(conn, bot)
     return NewBot(user, bot, token)
+
+
+async def deactivate_user(ctx: ServiceContext, *, workspace_id: str, user_id: str) -> None:
+    """Mark a member (or bot user) deactivated: still listed, flagged deleted, not findable."""
+    async with ctx.router.write(ShardFor(workspace_id)) as conn:
+        if await users.get_user_txn(conn, workspace_id, user_id) is None:
+            raise NotFound(f"no user {user_id}", slack_error="user_not_found")
+        await users.set_deleted_txn(conn, user_id, deleted=True, now=ctx.clock())
 
 
 async def _insert_user(conn: AsyncConnection, user: User) -> None:

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, insert, select
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backchannel.models import Channel
-from backchannel.storage.schema import channels, memberships
+from backchannel.storage.schema import channels, memberships, users
+
+# Slack's conversation types, as `types=` names them.
+PUBLIC, PRIVATE, MPIM, IM = "public_channel", "private_channel", "mpim", "im"
+KINDS = (PUBLIC, PRIVATE, MPIM, IM)
+MAX_GROUP_DM = 9  # a group DM holds at most 9 people (its opener and 8 more)
 
 
 async def insert_channel_txn(conn: AsyncConnection, channel: Channel) -> None:
@@ -78,6 +96,207 @@ async def count_members_txn(conn: AsyncConnection, channel_id: str) -> int:
         select(func.count()).select_from(memberships).where(memberships.c.channel_id == channel_id)
     )
     return int(await conn.scalar(query) or 0)
+
+
+async def remove_member_txn(conn: AsyncConnection, channel_id: str, user_id: str) -> None:
+    await conn.execute(
+        delete(memberships).where(
+            memberships.c.channel_id == channel_id, memberships.c.user_id == user_id
+        )
+    )
+
+
+async def set_archived_txn(conn: AsyncConnection, channel_id: str, *, archived: bool) -> None:
+    await conn.execute(
+        update(channels).where(channels.c.id == channel_id).values(is_archived=archived)
+    )
+
+
+async def rename_channel_txn(conn: AsyncConnection, channel_id: str, name: str) -> None:
+    await conn.execute(update(channels).where(channels.c.id == channel_id).values(name=name))
+
+
+async def set_topic_txn(
+    conn: AsyncConnection, channel_id: str, *, topic: str, creator: str, now: float
+) -> None:
+    await conn.execute(
+        update(channels)
+        .where(channels.c.id == channel_id)
+        .values(topic=topic, topic_creator=creator, topic_last_set=now)
+    )
+
+
+async def set_purpose_txn(
+    conn: AsyncConnection, channel_id: str, *, purpose: str, creator: str, now: float
+) -> None:
+    await conn.execute(
+        update(channels)
+        .where(channels.c.id == channel_id)
+        .values(purpose=purpose, purpose_creator=creator, purpose_last_set=now)
+    )
+
+
+# -- listing -----------------------------------------------------------------------------
+
+
+def kind_clause(kinds: Collection[str]) -> ColumnElement[bool]:
+    """Channels of the given Slack types (public_channel, private_channel, mpim, im)."""
+    plain = and_(channels.c.is_im.is_(False), channels.c.is_mpim.is_(False))
+    clauses = {
+        PUBLIC: and_(plain, channels.c.is_private.is_(False)),
+        PRIVATE: and_(plain, channels.c.is_private.is_(True)),
+        MPIM: channels.c.is_mpim.is_(True),
+        IM: channels.c.is_im.is_(True),
+    }
+    return or_(*(clauses[kind] for kind in kinds))
+
+
+async def visible_channels_txn(
+    conn: AsyncConnection,
+    workspace_id: str,
+    viewer: str,
+    *,
+    kinds: Collection[str],
+    exclude_archived: bool,
+    after_id: str,
+    limit: int,
+) -> list[Channel]:
+    """The workspace's public channels and the other conversations `viewer` is in, by id."""
+    member = exists().where(
+        memberships.c.channel_id == channels.c.id, memberships.c.user_id == viewer
+    )
+    query = select(channels).where(
+        channels.c.workspace_id == workspace_id,
+        kind_clause(kinds),
+        or_(kind_clause([PUBLIC]), member),
+    )
+    return await _page_txn(conn, query, exclude_archived, after_id, limit)
+
+
+async def member_channels_txn(
+    conn: AsyncConnection,
+    workspace_id: str,
+    user_id: str,
+    *,
+    kinds: Collection[str],
+    exclude_archived: bool,
+    after_id: str,
+    limit: int,
+) -> list[Channel]:
+    """The conversations `user_id` is in, of the given types, by id."""
+    query = (
+        select(channels)
+        .join(memberships, memberships.c.channel_id == channels.c.id)
+        .where(
+            memberships.c.user_id == user_id,
+            channels.c.workspace_id == workspace_id,
+            kind_clause(kinds),
+        )
+    )
+    return await _page_txn(conn, query, exclude_archived, after_id, limit)
+
+
+async def _page_txn(
+    conn: AsyncConnection, query: Select, exclude_archived: bool, after_id: str, limit: int
+) -> list[Channel]:
+    query = query.where(channels.c.id > after_id).order_by(channels.c.id).limit(limit)
+    if exclude_archived:
+        query = query.where(channels.c.is_archived.is_(False))
+    return [channel_from_row(row) for row in await conn.execute(query)]
+
+
+async def member_counts_txn(conn: AsyncConnection, channel_ids: Sequence[str]) -> dict[str, int]:
+    query = (
+        select(memberships.c.channel_id, func.count())
+        .where(memberships.c.channel_id.in_(channel_ids))
+        .group_by(memberships.c.channel_id)
+    )
+    return {channel_id: int(count) for channel_id, count in await conn.execute(query)}
+
+
+async def joined_of_txn(
+    conn: AsyncConnection, user_id: str, channel_ids: Sequence[str]
+) -> set[str]:
+    """Which of these channels `user_id` is in."""
+    query = select(memberships.c.channel_id).where(
+        memberships.c.user_id == user_id, memberships.c.channel_id.in_(channel_ids)
+    )
+    return set(await conn.scalars(query))
+
+
+async def members_txn(
+    conn: AsyncConnection, channel_id: str, *, after_id: str = "", limit: int
+) -> list[str]:
+    """A page of a channel's member ids, in id order."""
+    query = (
+        select(memberships.c.user_id)
+        .where(memberships.c.channel_id == channel_id, memberships.c.user_id > after_id)
+        .order_by(memberships.c.user_id)
+        .limit(limit)
+    )
+    return list(await conn.scalars(query))
+
+
+async def direct_members_txn(
+    conn: AsyncConnection, channel_ids: Sequence[str]
+) -> dict[str, list[str]]:
+    """The people of DMs and group DMs (small by construction), in the order they joined."""
+    query = (
+        select(memberships.c.channel_id, memberships.c.user_id)
+        .where(memberships.c.channel_id.in_(channel_ids))
+        .order_by(memberships.c.joined, memberships.c.user_id)
+        .limit(len(channel_ids) * MAX_GROUP_DM)
+    )
+    found: dict[str, list[str]] = {}
+    for channel_id, user_id in await conn.execute(query):
+        found.setdefault(channel_id, []).append(user_id)
+    return found
+
+
+# -- direct messages ---------------------------------------------------------------------
+
+
+async def group_dm_of_txn(
+    conn: AsyncConnection, workspace_id: str, people: Collection[str]
+) -> Channel | None:
+    """The group DM of exactly these people, if there is one."""
+    anyone = next(iter(people))
+    everyone, wanted = memberships.alias("everyone"), memberships.alias("wanted")
+    size = (
+        select(func.count())
+        .select_from(everyone)
+        .where(everyone.c.channel_id == channels.c.id)
+        .correlate(channels)
+        .scalar_subquery()
+    )
+    present = (
+        select(func.count())
+        .select_from(wanted)
+        .where(wanted.c.channel_id == channels.c.id, wanted.c.user_id.in_(people))
+        .correlate(channels)
+        .scalar_subquery()
+    )
+    # Starting from one person's memberships keeps the scan to their conversations.
+    query = (
+        select(channels)
+        .join(memberships, memberships.c.channel_id == channels.c.id)
+        .where(
+            memberships.c.user_id == anyone,
+            channels.c.workspace_id == workspace_id,
+            channels.c.is_mpim.is_(True),
+            size == len(people),
+            present == len(people),
+        )
+        .limit(1)
+    )
+    row = (await conn.execute(query)).first()
+    return channel_from_row(row) if row else None
+
+
+async def lock_person_txn(conn: AsyncConnection, user_id: str) -> None:
+    """Serialise the opening of DMs that involve this person (PostgreSQL; SQLite's writer
+    lock does it already), so two concurrent opens cannot make the same DM twice."""
+    await conn.execute(select(users.c.id).where(users.c.id == user_id).with_for_update())
 
 
 def channel_from_row(row: Row) -> Channel:

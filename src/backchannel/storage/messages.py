@@ -1,57 +1,101 @@
-"""Shard: messages, thread bookkeeping and reactions."""
+"""Shard: messages and their thread bookkeeping (reactions.py and pins.py hang off them)."""
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backchannel.models import Message
-from backchannel.storage.schema import channels, messages, reactions
+from backchannel.storage.schema import channels, memberships, messages, pins, reactions
 from backchannel.types import next_ts
+
+MAX_REPLY_USERS = 5  # Slack lists the first five people who replied in a thread
 
 
 async def insert_message_txn(conn: AsyncConnection, message: Message, now: float) -> Message:
     """Store a message under a fresh ts, after every other ts of its channel.
 
     The channel row is read FOR UPDATE (PostgreSQL; SQLite's writer lock does the same), so two
-    posts to one channel are serialised and ts stays strictly increasing per channel.
+    posts to one channel are serialised and ts stays strictly increasing per channel. Under
+    that lock a message whose client_msg_id the channel already has is not stored again: the
+    original comes back, which makes a client's retry idempotent. A reply (thread_ts set, and
+    pointing at the thread's root) updates the root's reply count, latest reply and repliers.
     """
-    last_ts = await conn.scalar(
-        select(channels.c.last_ts).where(channels.c.id == message.channel_id).with_for_update()
-    )
-    ts = next_ts(now, last_ts)
-    await conn.execute(
-        insert(messages).values(
-            channel_id=message.channel_id,
-            ts=ts,
-            workspace_id=message.workspace_id,
-            user_id=message.user_id,
-            bot_id=message.bot_id,
-            subtype=message.subtype,
-            text=message.text,
-            thread_ts=message.thread_ts,
-            client_msg_id=message.client_msg_id,
-            blocks=message.blocks,
-            attachments=message.attachments,
+    last_ts = await lock_channel_txn(conn, message.channel_id)
+    if message.client_msg_id is not None:
+        original = await message_by_client_msg_id_txn(
+            conn, message.channel_id, message.client_msg_id
         )
-    )
+        if original is not None:
+            return original
+    ts = next_ts(now, last_ts)
+    await conn.execute(insert(messages).values(**_columns(message), ts=ts))
     await conn.execute(
         update(channels).where(channels.c.id == message.channel_id).values(last_ts=ts)
     )
     if message.thread_ts is not None and message.thread_ts != ts:
-        await conn.execute(
-            update(messages)
-            .where(messages.c.channel_id == message.channel_id, messages.c.ts == message.thread_ts)
-            .values(
-                reply_count=messages.c.reply_count + 1, latest_reply=ts, thread_ts=message.thread_ts
-            )
+        await _record_reply_txn(conn, message, ts)
+    return replace(message, ts=ts)
+
+
+async def lock_channel_txn(conn: AsyncConnection, channel_id: str) -> str | None:
+    """Serialise writes to one channel's messages until commit; returns its last ts."""
+    query = select(channels.c.last_ts).where(channels.c.id == channel_id).with_for_update()
+    last_ts: str | None = await conn.scalar(query)
+    return last_ts
+
+
+def _columns(message: Message) -> dict[str, Any]:
+    return {
+        "channel_id": message.channel_id,
+        "workspace_id": message.workspace_id,
+        "user_id": message.user_id,
+        "bot_id": message.bot_id,
+        "subtype": message.subtype,
+        "text": message.text,
+        "thread_ts": message.thread_ts,
+        "parent_user_id": message.parent_user_id,
+        "reply_broadcast": message.reply_broadcast,
+        "client_msg_id": message.client_msg_id,
+        "blocks": message.blocks,
+        "attachments": message.attachments,
+    }
+
+
+async def _record_reply_txn(conn: AsyncConnection, reply: Message, ts: str) -> None:
+    root = (messages.c.channel_id == reply.channel_id, messages.c.ts == reply.thread_ts)
+    # Read under the channel lock taken by the caller, so concurrent replies add up.
+    repliers = list(await conn.scalar(select(messages.c.reply_users).where(*root)) or [])
+    if reply.user_id is not None and reply.user_id not in repliers:
+        repliers = [*repliers, reply.user_id][:MAX_REPLY_USERS]
+    await conn.execute(
+        update(messages)
+        .where(*root)
+        .values(
+            reply_count=messages.c.reply_count + 1,
+            latest_reply=ts,
+            thread_ts=reply.thread_ts,
+            reply_users=repliers,
         )
-    return Message(**{**message.__dict__, "ts": ts})
+    )
 
 
 async def get_message_txn(conn: AsyncConnection, channel_id: str, ts: str) -> Message | None:
     query = select(messages).where(messages.c.channel_id == channel_id, messages.c.ts == ts)
+    row = (await conn.execute(query)).first()
+    return message_from_row(row) if row else None
+
+
+async def message_by_client_msg_id_txn(
+    conn: AsyncConnection, channel_id: str, client_msg_id: str
+) -> Message | None:
+    query = select(messages).where(
+        messages.c.channel_id == channel_id, messages.c.client_msg_id == client_msg_id
+    )
     row = (await conn.execute(query)).first()
     return message_from_row(row) if row else None
 
@@ -68,14 +112,114 @@ async def latest_messages_txn(
     return [message_from_row(row) for row in await conn.execute(query)]
 
 
-async def add_reaction_txn(
-    conn: AsyncConnection, *, channel_id: str, ts: str, name: str, user_id: str, now: float
-) -> None:
+async def edit_message_txn(conn: AsyncConnection, edited: Message) -> None:
+    """Store a message's new content and its `edited` mark."""
     await conn.execute(
-        insert(reactions).values(
-            channel_id=channel_id, ts=ts, name=name, user_id=user_id, created=now
+        update(messages)
+        .where(messages.c.channel_id == edited.channel_id, messages.c.ts == edited.ts)
+        .values(
+            text=edited.text,
+            blocks=edited.blocks,
+            attachments=edited.attachments,
+            edited_ts=edited.edited_ts,
+            edited_user=edited.edited_user,
         )
     )
+
+
+async def delete_message_txn(conn: AsyncConnection, channel_id: str, ts: str) -> None:
+    """Remove a message with its reactions and pin: it disappears from history."""
+    await _forget_attachments_txn(conn, channel_id, ts)
+    await conn.execute(
+        delete(messages).where(messages.c.channel_id == channel_id, messages.c.ts == ts)
+    )
+
+
+async def tombstone_message_txn(
+    conn: AsyncConnection, channel_id: str, ts: str, *, author: str, text: str
+) -> None:
+    """Blank a thread root that still has replies, keeping its thread bookkeeping."""
+    await _forget_attachments_txn(conn, channel_id, ts)
+    await conn.execute(
+        update(messages)
+        .where(messages.c.channel_id == channel_id, messages.c.ts == ts)
+        .values(
+            subtype="tombstone",
+            text=text,
+            user_id=author,
+            bot_id=None,
+            blocks=None,
+            attachments=None,
+            client_msg_id=None,
+            edited_ts=None,
+            edited_user=None,
+        )
+    )
+
+
+async def _forget_attachments_txn(conn: AsyncConnection, channel_id: str, ts: str) -> None:
+    await conn.execute(
+        delete(reactions).where(reactions.c.channel_id == channel_id, reactions.c.ts == ts)
+    )
+    await conn.execute(delete(pins).where(pins.c.channel_id == channel_id, pins.c.ts == ts))
+
+
+async def recount_thread_txn(conn: AsyncConnection, channel_id: str, root_ts: str) -> int:
+    """Recompute a root's reply count, latest reply and repliers (after a reply is deleted)."""
+    replies = (
+        messages.c.channel_id == channel_id,
+        messages.c.thread_ts == root_ts,
+        messages.c.ts != root_ts,
+    )
+    count, latest = (
+        await conn.execute(select(func.count(), func.max(messages.c.ts)).where(*replies))
+    ).one()
+    first_reply = func.min(messages.c.ts)
+    repliers = await conn.scalars(
+        select(messages.c.user_id)
+        .where(*replies, messages.c.user_id.is_not(None))
+        .group_by(messages.c.user_id)
+        .order_by(first_reply)
+        .limit(MAX_REPLY_USERS)
+    )
+    await conn.execute(
+        update(messages)
+        .where(messages.c.channel_id == channel_id, messages.c.ts == root_ts)
+        .values(
+            reply_count=count,
+            latest_reply=latest,
+            reply_users=list(repliers) or None,
+            # A root whose last reply went is an ordinary message again.
+            thread_ts=root_ts if count else None,
+        )
+    )
+    return int(count)
+
+
+async def im_between_txn(
+    conn: AsyncConnection, workspace_id: str, user_id: str, other_id: str
+) -> str | None:
+    """The DM of two people (or a person's DM with themself), if it was ever opened.
+
+    Opening DMs (services/direct_messages.py) looks for one here before making it.
+    """
+    people = {user_id, other_id}
+    mine = select(memberships.c.channel_id).where(memberships.c.user_id == user_id)
+    theirs = select(memberships.c.channel_id).where(memberships.c.user_id == other_id)
+    size = (
+        select(func.count())
+        .select_from(memberships)
+        .where(memberships.c.channel_id == channels.c.id)
+        .scalar_subquery()
+    )
+    query = select(channels.c.id).where(
+        channels.c.workspace_id == workspace_id,
+        channels.c.is_im.is_(True),
+        channels.c.id.in_(mine),
+        channels.c.id.in_(theirs),
+        size == len(people),
+    )
+    return (await conn.scalars(query.limit(1))).first()
 
 
 def message_from_row(row: Row) -> Message:

@@ -97,6 +97,21 @@ tokens = Table(
     Column("revoked", Float, nullable=True),
 )
 
+# Incoming webhooks (main migration 0002). The id is the webhook's bot id (B...), as in
+# Slack's URLs; the URL's secret is kept only as a SHA-256, like tokens.
+webhooks = Table(
+    "webhooks",
+    main_metadata,
+    Column("id", String(16), primary_key=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("workspace_id", String(16), ForeignKey("workspaces.id"), nullable=False),
+    Column("channel_id", String(16), nullable=False),
+    Column("bot_user_id", String(16), nullable=False),  # who the posts are by
+    Column("created_by", String(16), nullable=True),  # None when made from the CLI
+    Column("created", Float, nullable=False),
+    Column("revoked", Float, nullable=True),
+)
+
 # ---------------------------------------------------------------------------------------
 # Shard: everything inside workspaces. Rows carry the workspace that owns them, or hang
 # off a channel (reactions, pins, read markers) that does.

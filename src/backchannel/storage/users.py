@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -72,6 +74,46 @@ async def list_users_txn(
         .limit(limit)
     )
     return [user_from_row(row) for row in await conn.execute(query)]
+
+
+async def find_user_by_email_txn(
+    conn: AsyncConnection, workspace_id: str, email: str
+) -> User | None:
+    query = select(users).where(users.c.workspace_id == workspace_id, users.c.email == email)
+    row = (await conn.execute(query)).first()
+    return user_from_row(row) if row else None
+
+
+async def update_profile_txn(
+    conn: AsyncConnection,
+    user_id: str,
+    *,
+    real_name: str,
+    display_name: str,
+    profile: dict[str, Any],
+    now: float,
+) -> None:
+    """Replace a user's profile; the names live in their own columns as well as in it."""
+    await conn.execute(
+        update(users)
+        .where(users.c.id == user_id)
+        .values(real_name=real_name, display_name=display_name, profile=profile, updated=now)
+    )
+
+
+async def set_presence_txn(conn: AsyncConnection, user_id: str, presence: str) -> None:
+    await conn.execute(update(users).where(users.c.id == user_id).values(presence=presence))
+
+
+async def set_deleted_txn(
+    conn: AsyncConnection, user_id: str, *, deleted: bool, now: float
+) -> None:
+    await conn.execute(
+        update(users).where(users.c.id == user_id).values(deleted=deleted, updated=now)
+    )
+    await conn.execute(
+        update(bots).where(bots.c.user_id == user_id).values(deleted=deleted, updated=now)
+    )
 
 
 def user_from_row(row: Row) -> User:

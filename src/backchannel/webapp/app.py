@@ -13,14 +13,19 @@ from backchannel.errors import AuthError, BackchannelError, StorageUnavailable
 from backchannel.services import ServiceContext
 from backchannel.services.auth import authenticate
 from backchannel.webapp import methods  # noqa: F401  (registers every method)
+from backchannel.webapp.openapi import openapi_route
 from backchannel.webapp.params import bearer_token, read_params
+from backchannel.webapp.ratelimit import RateLimiter, retry_after_header
 from backchannel.webapp.registry import METHODS, Call
 from backchannel.webapp.responses import SlackResponse, error
+from backchannel.webapp.webhooks import webhook_routes
 
 log = logging.getLogger(__name__)
 
 
-def api_routes(ctx: ServiceContext, base_url: str) -> list[Route]:
+def api_routes(
+    ctx: ServiceContext, base_url: str, limiter: RateLimiter | None = None
+) -> list[Route]:
     async def dispatch(request: Request) -> SlackResponse:
         name = request.path_params["method"]
         method = METHODS.get(name)
@@ -28,10 +33,17 @@ def api_routes(ctx: ServiceContext, base_url: str) -> list[Route]:
             return error("unknown_method", status=404, req_method=name)
         try:
             params = await read_params(request)
+            token = bearer_token(request, params)
             auth = None
             if method.needs_auth:
-                auth = await authenticate(ctx, bearer_token(request, params))
-            return await method.handler(Call(ctx, params, auth, base_url))
+                auth = await authenticate(ctx, token)
+            if limiter is not None:
+                who = f"{auth.workspace_id}:{auth.user_id}" if auth else _client(request)
+                channel = params.get("channel")
+                wait = limiter.check(name, who, channel if isinstance(channel, str) else None)
+                if wait is not None:
+                    return error("ratelimited", status=429, headers=retry_after_header(wait))
+            return await method.handler(Call(ctx, params, auth, base_url, token))
         except AuthError as exc:
             return error(exc.slack_error)
         except StorageUnavailable as exc:
@@ -47,10 +59,19 @@ def api_routes(ctx: ServiceContext, base_url: str) -> list[Route]:
             log.exception("%s failed unexpectedly", name)
             return error("internal_error", status=500)
 
-    return [Route("/api/{method}", dispatch, methods=["GET", "POST"])]
+    return [openapi_route(), Route("/api/{method}", dispatch, methods=["GET", "POST"])]
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def create_webapp(
-    ctx: ServiceContext, base_url: str, *, lifespan: Lifespan[Starlette] | None = None
+    ctx: ServiceContext,
+    base_url: str,
+    *,
+    rate_limiter: RateLimiter | None = None,
+    lifespan: Lifespan[Starlette] | None = None,
 ) -> Starlette:
-    return Starlette(routes=api_routes(ctx, base_url), lifespan=lifespan)
+    routes = [*api_routes(ctx, base_url, rate_limiter), *webhook_routes(ctx)]
+    return Starlette(routes=routes, lifespan=lifespan)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
 
 from backchannel.errors import InvalidArgument
-from backchannel.types import parse_ts
+from backchannel.types import format_ts
 
+_LOOSE_TS = re.compile(r"^(\d{1,10})(?:\.(\d*))?$")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -111,11 +113,13 @@ class Args:
 
 
 def check_ts(name: str, value: str, *, error: str = "invalid_arguments") -> str:
-    """A message ts, normalised to six decimals ("1.5" is not one; "1732412345.000100" is)."""
-    try:
-        parse_ts(value)
-    except ValueError:
+    """A ts in Slack's form: "1732412345.000100"; "1732412345" and "1732412345.5" are
+    accepted too (clients send latest/oldest as numbers) and normalised to six decimals."""
+    match = _LOOSE_TS.match(value.strip())
+    if match is None:
         raise InvalidArgument(
-            f"{name} must be a message ts like 1732412345.000100, got {value!r}", slack_error=error
-        ) from None
-    return value
+            f"{name} must be a message ts like 1732412345.000100, got {value!r}",
+            slack_error=error,
+        )
+    seconds, fraction = match.group(1), (match.group(2) or "")[:6]
+    return format_ts(int(seconds) * 1_000_000 + int(fraction.ljust(6, "0")))

@@ -20,6 +20,7 @@ class Call:
     params: dict[str, Any]
     auth: TokenInfo | None
     base_url: str
+    token: str | None = None  # the caller's token itself, for auth.revoke
 
     @property
     def args(self) -> Args:

@@ -45,7 +45,9 @@ def profile_json(user: User) -> dict[str, Any]:
         "team": user.workspace_id,
     }
     first, _, last = user.real_name.partition(" ")
-    profile["first_name"], profile["last_name"] = first, last
+    # users.profile.set stores first/last names when a person sets them (services/profiles.py).
+    profile["first_name"] = str(stored.get("first_name", first))
+    profile["last_name"] = str(stored.get("last_name", last))
     if user.email is not None:
         profile["email"] = user.email
     if user.bot_id is not None:

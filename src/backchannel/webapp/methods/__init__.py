@@ -1,5 +1,25 @@
 """One module per family of Web API methods; importing this registers them all."""
 
-from backchannel.webapp.methods import api, auth
+from backchannel.webapp.methods import (
+    api,
+    auth,
+    chat,
+    conversations,
+    pins,
+    reactions,
+    search,
+    team,
+    users,
+)
 
-__all__ = ["api", "auth"]
+__all__ = [
+    "api",
+    "auth",
+    "chat",
+    "conversations",
+    "pins",
+    "reactions",
+    "search",
+    "team",
+    "users",
+]

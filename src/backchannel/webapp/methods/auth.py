@@ -1,8 +1,8 @@
-"""auth.test: who a token speaks for."""
+"""auth.test: who a token speaks for; auth.revoke: retire the token."""
 
 from __future__ import annotations
 
-from backchannel.services import directory
+from backchannel.services import auth, directory
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
 
@@ -21,3 +21,12 @@ async def auth_test(call: Call) -> SlackResponse:
     if who.user.bot_id is not None:
         fields["bot_id"] = who.user.bot_id
     return ok(**fields)
+
+
+@api_method("auth.revoke")
+async def auth_revoke(call: Call) -> SlackResponse:
+    """Revoke the calling token; with test=true, only say that it could be revoked."""
+    if call.args.flag("test"):
+        return ok(revoked=False)
+    assert call.token is not None, "an authenticated call carries its token"
+    return ok(revoked=await auth.revoke(call.ctx, call.token))

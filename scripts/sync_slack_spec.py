@@ -1,0 +1,51 @@
+"""Copy the part of Slack's Web API spec that Backchannel implements into the package.
+
+Backchannel publishes it at /api/openapi.json. Run after adding a method:
+    python scripts/sync_slack_spec.py
+Reads ../shared/slack-api-specs/slack_web_openapi_v2.json (Slack's spec, MIT licence).
+tests/test_openapi.py fails when the packaged copy is out of date.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT.parent / "shared/slack-api-specs/slack_web_openapi_v2.json"
+TARGET = ROOT / "src/backchannel/webapp/slack_web_api.json"
+
+
+def subset(spec: dict[str, Any], methods: list[str]) -> dict[str, Any]:
+    return {
+        "swagger": spec["swagger"],
+        "info": {
+            **spec["info"],
+            "description": "The subset of Slack's Web API that Backchannel "
+            "implements, from Slack's published spec (MIT licence).",
+        },
+        "basePath": "/api",
+        "consumes": ["application/x-www-form-urlencoded", "application/json"],
+        "produces": ["application/json"],
+        "paths": {
+            f"/{m}": spec["paths"][f"/{m}"] for m in sorted(methods) if f"/{m}" in spec["paths"]
+        },
+        "definitions": spec["definitions"],
+    }
+
+
+def main() -> int:
+    sys.path.insert(0, str(ROOT / "src"))
+    from backchannel.webapp import methods  # noqa: F401  (registers every method)
+    from backchannel.webapp.registry import METHODS
+
+    spec = json.loads(SOURCE.read_text())
+    TARGET.write_text(json.dumps(subset(spec, list(METHODS)), indent=1, sort_keys=True) + "\n")
+    print(f"wrote {TARGET.relative_to(ROOT)} with {len(METHODS)} methods")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Benchmarks behind `backchannel bench ...`: each prints a table. See docs/benchmarks.md."""

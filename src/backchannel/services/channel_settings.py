@@ -1,0 +1,131 @@
+"""Channel settings: archiving, renaming, topic and purpose, with Slack's rules on who may.
+
+Members of a channel, and the workspace's admins, may archive or rename it; #general is
+never archived and only admins rename it. DMs have none of these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from backchannel.errors import AlreadyExists, BackchannelError, InvalidArgument, NotFound
+from backchannel.models import Channel
+from backchannel.router import ShardFor
+from backchannel.services.channels import (
+    NOT_SUPPORTED,
+    access_channel_txn,
+    check_slack_channel_name,
+    is_admin_txn,
+    may_manage_txn,
+)
+from backchannel.services.context import ServiceContext
+from backchannel.storage import channels as store
+
+MAX_TOPIC = 250  # Slack's limit for a topic or a purpose
+
+
+async def archive_channel(
+    ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str
+) -> None:
+    async with ctx.router.write(ShardFor(workspace_id)) as conn:
+        channel = await _manageable_txn(conn, workspace_id, user_id, channel_id)
+        if channel.is_general:
+            raise BackchannelError("#general is never archived", slack_error="cant_archive_general")
+        if channel.is_archived:
+            raise BackchannelError(
+                "the channel is archived already", slack_error="already_archived"
+            )
+        await store.set_archived_txn(conn, channel_id, archived=True)
+
+
+async def unarchive_channel(
+    ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str
+) -> None:
+    async with ctx.router.write(ShardFor(workspace_id)) as conn:
+        channel = await _manageable_txn(conn, workspace_id, user_id, channel_id)
+        if not channel.is_archived:
+            raise BackchannelError("the channel is not archived", slack_error="not_archived")
+        await store.set_archived_txn(conn, channel_id, archived=False)
+
+
+async def rename_channel(
+    ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, name: str
+) -> Channel:
+    name = check_slack_channel_name(name)
+    async with ctx.router.write(ShardFor(workspace_id)) as conn:
+        channel = await _manageable_txn(conn, workspace_id, user_id, channel_id)
+        if channel.is_archived:
+            raise BackchannelError("the channel is archived", slack_error="is_archived")
+        if channel.is_general and not await is_admin_txn(conn, workspace_id, user_id):
+            raise BackchannelError("only admins rename #general", slack_error="not_authorized")
+        if name != channel.name:
+            if await store.channel_by_name_txn(conn, workspace_id, name) is not None:
+                raise AlreadyExists(
+                    f"a channel named #{name} already exists", slack_error="name_taken"
+                )
+            await store.rename_channel_txn(conn, channel_id, name)
+    return replace(channel, name=name)
+
+
+async def set_topic(
+    ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, topic: str
+) -> Channel:
+    _check_length("topic", topic)
+    async with ctx.router.write(ShardFor(workspace_id)) as conn:
+        await _writable_txn(conn, workspace_id, user_id, channel_id)
+        await store.set_topic_txn(conn, channel_id, topic=topic, creator=user_id, now=ctx.clock())
+        return await _reread_txn(conn, channel_id)
+
+
+async def set_purpose(
+    ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, purpose: str
+) -> Channel:
+    _check_length("purpose", purpose)
+    async with ctx.router.write(ShardFor(workspace_id)) as conn:
+        await _writable_txn(conn, workspace_id, user_id, channel_id)
+        await store.set_purpose_txn(
+            conn, channel_id, purpose=purpose, creator=user_id, now=ctx.clock()
+        )
+        return await _reread_txn(conn, channel_id)
+
+
+def _check_length(what: str, text: str) -> None:
+    if len(text) > MAX_TOPIC:
+        raise InvalidArgument(
+            f"a {what} has at most {MAX_TOPIC} characters, got {len(text)}", slack_error="too_long"
+        )
+
+
+async def _manageable_txn(
+    conn: AsyncConnection, workspace_id: str, user_id: str, channel_id: str
+) -> Channel:
+    """A channel (not a DM) that this member or admin may archive or rename."""
+    channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
+    if channel.is_im or channel.is_mpim:
+        raise BackchannelError("DMs have no such setting", slack_error=NOT_SUPPORTED)
+    if not await may_manage_txn(conn, channel, user_id):
+        raise BackchannelError("join the channel first", slack_error="not_in_channel")
+    return channel
+
+
+async def _writable_txn(
+    conn: AsyncConnection, workspace_id: str, user_id: str, channel_id: str
+) -> Channel:
+    """A conversation whose topic and purpose this member may set (group DMs have them too)."""
+    channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
+    if channel.is_im:
+        raise BackchannelError("a DM has no topic or purpose", slack_error=NOT_SUPPORTED)
+    if channel.is_archived:
+        raise BackchannelError("the channel is archived", slack_error="is_archived")
+    if not await store.is_member_txn(conn, channel_id, user_id):
+        raise BackchannelError("join the channel first", slack_error="not_in_channel")
+    return channel
+
+
+async def _reread_txn(conn: AsyncConnection, channel_id: str) -> Channel:
+    channel = await store.get_channel_txn(conn, channel_id)
+    if channel is None:  # it was there a statement ago, in this same transaction
+        raise NotFound(f"no channel {channel_id}", slack_error="channel_not_found")
+    return channel

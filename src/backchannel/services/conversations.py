@@ -1,0 +1,161 @@
+"""Reading conversations: lists, info and members, as the caller may see them.
+
+A conversation comes with what the caller's view of it needs (membership, member count, the
+people of a DM), fetched for a whole page at once: three queries per page, not per item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from backchannel.errors import InvalidArgument, NotFound
+from backchannel.models import Channel
+from backchannel.router import ShardFor
+from backchannel.services.channels import access_channel_txn
+from backchannel.services.context import ServiceContext
+from backchannel.storage import channels as store
+from backchannel.storage import history, users
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_after: str | None  # where the next page starts after; None on the last page
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    channel: Channel
+    is_member: bool
+    num_members: int
+    members: list[str]  # the people of a DM or group DM; empty for channels
+    last_read: str | None = None
+
+
+def check_kinds(kinds: Sequence[str]) -> list[str]:
+    """Slack's `types`: some of public_channel, private_channel, mpim, im."""
+    unknown = sorted(set(kinds) - set(store.KINDS))
+    if unknown:
+        raise InvalidArgument(
+            f"unknown conversation types {unknown}; expected some of {list(store.KINDS)}",
+            slack_error="invalid_types",
+        )
+    return list(dict.fromkeys(kinds))
+
+
+async def list_conversations(
+    ctx: ServiceContext,
+    *,
+    workspace_id: str,
+    user_id: str,
+    kinds: Sequence[str],
+    exclude_archived: bool = False,
+    after: str | None = None,
+    limit: int = 100,
+) -> Page[ConversationView]:
+    """The workspace's public channels and the private ones and DMs the caller is in."""
+    async with ctx.router.read(ShardFor(workspace_id)) as conn:
+        found = await store.visible_channels_txn(
+            conn,
+            workspace_id,
+            user_id,
+            kinds=check_kinds(kinds),
+            exclude_archived=exclude_archived,
+            after_id=after or "",
+            limit=limit + 1,
+        )
+        views = await describe_txn(conn, found[:limit], user_id)
+    return _page(views, more=len(found) > limit)
+
+
+async def user_conversations(
+    ctx: ServiceContext,
+    *,
+    workspace_id: str,
+    caller: str,
+    user_id: str | None = None,
+    kinds: Sequence[str],
+    exclude_archived: bool = False,
+    after: str | None = None,
+    limit: int = 100,
+) -> Page[ConversationView]:
+    """The conversations a person is in; of someone else, only their public channels."""
+    subject = user_id or caller
+    wanted = check_kinds(kinds)
+    if subject != caller:
+        wanted = [kind for kind in wanted if kind == store.PUBLIC]
+    async with ctx.router.read(ShardFor(workspace_id)) as conn:
+        if subject != caller and await users.get_user_txn(conn, workspace_id, subject) is None:
+            raise NotFound(f"no user {subject}", slack_error="user_not_found")
+        if not wanted:
+            return Page([], None)
+        found = await store.member_channels_txn(
+            conn,
+            workspace_id,
+            subject,
+            kinds=wanted,
+            exclude_archived=exclude_archived,
+            after_id=after or "",
+            limit=limit + 1,
+        )
+        views = await describe_txn(conn, found[:limit], caller)
+    return _page(views, more=len(found) > limit)
+
+
+async def conversation_info(
+    ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str
+) -> ConversationView:
+    async with ctx.router.read(ShardFor(workspace_id)) as conn:
+        channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
+        [view] = await describe_txn(conn, [channel], user_id)
+        if view.is_member:
+            view = replace(view, last_read=await history.read_marker_txn(conn, channel_id, user_id))
+    return view
+
+
+async def list_members(
+    ctx: ServiceContext,
+    *,
+    workspace_id: str,
+    user_id: str,
+    channel_id: str,
+    after: str | None = None,
+    limit: int = 100,
+) -> Page[str]:
+    async with ctx.router.read(ShardFor(workspace_id)) as conn:
+        await access_channel_txn(conn, workspace_id, user_id, channel_id)
+        found = await store.members_txn(conn, channel_id, after_id=after or "", limit=limit + 1)
+    more = len(found) > limit
+    return Page(found[:limit], found[limit - 1] if more else None)
+
+
+async def describe_txn(
+    conn: AsyncConnection, found: Sequence[Channel], viewer: str
+) -> list[ConversationView]:
+    """Each channel with the viewer's membership, its member count and a DM's people."""
+    if not found:
+        return []
+    ids = [channel.id for channel in found]
+    counts = await store.member_counts_txn(conn, ids)
+    joined = await store.joined_of_txn(conn, viewer, ids)
+    direct = [channel.id for channel in found if channel.is_im or channel.is_mpim]
+    people = await store.direct_members_txn(conn, direct) if direct else {}
+    return [
+        ConversationView(
+            channel=channel,
+            is_member=channel.id in joined,
+            num_members=counts.get(channel.id, 0),
+            members=people.get(channel.id, []),
+        )
+        for channel in found
+    ]
+
+
+def _page(views: list[ConversationView], *, more: bool) -> Page[ConversationView]:
+    return Page(views, views[-1].channel.id if more and views else None)

@@ -1,0 +1,106 @@
+"""Direct messages: one DM per pair of people (or with oneself), one group DM per set of 3-9.
+
+Opening one that exists returns it, so a conversation between the same people is never
+split in two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from backchannel.errors import BackchannelError, InvalidArgument, NotFound
+from backchannel.models import Channel
+from backchannel.router import ShardFor
+from backchannel.services.channels import NOT_SUPPORTED, access_channel_txn
+from backchannel.services.context import ServiceContext
+from backchannel.storage import channels as store
+from backchannel.storage import users
+from backchannel.storage.messages import im_between_txn
+from backchannel.types import DIRECT_MESSAGE, PRIVATE_CHANNEL, keyspace_of, new_keyed_id
+
+MAX_OTHERS = store.MAX_GROUP_DM - 1
+
+
+@dataclass(frozen=True)
+class Opened:
+    channel: Channel
+    members: list[str]
+    already_open: bool
+
+
+async def open_conversation(
+    ctx: ServiceContext, *, workspace_id: str, user_id: str, with_users: list[str]
+) -> Opened:
+    """The DM (one other person, or nobody else) or group DM (2-8 others) of these people."""
+    others = [other for other in dict.fromkeys(with_users) if other != user_id]
+    if len(others) > MAX_OTHERS:
+        raise InvalidArgument(
+            f"a group DM holds at most {MAX_OTHERS} people besides you, got {len(others)}",
+            slack_error="too_many_users",
+        )
+    people = [user_id, *others]
+    async with ctx.router.write(ShardFor(workspace_id)) as conn:
+        for other in others:
+            await _check_person_txn(conn, workspace_id, other)
+        await store.lock_person_txn(conn, min(people))
+        existing = await _existing_txn(conn, workspace_id, people)
+        if existing is not None:
+            return Opened(existing, people, already_open=True)
+        channel = _new_direct(workspace_id, user_id, is_group=len(others) > 1, now=ctx.clock())
+        await store.insert_channel_txn(conn, channel)
+        for person in people:
+            await store.add_member_txn(
+                conn,
+                channel_id=channel.id,
+                user_id=person,
+                workspace_id=workspace_id,
+                now=channel.created,
+            )
+    return Opened(channel, people, already_open=False)
+
+
+async def resume_conversation(
+    ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str
+) -> Opened:
+    """conversations.open with a DM's id: the DM, if the caller is in it."""
+    async with ctx.router.read(ShardFor(workspace_id)) as conn:
+        channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
+        if not (channel.is_im or channel.is_mpim):
+            raise BackchannelError("only DMs are opened", slack_error=NOT_SUPPORTED)
+        members = (await store.direct_members_txn(conn, [channel_id])).get(channel_id, [])
+    return Opened(channel, members, already_open=True)
+
+
+async def _check_person_txn(conn: AsyncConnection, workspace_id: str, user_id: str) -> None:
+    person = await users.get_user_txn(conn, workspace_id, user_id)
+    if person is None:
+        raise NotFound(f"no user {user_id}", slack_error="user_not_found")
+    if person.deleted:
+        raise BackchannelError(f"{user_id} is deactivated", slack_error="user_disabled")
+
+
+async def _existing_txn(
+    conn: AsyncConnection, workspace_id: str, people: list[str]
+) -> Channel | None:
+    if len(people) <= 2:
+        found = await im_between_txn(conn, workspace_id, people[0], people[-1])
+        return await store.get_channel_txn(conn, found) if found is not None else None
+    return await store.group_dm_of_txn(conn, workspace_id, people)
+
+
+def _new_direct(workspace_id: str, opener: str, *, is_group: bool, now: float) -> Channel:
+    prefix = PRIVATE_CHANNEL if is_group else DIRECT_MESSAGE
+    return Channel(
+        id=new_keyed_id(prefix, keyspace_of(workspace_id)),
+        workspace_id=workspace_id,
+        name=None,
+        is_private=is_group,  # a DM's is_im says it all, as in services/messages.py
+        is_im=not is_group,
+        is_mpim=is_group,
+        is_general=False,
+        is_archived=False,
+        creator=opener,
+        created=now,
+    )

@@ -1,0 +1,118 @@
+"""Reading a conversation's messages (history and threads) and marking it read.
+
+Paging goes by ts: a page carries the ts where the next one starts (`next_ts`), which the
+Web API hands out as Slack's cursor. A bot reads only the conversations it is in, as in
+Slack; a person reads any public channel of their workspace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from backchannel.errors import BackchannelError, NotFound
+from backchannel.models import Channel, Message
+from backchannel.router import ShardFor
+from backchannel.services.channels import access_channel_txn
+from backchannel.services.context import ServiceContext
+from backchannel.storage import channels, reactions
+from backchannel.storage import history as store
+from backchannel.storage.history import TsRange
+from backchannel.storage.messages import get_message_txn
+
+__all__ = [
+    "EVERYTHING",
+    "HistoryPage",
+    "ThreadPage",
+    "TsRange",
+    "channel_history",
+    "mark_read",
+    "thread_replies",
+]
+
+EVERYTHING = TsRange()
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    messages: list[Message]  # newest first
+    has_more: bool
+    next_ts: str | None  # the newest ts of the next page
+    pin_count: int
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    root: Message
+    replies: list[Message]  # oldest first
+    has_more: bool
+    next_ts: str | None  # the oldest ts of the next page
+
+
+async def channel_history(
+    ctx: ServiceContext,
+    *,
+    workspace_id: str,
+    user_id: str,
+    channel_id: str,
+    within: TsRange = EVERYTHING,
+    limit: int = 100,
+    is_bot: bool = False,
+) -> HistoryPage:
+    async with ctx.router.read(ShardFor(workspace_id)) as conn:
+        await _readable_txn(conn, workspace_id, user_id, channel_id, is_bot=is_bot)
+        found = await store.history_txn(conn, channel_id, within, limit=limit + 1)
+        shown = await reactions.with_reactions_txn(conn, found[:limit])
+        pin_count = await store.pin_count_txn(conn, channel_id)
+    more = len(found) > limit
+    return HistoryPage(shown, more, found[limit].ts if more else None, pin_count)
+
+
+async def thread_replies(
+    ctx: ServiceContext,
+    *,
+    workspace_id: str,
+    user_id: str,
+    channel_id: str,
+    ts: str,
+    within: TsRange = EVERYTHING,
+    limit: int = 100,
+    is_bot: bool = False,
+) -> ThreadPage:
+    """The thread that `ts` is the root of, or a reply in: its root, then a page of replies."""
+    async with ctx.router.read(ShardFor(workspace_id)) as conn:
+        await _readable_txn(conn, workspace_id, user_id, channel_id, is_bot=is_bot)
+        root = await _root_txn(conn, channel_id, ts)
+        found = await store.thread_txn(conn, channel_id, root.ts, within, limit=limit + 1)
+    more = len(found) > limit
+    return ThreadPage(root, found[:limit], more, found[limit].ts if more else None)
+
+
+async def mark_read(
+    ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, ts: str
+) -> None:
+    """Move the member's read marker in the conversation to `ts`."""
+    async with ctx.router.write(ShardFor(workspace_id)) as conn:
+        await access_channel_txn(conn, workspace_id, user_id, channel_id)
+        if not await channels.is_member_txn(conn, channel_id, user_id):
+            raise BackchannelError("join the channel first", slack_error="not_in_channel")
+        await store.set_read_marker_txn(conn, channel_id, user_id, ts, ctx.clock())
+
+
+async def _readable_txn(
+    conn: AsyncConnection, workspace_id: str, user_id: str, channel_id: str, *, is_bot: bool
+) -> Channel:
+    channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
+    if is_bot and not await channels.is_member_txn(conn, channel_id, user_id):
+        raise BackchannelError("the bot is not in the channel", slack_error="not_in_channel")
+    return channel
+
+
+async def _root_txn(conn: AsyncConnection, channel_id: str, ts: str) -> Message:
+    message = await get_message_txn(conn, channel_id, ts)
+    if message is not None and message.thread_ts not in (None, message.ts):
+        message = await get_message_txn(conn, channel_id, message.thread_ts)
+    if message is None or message.deleted:
+        raise NotFound(f"no message {ts} in {channel_id}", slack_error="thread_not_found")
+    return message

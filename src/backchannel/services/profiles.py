@@ -1,0 +1,172 @@
+"""A person's profile: the fields they (or an admin) may set, checked, and their custom status.
+
+real_name and display_name live in the users table's columns as well as in the profile JSON
+(see storage/users.py); both are written together here, the only place that changes them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from backchannel.errors import AuthError, InvalidArgument, NotFound
+from backchannel.models import TokenInfo, User
+from backchannel.router import ShardFor
+from backchannel.services.context import ServiceContext
+from backchannel.storage import users
+
+# Field name -> longest value accepted. Other fields (custom "fields", images, the
+# *_normalized copies...) are ignored rather than refused, so that a client may send back
+# the whole profile it read, as Slack clients do.
+TEXT_FIELDS = {
+    "real_name": 250,
+    "display_name": 80,
+    "first_name": 250,
+    "last_name": 250,
+    "title": 250,
+    "phone": 250,
+    "skype": 250,
+    "status_text": 100,
+    "status_emoji": 100,
+}
+SETTABLE = frozenset(TEXT_FIELDS) | {"status_expiration"}
+MAX_FIELDS = 50  # Slack's limit on one call
+_EMOJI = re.compile(r"^:[a-z0-9_+'-]+(::[a-z0-9_-]+)?:$")
+
+
+class InvalidProfile(InvalidArgument):
+    slack_error = "invalid_profile"
+
+
+def with_current_status(user: User, now: float) -> User:
+    """The user as others see them now: a custom status past its expiration is gone."""
+    expiration = _int(user.profile.get("status_expiration", 0))
+    if expiration <= 0 or expiration > now:
+        return user
+    cleared = {**user.profile, "status_text": "", "status_emoji": "", "status_expiration": 0}
+    return replace(user, profile=cleared)
+
+
+async def set_profile(
+    ctx: ServiceContext, caller: TokenInfo, changes: Mapping[str, Any], *, user_id: str | None
+) -> User:
+    """Apply `changes` to the caller's profile, or (for an admin) another member's."""
+    if caller.kind == "bot":
+        raise AuthError("a bot token cannot change profiles", slack_error="user_is_bot")
+    checked = check_changes(changes)
+    now = ctx.clock()
+    async with ctx.router.write(ShardFor(caller.workspace_id)) as conn:
+        actor = await users.get_user_txn(conn, caller.workspace_id, caller.user_id)
+        if actor is None or actor.deleted:
+            raise AuthError("the token's user is deactivated", slack_error="account_inactive")
+        target = actor
+        if user_id is not None and user_id != actor.id:
+            found = await users.get_user_txn(conn, caller.workspace_id, user_id)
+            if found is None:
+                raise NotFound(f"no user {user_id}", slack_error="user_not_found")
+            check_may_edit(actor, found)
+            target = found
+        updated = apply_changes(target, checked, now)
+        await users.update_profile_txn(
+            conn,
+            target.id,
+            real_name=updated.real_name,
+            display_name=updated.display_name,
+            profile=updated.profile,
+            now=now,
+        )
+    return with_current_status(updated, now)
+
+
+def check_may_edit(actor: User, target: User) -> None:
+    """Slack's rules for changing someone else's profile."""
+    if not (actor.is_admin or actor.is_owner):
+        raise AuthError("only admins may change another member's profile", slack_error="not_admin")
+    if target.is_bot and not actor.is_owner:
+        raise AuthError("only owners may change a bot's profile", slack_error="not_app_admin")
+    if (target.is_admin or target.is_owner) and not actor.is_owner:
+        raise AuthError(
+            "only an owner may change an admin's profile", slack_error="cannot_update_admin_user"
+        )
+
+
+def check_changes(changes: Mapping[str, Any]) -> dict[str, str | int]:
+    """The settable fields of `changes`, each checked; invalid_profile names the bad one."""
+    if len(changes) > MAX_FIELDS:
+        raise InvalidProfile(f"at most {MAX_FIELDS} fields may be set at once, got {len(changes)}")
+    checked: dict[str, str | int] = {}
+    for name, value in changes.items():
+        if name == "status_expiration":
+            checked[name] = _check_expiration(value)
+        elif name in TEXT_FIELDS:
+            checked[name] = _check_text(name, value)
+    if "real_name" in checked and not checked["real_name"]:
+        raise InvalidProfile("real_name must not be empty")
+    emoji = checked.get("status_emoji")
+    if isinstance(emoji, str) and emoji and not _EMOJI.match(emoji):
+        raise InvalidProfile(f"status_emoji must look like :smile:, got {emoji!r}")
+    return checked
+
+
+def apply_changes(user: User, checked: Mapping[str, str | int], now: float) -> User:
+    """The user with the checked changes applied; real and first/last names kept in step."""
+    profile = {**user.profile, **checked}
+    first, _, last = user.real_name.partition(" ")
+    real_name = user.real_name
+    if "real_name" in checked:
+        real_name = str(checked["real_name"])
+        first, _, last = real_name.partition(" ")
+        profile["first_name"] = checked.get("first_name", first)
+        profile["last_name"] = checked.get("last_name", last)
+    elif "first_name" in checked or "last_name" in checked:
+        names = (profile.get("first_name", first), profile.get("last_name", last))
+        real_name = " ".join(str(name) for name in names if name) or user.real_name
+        if len(real_name) > TEXT_FIELDS["real_name"]:
+            raise InvalidProfile("first_name and last_name together are over 250 characters")
+    display_name = str(checked.get("display_name", user.display_name))
+    profile.update(
+        real_name=real_name,
+        real_name_normalized=real_name,
+        display_name=display_name,
+        display_name_normalized=display_name,
+    )
+    return replace(
+        user, real_name=real_name, display_name=display_name, profile=profile, updated=now
+    )
+
+
+def _check_text(name: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidProfile(f"{name} must be a string, got {type(value).__name__}")
+    cleaned = " ".join(value.split())
+    limit = TEXT_FIELDS[name]
+    if len(cleaned) > limit:
+        raise InvalidProfile(f"{name} must be at most {limit} characters, got {len(cleaned)}")
+    return cleaned
+
+
+def _check_expiration(value: Any) -> int:
+    if value in (None, ""):
+        return 0
+    if isinstance(value, bool):
+        raise InvalidProfile("status_expiration must be a unix time in seconds, got a boolean")
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise InvalidProfile(
+            f"status_expiration must be a unix time in seconds, got {value!r}"
+        ) from None
+    if number < 0:
+        raise InvalidProfile(f"status_expiration must not be negative, got {number}")
+    return number
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

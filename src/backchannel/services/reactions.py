@@ -1,0 +1,117 @@
+"""Emoji reactions on messages: add, remove, and what a person reacted to."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from backchannel.errors import BackchannelError, InvalidArgument, NotFound
+from backchannel.models import Message
+from backchannel.router import ShardFor
+from backchannel.services.channels import access_channel_txn
+from backchannel.services.context import ServiceContext
+from backchannel.services.messages import conversation_txn, live_message_txn
+from backchannel.storage import reactions as store
+from backchannel.storage import users
+
+# Slack's emoji names: lower-case letters, digits and _ - + ' (e.g. "+1", "e-mail"), with an
+# optional skin tone ("wave::skin-tone-3"). There is no emoji list here (custom emoji would
+# need one), so any well-formed name is accepted.
+_NAME = re.compile(r"^[a-z0-9_+'\-]{1,64}(::skin-tone-[2-6])?$")
+
+
+@dataclass(frozen=True)
+class ReactedPage:
+    messages: list[Message]
+    next_after: str | None  # where the next page starts; None on the last page
+
+
+def check_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise InvalidArgument(
+            f"{name!r} is not an emoji name like thumbsup or +1", slack_error="invalid_name"
+        )
+    return name
+
+
+async def add_reaction(
+    ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, ts: str, name: str
+) -> None:
+    check_name(name)
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
+        channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
+        if channel.is_archived:
+            raise BackchannelError("the channel is archived", slack_error="is_archived")
+        await live_message_txn(conn, channel_id, ts)
+        key = {"channel_id": channel_id, "ts": ts, "name": name, "user_id": user_id}
+        if await store.has_reaction_txn(conn, **key):
+            raise _already_reacted(name)
+        try:
+            await store.add_reaction_txn(conn, **key, now=ctx.clock())
+        except IntegrityError:
+            # The same reaction added concurrently (a double click) on PostgreSQL.
+            raise _already_reacted(name) from None
+
+
+def _already_reacted(name: str) -> BackchannelError:
+    return BackchannelError(f"you already reacted with :{name}:", slack_error="already_reacted")
+
+
+async def remove_reaction(
+    ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, ts: str, name: str
+) -> None:
+    check_name(name)
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
+        channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
+        if channel.is_archived:
+            raise BackchannelError("the channel is archived", slack_error="is_archived")
+        await live_message_txn(conn, channel_id, ts)
+        removed = await store.remove_reaction_txn(
+            conn, channel_id=channel_id, ts=ts, name=name, user_id=user_id
+        )
+        if not removed:
+            raise BackchannelError(f"you have not reacted with :{name}:", slack_error="no_reaction")
+
+
+async def reacted_messages(
+    ctx: ServiceContext,
+    *,
+    workspace_id: str,
+    viewer: str,
+    reactor: str,
+    after: str | None,
+    limit: int,
+) -> ReactedPage:
+    """Messages `reactor` reacted to, newest reaction first, in conversations `viewer` sees."""
+    before = _parse_position(after)
+    async with ctx.router.read(ShardFor(workspace_id)) as conn:
+        if await users.get_user_txn(conn, workspace_id, reactor) is None:
+            raise NotFound(f"no user {reactor}", slack_error="user_not_found")
+        found = await store.reacted_messages_txn(
+            conn,
+            workspace_id=workspace_id,
+            reactor=reactor,
+            viewer=viewer,
+            before=before,
+            limit=limit + 1,
+        )
+        page = await store.with_reactions_txn(conn, [message for _, message in found[:limit]])
+    if len(found) <= limit:
+        return ReactedPage(page, None)
+    at, last = found[limit - 1]
+    return ReactedPage(page, f"{at!r}|{last.channel_id}|{last.ts}")
+
+
+def _parse_position(after: str | None) -> tuple[float, str, str] | None:
+    if after is None:
+        return None
+    at, _, rest = after.partition("|")
+    channel_id, _, ts = rest.partition("|")
+    try:
+        return float(at), channel_id, ts
+    except ValueError:
+        raise InvalidArgument(
+            "the cursor is not one this server gave out", slack_error="invalid_cursor"
+        ) from None

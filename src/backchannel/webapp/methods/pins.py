@@ -1,0 +1,65 @@
+"""pins.*: messages pinned to a channel."""
+
+from __future__ import annotations
+
+from backchannel.errors import InvalidArgument
+from backchannel.services import pins
+from backchannel.webapp.args import Args
+from backchannel.webapp.registry import Call, api_method
+from backchannel.webapp.responses import SlackResponse, ok
+from backchannel.webapp.serializers import message_json
+
+
+@api_method("pins.add")
+async def add(call: Call) -> SlackResponse:
+    channel_id, ts = _item(call.args)
+    await pins.pin_message(
+        call.ctx,
+        workspace_id=call.caller.workspace_id,
+        user_id=call.caller.user_id,
+        channel_id=channel_id,
+        ts=ts,
+    )
+    return ok()
+
+
+@api_method("pins.remove")
+async def remove(call: Call) -> SlackResponse:
+    channel_id, ts = _item(call.args)
+    await pins.unpin_message(
+        call.ctx,
+        workspace_id=call.caller.workspace_id,
+        user_id=call.caller.user_id,
+        channel_id=channel_id,
+        ts=ts,
+    )
+    return ok()
+
+
+@api_method("pins.list")
+async def list_(call: Call) -> SlackResponse:
+    found = await pins.list_pins(
+        call.ctx,
+        workspace_id=call.caller.workspace_id,
+        user_id=call.caller.user_id,
+        channel_id=call.args.string("channel", error="channel_not_found"),
+    )
+    items = [
+        {
+            "type": "message",
+            "channel": pin.message.channel_id,
+            "message": message_json(pin.message),
+            "created": int(pin.created),
+            "created_by": pin.pinned_by,
+        }
+        for pin in found
+    ]
+    return ok(items=items)
+
+
+def _item(args: Args) -> tuple[str, str]:
+    """The pinned message: Slack wants the channel, then a timestamp in it."""
+    channel_id = args.string("channel", error="channel_not_found")
+    if "timestamp" not in args:
+        raise InvalidArgument("give the message's timestamp", slack_error="no_item_specified")
+    return channel_id, args.ts("timestamp", error="bad_timestamp")

@@ -1,0 +1,82 @@
+"""reactions.*: emoji reactions on messages."""
+
+from __future__ import annotations
+
+from backchannel.errors import InvalidArgument
+from backchannel.services import messages, reactions
+from backchannel.webapp.args import Args
+from backchannel.webapp.cursors import decode_cursor, next_cursor_metadata
+from backchannel.webapp.registry import Call, api_method
+from backchannel.webapp.responses import SlackResponse, ok
+from backchannel.webapp.serializers import message_json
+
+CURSOR = "reactions"
+
+
+@api_method("reactions.add")
+async def add(call: Call) -> SlackResponse:
+    channel_id, ts = _item(call.args)
+    await reactions.add_reaction(
+        call.ctx,
+        workspace_id=call.caller.workspace_id,
+        user_id=call.caller.user_id,
+        channel_id=channel_id,
+        ts=ts,
+        name=call.args.string("name", error="invalid_name"),
+    )
+    return ok()
+
+
+@api_method("reactions.remove")
+async def remove(call: Call) -> SlackResponse:
+    channel_id, ts = _item(call.args)
+    await reactions.remove_reaction(
+        call.ctx,
+        workspace_id=call.caller.workspace_id,
+        user_id=call.caller.user_id,
+        channel_id=channel_id,
+        ts=ts,
+        name=call.args.string("name", error="invalid_name"),
+    )
+    return ok()
+
+
+@api_method("reactions.get")
+async def get(call: Call) -> SlackResponse:
+    channel_id, ts = _item(call.args)
+    message = await messages.get_message(
+        call.ctx,
+        workspace_id=call.caller.workspace_id,
+        user_id=call.caller.user_id,
+        channel_id=channel_id,
+        ts=ts,
+    )
+    # `full` asks for every reacting person; they are always all listed here.
+    return ok(type="message", channel=channel_id, message=message_json(message))
+
+
+@api_method("reactions.list")
+async def list_(call: Call) -> SlackResponse:
+    args = call.args
+    page = await reactions.reacted_messages(
+        call.ctx,
+        workspace_id=call.caller.workspace_id,
+        viewer=call.caller.user_id,
+        reactor=args.optional_string("user") or call.caller.user_id,
+        after=decode_cursor(CURSOR, args.optional_string("cursor")),
+        limit=args.limit(default=100, maximum=1000),
+    )
+    items = [
+        {"type": "message", "channel": message.channel_id, "message": message_json(message)}
+        for message in page.messages
+    ]
+    return ok(items=items, response_metadata=next_cursor_metadata(CURSOR, page.next_after))
+
+
+def _item(args: Args) -> tuple[str, str]:
+    """The message a reaction call names: channel and timestamp, as Slack checks them."""
+    if "channel" not in args or "timestamp" not in args:
+        raise InvalidArgument(
+            "give the message's channel and timestamp", slack_error="no_item_specified"
+        )
+    return args.string("channel"), args.ts("timestamp", error="bad_timestamp")
