@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+from slack_sdk.errors import SlackApiError
 
 from backchannel.app import Backchannel
 from backchannel.models import Workspace
-from backchannel.services import ServiceContext, users, workspaces
+from backchannel.services import ServiceContext, channels, users, workspaces
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.support.server import live_server
@@ -49,6 +51,32 @@ async def globex(ctx: ServiceContext) -> Globex:
     workspace = await workspaces.create_workspace(ctx, name="Globex", domain="globex")
     eve = await users.create_user(ctx, workspace="globex", email="eve@globex.test", name="Eve")
     return Globex(workspace, eve)
+
+
+@pytest.fixture
+async def dev(ctx: ServiceContext, acme: Acme) -> str:
+    """#dev, a public channel with alice and bob in it."""
+    channel = await channels.create_channel(
+        ctx, workspace_id=acme.workspace.id, creator=acme.alice.user.id, name="dev"
+    )
+    await channels.join_channel(
+        ctx, workspace_id=acme.workspace.id, user_id=acme.bob.user.id, channel_id=channel.id
+    )
+    return channel.id
+
+
+async def error_of(call: Awaitable[Any]) -> str:
+    """The Slack error string a call fails with."""
+    with pytest.raises(SlackApiError) as failed:
+        await call
+    return str(failed.value.response["error"])
+
+
+async def post(
+    client: ValidatingAsyncWebClient, channel: str, text: str = "hi", **args: Any
+) -> str:
+    """Post through the API; the new message's ts."""
+    return str((await client.chat_postMessage(channel=channel, text=text, **args))["ts"])
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import update
 
 from backchannel.router import ShardFor
@@ -13,25 +12,7 @@ from backchannel.services import ServiceContext, channels, users
 from backchannel.storage.schema import channels as channel_table
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
-from tests.webapp.conftest import client_for
-
-
-@pytest.fixture
-async def dev(ctx: ServiceContext, acme: Acme) -> str:
-    """#dev, a public channel with alice and bob in it."""
-    channel = await channels.create_channel(
-        ctx, workspace_id=acme.workspace.id, creator=acme.alice.user.id, name="dev"
-    )
-    await channels.join_channel(
-        ctx, workspace_id=acme.workspace.id, user_id=acme.bob.user.id, channel_id=channel.id
-    )
-    return channel.id
-
-
-async def error_of(call: Any) -> str:
-    with pytest.raises(SlackApiError) as failed:
-        await call
-    return str(failed.value.response["error"])
+from tests.webapp.conftest import client_for, error_of
 
 
 async def message_at(client: ValidatingAsyncWebClient, channel: str, ts: str) -> dict[str, Any]:

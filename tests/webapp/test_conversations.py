@@ -5,18 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from slack_sdk.errors import SlackApiError
 
 from backchannel.services import ServiceContext, users
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
-from tests.webapp.conftest import Globex, client_for
-
-
-async def error_of(call: Any) -> str:
-    with pytest.raises(SlackApiError) as failed:
-        await call
-    return str(failed.value.response["error"])
+from tests.webapp.conftest import Globex, client_for, error_of
 
 
 async def create(client: ValidatingAsyncWebClient, name: str, *, private: bool = False) -> str:

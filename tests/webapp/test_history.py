@@ -6,18 +6,11 @@ import base64
 from typing import Any
 
 import pytest
-from slack_sdk.errors import SlackApiError
 
 from backchannel.services import ServiceContext, users
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
-from tests.webapp.conftest import client_for
-
-
-async def error_of(call: Any) -> str:
-    with pytest.raises(SlackApiError) as failed:
-        await call
-    return str(failed.value.response["error"])
+from tests.webapp.conftest import client_for, error_of, post
 
 
 @pytest.fixture
@@ -26,10 +19,6 @@ async def dev(alice: ValidatingAsyncWebClient, bob: ValidatingAsyncWebClient) ->
     channel = str((await alice.conversations_create(name="dev"))["channel"]["id"])
     await bob.conversations_join(channel=channel)
     return channel
-
-
-async def post(client: ValidatingAsyncWebClient, channel: str, text: str, **args: Any) -> str:
-    return str((await client.chat_postMessage(channel=channel, text=text, **args))["ts"])
 
 
 async def texts(client: ValidatingAsyncWebClient, channel: str, **args: Any) -> list[str]:

@@ -4,34 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from slack_sdk.errors import SlackApiError
-
 from backchannel.services import ServiceContext, channels
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
-
-
-@pytest.fixture
-async def dev(ctx: ServiceContext, acme: Acme) -> str:
-    """#dev, a public channel with alice and bob in it."""
-    channel = await channels.create_channel(
-        ctx, workspace_id=acme.workspace.id, creator=acme.alice.user.id, name="dev"
-    )
-    await channels.join_channel(
-        ctx, workspace_id=acme.workspace.id, user_id=acme.bob.user.id, channel_id=channel.id
-    )
-    return channel.id
-
-
-async def error_of(call: Any) -> str:
-    with pytest.raises(SlackApiError) as failed:
-        await call
-    return str(failed.value.response["error"])
-
-
-async def post(client: ValidatingAsyncWebClient, channel: str, text: str = "hi") -> str:
-    return str((await client.chat_postMessage(channel=channel, text=text))["ts"])
+from tests.webapp.conftest import error_of, post
 
 
 async def pins_of(client: ValidatingAsyncWebClient, channel: str) -> list[dict[str, Any]]:

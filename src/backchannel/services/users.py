@@ -8,7 +8,7 @@ from functools import partial
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backchannel.errors import AlreadyExists, InvalidArgument, NotFound
-from backchannel.models import Bot, TokenInfo, User
+from backchannel.models import Bot, TokenInfo, User, Workspace
 from backchannel.router import ShardFor
 from backchannel.services import credentials as creds
 from backchannel.services.context import ServiceContext
@@ -103,26 +103,11 @@ async def create_user(
 async def create_bot(ctx: ServiceContext, *, workspace: str, name: str) -> NewBot:
     """A bot user (U...) with its bot id (B...) and a bot token (xoxb)."""
     real_name = check_display_name(name, limit=80)
-    handle = handle_from_name(real_name)
+    handle_from_name(real_name)  # refuse a name with no letters before anything is looked up
     target = await find_workspace(ctx, workspace)
     now = ctx.clock()
     bot_id = new_keyed_id(BOT, target.keyspace)
-    user = User(
-        id=new_keyed_id(USER, target.keyspace),
-        workspace_id=target.id,
-        name=handle,
-        real_name=real_name,
-        display_name="",
-        email=None,
-        is_admin=False,
-        is_owner=False,
-        is_bot=True,
-        bot_id=bot_id,
-        deleted=False,
-        tz="UTC",
-        profile={**_profile(real_name, None), "bot_id": bot_id, "always_active": True},
-        updated=now,
-    )
+    user = new_bot_user(target, bot_id, real_name, now)
     bot = Bot(bot_id, target.id, user.id, real_name, False, now)
     token = creds.new_token("bot")
     async with main_then_shards(ctx) as (main_conn, open_shard):
@@ -145,6 +130,26 @@ async def deactivate_user(ctx: ServiceContext, *, workspace_id: str, user_id: st
         if await users.get_user_txn(conn, workspace_id, user_id) is None:
             raise NotFound(f"no user {user_id}", slack_error="user_not_found")
         await users.set_deleted_txn(conn, user_id, deleted=True, now=ctx.clock())
+
+
+def new_bot_user(workspace: Workspace, bot_id: str, real_name: str, now: float) -> User:
+    """The user (U...) that speaks for a bot (B...): bots, webhooks."""
+    return User(
+        id=new_keyed_id(USER, workspace.keyspace),
+        workspace_id=workspace.id,
+        name=handle_from_name(real_name),
+        real_name=real_name,
+        display_name="",
+        email=None,
+        is_admin=False,
+        is_owner=False,
+        is_bot=True,
+        bot_id=bot_id,
+        deleted=False,
+        tz="UTC",
+        profile={**_profile(real_name, None), "bot_id": bot_id, "always_active": True},
+        updated=now,
+    )
 
 
 async def _insert_user(conn: AsyncConnection, user: User) -> None:

@@ -26,11 +26,12 @@ from backchannel.services import messages
 from backchannel.services.context import ServiceContext
 from backchannel.services.credentials import hash_token
 from backchannel.services.crossdb import main_then_shards
-from backchannel.services.validation import check_display_name, handle_from_name
+from backchannel.services.users import new_bot_user
+from backchannel.services.validation import check_display_name
 from backchannel.services.workspaces import find_workspace
 from backchannel.storage import channels, users
 from backchannel.storage import webhooks as store
-from backchannel.types import BOT, USER, is_keyed_id, new_keyed_id, parse_ts
+from backchannel.types import BOT, is_keyed_id, new_keyed_id, parse_ts
 
 DEFAULT_NAME = "incoming-webhook"  # Slack's name for a webhook's bot
 MAX_ATTACHMENTS = 100
@@ -75,7 +76,7 @@ async def create_webhook(
     target = await find_workspace(ctx, workspace)
     now = ctx.clock()
     bot_id = new_keyed_id(BOT, target.keyspace)
-    bot_user = _bot_user(target, bot_id, real_name, now)
+    bot_user = new_bot_user(target, bot_id, real_name, now)
     secret = "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(_SECRET_LENGTH))
     async with main_then_shards(ctx) as (main_conn, open_shard):
         undo = partial(users.delete_user_txn, user_id=bot_user.id)
@@ -153,25 +154,6 @@ async def post_via_webhook(ctx: ServiceContext, webhook: Webhook, post: WebhookP
         if exc.slack_error in renamed:
             exc.slack_error = renamed[exc.slack_error]
         raise
-
-
-def _bot_user(workspace: Workspace, bot_id: str, real_name: str, now: float) -> User:
-    return User(
-        id=new_keyed_id(USER, workspace.keyspace),
-        workspace_id=workspace.id,
-        name=handle_from_name(real_name),
-        real_name=real_name,
-        display_name="",
-        email=None,
-        is_admin=False,
-        is_owner=False,
-        is_bot=True,
-        bot_id=bot_id,
-        deleted=False,
-        tz="UTC",
-        profile={"real_name": real_name, "display_name": "", "bot_id": bot_id},
-        updated=now,
-    )
 
 
 async def _unique_handle_txn(conn: AsyncConnection, user: User) -> User:
