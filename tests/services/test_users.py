@@ -133,7 +133,7 @@ async def test_a_failed_main_commit_undoes_the_shard_write(ctx: ServiceContext, 
             failures.append("commit refused")
             raise RuntimeError("injected: the main DB's commit fails")
 
-    main_engine = ctx.router.main.writer.sync_engine
+    main_engine = ctx.router.main.sync_engine
     event.listen(main_engine, "commit", fail_once)
     try:
         with pytest.raises(RuntimeError, match="injected"):

@@ -9,7 +9,6 @@ from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backchannel.errors import InvalidArgument, NotFound, StorageUnavailable
 from backchannel.models import DbShard, ShardMap, WorkspaceAssignment
@@ -17,6 +16,7 @@ from backchannel.router.destinations import AllShards, Destination, Main, Shard,
 from backchannel.router.pools import ShardPools
 from backchannel.router.shard_map import ShardMapCache
 from backchannel.storage import topology
+from backchannel.storage.connection import Conn
 from backchannel.storage.engine import Engines, redact
 from backchannel.types import InvalidId, keyspace_of
 
@@ -83,21 +83,21 @@ class Router:
         return f"shard {shard.name}", self.pools.engines_for(shard)
 
     @asynccontextmanager
-    async def write(self, destination: Destination) -> AsyncIterator[AsyncConnection]:
+    async def write(self, destination: Destination) -> AsyncIterator[Conn]:
         """A transaction on the destination's primary: committed when the block exits."""
         label, engines = await self._engines(destination)
-        async with self._guard(label), engines.writer.begin() as conn:
+        async with self._guard(label), engines.write() as conn:
             yield conn
 
     @asynccontextmanager
-    async def read(self, destination: Destination) -> AsyncIterator[AsyncConnection]:
+    async def read(self, destination: Destination) -> AsyncIterator[Conn]:
         """A read transaction (on SQLite a consistent snapshot; READ COMMITTED on PostgreSQL)."""
         label, engines = await self._engines(destination)
-        async with self._guard(label), engines.reader.begin() as conn:
+        async with self._guard(label), engines.read() as conn:
             yield conn
 
     async def scatter(
-        self, _: AllShards, work: Callable[[str, AsyncConnection], Awaitable[T]]
+        self, _: AllShards, work: Callable[[str, Conn], Awaitable[T]]
     ) -> dict[str, T]:
         """Run `work` on every shard, in shard-name order; results by shard name."""
         results: dict[str, T] = {}

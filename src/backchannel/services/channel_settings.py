@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from backchannel.errors import AlreadyExists, BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Channel
 from backchannel.router import ShardFor
@@ -22,6 +20,7 @@ from backchannel.services.channels import (
 )
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels as store
+from backchannel.storage.connection import Conn
 
 MAX_TOPIC = 250  # Slack's limit for a topic or a purpose
 
@@ -98,9 +97,7 @@ def _check_length(what: str, text: str) -> None:
         )
 
 
-async def _manageable_txn(
-    conn: AsyncConnection, workspace_id: str, user_id: str, channel_id: str
-) -> Channel:
+async def _manageable_txn(conn: Conn, workspace_id: str, user_id: str, channel_id: str) -> Channel:
     """A channel (not a DM) that this member or admin may archive or rename."""
     channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
     if channel.is_im or channel.is_mpim:
@@ -110,9 +107,7 @@ async def _manageable_txn(
     return channel
 
 
-async def _writable_txn(
-    conn: AsyncConnection, workspace_id: str, user_id: str, channel_id: str
-) -> Channel:
+async def _writable_txn(conn: Conn, workspace_id: str, user_id: str, channel_id: str) -> Channel:
     """A conversation whose topic and purpose this member may set (group DMs have them too)."""
     channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
     if channel.is_im:
@@ -124,7 +119,7 @@ async def _writable_txn(
     return channel
 
 
-async def _reread_txn(conn: AsyncConnection, channel_id: str) -> Channel:
+async def _reread_txn(conn: Conn, channel_id: str) -> Channel:
     channel = await store.get_channel_txn(conn, channel_id)
     if channel is None:  # it was there a statement ago, in this same transaction
         raise NotFound(f"no channel {channel_id}", slack_error="channel_not_found")

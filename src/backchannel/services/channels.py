@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from backchannel.errors import AlreadyExists, BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Channel
 from backchannel.router import ShardFor
@@ -19,6 +17,7 @@ from backchannel.services.context import ServiceContext
 from backchannel.services.validation import check_channel_name
 from backchannel.storage import channels as store
 from backchannel.storage import users
+from backchannel.storage.connection import Conn
 from backchannel.types import PRIVATE_CHANNEL, PUBLIC_CHANNEL, keyspace_of, new_keyed_id
 
 NOT_SUPPORTED = "method_not_supported_for_channel_type"
@@ -169,7 +168,7 @@ async def invite_to_channel(
 
 
 async def _check_invitee_txn(
-    conn: AsyncConnection, workspace_id: str, inviter: str, channel_id: str, user_id: str
+    conn: Conn, workspace_id: str, inviter: str, channel_id: str, user_id: str
 ) -> None:
     if user_id == inviter:
         raise InvalidArgument("you cannot invite yourself", slack_error="cant_invite_self")
@@ -209,20 +208,20 @@ async def kick_from_channel(
         await store.remove_member_txn(conn, channel_id, user_id)
 
 
-async def may_manage_txn(conn: AsyncConnection, channel: Channel, user_id: str) -> bool:
+async def may_manage_txn(conn: Conn, channel: Channel, user_id: str) -> bool:
     """Members of a channel, and the workspace's admins and owners, may change it."""
     if await store.is_member_txn(conn, channel.id, user_id):
         return True
     return await is_admin_txn(conn, channel.workspace_id, user_id)
 
 
-async def is_admin_txn(conn: AsyncConnection, workspace_id: str, user_id: str) -> bool:
+async def is_admin_txn(conn: Conn, workspace_id: str, user_id: str) -> bool:
     person = await users.get_user_txn(conn, workspace_id, user_id)
     return person is not None and (person.is_admin or person.is_owner)
 
 
 async def access_channel_txn(
-    conn: AsyncConnection, workspace_id: str, user_id: str, channel_id: str
+    conn: Conn, workspace_id: str, user_id: str, channel_id: str
 ) -> Channel:
     """The channel if the user may see it; channel_not_found when missing *or* hidden."""
     channel = await store.get_channel_txn(conn, channel_id)

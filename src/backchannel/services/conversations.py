@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from backchannel.errors import InvalidArgument, NotFound
 from backchannel.models import Channel
 from backchannel.router import ShardFor
@@ -19,6 +17,7 @@ from backchannel.services.channels import access_channel_txn
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels as store
 from backchannel.storage import history, users
+from backchannel.storage.connection import Conn
 
 T = TypeVar("T")
 
@@ -135,9 +134,7 @@ async def list_members(
     return Page(found[:limit], found[limit - 1] if more else None)
 
 
-async def describe_txn(
-    conn: AsyncConnection, found: Sequence[Channel], viewer: str
-) -> list[ConversationView]:
+async def describe_txn(conn: Conn, found: Sequence[Channel], viewer: str) -> list[ConversationView]:
     """Each channel with the viewer's membership, its member count and a DM's people."""
     if not found:
         return []

@@ -11,24 +11,23 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from backchannel.router import Destination, Main
 from backchannel.services.context import ServiceContext
+from backchannel.storage.connection import Conn
 
-Undo = Callable[[AsyncConnection], Awaitable[None]]
-OpenShard = Callable[[Destination, Undo], AbstractAsyncContextManager[AsyncConnection]]
+Undo = Callable[[Conn], Awaitable[None]]
+OpenShard = Callable[[Destination, Undo], AbstractAsyncContextManager[Conn]]
 
 
 @asynccontextmanager
 async def main_then_shards(
     ctx: ServiceContext,
-) -> AsyncIterator[tuple[AsyncConnection, OpenShard]]:
+) -> AsyncIterator[tuple[Conn, OpenShard]]:
     """(main connection, open_shard): open_shard(destination, undo) is a shard transaction."""
     committed: list[tuple[Destination, Undo]] = []
 
     @asynccontextmanager
-    async def open_shard(destination: Destination, undo: Undo) -> AsyncIterator[AsyncConnection]:
+    async def open_shard(destination: Destination, undo: Undo) -> AsyncIterator[Conn]:
         async with ctx.router.write(destination) as shard_conn:
             yield shard_conn
         committed.append((destination, undo))

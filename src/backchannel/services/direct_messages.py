@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from backchannel.errors import BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Channel
 from backchannel.router import ShardFor
@@ -17,6 +15,7 @@ from backchannel.services.channels import NOT_SUPPORTED, access_channel_txn
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels as store
 from backchannel.storage import users
+from backchannel.storage.connection import Conn
 from backchannel.storage.messages import im_between_txn
 from backchannel.types import DIRECT_MESSAGE, PRIVATE_CHANNEL, keyspace_of, new_keyed_id
 
@@ -73,7 +72,7 @@ async def resume_conversation(
     return Opened(channel, members, already_open=True)
 
 
-async def _check_person_txn(conn: AsyncConnection, workspace_id: str, user_id: str) -> None:
+async def _check_person_txn(conn: Conn, workspace_id: str, user_id: str) -> None:
     person = await users.get_user_txn(conn, workspace_id, user_id)
     if person is None:
         raise NotFound(f"no user {user_id}", slack_error="user_not_found")
@@ -81,9 +80,7 @@ async def _check_person_txn(conn: AsyncConnection, workspace_id: str, user_id: s
         raise BackchannelError(f"{user_id} is deactivated", slack_error="user_disabled")
 
 
-async def _existing_txn(
-    conn: AsyncConnection, workspace_id: str, people: list[str]
-) -> Channel | None:
+async def _existing_txn(conn: Conn, workspace_id: str, people: list[str]) -> Channel | None:
     if len(people) <= 2:
         found = await im_between_txn(conn, workspace_id, people[0], people[-1])
         return await store.get_channel_txn(conn, found) if found is not None else None

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from backchannel.errors import BackchannelError, NotFound
 from backchannel.models import Channel, Message
 from backchannel.router import ShardFor
@@ -18,6 +16,7 @@ from backchannel.services.channels import access_channel_txn
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels, reactions
 from backchannel.storage import history as store
+from backchannel.storage.connection import Conn
 from backchannel.storage.history import TsRange
 from backchannel.storage.messages import get_message_txn
 
@@ -101,7 +100,7 @@ async def mark_read(
 
 
 async def _readable_txn(
-    conn: AsyncConnection, workspace_id: str, user_id: str, channel_id: str, *, is_bot: bool
+    conn: Conn, workspace_id: str, user_id: str, channel_id: str, *, is_bot: bool
 ) -> Channel:
     channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
     if is_bot and not await channels.is_member_txn(conn, channel_id, user_id):
@@ -109,7 +108,7 @@ async def _readable_txn(
     return channel
 
 
-async def _root_txn(conn: AsyncConnection, channel_id: str, ts: str) -> Message:
+async def _root_txn(conn: Conn, channel_id: str, ts: str) -> Message:
     message = await get_message_txn(conn, channel_id, ts)
     if message is not None and message.thread_ts not in (None, message.ts):
         message = await get_message_txn(conn, channel_id, message.thread_ts)

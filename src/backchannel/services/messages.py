@@ -11,8 +11,6 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from backchannel.errors import BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Channel, Message
 from backchannel.router import ShardFor
@@ -21,6 +19,7 @@ from backchannel.services.channels import access_channel_txn
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels, users
 from backchannel.storage import messages as store
+from backchannel.storage.connection import Conn
 from backchannel.storage.reactions import with_reactions_txn
 from backchannel.types import USER, format_ts, is_keyed_id, next_ts
 
@@ -33,7 +32,7 @@ _CONVERSATION_KINDS = frozenset("CGD")
 @asynccontextmanager
 async def conversation_txn(
     ctx: ServiceContext, channel_id: str, *, write: bool
-) -> AsyncIterator[AsyncConnection]:
+) -> AsyncIterator[Conn]:
     """A transaction on the shard of a conversation id.
 
     Anything that is not such an id, including one of a workspace that does not exist, fails
@@ -130,7 +129,7 @@ async def _dm_with(ctx: ServiceContext, workspace_id: str, user_id: str, other_i
 
 
 async def _postable_channel_txn(
-    conn: AsyncConnection, workspace_id: str, user_id: str, channel_id: str
+    conn: Conn, workspace_id: str, user_id: str, channel_id: str
 ) -> Channel:
     channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
     if channel.is_archived:
@@ -140,12 +139,12 @@ async def _postable_channel_txn(
     return channel
 
 
-async def _bot_id_txn(conn: AsyncConnection, workspace_id: str, user_id: str) -> str | None:
+async def _bot_id_txn(conn: Conn, workspace_id: str, user_id: str) -> str | None:
     user = await users.get_user_txn(conn, workspace_id, user_id)
     return user.bot_id if user is not None else None
 
 
-async def _thread_root_txn(conn: AsyncConnection, channel_id: str, thread_ts: str) -> Message:
+async def _thread_root_txn(conn: Conn, channel_id: str, thread_ts: str) -> Message:
     """The root of the thread `thread_ts` names: a reply to a reply joins the root's thread."""
     parent = await store.get_message_txn(conn, channel_id, thread_ts)
     if parent is not None and parent.thread_ts not in (None, parent.ts):
@@ -224,14 +223,14 @@ async def delete_message(
             await _after_reply_deleted_txn(conn, channel_id, message.thread_ts)
 
 
-async def _after_reply_deleted_txn(conn: AsyncConnection, channel_id: str, root_ts: str) -> None:
+async def _after_reply_deleted_txn(conn: Conn, channel_id: str, root_ts: str) -> None:
     remaining = await store.recount_thread_txn(conn, channel_id, root_ts)
     root = await store.get_message_txn(conn, channel_id, root_ts)
     if remaining == 0 and root is not None and root.subtype == "tombstone":
         await store.delete_message_txn(conn, channel_id, root_ts)
 
 
-async def _is_admin_txn(conn: AsyncConnection, workspace_id: str, user_id: str) -> bool:
+async def _is_admin_txn(conn: Conn, workspace_id: str, user_id: str) -> bool:
     user = await users.get_user_txn(conn, workspace_id, user_id)
     return user is not None and (user.is_admin or user.is_owner)
 
@@ -278,7 +277,7 @@ async def post_ephemeral(
         return next_ts(ctx.clock(), channel.last_ts)
 
 
-async def live_message_txn(conn: AsyncConnection, channel_id: str, ts: str) -> Message:
+async def live_message_txn(conn: Conn, channel_id: str, ts: str) -> Message:
     """A message that is there to act on: tombstones count as gone."""
     message = await store.get_message_txn(conn, channel_id, ts)
     if message is None or message.subtype == "tombstone":

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backchannel.errors import BackchannelError
 from backchannel.models import Channel, Pin
@@ -14,6 +13,7 @@ from backchannel.services.context import ServiceContext
 from backchannel.services.messages import conversation_txn, live_message_txn
 from backchannel.storage import channels
 from backchannel.storage import pins as store
+from backchannel.storage.connection import Conn
 from backchannel.storage.reactions import with_reactions_txn
 
 
@@ -60,7 +60,7 @@ async def list_pins(
 
 
 async def _member_channel_txn(
-    conn: AsyncConnection, workspace_id: str, user_id: str, channel_id: str
+    conn: Conn, workspace_id: str, user_id: str, channel_id: str
 ) -> Channel:
     """Pins change the channel for everyone: only its members may, and not once archived."""
     channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)

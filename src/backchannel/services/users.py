@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from backchannel.errors import AlreadyExists, InvalidArgument, NotFound
 from backchannel.models import Bot, TokenInfo, User, Workspace
 from backchannel.router import ShardFor
@@ -17,6 +15,7 @@ from backchannel.services.validation import check_display_name, check_email, han
 from backchannel.services.workspaces import find_workspace
 from backchannel.storage import channels, users
 from backchannel.storage import credentials as credential_store
+from backchannel.storage.connection import Conn
 from backchannel.types import BOT, USER, new_keyed_id
 
 
@@ -152,7 +151,7 @@ def new_bot_user(workspace: Workspace, bot_id: str, real_name: str, now: float) 
     )
 
 
-async def _insert_user(conn: AsyncConnection, user: User) -> None:
+async def _insert_user(conn: Conn, user: User) -> None:
     if await users.name_taken_txn(conn, user.workspace_id, user.name):
         raise AlreadyExists(
             f"the name {user.name!r} is taken in this workspace", slack_error="name_taken"

@@ -17,8 +17,6 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from backchannel.errors import AuthError, BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Bot, Channel, Message, User, Webhook, Workspace
 from backchannel.router import Main, ShardFor
@@ -31,6 +29,7 @@ from backchannel.services.validation import check_display_name
 from backchannel.services.workspaces import find_workspace
 from backchannel.storage import channels, users
 from backchannel.storage import webhooks as store
+from backchannel.storage.connection import Conn
 from backchannel.types import BOT, is_keyed_id, new_keyed_id, parse_ts
 
 DEFAULT_NAME = "incoming-webhook"  # Slack's name for a webhook's bot
@@ -156,7 +155,7 @@ async def post_via_webhook(ctx: ServiceContext, webhook: Webhook, post: WebhookP
         raise
 
 
-async def _unique_handle_txn(conn: AsyncConnection, user: User) -> User:
+async def _unique_handle_txn(conn: Conn, user: User) -> User:
     """Many webhooks may share a name; their bots' handles get -2, -3, ..."""
     handle, number = user.name, 1
     while await users.name_taken_txn(conn, user.workspace_id, handle):
@@ -165,7 +164,7 @@ async def _unique_handle_txn(conn: AsyncConnection, user: User) -> User:
     return replace(user, name=handle)
 
 
-async def _webhook_channel_txn(conn: AsyncConnection, workspace: Workspace, ref: str) -> Channel:
+async def _webhook_channel_txn(conn: Conn, workspace: Workspace, ref: str) -> Channel:
     """A channel of the workspace by id or #name; DMs are not webhook targets."""
     wanted = ref.strip()
     if is_keyed_id(wanted):

@@ -17,9 +17,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backchannel.models import Channel
+from backchannel.storage.connection import Conn
 from backchannel.storage.schema import channels, memberships, users
 
 # Slack's conversation types, as `types=` names them.
@@ -28,7 +28,7 @@ KINDS = (PUBLIC, PRIVATE, MPIM, IM)
 MAX_GROUP_DM = 9  # a group DM holds at most 9 people (its opener and 8 more)
 
 
-async def insert_channel_txn(conn: AsyncConnection, channel: Channel) -> None:
+async def insert_channel_txn(conn: Conn, channel: Channel) -> None:
     await conn.execute(
         insert(channels).values(
             id=channel.id,
@@ -47,18 +47,18 @@ async def insert_channel_txn(conn: AsyncConnection, channel: Channel) -> None:
     )
 
 
-async def delete_channel_txn(conn: AsyncConnection, channel_id: str) -> None:
+async def delete_channel_txn(conn: Conn, channel_id: str) -> None:
     """Remove a channel that was never announced (undoing a half-made creation)."""
     await conn.execute(delete(memberships).where(memberships.c.channel_id == channel_id))
     await conn.execute(delete(channels).where(channels.c.id == channel_id))
 
 
-async def get_channel_txn(conn: AsyncConnection, channel_id: str) -> Channel | None:
+async def get_channel_txn(conn: Conn, channel_id: str) -> Channel | None:
     row = (await conn.execute(select(channels).where(channels.c.id == channel_id))).first()
     return channel_from_row(row) if row else None
 
 
-async def general_channel_txn(conn: AsyncConnection, workspace_id: str) -> Channel | None:
+async def general_channel_txn(conn: Conn, workspace_id: str) -> Channel | None:
     query = select(channels).where(
         channels.c.workspace_id == workspace_id, channels.c.is_general.is_(True)
     )
@@ -66,16 +66,14 @@ async def general_channel_txn(conn: AsyncConnection, workspace_id: str) -> Chann
     return channel_from_row(row) if row else None
 
 
-async def channel_by_name_txn(
-    conn: AsyncConnection, workspace_id: str, name: str
-) -> Channel | None:
+async def channel_by_name_txn(conn: Conn, workspace_id: str, name: str) -> Channel | None:
     query = select(channels).where(channels.c.workspace_id == workspace_id, channels.c.name == name)
     row = (await conn.execute(query)).first()
     return channel_from_row(row) if row else None
 
 
 async def add_member_txn(
-    conn: AsyncConnection, *, channel_id: str, user_id: str, workspace_id: str, now: float
+    conn: Conn, *, channel_id: str, user_id: str, workspace_id: str, now: float
 ) -> None:
     await conn.execute(
         insert(memberships).values(
@@ -84,21 +82,21 @@ async def add_member_txn(
     )
 
 
-async def is_member_txn(conn: AsyncConnection, channel_id: str, user_id: str) -> bool:
+async def is_member_txn(conn: Conn, channel_id: str, user_id: str) -> bool:
     query = select(memberships.c.user_id).where(
         memberships.c.channel_id == channel_id, memberships.c.user_id == user_id
     )
     return await conn.scalar(query) is not None
 
 
-async def count_members_txn(conn: AsyncConnection, channel_id: str) -> int:
+async def count_members_txn(conn: Conn, channel_id: str) -> int:
     query = (
         select(func.count()).select_from(memberships).where(memberships.c.channel_id == channel_id)
     )
     return int(await conn.scalar(query) or 0)
 
 
-async def remove_member_txn(conn: AsyncConnection, channel_id: str, user_id: str) -> None:
+async def remove_member_txn(conn: Conn, channel_id: str, user_id: str) -> None:
     await conn.execute(
         delete(memberships).where(
             memberships.c.channel_id == channel_id, memberships.c.user_id == user_id
@@ -106,18 +104,18 @@ async def remove_member_txn(conn: AsyncConnection, channel_id: str, user_id: str
     )
 
 
-async def set_archived_txn(conn: AsyncConnection, channel_id: str, *, archived: bool) -> None:
+async def set_archived_txn(conn: Conn, channel_id: str, *, archived: bool) -> None:
     await conn.execute(
         update(channels).where(channels.c.id == channel_id).values(is_archived=archived)
     )
 
 
-async def rename_channel_txn(conn: AsyncConnection, channel_id: str, name: str) -> None:
+async def rename_channel_txn(conn: Conn, channel_id: str, name: str) -> None:
     await conn.execute(update(channels).where(channels.c.id == channel_id).values(name=name))
 
 
 async def set_topic_txn(
-    conn: AsyncConnection, channel_id: str, *, topic: str, creator: str, now: float
+    conn: Conn, channel_id: str, *, topic: str, creator: str, now: float
 ) -> None:
     await conn.execute(
         update(channels)
@@ -127,7 +125,7 @@ async def set_topic_txn(
 
 
 async def set_purpose_txn(
-    conn: AsyncConnection, channel_id: str, *, purpose: str, creator: str, now: float
+    conn: Conn, channel_id: str, *, purpose: str, creator: str, now: float
 ) -> None:
     await conn.execute(
         update(channels)
@@ -152,7 +150,7 @@ def kind_clause(kinds: Collection[str]) -> ColumnElement[bool]:
 
 
 async def visible_channels_txn(
-    conn: AsyncConnection,
+    conn: Conn,
     workspace_id: str,
     viewer: str,
     *,
@@ -174,7 +172,7 @@ async def visible_channels_txn(
 
 
 async def member_channels_txn(
-    conn: AsyncConnection,
+    conn: Conn,
     workspace_id: str,
     user_id: str,
     *,
@@ -197,7 +195,7 @@ async def member_channels_txn(
 
 
 async def _page_txn(
-    conn: AsyncConnection, query: Select, exclude_archived: bool, after_id: str, limit: int
+    conn: Conn, query: Select, exclude_archived: bool, after_id: str, limit: int
 ) -> list[Channel]:
     query = query.where(channels.c.id > after_id).order_by(channels.c.id).limit(limit)
     if exclude_archived:
@@ -205,7 +203,7 @@ async def _page_txn(
     return [channel_from_row(row) for row in await conn.execute(query)]
 
 
-async def member_counts_txn(conn: AsyncConnection, channel_ids: Sequence[str]) -> dict[str, int]:
+async def member_counts_txn(conn: Conn, channel_ids: Sequence[str]) -> dict[str, int]:
     query = (
         select(memberships.c.channel_id, func.count())
         .where(memberships.c.channel_id.in_(channel_ids))
@@ -214,9 +212,7 @@ async def member_counts_txn(conn: AsyncConnection, channel_ids: Sequence[str]) -
     return {channel_id: int(count) for channel_id, count in await conn.execute(query)}
 
 
-async def joined_of_txn(
-    conn: AsyncConnection, user_id: str, channel_ids: Sequence[str]
-) -> set[str]:
+async def joined_of_txn(conn: Conn, user_id: str, channel_ids: Sequence[str]) -> set[str]:
     """Which of these channels `user_id` is in."""
     query = select(memberships.c.channel_id).where(
         memberships.c.user_id == user_id, memberships.c.channel_id.in_(channel_ids)
@@ -224,9 +220,7 @@ async def joined_of_txn(
     return set(await conn.scalars(query))
 
 
-async def members_txn(
-    conn: AsyncConnection, channel_id: str, *, after_id: str = "", limit: int
-) -> list[str]:
+async def members_txn(conn: Conn, channel_id: str, *, after_id: str = "", limit: int) -> list[str]:
     """A page of a channel's member ids, in id order."""
     query = (
         select(memberships.c.user_id)
@@ -237,9 +231,7 @@ async def members_txn(
     return list(await conn.scalars(query))
 
 
-async def direct_members_txn(
-    conn: AsyncConnection, channel_ids: Sequence[str]
-) -> dict[str, list[str]]:
+async def direct_members_txn(conn: Conn, channel_ids: Sequence[str]) -> dict[str, list[str]]:
     """The people of DMs and group DMs (small by construction), in the order they joined."""
     query = (
         select(memberships.c.channel_id, memberships.c.user_id)
@@ -256,9 +248,7 @@ async def direct_members_txn(
 # -- direct messages ---------------------------------------------------------------------
 
 
-async def group_dm_of_txn(
-    conn: AsyncConnection, workspace_id: str, people: Collection[str]
-) -> Channel | None:
+async def group_dm_of_txn(conn: Conn, workspace_id: str, people: Collection[str]) -> Channel | None:
     """The group DM of exactly these people, if there is one."""
     anyone = next(iter(people))
     everyone, wanted = memberships.alias("everyone"), memberships.alias("wanted")
@@ -293,7 +283,7 @@ async def group_dm_of_txn(
     return channel_from_row(row) if row else None
 
 
-async def lock_person_txn(conn: AsyncConnection, user_id: str) -> None:
+async def lock_person_txn(conn: Conn, user_id: str) -> None:
     """Serialise the opening of DMs that involve this person (PostgreSQL; SQLite's writer
     lock does it already), so two concurrent opens cannot make the same DM twice."""
     await conn.execute(select(users.c.id).where(users.c.id == user_id).with_for_update())

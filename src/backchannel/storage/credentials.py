@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backchannel.models import TokenInfo
+from backchannel.storage.connection import Conn
 from backchannel.storage.schema import credentials, tokens
 
 
 async def insert_credential_txn(
-    conn: AsyncConnection, *, user_id: str, workspace_id: str, email: str, password_hash: str | None
+    conn: Conn, *, user_id: str, workspace_id: str, email: str, password_hash: str | None
 ) -> None:
     await conn.execute(
         insert(credentials).values(
@@ -19,7 +19,7 @@ async def insert_credential_txn(
     )
 
 
-async def email_taken_txn(conn: AsyncConnection, workspace_id: str, email: str) -> bool:
+async def email_taken_txn(conn: Conn, workspace_id: str, email: str) -> bool:
     query = select(credentials.c.user_id).where(
         credentials.c.workspace_id == workspace_id, credentials.c.email == email
     )
@@ -27,7 +27,7 @@ async def email_taken_txn(conn: AsyncConnection, workspace_id: str, email: str) 
 
 
 async def password_hash_for_txn(
-    conn: AsyncConnection, workspace_id: str, email: str
+    conn: Conn, workspace_id: str, email: str
 ) -> tuple[str, str | None] | None:
     """(user id, password hash) of the account with this email in the workspace."""
     row = (
@@ -40,9 +40,7 @@ async def password_hash_for_txn(
     return (row.user_id, row.password_hash) if row else None
 
 
-async def insert_token_txn(
-    conn: AsyncConnection, *, token_hash: str, info: TokenInfo, now: float
-) -> None:
+async def insert_token_txn(conn: Conn, *, token_hash: str, info: TokenInfo, now: float) -> None:
     await conn.execute(
         insert(tokens).values(
             token_hash=token_hash,
@@ -54,7 +52,7 @@ async def insert_token_txn(
     )
 
 
-async def token_info_txn(conn: AsyncConnection, token_hash: str) -> tuple[TokenInfo, bool] | None:
+async def token_info_txn(conn: Conn, token_hash: str) -> tuple[TokenInfo, bool] | None:
     """Who the token speaks for, and whether it was revoked."""
     row = (await conn.execute(select(tokens).where(tokens.c.token_hash == token_hash))).first()
     if row is None:
@@ -62,7 +60,7 @@ async def token_info_txn(conn: AsyncConnection, token_hash: str) -> tuple[TokenI
     return TokenInfo(row.user_id, row.workspace_id, row.kind), row.revoked is not None
 
 
-async def revoke_token_txn(conn: AsyncConnection, token_hash: str, now: float) -> bool:
+async def revoke_token_txn(conn: Conn, token_hash: str, now: float) -> bool:
     result = await conn.execute(
         update(tokens)
         .where(tokens.c.token_hash == token_hash, tokens.c.revoked.is_(None))

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backchannel.models import Message
+from backchannel.storage.connection import Conn
 from backchannel.storage.messages import message_from_row
 from backchannel.storage.schema import messages, pins, read_markers
 
@@ -27,9 +27,7 @@ class TsRange:
     inclusive_latest: bool = False
 
 
-async def history_txn(
-    conn: AsyncConnection, channel_id: str, within: TsRange, *, limit: int
-) -> list[Message]:
+async def history_txn(conn: Conn, channel_id: str, within: TsRange, *, limit: int) -> list[Message]:
     """Messages shown in the channel itself, newest first.
 
     Thread replies live in their thread; one also sent to the channel (reply_broadcast)
@@ -48,7 +46,7 @@ async def history_txn(
 
 
 async def thread_txn(
-    conn: AsyncConnection, channel_id: str, thread_ts: str, within: TsRange, *, limit: int
+    conn: Conn, channel_id: str, thread_ts: str, within: TsRange, *, limit: int
 ) -> list[Message]:
     """A thread's replies (not its root), oldest first."""
     query = select(messages).where(
@@ -80,12 +78,12 @@ def _as_ts(micros: int) -> str:
     return f"{seconds:010d}.{fraction:06d}"
 
 
-async def pin_count_txn(conn: AsyncConnection, channel_id: str) -> int:
+async def pin_count_txn(conn: Conn, channel_id: str) -> int:
     query = select(func.count()).select_from(pins).where(pins.c.channel_id == channel_id)
     return int(await conn.scalar(query) or 0)
 
 
-async def read_marker_txn(conn: AsyncConnection, channel_id: str, user_id: str) -> str | None:
+async def read_marker_txn(conn: Conn, channel_id: str, user_id: str) -> str | None:
     query = select(read_markers.c.last_read).where(
         read_markers.c.channel_id == channel_id, read_markers.c.user_id == user_id
     )
@@ -94,7 +92,7 @@ async def read_marker_txn(conn: AsyncConnection, channel_id: str, user_id: str) 
 
 
 async def set_read_marker_txn(
-    conn: AsyncConnection, channel_id: str, user_id: str, ts: str, now: float
+    conn: Conn, channel_id: str, user_id: str, ts: str, now: float
 ) -> None:
     """Record where a member has read to (moving it back is allowed, as in Slack)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite

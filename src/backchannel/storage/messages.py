@@ -7,16 +7,16 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backchannel.models import Message
+from backchannel.storage.connection import Conn
 from backchannel.storage.schema import channels, memberships, messages, pins, reactions
 from backchannel.types import next_ts
 
 MAX_REPLY_USERS = 5  # Slack lists the first five people who replied in a thread
 
 
-async def insert_message_txn(conn: AsyncConnection, message: Message, now: float) -> Message:
+async def insert_message_txn(conn: Conn, message: Message, now: float) -> Message:
     """Store a message under a fresh ts, after every other ts of its channel.
 
     The channel row is read FOR UPDATE (PostgreSQL; SQLite's writer lock does the same), so two
@@ -42,7 +42,7 @@ async def insert_message_txn(conn: AsyncConnection, message: Message, now: float
     return replace(message, ts=ts)
 
 
-async def lock_channel_txn(conn: AsyncConnection, channel_id: str) -> str | None:
+async def lock_channel_txn(conn: Conn, channel_id: str) -> str | None:
     """Serialise writes to one channel's messages until commit; returns its last ts."""
     query = select(channels.c.last_ts).where(channels.c.id == channel_id).with_for_update()
     last_ts: str | None = await conn.scalar(query)
@@ -66,7 +66,7 @@ def _columns(message: Message) -> dict[str, Any]:
     }
 
 
-async def _record_reply_txn(conn: AsyncConnection, reply: Message, ts: str) -> None:
+async def _record_reply_txn(conn: Conn, reply: Message, ts: str) -> None:
     root = (messages.c.channel_id == reply.channel_id, messages.c.ts == reply.thread_ts)
     # Read under the channel lock taken by the caller, so concurrent replies add up.
     repliers = list(await conn.scalar(select(messages.c.reply_users).where(*root)) or [])
@@ -84,14 +84,14 @@ async def _record_reply_txn(conn: AsyncConnection, reply: Message, ts: str) -> N
     )
 
 
-async def get_message_txn(conn: AsyncConnection, channel_id: str, ts: str) -> Message | None:
+async def get_message_txn(conn: Conn, channel_id: str, ts: str) -> Message | None:
     query = select(messages).where(messages.c.channel_id == channel_id, messages.c.ts == ts)
     row = (await conn.execute(query)).first()
     return message_from_row(row) if row else None
 
 
 async def message_by_client_msg_id_txn(
-    conn: AsyncConnection, channel_id: str, client_msg_id: str
+    conn: Conn, channel_id: str, client_msg_id: str
 ) -> Message | None:
     query = select(messages).where(
         messages.c.channel_id == channel_id, messages.c.client_msg_id == client_msg_id
@@ -100,9 +100,7 @@ async def message_by_client_msg_id_txn(
     return message_from_row(row) if row else None
 
 
-async def latest_messages_txn(
-    conn: AsyncConnection, channel_id: str, *, limit: int
-) -> list[Message]:
+async def latest_messages_txn(conn: Conn, channel_id: str, *, limit: int) -> list[Message]:
     query = (
         select(messages)
         .where(messages.c.channel_id == channel_id, messages.c.deleted.is_(False))
@@ -112,7 +110,7 @@ async def latest_messages_txn(
     return [message_from_row(row) for row in await conn.execute(query)]
 
 
-async def edit_message_txn(conn: AsyncConnection, edited: Message) -> None:
+async def edit_message_txn(conn: Conn, edited: Message) -> None:
     """Store a message's new content and its `edited` mark."""
     await conn.execute(
         update(messages)
@@ -127,7 +125,7 @@ async def edit_message_txn(conn: AsyncConnection, edited: Message) -> None:
     )
 
 
-async def delete_message_txn(conn: AsyncConnection, channel_id: str, ts: str) -> None:
+async def delete_message_txn(conn: Conn, channel_id: str, ts: str) -> None:
     """Remove a message with its reactions and pin: it disappears from history."""
     await _forget_attachments_txn(conn, channel_id, ts)
     await conn.execute(
@@ -136,7 +134,7 @@ async def delete_message_txn(conn: AsyncConnection, channel_id: str, ts: str) ->
 
 
 async def tombstone_message_txn(
-    conn: AsyncConnection, channel_id: str, ts: str, *, author: str, text: str
+    conn: Conn, channel_id: str, ts: str, *, author: str, text: str
 ) -> None:
     """Blank a thread root that still has replies, keeping its thread bookkeeping."""
     await _forget_attachments_txn(conn, channel_id, ts)
@@ -157,14 +155,14 @@ async def tombstone_message_txn(
     )
 
 
-async def _forget_attachments_txn(conn: AsyncConnection, channel_id: str, ts: str) -> None:
+async def _forget_attachments_txn(conn: Conn, channel_id: str, ts: str) -> None:
     await conn.execute(
         delete(reactions).where(reactions.c.channel_id == channel_id, reactions.c.ts == ts)
     )
     await conn.execute(delete(pins).where(pins.c.channel_id == channel_id, pins.c.ts == ts))
 
 
-async def recount_thread_txn(conn: AsyncConnection, channel_id: str, root_ts: str) -> int:
+async def recount_thread_txn(conn: Conn, channel_id: str, root_ts: str) -> int:
     """Recompute a root's reply count, latest reply and repliers (after a reply is deleted)."""
     replies = (
         messages.c.channel_id == channel_id,
@@ -196,9 +194,7 @@ async def recount_thread_txn(conn: AsyncConnection, channel_id: str, root_ts: st
     return int(count)
 
 
-async def im_between_txn(
-    conn: AsyncConnection, workspace_id: str, user_id: str, other_id: str
-) -> str | None:
+async def im_between_txn(conn: Conn, workspace_id: str, user_id: str, other_id: str) -> str | None:
     """The DM of two people (or a person's DM with themself), if it was ever opened.
 
     Opening DMs (services/direct_messages.py) looks for one here before making it.

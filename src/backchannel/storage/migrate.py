@@ -52,7 +52,7 @@ def revision_distance(kind: Kind, current: str | None) -> int:
 
 
 async def current_revision(engines: Engines) -> str | None:
-    async with engines.reader.connect() as conn:
+    async with engines.read() as conn:
         return await conn.run_sync(
             lambda sync_conn: MigrationContext.configure(sync_conn).get_current_revision()
         )
@@ -72,7 +72,7 @@ async def _run(engines: Engines, kind: Kind, action: Any) -> None:
         config.attributes["connection"] = sync_conn
         action(config)
 
-    async with engines.writer.begin() as conn:
+    async with engines.write() as conn:
         await conn.run_sync(in_transaction)
 
 

@@ -3,27 +3,25 @@
 from __future__ import annotations
 
 from sqlalchemy import and_, delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backchannel.models import Pin
+from backchannel.storage.connection import Conn
 from backchannel.storage.messages import message_from_row
 from backchannel.storage.schema import messages, pins
 
 
-async def add_pin_txn(
-    conn: AsyncConnection, *, channel_id: str, ts: str, pinned_by: str, now: float
-) -> None:
+async def add_pin_txn(conn: Conn, *, channel_id: str, ts: str, pinned_by: str, now: float) -> None:
     await conn.execute(
         insert(pins).values(channel_id=channel_id, ts=ts, pinned_by=pinned_by, created=now)
     )
 
 
-async def is_pinned_txn(conn: AsyncConnection, channel_id: str, ts: str) -> bool:
+async def is_pinned_txn(conn: Conn, channel_id: str, ts: str) -> bool:
     query = select(pins.c.created).where(pins.c.channel_id == channel_id, pins.c.ts == ts)
     return await conn.scalar(query) is not None
 
 
-async def remove_pin_txn(conn: AsyncConnection, channel_id: str, ts: str) -> bool:
+async def remove_pin_txn(conn: Conn, channel_id: str, ts: str) -> bool:
     """Unpin a message; False when it was not pinned."""
     result = await conn.execute(
         delete(pins).where(pins.c.channel_id == channel_id, pins.c.ts == ts)
@@ -31,7 +29,7 @@ async def remove_pin_txn(conn: AsyncConnection, channel_id: str, ts: str) -> boo
     return bool(result.rowcount)
 
 
-async def list_pins_txn(conn: AsyncConnection, channel_id: str) -> list[Pin]:
+async def list_pins_txn(conn: Conn, channel_id: str) -> list[Pin]:
     """The channel's pinned messages, the most recently pinned first."""
     query = (
         select(messages, pins.c.pinned_by, pins.c.created.label("pinned_at"))

@@ -6,15 +6,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, or_, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backchannel.models import Message
+from backchannel.storage.connection import Conn
 from backchannel.storage.messages import message_from_row
 from backchannel.storage.schema import channels, memberships, messages, reactions
 
 
 async def add_reaction_txn(
-    conn: AsyncConnection, *, channel_id: str, ts: str, name: str, user_id: str, now: float
+    conn: Conn, *, channel_id: str, ts: str, name: str, user_id: str, now: float
 ) -> None:
     await conn.execute(
         insert(reactions).values(
@@ -24,7 +24,7 @@ async def add_reaction_txn(
 
 
 async def has_reaction_txn(
-    conn: AsyncConnection, *, channel_id: str, ts: str, name: str, user_id: str
+    conn: Conn, *, channel_id: str, ts: str, name: str, user_id: str
 ) -> bool:
     query = select(reactions.c.created).where(
         reactions.c.channel_id == channel_id,
@@ -36,7 +36,7 @@ async def has_reaction_txn(
 
 
 async def remove_reaction_txn(
-    conn: AsyncConnection, *, channel_id: str, ts: str, name: str, user_id: str
+    conn: Conn, *, channel_id: str, ts: str, name: str, user_id: str
 ) -> bool:
     """Remove one person's emoji from a message; False when there was none."""
     result = await conn.execute(
@@ -50,7 +50,7 @@ async def remove_reaction_txn(
     return bool(result.rowcount)
 
 
-async def with_reactions_txn(conn: AsyncConnection, found: Sequence[Message]) -> list[Message]:
+async def with_reactions_txn(conn: Conn, found: Sequence[Message]) -> list[Message]:
     """The messages with their `reactions` filled in, in one query for the whole page.
 
     Emoji come in the order they were first used on the message, people in the order they
@@ -76,7 +76,7 @@ async def with_reactions_txn(conn: AsyncConnection, found: Sequence[Message]) ->
 
 
 async def reacted_messages_txn(
-    conn: AsyncConnection,
+    conn: Conn,
     *,
     workspace_id: str,
     reactor: str,

@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, FromClause, Select, and_, func, literal_column, or_, select
 from sqlalchemy import column as sql_column
 from sqlalchemy import table as sql_table
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backchannel.models import Channel, Message
 from backchannel.storage.channels import channel_from_row
+from backchannel.storage.connection import Conn
 from backchannel.storage.messages import message_from_row
 from backchannel.storage.schema import channels, memberships, messages, users
 
@@ -61,7 +61,7 @@ class _Search:
 
 
 async def search_messages_txn(
-    conn: AsyncConnection,
+    conn: Conn,
     *,
     workspace_id: str,
     user_id: str,
@@ -143,21 +143,21 @@ def _postgresql(terms: Sequence[str]) -> _Search:
     )
 
 
-async def channels_by_id_txn(conn: AsyncConnection, channel_ids: set[str]) -> dict[str, Channel]:
+async def channels_by_id_txn(conn: Conn, channel_ids: set[str]) -> dict[str, Channel]:
     if not channel_ids:
         return {}
     rows = await conn.execute(select(channels).where(channels.c.id.in_(channel_ids)))
     return {row.id: channel_from_row(row) for row in rows}
 
 
-async def user_names_txn(conn: AsyncConnection, user_ids: set[str]) -> dict[str, str]:
+async def user_names_txn(conn: Conn, user_ids: set[str]) -> dict[str, str]:
     if not user_ids:
         return {}
     rows = await conn.execute(select(users.c.id, users.c.name).where(users.c.id.in_(user_ids)))
     return {row.id: row.name for row in rows}
 
 
-async def members_txn(conn: AsyncConnection, channel_ids: set[str]) -> dict[str, list[str]]:
+async def members_txn(conn: Conn, channel_ids: set[str]) -> dict[str, list[str]]:
     """The members of each channel (for naming DMs and group DMs), in id order."""
     if not channel_ids:
         return {}

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from sqlalchemy import Column, Table, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backchannel.errors import NotFound
 from backchannel.models import DbShard, ShardMap, WorkspaceAssignment
+from backchannel.storage.connection import Conn
 from backchannel.storage.schema import db_shards, ms_shards, topology_versions, workspaces
 
 SHARD_MAP = "shard_map"
 
 
-async def shard_map_version_txn(conn: AsyncConnection) -> int:
+async def shard_map_version_txn(conn: Conn) -> int:
     version = await conn.scalar(
         select(topology_versions.c.version).where(topology_versions.c.name == SHARD_MAP)
     )
     return int(version or 0)
 
 
-async def bump_shard_map_version_txn(conn: AsyncConnection) -> int:
+async def bump_shard_map_version_txn(conn: Conn) -> int:
     """Every change of the shard map goes with this, in the same transaction."""
     current = await shard_map_version_txn(conn)
     if current == 0:
@@ -33,7 +33,7 @@ async def bump_shard_map_version_txn(conn: AsyncConnection) -> int:
     return current + 1
 
 
-async def load_shard_map_txn(conn: AsyncConnection) -> ShardMap:
+async def load_shard_map_txn(conn: Conn) -> ShardMap:
     version = await shard_map_version_txn(conn)
     shards = {
         row.name: DbShard(row.name, row.url, row.role)
@@ -53,17 +53,17 @@ async def load_shard_map_txn(conn: AsyncConnection) -> ShardMap:
     return ShardMap(version=version, db_shards=shards, ms_shards=ms, by_keyspace=assignments)
 
 
-async def insert_db_shard_txn(conn: AsyncConnection, name: str, url: str, now: float) -> None:
+async def insert_db_shard_txn(conn: Conn, name: str, url: str, now: float) -> None:
     await conn.execute(insert(db_shards).values(name=name, url=url, role="primary", created=now))
     await bump_shard_map_version_txn(conn)
 
 
-async def insert_ms_shard_txn(conn: AsyncConnection, name: str, now: float) -> None:
+async def insert_ms_shard_txn(conn: Conn, name: str, now: float) -> None:
     await conn.execute(insert(ms_shards).values(name=name, created=now))
     await bump_shard_map_version_txn(conn)
 
 
-async def least_loaded_shards_txn(conn: AsyncConnection) -> tuple[str, str]:
+async def least_loaded_shards_txn(conn: Conn) -> tuple[str, str]:
     """The DB shard and the message-server shard with the fewest workspaces (ties: by name)."""
     return (
         await _least_loaded(conn, db_shards, workspaces.c.db_shard),
@@ -71,7 +71,7 @@ async def least_loaded_shards_txn(conn: AsyncConnection) -> tuple[str, str]:
     )
 
 
-async def _least_loaded(conn: AsyncConnection, shards: Table, assigned: Column[str]) -> str:
+async def _least_loaded(conn: Conn, shards: Table, assigned: Column[str]) -> str:
     load = func.count(workspaces.c.id)
     query = (
         select(shards.c.name)

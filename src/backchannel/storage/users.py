@@ -6,13 +6,13 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backchannel.models import Bot, User
+from backchannel.storage.connection import Conn
 from backchannel.storage.schema import bots, memberships, users
 
 
-async def insert_user_txn(conn: AsyncConnection, user: User) -> None:
+async def insert_user_txn(conn: Conn, user: User) -> None:
     await conn.execute(
         insert(users).values(
             id=user.id,
@@ -33,7 +33,7 @@ async def insert_user_txn(conn: AsyncConnection, user: User) -> None:
     )
 
 
-async def insert_bot_txn(conn: AsyncConnection, bot: Bot) -> None:
+async def insert_bot_txn(conn: Conn, bot: Bot) -> None:
     await conn.execute(
         insert(bots).values(
             id=bot.id,
@@ -46,26 +46,26 @@ async def insert_bot_txn(conn: AsyncConnection, bot: Bot) -> None:
     )
 
 
-async def delete_user_txn(conn: AsyncConnection, user_id: str) -> None:
+async def delete_user_txn(conn: Conn, user_id: str) -> None:
     """Remove a user that was never announced (undoing a half-made creation)."""
     await conn.execute(delete(memberships).where(memberships.c.user_id == user_id))
     await conn.execute(delete(bots).where(bots.c.user_id == user_id))
     await conn.execute(delete(users).where(users.c.id == user_id))
 
 
-async def get_user_txn(conn: AsyncConnection, workspace_id: str, user_id: str) -> User | None:
+async def get_user_txn(conn: Conn, workspace_id: str, user_id: str) -> User | None:
     query = select(users).where(users.c.id == user_id, users.c.workspace_id == workspace_id)
     row = (await conn.execute(query)).first()
     return user_from_row(row) if row else None
 
 
-async def name_taken_txn(conn: AsyncConnection, workspace_id: str, name: str) -> bool:
+async def name_taken_txn(conn: Conn, workspace_id: str, name: str) -> bool:
     query = select(users.c.id).where(users.c.workspace_id == workspace_id, users.c.name == name)
     return await conn.scalar(query) is not None
 
 
 async def list_users_txn(
-    conn: AsyncConnection, workspace_id: str, *, after_id: str = "", limit: int
+    conn: Conn, workspace_id: str, *, after_id: str = "", limit: int
 ) -> list[User]:
     query = (
         select(users)
@@ -76,16 +76,14 @@ async def list_users_txn(
     return [user_from_row(row) for row in await conn.execute(query)]
 
 
-async def find_user_by_email_txn(
-    conn: AsyncConnection, workspace_id: str, email: str
-) -> User | None:
+async def find_user_by_email_txn(conn: Conn, workspace_id: str, email: str) -> User | None:
     query = select(users).where(users.c.workspace_id == workspace_id, users.c.email == email)
     row = (await conn.execute(query)).first()
     return user_from_row(row) if row else None
 
 
 async def update_profile_txn(
-    conn: AsyncConnection,
+    conn: Conn,
     user_id: str,
     *,
     real_name: str,
@@ -101,13 +99,11 @@ async def update_profile_txn(
     )
 
 
-async def set_presence_txn(conn: AsyncConnection, user_id: str, presence: str) -> None:
+async def set_presence_txn(conn: Conn, user_id: str, presence: str) -> None:
     await conn.execute(update(users).where(users.c.id == user_id).values(presence=presence))
 
 
-async def set_deleted_txn(
-    conn: AsyncConnection, user_id: str, *, deleted: bool, now: float
-) -> None:
+async def set_deleted_txn(conn: Conn, user_id: str, *, deleted: bool, now: float) -> None:
     await conn.execute(
         update(users).where(users.c.id == user_id).values(deleted=deleted, updated=now)
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backchannel.models import Webhook
+from backchannel.storage.connection import Conn
 from backchannel.storage.schema import webhooks
 
 
-async def insert_webhook_txn(conn: AsyncConnection, webhook: Webhook, token_hash: str) -> None:
+async def insert_webhook_txn(conn: Conn, webhook: Webhook, token_hash: str) -> None:
     await conn.execute(
         insert(webhooks).values(
             id=webhook.id,
@@ -25,13 +25,13 @@ async def insert_webhook_txn(conn: AsyncConnection, webhook: Webhook, token_hash
     )
 
 
-async def webhook_txn(conn: AsyncConnection, webhook_id: str) -> tuple[Webhook, str] | None:
+async def webhook_txn(conn: Conn, webhook_id: str) -> tuple[Webhook, str] | None:
     """The webhook and the hash of its secret."""
     row = (await conn.execute(select(webhooks).where(webhooks.c.id == webhook_id))).first()
     return (_webhook(row), row.token_hash) if row else None
 
 
-async def revoke_webhook_txn(conn: AsyncConnection, webhook_id: str, now: float) -> bool:
+async def revoke_webhook_txn(conn: Conn, webhook_id: str, now: float) -> bool:
     result = await conn.execute(
         update(webhooks)
         .where(webhooks.c.id == webhook_id, webhooks.c.revoked.is_(None))

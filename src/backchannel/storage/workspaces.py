@@ -4,27 +4,27 @@ from __future__ import annotations
 
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backchannel.models import Organisation, Workspace
+from backchannel.storage.connection import Conn
 from backchannel.storage.schema import organisations, workspaces
 
 
-async def insert_org_txn(conn: AsyncConnection, org: Organisation) -> None:
+async def insert_org_txn(conn: Conn, org: Organisation) -> None:
     await conn.execute(insert(organisations).values(id=org.id, name=org.name, created=org.created))
 
 
-async def get_org_txn(conn: AsyncConnection, org_id: str) -> Organisation | None:
+async def get_org_txn(conn: Conn, org_id: str) -> Organisation | None:
     row = (await conn.execute(select(organisations).where(organisations.c.id == org_id))).first()
     return Organisation(row.id, row.name, row.created) if row else None
 
 
-async def next_keyspace_txn(conn: AsyncConnection) -> int:
+async def next_keyspace_txn(conn: Conn) -> int:
     highest = await conn.scalar(select(func.max(workspaces.c.keyspace)))
     return 1 if highest is None else int(highest) + 1
 
 
-async def insert_workspace_txn(conn: AsyncConnection, workspace: Workspace) -> None:
+async def insert_workspace_txn(conn: Conn, workspace: Workspace) -> None:
     await conn.execute(
         insert(workspaces).values(
             id=workspace.id,
@@ -39,7 +39,7 @@ async def insert_workspace_txn(conn: AsyncConnection, workspace: Workspace) -> N
     )
 
 
-async def find_workspace_txn(conn: AsyncConnection, id_or_domain: str) -> Workspace | None:
+async def find_workspace_txn(conn: Conn, id_or_domain: str) -> Workspace | None:
     query = select(workspaces).where(
         or_(workspaces.c.id == id_or_domain, workspaces.c.domain == id_or_domain.lower())
     )
@@ -47,13 +47,13 @@ async def find_workspace_txn(conn: AsyncConnection, id_or_domain: str) -> Worksp
     return _workspace(row) if row else None
 
 
-async def domain_taken_txn(conn: AsyncConnection, domain: str) -> bool:
+async def domain_taken_txn(conn: Conn, domain: str) -> bool:
     return (
         await conn.scalar(select(workspaces.c.id).where(workspaces.c.domain == domain)) is not None
     )
 
 
-async def list_workspaces_txn(conn: AsyncConnection) -> list[Workspace]:
+async def list_workspaces_txn(conn: Conn) -> list[Workspace]:
     rows = await conn.execute(select(workspaces).order_by(workspaces.c.keyspace))
     return [_workspace(row) for row in rows]
 

@@ -1,0 +1,71 @@
+"""What storage functions run on: an open connection inside a transaction.
+
+`Conn` is the part of SQLAlchemy's Conn that storage code uses. PostgreSQL
+shards hand out real AsyncConnections (asyncpg). SQLite shards hand out InlineConnection:
+a synchronous SQLAlchemy connection whose statements run right on the event loop, because
+a SQLite statement takes microseconds while a hop to a worker thread (aiosqlite) costs
+~70 us each way; only the calls that may wait (taking the write lock, the commit's fsync)
+go to a thread. See docs/storage.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar, TypeVarTuple, overload
+
+from sqlalchemy import Connection, CursorResult, Dialect, Executable, ScalarResult
+from sqlalchemy.sql.selectable import TypedReturnsRows
+
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
+
+
+class Conn(Protocol):
+    @property
+    def dialect(self) -> Dialect: ...
+
+    @overload
+    async def execute(  # type: ignore[overload-overlap]
+        self, statement: TypedReturnsRows[*Ts], parameters: Any = None
+    ) -> CursorResult[*Ts]: ...
+
+    @overload
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]: ...
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]: ...
+
+    async def scalar(self, statement: Executable, parameters: Any = None) -> Any: ...
+
+    async def scalars(self, statement: Executable, parameters: Any = None) -> ScalarResult[Any]: ...
+
+    async def exec_driver_sql(
+        self, statement: str, parameters: Any = None
+    ) -> CursorResult[Any]: ...
+
+    async def run_sync(self, fn: Callable[..., T], *args: Any) -> T: ...
+
+
+class InlineConnection:
+    """A Conn over a synchronous connection: each call runs at once, in this thread."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.sync_connection = connection
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.sync_connection.dialect
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
+        return self.sync_connection.execute(statement, parameters)
+
+    async def scalar(self, statement: Executable, parameters: Any = None) -> Any:
+        return self.sync_connection.scalar(statement, parameters)
+
+    async def scalars(self, statement: Executable, parameters: Any = None) -> ScalarResult[Any]:
+        return self.sync_connection.scalars(statement, parameters)
+
+    async def exec_driver_sql(self, statement: str, parameters: Any = None) -> CursorResult[Any]:
+        return self.sync_connection.exec_driver_sql(statement, parameters)
+
+    async def run_sync(self, fn: Callable[..., T], *args: Any) -> T:
+        return fn(self.sync_connection, *args)
