@@ -43,4 +43,4 @@ def _print(results: list[Result], title: str, as_json: bool) -> None:
         table.add_column(column, justify="left" if column == "benchmark" else "right")
     for row in rows:
         table.add_row(*(str(value) for value in row.values()))
-    Console().print(table)
+    Console(width=120).print(table)

@@ -6,7 +6,8 @@ import asyncio
 from pathlib import Path
 
 from backchannel.models import DbShard
-from backchannel.storage.engine import Engines, create_engines, parse_database_url
+from backchannel.storage.connection import Engines
+from backchannel.storage.engine import create_engines, parse_database_url
 
 
 class ShardPools:

@@ -16,8 +16,8 @@ from backchannel.router.destinations import AllShards, Destination, Main, Shard,
 from backchannel.router.pools import ShardPools
 from backchannel.router.shard_map import ShardMapCache
 from backchannel.storage import topology
-from backchannel.storage.connection import Conn
-from backchannel.storage.engine import Engines, redact
+from backchannel.storage.connection import Conn, Engines
+from backchannel.storage.engine import redact
 from backchannel.types import InvalidId, keyspace_of
 
 T = TypeVar("T")

@@ -18,8 +18,8 @@ from backchannel.config import DEFAULT_SHARDS, StorageSettings
 from backchannel.errors import ConfigError, SchemaBehind, StorageUnavailable
 from backchannel.router import Main, Router, Shard
 from backchannel.storage import migrate, topology
+from backchannel.storage.connection import Engines
 from backchannel.storage.engine import (
-    Engines,
     create_engines,
     is_sqlite,
     parse_database_url,

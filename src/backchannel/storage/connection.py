@@ -10,10 +10,13 @@ go to a thread. See docs/storage.md.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, TypeVar, TypeVarTuple, overload
 
-from sqlalchemy import Connection, CursorResult, Dialect, Executable, ScalarResult
+from sqlalchemy import Connection, CursorResult, Dialect, Engine, Executable, ScalarResult
+from sqlalchemy.engine import URL
 from sqlalchemy.sql.selectable import TypedReturnsRows
 
 T = TypeVar("T")
@@ -69,3 +72,25 @@ class InlineConnection:
 
     async def run_sync(self, fn: Callable[..., T], *args: Any) -> T:
         return fn(self.sync_connection, *args)
+
+
+class Engines(ABC):
+    """One database (the main DB or a shard): transactions to read and to write in."""
+
+    url: URL
+
+    @property
+    @abstractmethod
+    def sync_engine(self) -> Engine:
+        """The underlying synchronous engine, for event hooks."""
+
+    @abstractmethod
+    def write(self) -> AbstractAsyncContextManager[Conn]:
+        """A transaction on the primary, committed when the block exits without error."""
+
+    @abstractmethod
+    def read(self) -> AbstractAsyncContextManager[Conn]:
+        """A transaction for reading (on SQLite a snapshot; nothing it writes is kept)."""
+
+    @abstractmethod
+    async def dispose(self) -> None: ...

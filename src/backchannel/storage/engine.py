@@ -6,26 +6,20 @@ one asyncpg pool, run by PostgresEngines. Both hand out transactions as `Conn`s.
 
 from __future__ import annotations
 
-import asyncio
-from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
 
 from backchannel.errors import ConfigError
-from backchannel.storage.connection import Conn, InlineConnection
+from backchannel.storage.connection import Conn, Engines
 
 T = TypeVar("T")
-
-SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def parse_database_url(url: str, base_dir: Path | None = None) -> URL:
@@ -74,28 +68,6 @@ def is_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
-class Engines(ABC):
-    """One database (the main DB or a shard): transactions to read and to write in."""
-
-    url: URL
-
-    @property
-    @abstractmethod
-    def sync_engine(self) -> Engine:
-        """The underlying synchronous engine, for event hooks."""
-
-    @abstractmethod
-    def write(self) -> AbstractAsyncContextManager[Conn]:
-        """A transaction on the primary, committed when the block exits without error."""
-
-    @abstractmethod
-    def read(self) -> AbstractAsyncContextManager[Conn]:
-        """A transaction for reading (on SQLite a snapshot; nothing it writes is kept)."""
-
-    @abstractmethod
-    async def dispose(self) -> None: ...
-
-
 class PostgresEngines(Engines):
     """One asyncpg pool; reads and writes share it."""
 
@@ -121,92 +93,9 @@ class PostgresEngines(Engines):
         await self._engine.dispose()
 
 
-class SqliteEngines(Engines):
-    """A SQLite file in WAL mode: one writer connection, a few reader connections.
-
-    Statements run inline (see storage/connection.py); taking the write lock (which may
-    wait for another process) and committing (fsync) run in a worker thread. SQLite has one
-    writer at a time, so writers queue on an asyncio lock instead of spinning on the file
-    lock; readers never wait for anyone in WAL mode.
-    """
-
-    def __init__(self, url: URL, *, pool_size: int, pool_timeout: float) -> None:
-        self.url = url
-        self._engine = _sqlite_engine(url)
-        self._timeout = pool_timeout
-        self._write_lock = asyncio.Lock()
-        self._writer: Connection | None = None
-        self._readers: list[Connection] = []
-        self._reader_slots = asyncio.Semaphore(pool_size)
-
-    @property
-    def sync_engine(self) -> Engine:
-        return self._engine
-
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[Conn]:
-        try:
-            await asyncio.wait_for(self._write_lock.acquire(), self._timeout)
-        except TimeoutError:
-            raise PoolTimeout(f"no SQLite writer within {self._timeout}s") from None
-        try:
-            if self._writer is None:
-                self._writer = self._engine.connect()
-                self._writer.info["immediate"] = True
-            conn = self._writer
-            transaction = await _in_thread(conn.begin)
-            try:
-                yield InlineConnection(conn)
-            except BaseException:
-                transaction.rollback()
-                raise
-            try:
-                await _in_thread(transaction.commit)
-            except BaseException:
-                # A failed commit leaves the connection in doubt: closing it rolls back.
-                self._writer = None
-                conn.close()
-                raise
-        finally:
-            self._write_lock.release()
-
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[Conn]:
-        try:
-            await asyncio.wait_for(self._reader_slots.acquire(), self._timeout)
-        except TimeoutError:
-            raise PoolTimeout(f"no SQLite reader within {self._timeout}s") from None
-        conn = self._readers.pop() if self._readers else self._engine.connect()
-        try:
-            transaction = conn.begin()  # a deferred BEGIN: never waits
-            try:
-                yield InlineConnection(conn)
-            finally:
-                transaction.rollback()  # a read keeps nothing it may have written
-        finally:
-            self._readers.append(conn)
-            self._reader_slots.release()
-
-    async def dispose(self) -> None:
-        for conn in [*self._readers, *([self._writer] if self._writer else [])]:
-            conn.close()
-        self._readers.clear()
-        self._writer = None
-        self._engine.dispose()
-
-
-async def _in_thread(call: Callable[[], T]) -> T:
-    """Run a blocking call in a worker thread; if cancelled, still wait for it to finish,
-    so the connection is never used by two callers at once."""
-    future = asyncio.get_running_loop().run_in_executor(None, call)
-    try:
-        return await asyncio.shield(future)
-    except asyncio.CancelledError:
-        await asyncio.wait([future])
-        raise
-
-
 def create_engines(url: URL, *, pool_size: int = 5, pool_timeout: float = 5.0) -> Engines:
+    from backchannel.storage.sqlite import SqliteEngines  # sqlite builds on this module
+
     if is_sqlite(url):
         return SqliteEngines(url, pool_size=pool_size, pool_timeout=pool_timeout)
     engine = create_async_engine(
@@ -221,30 +110,3 @@ def create_engines(url: URL, *, pool_size: int = 5, pool_timeout: float = 5.0) -
         },
     )
     return PostgresEngines(url, engine)
-
-
-def _sqlite_engine(url: URL) -> Engine:
-    # The engines above keep their connections open themselves: no pool underneath.
-    engine = create_engine(url, poolclass=NullPool, connect_args={"check_same_thread": False})
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let us issue BEGIN ourselves (pysqlite's implicit transactions defer locking).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        # FULL: an acknowledged commit survives a power cut, not only a process crash.
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        # A writer takes the write lock up front, so two processes never deadlock upgrading
-        # a read lock; readers never block anyone in WAL mode.
-        connection.exec_driver_sql(
-            "BEGIN IMMEDIATE" if connection.info.get("immediate") else "BEGIN"
-        )
-
-    return engine

@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
-from backchannel.storage.engine import Engines
+from backchannel.storage.connection import Engines
 from backchannel.storage.schema import main_metadata, shard_metadata
 
 Kind = Literal["main", "shard"]
