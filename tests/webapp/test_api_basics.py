@@ -63,3 +63,18 @@ async def test_token_as_parameter_query_form_or_json(api: str, acme: Acme) -> No
             "error": "unknown_method",
             "req_method": "no.such.method",
         }
+
+
+async def test_odd_requests_still_get_slack_json(api: str) -> None:
+    async with httpx.AsyncClient() as http:
+        traced = await http.request("TRACE", f"{api}api.test")
+        assert traced.status_code == 405
+        assert traced.json() == {"ok": False, "error": "method_not_allowed"}
+        no_boundary = await http.post(
+            f"{api}api.test", content=b"a=1", headers={"content-type": "multipart/form-data"}
+        )
+        assert no_boundary.json()["error"] == "invalid_form_data"
+        assert (await http.get(f"{api}api.test", params={"error": ""})).json() == {
+            "ok": True,
+            "args": {"error": ""},
+        }

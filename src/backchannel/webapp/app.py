@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Lifespan
 
@@ -62,6 +64,15 @@ def api_routes(
     return [openapi_route(), Route("/api/{method}", dispatch, methods=["GET", "POST"])]
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Under /api/, even a wrong HTTP verb or path gets a Slack-shaped JSON answer."""
+    assert isinstance(exc, HTTPException)
+    if not request.url.path.startswith("/api/"):
+        return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
+    code = "method_not_allowed" if exc.status_code == 405 else "unknown_method"
+    return error(code, status=exc.status_code, headers=dict(exc.headers or {}))
+
+
 def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -74,4 +85,6 @@ def create_webapp(
     lifespan: Lifespan[Starlette] | None = None,
 ) -> Starlette:
     routes = [*api_routes(ctx, base_url, rate_limiter), *webhook_routes(ctx)]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(
+        routes=routes, exception_handlers={HTTPException: _http_error}, lifespan=lifespan
+    )

@@ -6,6 +6,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from backchannel.errors import InvalidArgument
@@ -44,7 +46,12 @@ async def read_params(request: Request) -> dict[str, Any]:
         except UnicodeDecodeError:
             raise InvalidArgument("the form body is not UTF-8") from None
     elif content_type == "multipart/form-data":
-        form = await request.form()
+        try:
+            form = await request.form()
+        except (HTTPException, MultiPartException, ValueError):  # Starlette wraps its own
+            raise InvalidArgument(
+                "the multipart body cannot be read", slack_error="invalid_form_data"
+            ) from None
         params.update({key: value for key, value in form.items() if isinstance(value, str)})
     return params
 

@@ -9,6 +9,6 @@ from backchannel.webapp.responses import SlackResponse, error, ok
 @api_method("api.test", auth=False)
 async def api_test(call: Call) -> SlackResponse:
     args = {k: v for k, v in call.params.items() if k != "token" and isinstance(v, str)}
-    if "error" in args:
+    if args.get("error"):
         return error(args["error"], args=args)
     return ok(args=args) if args else ok()
