@@ -179,6 +179,7 @@ async def test_reply_users_are_the_first_five_repliers(
         repliers.append(made.user.id)
     parent = await message_at(alice, dev, root)
     assert parent["reply_users"] == repliers[:5]
+    assert parent["reply_users_count"] == 6  # every replier counts, five are shown
     assert parent["reply_count"] == 6
 
 

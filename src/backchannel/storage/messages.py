@@ -13,8 +13,6 @@ from backchannel.storage.connection import Conn
 from backchannel.storage.schema import channels, memberships, messages, pins, reactions
 from backchannel.types import next_ts
 
-MAX_REPLY_USERS = 5  # Slack lists the first five people who replied in a thread
-
 
 async def insert_message_txn(conn: Conn, message: Message, now: float) -> Message:
     """Store a message under a fresh ts, after every other ts of its channel.
@@ -71,7 +69,7 @@ async def _record_reply_txn(conn: Conn, reply: Message, ts: str) -> None:
     # Read under the channel lock taken by the caller, so concurrent replies add up.
     repliers = list(await conn.scalar(select(messages.c.reply_users).where(*root)) or [])
     if reply.user_id is not None and reply.user_id not in repliers:
-        repliers = [*repliers, reply.user_id][:MAX_REPLY_USERS]
+        repliers = [*repliers, reply.user_id]
     await conn.execute(
         update(messages)
         .where(*root)
@@ -178,7 +176,6 @@ async def recount_thread_txn(conn: Conn, channel_id: str, root_ts: str) -> int:
         .where(*replies, messages.c.user_id.is_not(None))
         .group_by(messages.c.user_id)
         .order_by(first_reply)
-        .limit(MAX_REPLY_USERS)
     )
     await conn.execute(
         update(messages)

@@ -195,7 +195,7 @@ messages = Table(
     Column("text", Text, nullable=False, server_default=""),
     Column("thread_ts", String(20), nullable=True),
     Column("reply_count", Integer, nullable=False, server_default="0"),
-    Column("reply_users", JSON, nullable=True),  # up to 5 repliers, first ones first
+    Column("reply_users", JSON, nullable=True),  # every distinct replier, first ones first
     Column("parent_user_id", String(16), nullable=True),
     Column("latest_reply", String(20), nullable=True),
     Column("reply_broadcast", Boolean, nullable=False, server_default=false()),

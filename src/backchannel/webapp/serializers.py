@@ -11,6 +11,7 @@ from backchannel.models import Channel, Message, User, Workspace
 
 SYSTEM_USER = "USLACKBOT"  # Slack's author of what no person made, e.g. #general
 AVATAR_SIZES = (24, 32, 48, 72, 192, 512)
+REPLY_USERS_SHOWN = 5  # Slack shows a thread's first five repliers, and counts them all
 
 
 def team_json(workspace: Workspace, base_url: str) -> dict[str, Any]:
@@ -188,7 +189,7 @@ def message_json(message: Message, *, include_channel: bool = False) -> dict[str
         payload["thread_ts"] = message.thread_ts
         if message.thread_ts == message.ts:
             payload["reply_count"] = message.reply_count
-            payload["reply_users"] = list(message.reply_users)
+            payload["reply_users"] = list(message.reply_users[:REPLY_USERS_SHOWN])
             payload["reply_users_count"] = len(message.reply_users)
             if message.latest_reply is not None:
                 payload["latest_reply"] = message.latest_reply
