@@ -8,6 +8,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    bindparam,
     delete,
     exists,
     func,
@@ -53,8 +54,16 @@ async def delete_channel_txn(conn: Conn, channel_id: str) -> None:
     await conn.execute(delete(channels).where(channels.c.id == channel_id))
 
 
+# Statements on every request's path are built once: building one costs more than running it.
+_CHANNEL_BY_ID = select(channels).where(channels.c.id == bindparam("channel_id"))
+_MEMBERSHIP = select(memberships.c.user_id).where(
+    memberships.c.channel_id == bindparam("channel_id"),
+    memberships.c.user_id == bindparam("user_id"),
+)
+
+
 async def get_channel_txn(conn: Conn, channel_id: str) -> Channel | None:
-    row = (await conn.execute(select(channels).where(channels.c.id == channel_id))).first()
+    row = (await conn.execute(_CHANNEL_BY_ID, {"channel_id": channel_id})).first()
     return channel_from_row(row) if row else None
 
 
@@ -83,10 +92,8 @@ async def add_member_txn(
 
 
 async def is_member_txn(conn: Conn, channel_id: str, user_id: str) -> bool:
-    query = select(memberships.c.user_id).where(
-        memberships.c.channel_id == channel_id, memberships.c.user_id == user_id
-    )
-    return await conn.scalar(query) is not None
+    found = await conn.scalar(_MEMBERSHIP, {"channel_id": channel_id, "user_id": user_id})
+    return found is not None
 
 
 async def count_members_txn(conn: Conn, channel_id: str) -> int:

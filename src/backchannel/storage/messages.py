@@ -5,13 +5,24 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Row
 
 from backchannel.models import Message
 from backchannel.storage.connection import Conn
 from backchannel.storage.schema import channels, memberships, messages, pins, reactions
 from backchannel.types import next_ts
+
+# Statements on every post's path are built once: building one costs more than running it.
+_INSERT_MESSAGE = insert(messages)
+_SET_LAST_TS = (
+    update(channels)
+    .where(channels.c.id == bindparam("channel_id"))
+    .values(last_ts=bindparam("new_ts"))
+)
+_LOCK_CHANNEL = (
+    select(channels.c.last_ts).where(channels.c.id == bindparam("channel_id")).with_for_update()
+)
 
 
 async def insert_message_txn(conn: Conn, message: Message, now: float) -> Message:
@@ -31,10 +42,8 @@ async def insert_message_txn(conn: Conn, message: Message, now: float) -> Messag
         if original is not None:
             return original
     ts = next_ts(now, last_ts)
-    await conn.execute(insert(messages).values(**_columns(message), ts=ts))
-    await conn.execute(
-        update(channels).where(channels.c.id == message.channel_id).values(last_ts=ts)
-    )
+    await conn.execute(_INSERT_MESSAGE, {**_columns(message), "ts": ts})
+    await conn.execute(_SET_LAST_TS, {"channel_id": message.channel_id, "new_ts": ts})
     if message.thread_ts is not None and message.thread_ts != ts:
         await _record_reply_txn(conn, message, ts)
     return replace(message, ts=ts)
@@ -42,8 +51,7 @@ async def insert_message_txn(conn: Conn, message: Message, now: float) -> Messag
 
 async def lock_channel_txn(conn: Conn, channel_id: str) -> str | None:
     """Serialise writes to one channel's messages until commit; returns its last ts."""
-    query = select(channels.c.last_ts).where(channels.c.id == channel_id).with_for_update()
-    last_ts: str | None = await conn.scalar(query)
+    last_ts: str | None = await conn.scalar(_LOCK_CHANNEL, {"channel_id": channel_id})
     return last_ts
 
 
