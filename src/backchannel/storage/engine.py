@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -93,6 +94,11 @@ class PostgresEngines(Engines):
         await self._engine.dispose()
 
 
+def json_dumps(value: Any) -> str:
+    """JSON columns (blocks, attachments, profiles) go through orjson, as the API does."""
+    return orjson.dumps(value).decode()
+
+
 def create_engines(url: URL, *, pool_size: int = 5, pool_timeout: float = 5.0) -> Engines:
     from backchannel.storage.sqlite import SqliteEngines  # sqlite builds on this module
 
@@ -100,6 +106,8 @@ def create_engines(url: URL, *, pool_size: int = 5, pool_timeout: float = 5.0) -
         return SqliteEngines(url, pool_size=pool_size, pool_timeout=pool_timeout)
     engine = create_async_engine(
         url,
+        json_serializer=json_dumps,
+        json_deserializer=orjson.loads,
         pool_size=pool_size,
         max_overflow=0,
         pool_timeout=pool_timeout,

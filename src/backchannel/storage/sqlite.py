@@ -19,12 +19,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import NullPool
 
 from backchannel.storage.connection import Conn, Engines, InlineConnection
+from backchannel.storage.engine import json_dumps
 
 T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -193,7 +195,13 @@ async def _finish_in_thread(call: Callable[[], Any]) -> tuple[BaseException | No
 
 def _sqlite_engine(url: URL) -> Engine:
     # SqliteEngines keeps its connections open itself: no pool underneath.
-    engine = create_engine(url, poolclass=NullPool, connect_args={"check_same_thread": False})
+    engine = create_engine(
+        url,
+        poolclass=NullPool,
+        connect_args={"check_same_thread": False},
+        json_serializer=json_dumps,
+        json_deserializer=orjson.loads,
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
