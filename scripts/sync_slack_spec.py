@@ -3,7 +3,7 @@
 Backchannel publishes it at /api/openapi.json. Run after adding a method:
     python scripts/sync_slack_spec.py
 Reads ../shared/slack-api-specs/slack_web_openapi_v2.json (Slack's spec, MIT licence).
-tests/test_openapi.py fails when the packaged copy is out of date.
+tests/webapp/test_openapi.py fails when the packaged copy is out of date.
 """
 
 from __future__ import annotations

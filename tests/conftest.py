@@ -92,3 +92,29 @@ async def acme(ctx: ServiceContext) -> Acme:
     )
     bob = await users.create_user(ctx, workspace="acme", email="bob@acme.test", name="Bob")
     return Acme(workspace, alice, bob)
+
+
+WEBAPP_TESTS = Path(__file__).parent / "webapp"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Once every Web API test has run and passed, every registered method must have had a
+    success reply validated against Slack's spec (see tests/support/slack_spec.py)."""
+    files_run = {Path(str(item.fspath)) for item in session.items}
+    every_file = set(WEBAPP_TESTS.glob("test_*.py"))
+    filtered = session.config.option.keyword or session.config.option.markexpr
+    if exitstatus != 0 or filtered or not every_file <= files_run:
+        return
+    from backchannel.webapp.registry import METHODS
+    from tests.support.slack_spec import validated
+
+    missing = sorted(set(METHODS) - validated)
+    if missing:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                f"FAILED: no success reply of {', '.join(missing)} was validated against "
+                "Slack's spec: test them through ValidatingAsyncWebClient",
+                red=True,
+            )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

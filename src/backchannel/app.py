@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from starlette.applications import Starlette
 
 from backchannel.config import Settings
+from backchannel.errors import ConfigError
 from backchannel.services import Clock, ServiceContext
 from backchannel.services.deployment import Progress, open_router
 from backchannel.webapp.app import create_webapp
@@ -61,7 +62,9 @@ async def open_backchannel(
     clock: Clock = time.time,
     progress: Progress | None = None,
 ) -> Backchannel:
-    router = await open_router(settings.storage, create=create, now=clock(), progress=progress)
     server = settings.server
+    if server.rate_limit_scale <= 0:
+        raise ConfigError(f"rate_limit_scale must be above 0, got {server.rate_limit_scale}")
+    router = await open_router(settings.storage, create=create, now=clock(), progress=progress)
     limiter = RateLimiter(clock, scale=server.rate_limit_scale) if server.rate_limits else None
     return Backchannel(settings, ServiceContext(router, clock), limiter)

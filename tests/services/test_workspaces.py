@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from backchannel.errors import AlreadyExists, InvalidArgument, NotFound
@@ -46,3 +48,11 @@ async def test_an_unknown_workspace_is_not_found(ctx: ServiceContext) -> None:
     with pytest.raises(NotFound) as missing:
         await workspaces.find_workspace(ctx, "nowhere")
     assert missing.value.slack_error == "team_not_found"
+
+
+async def test_workspaces_created_at_once_get_distinct_keyspaces(ctx: ServiceContext) -> None:
+    made = await asyncio.gather(
+        *(workspaces.create_workspace(ctx, name=f"Team {n}", domain=f"team{n}") for n in range(6))
+    )
+    assert sorted(w.keyspace for w in made) == [1, 2, 3, 4, 5, 6]
+    assert len({w.id for w in made}) == 6

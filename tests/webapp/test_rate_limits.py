@@ -78,7 +78,7 @@ async def test_slack_sdk_sees_ratelimited_with_retry_after(
         deployment.ctx, workspace_id=acme.workspace.id, creator=acme.alice.user.id, name="burst"
     )
     client = ValidatingAsyncWebClient(token=acme.alice.token, base_url=f"{url}/api/")
-    client.retry_handlers = []  # see the 429 instead of the SDK's automatic retry
+    client.retry_handlers = []  # no retry handler may hide the 429 from this test
     with pytest.raises(SlackApiError) as refused:
         for _ in range(50):
             await client.chat_postMessage(channel=channel.id, text="again")

@@ -23,7 +23,7 @@ class ShardPools:
         if engines is not None and self._urls[shard.name] == shard.url:
             return engines
         if engines is not None:
-            # The shard moved to another server: drop the old pool once it is idle.
+            # The shard moved to another server: close the old pool in the background.
             asyncio.get_running_loop().create_task(engines.dispose())
         url = parse_database_url(shard.url, base_dir=self._base_dir)
         engines = create_engines(url, pool_size=self._pool_size, pool_timeout=self._pool_timeout)

@@ -1,8 +1,8 @@
 """An in-process cache of token lookups: every API call authenticates, most with a token
 seen a moment ago, so the main DB is asked at most once per TOKEN_TTL per token.
 
-A revocation through this process takes effect at once (revoke() drops the entry); one made
-by another process (the CLI, another webapp) takes effect within TOKEN_TTL seconds.
+A revocation through this process takes effect at once (services.auth.revoke calls forget());
+one made by another process (another webapp) takes effect within TOKEN_TTL seconds.
 """
 
 from __future__ import annotations

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from functools import partial
 
-from sqlalchemy.exc import IntegrityError
-
 from backchannel.errors import AlreadyExists, NotFound
 from backchannel.models import Channel, Organisation, Workspace
 from backchannel.router import Main, Shard
@@ -36,42 +34,33 @@ async def create_workspace(
     name = check_display_name(name)
     domain = check_domain(domain)
     now = ctx.clock()
-    try:
-        async with main_then_shards(ctx) as (conn, open_shard):
-            if org_id is not None and await store.get_org_txn(conn, org_id) is None:
-                raise NotFound(f"no organisation {org_id}", slack_error="org_not_found")
-            if await store.domain_taken_txn(conn, domain):
-                raise AlreadyExists(f"the domain {domain!r} is taken", slack_error="domain_taken")
-            db_shard, ms_shard = await topology.least_loaded_shards_txn(conn)
-            keyspace = await store.next_keyspace_txn(conn)
-            workspace = Workspace(
-                id=new_keyed_id(WORKSPACE, keyspace),
-                keyspace=keyspace,
-                name=name,
-                domain=domain,
-                org_id=org_id,
-                db_shard=db_shard,
-                ms_shard=ms_shard,
-                created=now,
-            )
-            await store.insert_workspace_txn(conn, workspace)
-            await topology.bump_shard_map_version_txn(conn)
-            general = _general_channel(workspace, now)
-            undo = partial(channels.delete_channel_txn, channel_id=general.id)
-            async with open_shard(Shard(db_shard), undo) as shard_conn:
-                await channels.insert_channel_txn(shard_conn, general)
-    except IntegrityError:
-        if not await _domain_taken(ctx, domain):
-            raise
-        # Another process took the domain between our check and our insert.
-        raise AlreadyExists(f"the domain {domain!r} is taken", slack_error="domain_taken") from None
+    async with main_then_shards(ctx) as (conn, open_shard):
+        # Bumping the shard map's version first locks its row: creations run one at a time
+        # from here on, so the domain check and the next keyspace cannot race.
+        await topology.bump_shard_map_version_txn(conn)
+        if org_id is not None and await store.get_org_txn(conn, org_id) is None:
+            raise NotFound(f"no organisation {org_id}", slack_error="org_not_found")
+        if await store.domain_taken_txn(conn, domain):
+            raise AlreadyExists(f"the domain {domain!r} is taken", slack_error="domain_taken")
+        db_shard, ms_shard = await topology.least_loaded_shards_txn(conn)
+        keyspace = await store.next_keyspace_txn(conn)
+        workspace = Workspace(
+            id=new_keyed_id(WORKSPACE, keyspace),
+            keyspace=keyspace,
+            name=name,
+            domain=domain,
+            org_id=org_id,
+            db_shard=db_shard,
+            ms_shard=ms_shard,
+            created=now,
+        )
+        await store.insert_workspace_txn(conn, workspace)
+        general = _general_channel(workspace, now)
+        undo = partial(channels.delete_channel_txn, channel_id=general.id)
+        async with open_shard(Shard(db_shard), undo) as shard_conn:
+            await channels.insert_channel_txn(shard_conn, general)
     await ctx.router.shard_map.refresh()
     return workspace
-
-
-async def _domain_taken(ctx: ServiceContext, domain: str) -> bool:
-    async with ctx.router.read(Main()) as conn:
-        return await store.domain_taken_txn(conn, domain)
 
 
 def _general_channel(workspace: Workspace, now: float) -> Channel:

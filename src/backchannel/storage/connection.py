@@ -1,11 +1,11 @@
 """What storage functions run on: an open connection inside a transaction.
 
-`Conn` is the part of SQLAlchemy's Conn that storage code uses. PostgreSQL
+`Conn` is the part of SQLAlchemy's AsyncConnection that storage code uses. PostgreSQL
 shards hand out real AsyncConnections (asyncpg). SQLite shards hand out InlineConnection:
 a synchronous SQLAlchemy connection whose statements run right on the event loop, because
-a SQLite statement takes microseconds while a hop to a worker thread (aiosqlite) costs
-~70 us each way; only the calls that may wait (taking the write lock, the commit's fsync)
-go to a thread. See docs/storage.md.
+a SQLite statement takes microseconds while a round trip to a worker thread (aiosqlite)
+took ~200 us per statement here; only the calls that may wait (taking the write lock, the
+commit's fsync) go to a thread. See docs/storage.md.
 """
 
 from __future__ import annotations

@@ -87,8 +87,12 @@ class PostgresEngines(Engines):
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Conn]:
-        async with self._engine.begin() as conn:
-            yield conn
+        async with self._engine.connect() as conn:
+            transaction = await conn.begin()
+            try:
+                yield conn
+            finally:
+                await transaction.rollback()  # a read keeps nothing it may have written
 
     async def dispose(self) -> None:
         await self._engine.dispose()

@@ -58,9 +58,6 @@ async def update(call: Call) -> SlackResponse:
         **_rich_content(args),
     )
     shown = message_json(message)
-    # Slack's spec types chat.update's message.blocks as an object, not the array Slack
-    # sends; leave them out rather than break the schema (history has them).
-    shown.pop("blocks", None)
     return ok(channel=message.channel_id, ts=message.ts, text=message.text, message=shown)
 
 
