@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 
-from backchannel.bench.harness import Result, ServerProcess, measure, run_cli
+from backchannel.bench.harness import Call, Result, ServerProcess, measure, run_cli
 
 FILL_MESSAGES = 2_000
 
@@ -34,17 +34,18 @@ async def _general(url: str, token: str) -> str:
     return str(next(c["id"] for c in listed["channels"] if c["is_general"]))
 
 
-async def _fill(url: str, token: str, channel: str, count: int) -> None:
+def _poster(url: str, token: str, channel: str, label: str) -> Call:
     async def post(session: aiohttp.ClientSession, sequence: int) -> bool:
         reply = await _api(
-            session,
-            url,
-            "chat.postMessage",
-            token,
-            channel=channel,
-            text=f"fill message {sequence}",
+            session, url, "chat.postMessage", token, channel=channel, text=f"{label} {sequence}"
         )
         return bool(reply.get("ok"))
+
+    return post
+
+
+async def _fill(url: str, token: str, channel: str, count: int) -> None:
+    post = _poster(url, token, channel, "fill message")
 
     async with aiohttp.ClientSession() as session:
         for batch in range(0, count, 8):
@@ -89,16 +90,7 @@ async def run(duration: float, progress: Callable[[str], None]) -> list[Result]:
 async def _scenarios(
     url: str, token: str, channel: str, duration: float, progress: Callable[[str], None]
 ) -> list[Result]:
-    async def post(session: aiohttp.ClientSession, sequence: int) -> bool:
-        reply = await _api(
-            session,
-            url,
-            "chat.postMessage",
-            token,
-            channel=channel,
-            text=f"benchmark message {sequence}",
-        )
-        return bool(reply.get("ok"))
+    post = _poster(url, token, channel, "benchmark message")
 
     async def history(session: aiohttp.ClientSession, _: int) -> bool:
         reply = await _api(

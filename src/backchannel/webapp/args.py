@@ -86,6 +86,14 @@ class Args:
             return None
         return check_ts(name, value, error=error)
 
+    def message_item(self, *, missing_channel: str = "no_item_specified") -> tuple[str, str]:
+        """The channel and timestamp naming one message, as reactions.* and pins.* take them."""
+        if "channel" not in self:
+            raise InvalidArgument("give the message's channel", slack_error=missing_channel)
+        if "timestamp" not in self:
+            raise InvalidArgument("give the message's timestamp", slack_error="no_item_specified")
+        return self.string("channel"), self.ts("timestamp", error="bad_timestamp")
+
     def csv(self, name: str, *, error: str = "invalid_arguments") -> list[str]:
         """A required comma-separated list ("U1,U2")."""
         items = [item.strip() for item in self.string(name, error=error).split(",") if item.strip()]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from backchannel.errors import InvalidArgument
 from backchannel.services import pins
-from backchannel.webapp.args import Args
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
 from backchannel.webapp.serializers import message_json
@@ -12,7 +10,7 @@ from backchannel.webapp.serializers import message_json
 
 @api_method("pins.add")
 async def add(call: Call) -> SlackResponse:
-    channel_id, ts = _item(call.args)
+    channel_id, ts = call.args.message_item(missing_channel="channel_not_found")
     await pins.pin_message(
         call.ctx,
         workspace_id=call.caller.workspace_id,
@@ -25,7 +23,7 @@ async def add(call: Call) -> SlackResponse:
 
 @api_method("pins.remove")
 async def remove(call: Call) -> SlackResponse:
-    channel_id, ts = _item(call.args)
+    channel_id, ts = call.args.message_item(missing_channel="channel_not_found")
     await pins.unpin_message(
         call.ctx,
         workspace_id=call.caller.workspace_id,
@@ -55,11 +53,3 @@ async def list_(call: Call) -> SlackResponse:
         for pin in found
     ]
     return ok(items=items)
-
-
-def _item(args: Args) -> tuple[str, str]:
-    """The pinned message: Slack wants the channel, then a timestamp in it."""
-    channel_id = args.string("channel", error="channel_not_found")
-    if "timestamp" not in args:
-        raise InvalidArgument("give the message's timestamp", slack_error="no_item_specified")
-    return channel_id, args.ts("timestamp", error="bad_timestamp")

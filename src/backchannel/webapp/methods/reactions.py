@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from backchannel.errors import InvalidArgument
 from backchannel.services import messages, reactions
-from backchannel.webapp.args import Args
 from backchannel.webapp.cursors import decode_cursor, next_cursor_metadata
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
@@ -15,7 +13,7 @@ CURSOR = "reactions"
 
 @api_method("reactions.add")
 async def add(call: Call) -> SlackResponse:
-    channel_id, ts = _item(call.args)
+    channel_id, ts = call.args.message_item()
     await reactions.add_reaction(
         call.ctx,
         workspace_id=call.caller.workspace_id,
@@ -29,7 +27,7 @@ async def add(call: Call) -> SlackResponse:
 
 @api_method("reactions.remove")
 async def remove(call: Call) -> SlackResponse:
-    channel_id, ts = _item(call.args)
+    channel_id, ts = call.args.message_item()
     await reactions.remove_reaction(
         call.ctx,
         workspace_id=call.caller.workspace_id,
@@ -43,7 +41,7 @@ async def remove(call: Call) -> SlackResponse:
 
 @api_method("reactions.get")
 async def get(call: Call) -> SlackResponse:
-    channel_id, ts = _item(call.args)
+    channel_id, ts = call.args.message_item()
     message = await messages.get_message(
         call.ctx,
         workspace_id=call.caller.workspace_id,
@@ -71,12 +69,3 @@ async def list_(call: Call) -> SlackResponse:
         for message in page.messages
     ]
     return ok(items=items, response_metadata=next_cursor_metadata(CURSOR, page.next_after))
-
-
-def _item(args: Args) -> tuple[str, str]:
-    """The message a reaction call names: channel and timestamp, as Slack checks them."""
-    if "channel" not in args or "timestamp" not in args:
-        raise InvalidArgument(
-            "give the message's channel and timestamp", slack_error="no_item_specified"
-        )
-    return args.string("channel"), args.ts("timestamp", error="bad_timestamp")
