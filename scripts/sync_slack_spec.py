@@ -2,7 +2,9 @@
 
 Backchannel publishes it at /api/openapi.json. Run after adding a method:
     python scripts/sync_slack_spec.py
-Reads ../shared/slack-api-specs/slack_web_openapi_v2.json (Slack's spec, MIT licence).
+Reads ../shared/slack-api-specs/slack_web_openapi_v2.json (Slack's spec, MIT licence), and
+for methods that spec lacks (rtm.start), Slack's older descriptions kept in
+scripts/slack_spec_additions.json (each says where it comes from).
 tests/webapp/test_openapi.py fails when the packaged copy is out of date.
 """
 
@@ -16,9 +18,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT.parent / "shared/slack-api-specs/slack_web_openapi_v2.json"
 TARGET = ROOT / "src/backchannel/webapp/slack_web_api.json"
+ADDITIONS = ROOT / "scripts/slack_spec_additions.json"
+
+
+def additions() -> dict[str, Any]:
+    """Paths the 2021 spec lacks, from Slack's earlier specs (see the file's x- notes)."""
+    return dict(json.loads(ADDITIONS.read_text())["paths"])
 
 
 def subset(spec: dict[str, Any], methods: list[str]) -> dict[str, Any]:
+    paths = {**additions(), **spec["paths"]}
     return {
         "swagger": spec["swagger"],
         "info": {
@@ -29,9 +38,7 @@ def subset(spec: dict[str, Any], methods: list[str]) -> dict[str, Any]:
         "basePath": "/api",
         "consumes": ["application/x-www-form-urlencoded", "application/json"],
         "produces": ["application/json"],
-        "paths": {
-            f"/{m}": spec["paths"][f"/{m}"] for m in sorted(methods) if f"/{m}" in spec["paths"]
-        },
+        "paths": {f"/{m}": paths[f"/{m}"] for m in sorted(methods) if f"/{m}" in paths},
         "definitions": spec["definitions"],
     }
 

@@ -12,6 +12,7 @@ from backchannel.app import Backchannel, open_backchannel
 from backchannel.config import ServerSettings, Settings, StorageSettings
 from backchannel.models import Workspace
 from backchannel.services import ServiceContext, users, workspaces
+from tests.support.nats import nats_server, nats_url, shared_nats  # noqa: F401  (fixtures)
 from tests.support.postgres import PostgresCluster
 
 BACKENDS = ["sqlite", "postgresql"]

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
 
-from backchannel.config import Settings
+from backchannel.bus import Bus, MemoryBus
+from backchannel.config import ROLES, Settings
+from backchannel.edge import Edge
 from backchannel.errors import ConfigError
 from backchannel.services import Clock, ServiceContext
+from backchannel.services import events as event_service
 from backchannel.services.deployment import Progress, open_router
 from backchannel.webapp.app import create_webapp
 from backchannel.webapp.ratelimit import RateLimiter
 
+log = logging.getLogger(__name__)
+
 SHARD_MAP_CHECK_SECONDS = 1.0
+PRUNE_EVERY_SECONDS = 600.0
 
 
 @dataclass
@@ -27,22 +34,12 @@ class Backchannel:
     rate_limiter: RateLimiter | None = None
 
     def asgi(self, base_url: str | None = None) -> Starlette:
-        """The ASGI app of an all-in-one process (today: the webapp role).
-
-        base_url: where clients reach this process (default: from the server settings).
-        """
+        """The ASGI app of the webapp role (the Web API), with the background work."""
 
         @contextlib.asynccontextmanager
         async def lifespan(_: Starlette) -> AsyncIterator[None]:
-            watcher = asyncio.create_task(
-                self.ctx.router.shard_map.watch(SHARD_MAP_CHECK_SECONDS), name="shard-map-watch"
-            )
-            try:
+            async with self.background(prune=True):
                 yield
-            finally:
-                watcher.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await watcher
 
         return create_webapp(
             self.ctx,
@@ -51,8 +48,41 @@ class Backchannel:
             lifespan=lifespan,
         )
 
+    def edge(self) -> Edge:
+        """The message server of the edge role; start it on a listening socket."""
+        return Edge(self.ctx, ms_shards=self.settings.server.edge_ms_shards or None)
+
+    @contextlib.asynccontextmanager
+    async def background(self, *, prune: bool) -> AsyncIterator[None]:
+        """Follow the shard map; with `prune`, drop events past the retention now and then."""
+        tasks = [
+            asyncio.create_task(
+                self.ctx.router.shard_map.watch(SHARD_MAP_CHECK_SECONDS), name="shard-map-watch"
+            )
+        ]
+        if prune:
+            tasks.append(asyncio.create_task(self._prune_events(), name="prune-events"))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _prune_events(self) -> None:
+        retention = self.settings.server.event_retention_hours * 3600
+        while True:
+            try:
+                await event_service.prune(self.ctx, retention_seconds=retention)
+            except Exception as exc:  # a shard that is down is pruned next time
+                log.warning("pruning the event logs failed: %s", exc)
+            await asyncio.sleep(PRUNE_EVERY_SECONDS)
+
     async def close(self) -> None:
         await self.ctx.router.close()
+        await self.ctx.bus.close()
 
 
 async def open_backchannel(
@@ -65,6 +95,28 @@ async def open_backchannel(
     server = settings.server
     if server.rate_limit_scale <= 0:
         raise ConfigError(f"rate_limit_scale must be above 0, got {server.rate_limit_scale}")
+    if server.role not in ROLES:
+        raise ConfigError(f"role must be one of {', '.join(ROLES)}, got {server.role!r}")
+    if server.role != "all" and server.nats_url is None:
+        raise ConfigError(f"role {server.role} runs beside other processes: give --nats URL")
+    if server.event_retention_hours <= 0:
+        raise ConfigError(
+            f"event_retention_hours must be above 0, got {server.event_retention_hours}"
+        )
     router = await open_router(settings.storage, create=create, now=clock(), progress=progress)
+    try:
+        bus = await _open_bus(settings)
+    except BaseException:
+        await router.close()
+        raise
     limiter = RateLimiter(clock, scale=server.rate_limit_scale) if server.rate_limits else None
-    return Backchannel(settings, ServiceContext(router, clock), limiter)
+    return Backchannel(settings, ServiceContext(router, clock, bus=bus), limiter)
+
+
+async def _open_bus(settings: Settings) -> Bus:
+    url = settings.server.nats_url
+    if url is None:
+        return MemoryBus()
+    from backchannel.bus.bus_nats import connect_nats  # only multi-process setups need it
+
+    return await connect_nats(url, name=f"backchannel-{settings.server.role}")

@@ -42,6 +42,12 @@ class ServerSettings:
     public_url: str | None = None
     rate_limits: bool = True
     rate_limit_scale: float = 1.0  # 2.0 allows twice Slack's rates
+    role: str = "all"  # all | webapp | edge
+    nats_url: str | None = None  # the bus between processes; None: in-process
+    edge_port: int | None = None  # role all: the websocket port (default: port + 1)
+    edge_ms_shards: tuple[str, ...] = ()  # the message-server shards an edge serves (all)
+    edge_public_url: str | None = None  # where clients reach the edge, e.g. wss://rtm.example
+    event_retention_hours: float = 7 * 24.0  # how long a client can be away and resume
 
     @property
     def base_url(self) -> str:
@@ -68,6 +74,12 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "public_url": (str,),
     "rate_limits": (bool,),
     "rate_limit_scale": (int, float),
+    "role": (str,),
+    "nats_url": (str,),
+    "edge_port": (int,),
+    "edge_ms_shards": (list,),
+    "edge_public_url": (str,),
+    "event_retention_hours": (int, float),
 }
 _STORAGE_KEYS = {
     "data_dir",
@@ -78,7 +90,20 @@ _STORAGE_KEYS = {
     "pool_size",
     "pool_timeout",
 }
-_SERVER_KEYS = {"host", "port", "public_url", "rate_limits", "rate_limit_scale"}
+_SERVER_KEYS = {
+    "host",
+    "port",
+    "public_url",
+    "rate_limits",
+    "rate_limit_scale",
+    "role",
+    "nats_url",
+    "edge_port",
+    "edge_ms_shards",
+    "edge_public_url",
+    "event_retention_hours",
+}
+ROLES = ("all", "webapp", "edge")
 
 
 def load_config_file(path: Path) -> Settings:
@@ -100,6 +125,11 @@ def load_config_file(path: Path) -> Settings:
         if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
             raise ConfigError(f"{path}: storage.shard_urls must be a list of URLs")
         storage["shard_urls"] = tuple(urls)
+    if "edge_ms_shards" in server:
+        names = server["edge_ms_shards"]
+        if not all(isinstance(name, str) for name in names):
+            raise ConfigError(f"{path}: server.edge_ms_shards must be a list of shard names")
+        server["edge_ms_shards"] = tuple(names)
     try:
         return Settings(storage=StorageSettings(**storage), server=ServerSettings(**server))
     except TypeError as exc:

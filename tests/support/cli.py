@@ -80,6 +80,12 @@ class RunningServer:
         banner = next(line for line in self.lines if " serving " in line)
         return banner.split(" serving ", 1)[1].strip()
 
+    @property
+    def edge_url(self) -> str:
+        """The websocket URL of the banner's `  edge: ws://HOST:PORT (...)` line."""
+        line = next(line for line in self.lines if line.startswith("  edge: "))
+        return line.split()[1]
+
     def stop(self, signal_number: int) -> int:
         self.process.send_signal(signal_number)
         try:

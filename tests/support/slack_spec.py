@@ -10,6 +10,8 @@ Two readings make the 2021 spec usable as a validator, both applied everywhere:
   value is A or B, on an array (pins.list) every item is;
 - `minItems: 1` on result lists is dropped: Slack itself answers empty lists.
 And `_patch` adds what Slack sends but the 2021 spec leaves out, each with its reason.
+Methods the 2021 spec dropped (rtm.start) come from scripts/slack_spec_additions.json:
+Slack's own earlier descriptions of them, each saying where it comes from.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from jsonschema.exceptions import ValidationError
 SPEC = (
     Path(__file__).resolve().parents[2].parent / "shared/slack-api-specs/slack_web_openapi_v2.json"
 )
+ADDITIONS = Path(__file__).resolve().parents[2] / "scripts/slack_spec_additions.json"
 
 # Message fields Slack sends that the 2021 spec leaves out, with their real shapes.
 MESSAGE_OMISSIONS: dict[str, Any] = {
@@ -62,7 +65,9 @@ validated: set[str] = set()  # methods whose success replies were validated this
 def _spec() -> dict[str, Any]:
     if not SPEC.exists():
         raise RuntimeError(f"Slack's spec is missing: expected {SPEC} (shared/ beside the repo)")
-    spec = _normalise(json.loads(SPEC.read_text()))
+    raw = json.loads(SPEC.read_text())
+    raw["paths"] = {**json.loads(ADDITIONS.read_text())["paths"], **raw["paths"]}
+    spec = _normalise(raw)
     _patch(spec)
     return spec
 

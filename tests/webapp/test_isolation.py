@@ -114,6 +114,9 @@ def foreign_calls(s: AcmeSecrets) -> dict[str, list[dict[str, Any]]]:
         "pins.remove": [{"channel": s.public, "timestamp": s.ts}],
         "pins.list": channel_calls,
         "search.messages": [{"query": MARKER}, {"query": "launch"}],
+        # With an edge registered, tests/webapp/test_rtm_methods.py checks these too.
+        "rtm.connect": [{}],
+        "rtm.start": [{}],
     }
 
 

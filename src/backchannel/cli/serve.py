@@ -1,4 +1,4 @@
-"""`backchannel serve`: one process with every role, on embedded storage by default."""
+"""`backchannel serve`: one process with every role (the default), or one role of several."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ import uvloop
 from backchannel import __version__
 from backchannel.app import Backchannel, open_backchannel
 from backchannel.cli.options import build_settings, storage_options
-from backchannel.config import Settings
+from backchannel.config import ROLES, Settings
+from backchannel.edge import Edge
 from backchannel.errors import ConfigError
 from backchannel.services.demo import DemoInfo, ensure_demo
+from backchannel.services.edges import register_edge
 from backchannel.storage.engine import redact
 
 
@@ -34,7 +36,10 @@ class Server(uvicorn.Server):
 @click.command()
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
 @click.option(
-    "--port", type=click.IntRange(0, 65535), default=None, help="Port to listen on (default 8000)."
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Port to listen on (default 8000); role edge: its websocket port.",
 )
 @click.option("--demo", is_flag=True, help="Create (once) a demo organisation and sign-ins.")
 @click.option(
@@ -44,21 +49,58 @@ class Server(uvicorn.Server):
     default=None,
     help="Turn Slack's per-method rate limits off (benchmarks, load tests).",
 )
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    default=None,
+    help="all (default): every role in one process; webapp: the Web API; edge: websockets.",
+)
+@click.option("--nats", "nats_url", default=None, help="The bus between processes: nats://...")
+@click.option(
+    "--edge-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Role all: the websocket port (default: --port + 1; 0 picks a free one).",
+)
+@click.option(
+    "--ms-shard",
+    "edge_ms_shards",
+    multiple=True,
+    help="A message-server shard this edge serves, once per shard (default: all).",
+)
+@click.option(
+    "--edge-url", "edge_public_url", default=None, help="Where clients reach the edge (ws://...)."
+)
 @storage_options
 def serve(demo: bool, **options: Any) -> None:
-    """Serve the Web API on one process."""
+    """Serve Backchannel: the Web API, the websockets, or both in one process."""
+    options["edge_ms_shards"] = options["edge_ms_shards"] or None
     settings = build_settings(**options)
-    sock = _bind(settings)
+    server = settings.server
+    http_sock = _bind(server.host, server.port) if server.role != "edge" else None
+    edge_sock = None
     try:
+        if server.role != "webapp":
+            edge_sock = _bind(server.host, _edge_port(settings))
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-            runner.run(_serve(settings, sock, demo=demo))
+            runner.run(_serve(settings, http_sock, edge_sock, demo=demo))
     finally:
-        sock.close()
+        for sock in (http_sock, edge_sock):
+            if sock is not None:
+                sock.close()
 
 
-def _bind(settings: Settings) -> socket.socket:
+def _edge_port(settings: Settings) -> int:
+    server = settings.server
+    if server.role == "edge":
+        return server.port
+    if server.edge_port is not None:
+        return server.edge_port
+    return server.port + 1 if server.port else 0
+
+
+def _bind(host: str, port: int) -> socket.socket:
     """Bind before anything else, so a busy port is one clear line and nothing is created."""
-    host, port = settings.server.host, settings.server.port
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
@@ -77,40 +119,78 @@ def _bind(settings: Settings) -> socket.socket:
     return sock
 
 
-async def _serve(settings: Settings, sock: socket.socket, *, demo: bool) -> None:
+async def _serve(
+    settings: Settings,
+    http_sock: socket.socket | None,
+    edge_sock: socket.socket | None,
+    *,
+    demo: bool,
+) -> None:
     # A signal during start-up (migrations, the demo) stops the server as soon as it is up.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     backchannel = await open_backchannel(settings, progress=lambda line: click.echo(line))
+    edge: Edge | None = None
     try:
-        host, port = sock.getsockname()[:2]
-        url = settings.server.public_url or f"http://{host}:{port}"
-        _print_banner(backchannel, url)
-        if demo:
+        url = _url(settings, http_sock, "http")
+        if http_sock is not None:
+            _print_banner(backchannel, url)
+        if edge_sock is not None:
+            edge = backchannel.edge()
+            await edge.start(edge_sock)
+            edge_url = settings.server.edge_public_url or _url(settings, edge_sock, "ws")
+            served = await register_edge(
+                backchannel.ctx, settings.server.edge_ms_shards or None, edge_url
+            )
+            if http_sock is None:
+                _print_banner(backchannel, edge_url)
+            click.echo(f"  edge: {edge_url} (message-server shards {', '.join(served)})")
+        if demo and http_sock is not None:
             _print_demo(await ensure_demo(backchannel.ctx), url)
-        config = uvicorn.Config(
-            backchannel.asgi(base_url=url),
-            loop="none",
-            http="httptools",
-            ws="none",
-            lifespan="on",
-            access_log=False,  # query strings may carry tokens: never log them
-            log_level="warning",
-        )
-        server = Server(config)
-
-        async def stop_on_signal() -> None:
-            await stop.wait()
-            server.should_exit = True
-
-        stopper = asyncio.create_task(stop_on_signal())
-        await server.serve(sockets=[sock])
-        stopper.cancel()
+        if http_sock is not None:
+            await _serve_http(backchannel, http_sock, url, stop)
+        else:
+            async with backchannel.background(prune=False):
+                await stop.wait()
         click.echo("backchannel stopped")
     finally:
+        if edge is not None:
+            await edge.stop()
         await backchannel.close()
+
+
+def _url(settings: Settings, sock: socket.socket | None, scheme: str) -> str:
+    if sock is None:
+        return ""
+    host, port = sock.getsockname()[:2]
+    if scheme == "http" and settings.server.public_url:
+        return settings.server.public_url
+    return f"{scheme}://{host}:{port}"
+
+
+async def _serve_http(
+    backchannel: Backchannel, sock: socket.socket, url: str, stop: asyncio.Event
+) -> None:
+    config = uvicorn.Config(
+        backchannel.asgi(base_url=url),
+        loop="none",
+        http="httptools",
+        ws="none",
+        lifespan="on",
+        access_log=False,  # query strings may carry tokens: never log them
+        log_level="warning",
+    )
+    server = Server(config)
+
+    async def stop_on_signal() -> None:
+        await stop.wait()
+        server.should_exit = True
+
+    stopper = asyncio.create_task(stop_on_signal())
+    await server.serve(sockets=[sock])
+    stopper.cancel()
 
 
 def _print_banner(backchannel: Backchannel, url: str) -> None:

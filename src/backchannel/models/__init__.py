@@ -1,5 +1,6 @@
 """Plain dataclasses of the domain: no I/O, no HTTP."""
 
+from backchannel.models.events import Event, Position
 from backchannel.models.objects import (
     Bot,
     Channel,
@@ -17,9 +18,11 @@ __all__ = [
     "Bot",
     "Channel",
     "DbShard",
+    "Event",
     "Message",
     "Organisation",
     "Pin",
+    "Position",
     "ShardMap",
     "TokenInfo",
     "User",

@@ -26,8 +26,14 @@ class ShardMap:
 
     version: int
     db_shards: dict[str, DbShard] = field(default_factory=dict)
-    ms_shards: tuple[str, ...] = ()
+    # Message-server shard -> websocket base URL of the edge serving it (None: no edge yet).
+    ms_urls: dict[str, str | None] = field(default_factory=dict)
     by_keyspace: dict[int, WorkspaceAssignment] = field(default_factory=dict)
+
+    @property
+    def ms_shards(self) -> tuple[str, ...]:
+        """The message-server shards' names, in name order."""
+        return tuple(sorted(self.ms_urls))
 
     def workspaces_on(self, db_shard: str) -> list[WorkspaceAssignment]:
         return [a for a in self.by_keyspace.values() if a.db_shard == db_shard]

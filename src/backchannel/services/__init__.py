@@ -1,4 +1,4 @@
-"""Services: the only writers of data (and, later, the only publishers of events).
+"""Services: the only writers of data and the only publishers of events (docs/realtime.md).
 
 Every function takes a ServiceContext first; see docs/architecture.md.
 """

@@ -1,22 +1,28 @@
 """Channel settings: archiving, renaming, topic and purpose, with Slack's rules on who may.
 
 Members of a channel, and the workspace's admins, may archive or rename it; #general is
-never archived and only admins rename it. DMs have none of these.
+never archived and only admins rename it. DMs have none of these. Archiving and renaming
+publish Slack's channel_* events (group_* for a private channel, to its members only);
+topic and purpose have no event of their own (docs/realtime.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from backchannel.errors import AlreadyExists, BackchannelError, InvalidArgument, NotFound
-from backchannel.models import Channel
+from backchannel.models import Channel, Event
+from backchannel.models.events import to_channel, to_workspace
 from backchannel.router import ShardFor
+from backchannel.services import events
 from backchannel.services.channels import (
     NOT_SUPPORTED,
     access_channel_txn,
     check_slack_channel_name,
     is_admin_txn,
     may_manage_txn,
+    now_ts,
 )
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels as store
@@ -28,7 +34,7 @@ MAX_TOPIC = 250  # Slack's limit for a topic or a purpose
 async def archive_channel(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str
 ) -> None:
-    async with ctx.router.write(ShardFor(workspace_id)) as conn:
+    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
         channel = await _manageable_txn(conn, workspace_id, user_id, channel_id)
         if channel.is_general:
             raise BackchannelError("#general is never archived", slack_error="cant_archive_general")
@@ -37,23 +43,25 @@ async def archive_channel(
                 "the channel is archived already", slack_error="already_archived"
             )
         await store.set_archived_txn(conn, channel_id, archived=True)
+        await outbox.append_txn(conn, _archive_event(channel, "archive", user_id, now_ts(ctx)))
 
 
 async def unarchive_channel(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str
 ) -> None:
-    async with ctx.router.write(ShardFor(workspace_id)) as conn:
+    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
         channel = await _manageable_txn(conn, workspace_id, user_id, channel_id)
         if not channel.is_archived:
             raise BackchannelError("the channel is not archived", slack_error="not_archived")
         await store.set_archived_txn(conn, channel_id, archived=False)
+        await outbox.append_txn(conn, _archive_event(channel, "unarchive", user_id, now_ts(ctx)))
 
 
 async def rename_channel(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, name: str
 ) -> Channel:
     name = check_slack_channel_name(name)
-    async with ctx.router.write(ShardFor(workspace_id)) as conn:
+    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
         channel = await _manageable_txn(conn, workspace_id, user_id, channel_id)
         if channel.is_archived:
             raise BackchannelError("the channel is archived", slack_error="is_archived")
@@ -65,7 +73,26 @@ async def rename_channel(
                     f"a channel named #{name} already exists", slack_error="name_taken"
                 )
             await store.rename_channel_txn(conn, channel_id, name)
+            await outbox.append_txn(conn, _rename_event(channel, name, now_ts(ctx)))
     return replace(channel, name=name)
+
+
+def _archive_event(channel: Channel, change: str, user_id: str, event_ts: str) -> Event:
+    """channel_archive, group_unarchive...: {"channel": C, "user": who did it}."""
+    payload = {"channel": channel.id, "user": user_id, "event_ts": event_ts}
+    return _to_viewers(channel, change, payload)
+
+
+def _rename_event(channel: Channel, name: str, event_ts: str) -> Event:
+    summary = {"id": channel.id, "name": name, "created": int(channel.created)}
+    return _to_viewers(channel, "rename", {"channel": summary, "event_ts": event_ts})
+
+
+def _to_viewers(channel: Channel, change: str, payload: dict[str, Any]) -> Event:
+    """A public channel's change is the workspace's news; a private one's, its members'."""
+    if channel.is_private or channel.is_mpim:
+        return to_channel(channel.workspace_id, channel.id, {"type": f"group_{change}", **payload})
+    return to_workspace(channel.workspace_id, {"type": f"channel_{change}", **payload})
 
 
 async def set_topic(

@@ -3,22 +3,28 @@
 The Web API's verbs run on the caller's workspace shard: a channel id of another workspace
 is not found there, so it fails as channel_not_found exactly like a missing one. Settings
 (archive, rename, topic, purpose) are in channel_settings.py, DMs in direct_messages.py.
+Each change appends its RTM events in its own transaction (docs/realtime.md); the
+membership events, which users.py and webhooks.py send too, are built here.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from backchannel.errors import AlreadyExists, BackchannelError, InvalidArgument, NotFound
-from backchannel.models import Channel
+from backchannel.models import Channel, Event
+from backchannel.models.events import to_channel, to_user, to_workspace
 from backchannel.router import ShardFor
+from backchannel.services import events
 from backchannel.services.context import ServiceContext
 from backchannel.services.validation import check_channel_name
 from backchannel.storage import channels as store
 from backchannel.storage import users
 from backchannel.storage.connection import Conn
-from backchannel.types import PRIVATE_CHANNEL, PUBLIC_CHANNEL, keyspace_of, new_keyed_id
+from backchannel.types import PRIVATE_CHANNEL, PUBLIC_CHANNEL, format_ts, keyspace_of, new_keyed_id
+from backchannel.wire import conversation_json
 
 NOT_SUPPORTED = "method_not_supported_for_channel_type"
 MAX_INVITES = 1000  # Slack's limit of people per conversations.invite
@@ -51,14 +57,32 @@ async def create_channel(
         creator=creator,
         created=now,
     )
-    async with ctx.router.write(ShardFor(workspace_id)) as conn:
+    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
         if await store.channel_by_name_txn(conn, workspace_id, name) is not None:
             raise AlreadyExists(f"a channel named #{name} already exists", slack_error="name_taken")
         await store.insert_channel_txn(conn, channel)
         await store.add_member_txn(
             conn, channel_id=channel.id, user_id=creator, workspace_id=workspace_id, now=now
         )
+        for event in _created_events(channel, now_ts(ctx)):
+            await outbox.append_txn(conn, event)
     return channel
+
+
+def _created_events(channel: Channel, event_ts: str) -> list[Event]:
+    """As Slack: everybody hears of a public channel, only its members of a private one."""
+    creator = channel.creator or ""
+    joined = member_joined(channel, creator, event_ts)
+    if channel.is_private:
+        return [joined, group_joined(channel, creator, event_ts)]
+    summary = {
+        "id": channel.id,
+        "name": channel.name,
+        "created": int(channel.created),
+        "creator": creator,
+    }
+    created = {"type": "channel_created", "channel": summary, "event_ts": event_ts}
+    return [to_workspace(channel.workspace_id, created), joined]
 
 
 async def create_conversation(
@@ -99,7 +123,7 @@ async def join_channel(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str
 ) -> Joined:
     """Join a public channel; joining one already joined is not an error (as in Slack)."""
-    async with ctx.router.write(ShardFor(workspace_id)) as conn:
+    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
         if channel.is_im or channel.is_mpim or channel.is_private:
             raise BackchannelError("only public channels can be joined", slack_error=NOT_SUPPORTED)
@@ -110,6 +134,7 @@ async def join_channel(
         await store.add_member_txn(
             conn, channel_id=channel_id, user_id=user_id, workspace_id=workspace_id, now=ctx.clock()
         )
+        await outbox.append_txn(conn, member_joined(channel, user_id, now_ts(ctx)))
     return Joined(channel, already_in=False)
 
 
@@ -117,7 +142,7 @@ async def leave_channel(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str
 ) -> bool:
     """Leave a channel; False when the user was not in it (Slack answers ok, not_in_channel)."""
-    async with ctx.router.write(ShardFor(workspace_id)) as conn:
+    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
         if channel.is_im or channel.is_mpim:
             raise BackchannelError("a DM cannot be left, only closed", slack_error=NOT_SUPPORTED)
@@ -133,6 +158,7 @@ async def leave_channel(
                 "the last member of a private channel cannot leave it", slack_error="last_member"
             )
         await store.remove_member_txn(conn, channel_id, user_id)
+        await outbox.append_txn(conn, member_left(channel, user_id, now_ts(ctx)))
     return True
 
 
@@ -147,7 +173,7 @@ async def invite_to_channel(
             f"at most {MAX_INVITES} people per invitation, got {len(user_ids)}",
             slack_error="too_many_users",
         )
-    async with ctx.router.write(ShardFor(workspace_id)) as conn:
+    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
         channel = await access_channel_txn(conn, workspace_id, inviter, channel_id)
         if channel.is_im or channel.is_mpim:
             raise BackchannelError("nobody can be added to a DM", slack_error=NOT_SUPPORTED)
@@ -155,6 +181,7 @@ async def invite_to_channel(
             raise BackchannelError("the channel is archived", slack_error="is_archived")
         if not await store.is_member_txn(conn, channel_id, inviter):
             raise BackchannelError("join the channel first", slack_error="not_in_channel")
+        event_ts = now_ts(ctx)
         for user_id in dict.fromkeys(user_ids):
             await _check_invitee_txn(conn, workspace_id, inviter, channel_id, user_id)
             await store.add_member_txn(
@@ -164,6 +191,11 @@ async def invite_to_channel(
                 workspace_id=workspace_id,
                 now=ctx.clock(),
             )
+            await outbox.append_txn(
+                conn, member_joined(channel, user_id, event_ts, inviter=inviter)
+            )
+            if channel.is_private:  # the invitee could not see it before: send it whole
+                await outbox.append_txn(conn, group_joined(channel, user_id, event_ts))
     return channel
 
 
@@ -187,7 +219,7 @@ async def kick_from_channel(
     ctx: ServiceContext, *, workspace_id: str, kicker: str, channel_id: str, user_id: str
 ) -> None:
     """Remove someone from a channel: members (and admins) may, except from #general."""
-    async with ctx.router.write(ShardFor(workspace_id)) as conn:
+    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
         channel = await access_channel_txn(conn, workspace_id, kicker, channel_id)
         if channel.is_im or channel.is_mpim:
             raise BackchannelError("nobody can be removed from a DM", slack_error=NOT_SUPPORTED)
@@ -206,6 +238,7 @@ async def kick_from_channel(
         if not await store.is_member_txn(conn, channel_id, user_id):
             raise BackchannelError(f"{user_id} is not in the channel", slack_error="not_in_channel")
         await store.remove_member_txn(conn, channel_id, user_id)
+        await outbox.append_txn(conn, member_left(channel, user_id, now_ts(ctx)))
 
 
 async def may_manage_txn(conn: Conn, channel: Channel, user_id: str) -> bool:
@@ -236,3 +269,54 @@ async def access_channel_txn(
     if hidden or channel is None:
         raise NotFound(f"no channel {channel_id}", slack_error="channel_not_found")
     return channel
+
+
+# -- the events of membership changes (docs/realtime.md) -----------------------------------
+
+
+def now_ts(ctx: ServiceContext) -> str:
+    """Now as a Slack ts: every event's event_ts."""
+    return format_ts(int(ctx.clock() * 1_000_000))
+
+
+def channel_type(channel: Channel) -> str:
+    """Slack's one-letter kind: C public, G private or group DM, D DM."""
+    if channel.is_im:
+        return "D"
+    return "G" if channel.is_private or channel.is_mpim else "C"
+
+
+def member_joined(
+    channel: Channel, user_id: str, event_ts: str, *, inviter: str | None = None
+) -> Event:
+    """`user_id` is in the channel from this event on (the edge adds them before delivery)."""
+    payload = _membership_payload("member_joined_channel", channel, user_id, event_ts)
+    if inviter is not None:
+        payload["inviter"] = inviter
+    return to_channel(channel.workspace_id, channel.id, payload, user_id=user_id, membership="join")
+
+
+def member_left(channel: Channel, user_id: str, event_ts: str) -> Event:
+    """`user_id` left or was removed; they still get this event (removed after delivery)."""
+    payload = _membership_payload("member_left_channel", channel, user_id, event_ts)
+    return to_channel(
+        channel.workspace_id, channel.id, payload, user_id=user_id, membership="leave"
+    )
+
+
+def group_joined(channel: Channel, user_id: str, event_ts: str) -> Event:
+    """The whole private channel, to a member who had no way to see it before."""
+    view = conversation_json(channel, viewer=user_id, is_member=True)
+    payload = {"type": "group_joined", "channel": view, "event_ts": event_ts}
+    return to_user(channel.workspace_id, user_id, payload)
+
+
+def _membership_payload(kind: str, channel: Channel, user_id: str, event_ts: str) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "user": user_id,
+        "channel": channel.id,
+        "channel_type": channel_type(channel),
+        "team": channel.workspace_id,
+        "event_ts": event_ts,
+    }

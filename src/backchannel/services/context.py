@@ -1,4 +1,4 @@
-"""What every service function needs: the router and an injected clock."""
+"""What every service function needs: the router, an injected clock and the event bus."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from backchannel.bus import Bus, MemoryBus
 from backchannel.router import Router
 from backchannel.services.token_cache import TokenCache
 
@@ -17,3 +18,4 @@ class ServiceContext:
     router: Router
     clock: Clock = field(default=time.time)
     tokens: TokenCache = field(default_factory=TokenCache)
+    bus: Bus = field(default_factory=MemoryBus)

@@ -1,7 +1,8 @@
 """Direct messages: one DM per pair of people (or with oneself), one group DM per set of 3-9.
 
 Opening one that exists returns it, so a conversation between the same people is never
-split in two.
+split in two. Opening a new one tells each of its people (im_created or mpim_joined, which
+also make them members for the edge; docs/realtime.md); opening one again tells nobody.
 """
 
 from __future__ import annotations
@@ -9,15 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backchannel.errors import BackchannelError, InvalidArgument, NotFound
-from backchannel.models import Channel
+from backchannel.models import Channel, Event
+from backchannel.models.events import to_user
 from backchannel.router import ShardFor
-from backchannel.services.channels import NOT_SUPPORTED, access_channel_txn
+from backchannel.services import events
+from backchannel.services.channels import NOT_SUPPORTED, access_channel_txn, now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels as store
 from backchannel.storage import users
 from backchannel.storage.connection import Conn
 from backchannel.storage.messages import im_between_txn
 from backchannel.types import DIRECT_MESSAGE, PRIVATE_CHANNEL, keyspace_of, new_keyed_id
+from backchannel.wire import conversation_json
 
 MAX_OTHERS = store.MAX_GROUP_DM - 1
 
@@ -40,7 +44,7 @@ async def open_conversation(
             slack_error="too_many_users",
         )
     people = [user_id, *others]
-    async with ctx.router.write(ShardFor(workspace_id)) as conn:
+    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
         for other in others:
             await _check_person_txn(conn, workspace_id, other)
         await store.lock_person_txn(conn, min(people))
@@ -57,7 +61,22 @@ async def open_conversation(
                 workspace_id=workspace_id,
                 now=channel.created,
             )
+        event_ts = now_ts(ctx)
+        for person in people:
+            await outbox.append_txn(conn, _opened_event(channel, people, person, event_ts))
     return Opened(channel, people, already_open=False)
+
+
+def _opened_event(channel: Channel, people: list[str], member: str, event_ts: str) -> Event:
+    """One member's news of a new DM (im_created) or group DM (mpim_joined), as they see it."""
+    view = conversation_json(
+        channel, viewer=member, is_member=True, members=people, num_members=len(people)
+    )
+    if channel.is_im:
+        payload = {"type": "im_created", "user": member, "channel": view, "event_ts": event_ts}
+    else:
+        payload = {"type": "mpim_joined", "channel": view, "event_ts": event_ts}
+    return to_user(channel.workspace_id, member, payload, channel_id=channel.id, membership="join")
 
 
 async def resume_conversation(

@@ -2,7 +2,8 @@
 
 Paging goes by ts: a page carries the ts where the next one starts (`next_ts`), which the
 Web API hands out as Slack's cursor. A bot reads only the conversations it is in, as in
-Slack; a person reads any public channel of their workspace.
+Slack; a person reads any public channel of their workspace. Marking read tells the
+reader's other sessions (channel_marked, group_marked, im_marked; docs/realtime.md).
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backchannel.errors import BackchannelError, NotFound
-from backchannel.models import Channel, Message
+from backchannel.models import Channel, Event, Message
+from backchannel.models.events import to_user
 from backchannel.router import ShardFor
-from backchannel.services.channels import access_channel_txn
+from backchannel.services import events
+from backchannel.services.channels import access_channel_txn, now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels, reactions
 from backchannel.storage import history as store
@@ -92,11 +95,20 @@ async def mark_read(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, ts: str
 ) -> None:
     """Move the member's read marker in the conversation to `ts`."""
-    async with ctx.router.write(ShardFor(workspace_id)) as conn:
-        await access_channel_txn(conn, workspace_id, user_id, channel_id)
+    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
+        channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
         if not await channels.is_member_txn(conn, channel_id, user_id):
             raise BackchannelError("join the channel first", slack_error="not_in_channel")
         await store.set_read_marker_txn(conn, channel_id, user_id, ts, ctx.clock())
+        await outbox.append_txn(conn, _marked_event(channel, user_id, ts, now_ts(ctx)))
+
+
+def _marked_event(channel: Channel, user_id: str, ts: str, event_ts: str) -> Event:
+    kind = (
+        "im" if channel.is_im else "group" if channel.is_private or channel.is_mpim else "channel"
+    )
+    payload = {"type": f"{kind}_marked", "channel": channel.id, "ts": ts, "event_ts": event_ts}
+    return to_user(channel.workspace_id, user_id, payload)
 
 
 async def _readable_txn(

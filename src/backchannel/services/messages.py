@@ -1,7 +1,8 @@
 """Messages: posting (threads, DMs by user id, idempotent retries), editing and deleting.
 
-Reactions and pins are in reactions.py and pins.py. Nothing is pushed to clients yet: the
-events these writes should publish arrive with the real-time issue.
+Reactions and pins are in reactions.py and pins.py. Each write appends its RTM event (a
+message, message_changed, message_deleted) to the log in its own transaction, and it is
+published once that commits (docs/realtime.md).
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ from dataclasses import replace
 from typing import Any
 
 from backchannel.errors import BackchannelError, InvalidArgument, NotFound
-from backchannel.models import Channel, Message
+from backchannel.models import Channel, Event, Message
+from backchannel.models.events import to_channel, to_user
 from backchannel.router import ShardFor
-from backchannel.services import direct_messages
-from backchannel.services.channels import access_channel_txn
+from backchannel.services import direct_messages, events
+from backchannel.services.channels import access_channel_txn, now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels, users
 from backchannel.storage import messages as store
 from backchannel.storage.connection import Conn
 from backchannel.storage.reactions import with_reactions_txn
-from backchannel.types import USER, format_ts, is_keyed_id, next_ts
+from backchannel.types import USER, is_keyed_id, next_ts
+from backchannel.wire import message_json
 
 MAX_TEXT = 40_000
 SYSTEM_USER = "USLACKBOT"  # Slack shows deleted thread roots as said by Slackbot
@@ -74,8 +77,15 @@ async def post_message(
     check_content(text, blocks, attachments)
     if channel_id.startswith(USER):
         channel_id = await _dm_with(ctx, workspace_id, user_id, channel_id)
-    async with conversation_txn(ctx, channel_id, write=True) as conn:
+    async with (
+        events.publishing(ctx) as outbox,
+        conversation_txn(ctx, channel_id, write=True) as conn,
+    ):
         channel = await _postable_channel_txn(conn, workspace_id, user_id, channel_id)
+        if client_msg_id is not None:
+            original = await _retried_txn(conn, channel.id, client_msg_id)
+            if original is not None:  # the channel heard of it the first time
+                return original
         if by_bot and bot_id is None:
             bot_id = await _bot_id_txn(conn, workspace_id, user_id)
         root = await _thread_root_txn(conn, channel.id, thread_ts) if thread_ts else None
@@ -95,7 +105,16 @@ async def post_message(
             blocks=blocks or None,
             attachments=_numbered(attachments),
         )
-        return await store.insert_message_txn(conn, draft, ctx.clock())
+        message = await store.insert_message_txn(conn, draft, ctx.clock())
+        await outbox.append_txn(conn, posted_event(message))
+    return message
+
+
+async def _retried_txn(conn: Conn, channel_id: str, client_msg_id: str) -> Message | None:
+    """The message a retry repeats. Looked up under the channel's lock, which the insert
+    takes anyway, so a concurrent first attempt is either seen here or not yet stored."""
+    await store.lock_channel_txn(conn, channel_id)
+    return await store.message_by_client_msg_id_txn(conn, channel_id, client_msg_id)
 
 
 def check_content(text: str, blocks: list[Any] | None, attachments: list[Any] | None) -> None:
@@ -168,7 +187,10 @@ async def update_message(
     """Edit one's own message. What is not given is kept, as in Slack, except that new text
     without blocks drops the old blocks (Slack renders blocks over text). An empty list
     removes the blocks or attachments."""
-    async with conversation_txn(ctx, channel_id, write=True) as conn:
+    async with (
+        events.publishing(ctx) as outbox,
+        conversation_txn(ctx, channel_id, write=True) as conn,
+    ):
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
         if channel.is_archived:
             raise BackchannelError("the channel is archived", slack_error="is_archived")
@@ -183,16 +205,20 @@ async def update_message(
         )
         new_attachments = message.attachments if attachments is None else _numbered(attachments)
         check_content(new_text, new_blocks, new_attachments)
+        event_ts = now_ts(ctx)
         edited = replace(
             message,
             text=new_text,
             blocks=new_blocks or None,
             attachments=new_attachments,
-            edited_ts=format_ts(int(ctx.clock() * 1_000_000)),
+            edited_ts=event_ts,
             edited_user=user_id,
         )
         await store.edit_message_txn(conn, edited)
-        return (await with_reactions_txn(conn, [edited]))[0]
+        edited = (await with_reactions_txn(conn, [edited]))[0]
+        before = replace(message, reactions=edited.reactions)
+        await outbox.append_txn(conn, changed_event(before, edited, event_ts))
+    return edited
 
 
 async def delete_message(
@@ -203,7 +229,10 @@ async def delete_message(
     A thread root with replies stays as a tombstone, so the thread can still be read; a
     tombstone goes when its last reply does.
     """
-    async with conversation_txn(ctx, channel_id, write=True) as conn:
+    async with (
+        events.publishing(ctx) as outbox,
+        conversation_txn(ctx, channel_id, write=True) as conn,
+    ):
         await access_channel_txn(conn, workspace_id, user_id, channel_id)
         # Thread counts are recomputed below: no reply may land in between (PostgreSQL).
         await store.lock_channel_txn(conn, channel_id)
@@ -213,21 +242,70 @@ async def delete_message(
                 "only the author or an admin may delete a message",
                 slack_error="cant_delete_message",
             )
+        event_ts = now_ts(ctx)
         if message.thread_ts == message.ts and message.reply_count > 0:
             await store.tombstone_message_txn(
                 conn, channel_id, ts, author=SYSTEM_USER, text=DELETED_TEXT
             )
+            tombstone = await store.get_message_txn(conn, channel_id, ts)
+            if tombstone is not None:  # it is: this transaction just wrote it
+                await outbox.append_txn(conn, changed_event(message, tombstone, event_ts))
             return
         await store.delete_message_txn(conn, channel_id, ts)
+        await outbox.append_txn(conn, deleted_event(message, event_ts))
         if message.thread_ts is not None and message.thread_ts != ts:
-            await _after_reply_deleted_txn(conn, channel_id, message.thread_ts)
+            root = await _after_reply_deleted_txn(conn, channel_id, message.thread_ts)
+            if root is not None:
+                await outbox.append_txn(conn, deleted_event(root, event_ts))
 
 
-async def _after_reply_deleted_txn(conn: Conn, channel_id: str, root_ts: str) -> None:
+async def _after_reply_deleted_txn(conn: Conn, channel_id: str, root_ts: str) -> Message | None:
+    """Recount the thread; the tombstone of its root, if that went with the last reply."""
     remaining = await store.recount_thread_txn(conn, channel_id, root_ts)
     root = await store.get_message_txn(conn, channel_id, root_ts)
     if remaining == 0 and root is not None and root.subtype == "tombstone":
         await store.delete_message_txn(conn, channel_id, root_ts)
+        return root
+    return None
+
+
+# -- the events of messages (Slack's RTM shapes) --------------------------------------------
+
+
+def posted_event(message: Message) -> Event:
+    payload = message_json(message, include_channel=True)
+    payload["event_ts"] = message.ts
+    return to_channel(message.workspace_id, message.channel_id, payload)
+
+
+def changed_event(before: Message, after: Message, event_ts: str) -> Event:
+    payload = {
+        **_hidden("message_changed", after.channel_id, event_ts),
+        "message": message_json(after),
+        "previous_message": message_json(before),
+    }
+    return to_channel(after.workspace_id, after.channel_id, payload)
+
+
+def deleted_event(before: Message, event_ts: str) -> Event:
+    payload = {
+        **_hidden("message_deleted", before.channel_id, event_ts),
+        "deleted_ts": before.ts,
+        "previous_message": message_json(before),
+    }
+    return to_channel(before.workspace_id, before.channel_id, payload)
+
+
+def _hidden(subtype: str, channel_id: str, event_ts: str) -> dict[str, Any]:
+    """What every change to a message says: clients update it rather than show a new one."""
+    return {
+        "type": "message",
+        "subtype": subtype,
+        "hidden": True,
+        "channel": channel_id,
+        "event_ts": event_ts,
+        "ts": event_ts,
+    }
 
 
 async def _is_admin_txn(conn: Conn, workspace_id: str, user_id: str) -> bool:
@@ -258,10 +336,10 @@ async def post_ephemeral(
     blocks: list[Any] | None = None,
     attachments: list[Any] | None = None,
 ) -> str:
-    """Check an ephemeral message ("only visible to you") and give it a ts.
+    """Send an ephemeral message ("only visible to you") to `recipient`; its ts.
 
-    Ephemeral messages are never stored: Slack delivers them once, over the recipient's live
-    connection. Backchannel has no real-time delivery yet, so for now nobody sees them.
+    Ephemeral messages are never stored: as Slack does, they go once, to the recipient's live
+    connections, and a client that is offline never sees them.
     """
     check_content(text, blocks, attachments)
     async with conversation_txn(ctx, channel_id, write=False) as conn:
@@ -274,7 +352,22 @@ async def post_ephemeral(
             raise BackchannelError(
                 f"{recipient} is not in the channel", slack_error="user_not_in_channel"
             )
-        return next_ts(ctx.clock(), channel.last_ts)
+    ephemeral = Message(
+        channel_id=channel.id,
+        ts=next_ts(ctx.clock(), channel.last_ts),
+        workspace_id=channel.workspace_id,
+        user_id=user_id,
+        text=text,
+        blocks=blocks or None,
+        attachments=_numbered(attachments),
+    )
+    await events.publish_live(ctx, _ephemeral_event(ephemeral, recipient))
+    return ephemeral.ts
+
+
+def _ephemeral_event(message: Message, recipient: str) -> Event:
+    payload = {**posted_event(message).payload, "is_ephemeral": True}
+    return to_user(message.workspace_id, recipient, payload)
 
 
 async def live_message_txn(conn: Conn, channel_id: str, ts: str) -> Message:

@@ -1,37 +1,49 @@
-"""Pinning messages to their channel; members pin and unpin, anyone who can see lists."""
+"""Pinning messages to their channel; members pin and unpin, anyone who can see lists.
+
+Pinning and unpinning publish pin_added and pin_removed to the channel (docs/realtime.md).
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from backchannel.errors import BackchannelError
-from backchannel.models import Channel, Pin
-from backchannel.services.channels import access_channel_txn
+from backchannel.models import Channel, Event, Pin
+from backchannel.models.events import to_channel
+from backchannel.services import events
+from backchannel.services.channels import access_channel_txn, now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.services.messages import conversation_txn, live_message_txn
 from backchannel.storage import channels
 from backchannel.storage import pins as store
 from backchannel.storage.connection import Conn
 from backchannel.storage.reactions import with_reactions_txn
+from backchannel.wire import message_json
 
 
 async def pin_message(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, ts: str
 ) -> None:
-    async with conversation_txn(ctx, channel_id, write=True) as conn:
+    async with (
+        events.publishing(ctx) as outbox,
+        conversation_txn(ctx, channel_id, write=True) as conn,
+    ):
         await _member_channel_txn(conn, workspace_id, user_id, channel_id)
-        await live_message_txn(conn, channel_id, ts)
+        message = await live_message_txn(conn, channel_id, ts)
         if await store.is_pinned_txn(conn, channel_id, ts):
             raise _already_pinned(ts)
+        pin = Pin(message, pinned_by=user_id, created=ctx.clock())
         try:
             await store.add_pin_txn(
-                conn, channel_id=channel_id, ts=ts, pinned_by=user_id, now=ctx.clock()
+                conn, channel_id=channel_id, ts=ts, pinned_by=user_id, now=pin.created
             )
         except IntegrityError:
             # Pinned concurrently by someone else (PostgreSQL).
             raise _already_pinned(ts) from None
+        await outbox.append_txn(conn, _pin_event("pin_added", pin, user_id, now_ts(ctx)))
 
 
 def _already_pinned(ts: str) -> BackchannelError:
@@ -41,11 +53,42 @@ def _already_pinned(ts: str) -> BackchannelError:
 async def unpin_message(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, ts: str
 ) -> None:
-    async with conversation_txn(ctx, channel_id, write=True) as conn:
+    async with (
+        events.publishing(ctx) as outbox,
+        conversation_txn(ctx, channel_id, write=True) as conn,
+    ):
         await _member_channel_txn(conn, workspace_id, user_id, channel_id)
         await live_message_txn(conn, channel_id, ts)
-        if not await store.remove_pin_txn(conn, channel_id, ts):
+        # The pin itself (who pinned it, when) and whether others stay, for the event.
+        pinned = await store.list_pins_txn(conn, channel_id)
+        pin = next((pin for pin in pinned if pin.message.ts == ts), None)
+        if pin is None or not await store.remove_pin_txn(conn, channel_id, ts):
             raise BackchannelError(f"message {ts} is not pinned", slack_error="no_pin")
+        event = _pin_event("pin_removed", pin, user_id, now_ts(ctx), has_pins=len(pinned) > 1)
+        await outbox.append_txn(conn, event)
+
+
+def _pin_event(
+    kind: str, pin: Pin, user_id: str, event_ts: str, *, has_pins: bool | None = None
+) -> Event:
+    message = pin.message
+    item = {
+        "type": "message",
+        "channel": message.channel_id,
+        "message": message_json(message),
+        "created": int(pin.created),
+        "created_by": pin.pinned_by,
+    }
+    payload: dict[str, Any] = {
+        "type": kind,
+        "user": user_id,
+        "channel_id": message.channel_id,
+        "item": item,
+        "event_ts": event_ts,
+    }
+    if has_pins is not None:
+        payload["has_pins"] = has_pins
+    return to_channel(message.workspace_id, message.channel_id, payload)
 
 
 async def list_pins(

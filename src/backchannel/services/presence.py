@@ -3,15 +3,18 @@
 Until the edge's websockets exist there are no connections to count, so a person is "active"
 whenever they chose "auto" and "away" when they set themselves away. When sockets arrive,
 `Presence` gains real `online`, `connection_count` and `last_activity` values here.
+A change of choice is pushed as presence_change, an ephemeral event (docs/realtime.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from backchannel.errors import AuthError, InvalidArgument
-from backchannel.models import TokenInfo, User
+from backchannel.models import Event, TokenInfo, User
+from backchannel.models.events import to_workspace
 from backchannel.router import ShardFor
+from backchannel.services import events
 from backchannel.services.context import ServiceContext
 from backchannel.services.directory import get_user
 from backchannel.storage import users
@@ -45,8 +48,20 @@ async def set_presence(ctx: ServiceContext, caller: TokenInfo, presence: str) ->
         raise InvalidArgument(
             f"presence must be auto or away, got {presence!r}", slack_error="invalid_presence"
         )
-    async with ctx.router.write(ShardFor(caller.workspace_id)) as conn:
+    async with (
+        events.publishing(ctx) as outbox,
+        ctx.router.write(ShardFor(caller.workspace_id)) as conn,
+    ):
         user = await users.get_user_txn(conn, caller.workspace_id, caller.user_id)
         if user is None or user.deleted:
             raise AuthError("the token's user is deactivated", slack_error="account_inactive")
         await users.set_presence_txn(conn, user.id, presence)
+        if user.presence != presence:  # others see a change only when the choice changes
+            outbox.add_live(presence_event(replace(user, presence=presence)))
+
+
+def presence_event(user: User) -> Event:
+    """presence_change, to the workspace: ephemeral, never replayed (the edge filters it by
+    each socket's presence_sub)."""
+    payload = {"type": "presence_change", "user": user.id, "presence": presence_of(user).presence}
+    return to_workspace(user.workspace_id, payload)

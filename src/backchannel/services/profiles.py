@@ -2,6 +2,7 @@
 
 real_name and display_name live in the users table's columns as well as in the profile JSON
 (see storage/users.py); both are written together here, the only place that changes them.
+Every change is pushed to the workspace as user_change (docs/realtime.md).
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ from dataclasses import replace
 from typing import Any
 
 from backchannel.errors import AuthError, InvalidArgument, NotFound
-from backchannel.models import TokenInfo, User
+from backchannel.models import Event, TokenInfo, User
+from backchannel.models.events import to_workspace
 from backchannel.router import ShardFor
+from backchannel.services import events
 from backchannel.services.context import ServiceContext
 from backchannel.storage import users
+from backchannel.types import format_ts
+from backchannel.wire import user_json
 
 # Field name -> longest value accepted. Other fields (custom "fields", images, the
 # *_normalized copies...) are ignored rather than refused, so that a client may send back
@@ -57,7 +62,10 @@ async def set_profile(
         raise AuthError("a bot token cannot change profiles", slack_error="user_is_bot")
     checked = check_changes(changes)
     now = ctx.clock()
-    async with ctx.router.write(ShardFor(caller.workspace_id)) as conn:
+    async with (
+        events.publishing(ctx) as outbox,
+        ctx.router.write(ShardFor(caller.workspace_id)) as conn,
+    ):
         actor = await users.get_user_txn(conn, caller.workspace_id, caller.user_id)
         if actor is None or actor.deleted:
             raise AuthError("the token's user is deactivated", slack_error="account_inactive")
@@ -77,7 +85,19 @@ async def set_profile(
             profile=updated.profile,
             now=now,
         )
-    return with_current_status(updated, now)
+        updated = with_current_status(updated, now)
+        await outbox.append_txn(conn, user_changed(updated, now))
+    return updated
+
+
+def user_changed(user: User, now: float) -> Event:
+    """user_change: the whole user as everybody in the workspace may see them."""
+    payload = {
+        "type": "user_change",
+        "user": user_json(user),
+        "event_ts": format_ts(int(now * 1_000_000)),
+    }
+    return to_workspace(user.workspace_id, payload)
 
 
 def check_may_edit(actor: User, target: User) -> None:

@@ -1,4 +1,8 @@
-"""Emoji reactions on messages: add, remove, and what a person reacted to."""
+"""Emoji reactions on messages: add, remove, and what a person reacted to.
+
+Adding and removing publish reaction_added and reaction_removed to the channel
+(docs/realtime.md).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,11 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 
 from backchannel.errors import BackchannelError, InvalidArgument, NotFound
-from backchannel.models import Message
+from backchannel.models import Event, Message
+from backchannel.models.events import to_channel
 from backchannel.router import ShardFor
-from backchannel.services.channels import access_channel_txn
+from backchannel.services import events
+from backchannel.services.channels import access_channel_txn, now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.services.messages import conversation_txn, live_message_txn
 from backchannel.storage import reactions as store
@@ -40,11 +46,14 @@ async def add_reaction(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, ts: str, name: str
 ) -> None:
     check_name(name)
-    async with conversation_txn(ctx, channel_id, write=True) as conn:
+    async with (
+        events.publishing(ctx) as outbox,
+        conversation_txn(ctx, channel_id, write=True) as conn,
+    ):
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
         if channel.is_archived:
             raise BackchannelError("the channel is archived", slack_error="is_archived")
-        await live_message_txn(conn, channel_id, ts)
+        message = await live_message_txn(conn, channel_id, ts)
         key = {"channel_id": channel_id, "ts": ts, "name": name, "user_id": user_id}
         if await store.has_reaction_txn(conn, **key):
             raise _already_reacted(name)
@@ -53,6 +62,8 @@ async def add_reaction(
         except IntegrityError:
             # The same reaction added concurrently (a double click) on PostgreSQL.
             raise _already_reacted(name) from None
+        event = _reaction_event("reaction_added", message, user_id, name, now_ts(ctx))
+        await outbox.append_txn(conn, event)
 
 
 def _already_reacted(name: str) -> BackchannelError:
@@ -63,16 +74,33 @@ async def remove_reaction(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, ts: str, name: str
 ) -> None:
     check_name(name)
-    async with conversation_txn(ctx, channel_id, write=True) as conn:
+    async with (
+        events.publishing(ctx) as outbox,
+        conversation_txn(ctx, channel_id, write=True) as conn,
+    ):
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
         if channel.is_archived:
             raise BackchannelError("the channel is archived", slack_error="is_archived")
-        await live_message_txn(conn, channel_id, ts)
+        message = await live_message_txn(conn, channel_id, ts)
         removed = await store.remove_reaction_txn(
             conn, channel_id=channel_id, ts=ts, name=name, user_id=user_id
         )
         if not removed:
             raise BackchannelError(f"you have not reacted with :{name}:", slack_error="no_reaction")
+        event = _reaction_event("reaction_removed", message, user_id, name, now_ts(ctx))
+        await outbox.append_txn(conn, event)
+
+
+def _reaction_event(kind: str, message: Message, user_id: str, name: str, event_ts: str) -> Event:
+    payload = {
+        "type": kind,
+        "user": user_id,
+        "reaction": name,
+        "item_user": message.user_id,
+        "item": {"type": "message", "channel": message.channel_id, "ts": message.ts},
+        "event_ts": event_ts,
+    }
+    return to_channel(message.workspace_id, message.channel_id, payload)
 
 
 async def reacted_messages(

@@ -1,22 +1,30 @@
-"""People and bots: creation, with credentials and a first token."""
+"""People and bots: creation, with credentials and a first token.
+
+A new member is announced to the workspace (team_join, and their joining #general); a
+deactivation is a user_change (docs/realtime.md).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, replace
 
 from backchannel.errors import AlreadyExists, InvalidArgument, NotFound
-from backchannel.models import Bot, TokenInfo, User, Workspace
+from backchannel.models import Bot, Event, TokenInfo, User, Workspace
+from backchannel.models.events import to_workspace
 from backchannel.router import ShardFor
 from backchannel.services import credentials as creds
+from backchannel.services import events
+from backchannel.services.channels import member_joined
 from backchannel.services.context import ServiceContext
-from backchannel.services.crossdb import main_then_shards
+from backchannel.services.crossdb import Undo, main_then_shards
+from backchannel.services.profiles import user_changed
 from backchannel.services.validation import check_display_name, check_email, handle_from_name
 from backchannel.services.workspaces import find_workspace
 from backchannel.storage import channels, users
 from backchannel.storage import credentials as credential_store
 from backchannel.storage.connection import Conn
-from backchannel.types import BOT, USER, new_keyed_id
+from backchannel.types import BOT, USER, format_ts, new_keyed_id
+from backchannel.wire import user_json
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,7 @@ async def create_user(
     )
     token = creds.new_token("user")
     password_hash = creds.hash_password(password) if password is not None else None
-    async with main_then_shards(ctx) as (main_conn, open_shard):
+    async with events.publishing(ctx) as outbox, main_then_shards(ctx) as (main_conn, open_shard):
         if await credential_store.email_taken_txn(main_conn, target.id, email):
             raise AlreadyExists(
                 f"{email} already has an account in {target.domain}", slack_error="email_taken"
@@ -88,14 +96,15 @@ async def create_user(
             info=TokenInfo(user.id, target.id, "user"),
             now=now,
         )
-        undo = partial(users.delete_user_txn, user_id=user.id)
-        async with open_shard(ShardFor(target.id), undo) as conn:
+        async with open_shard(ShardFor(target.id), undo_new_user(outbox, user)) as conn:
             await _insert_user(conn, user)
+            await outbox.append_txn(conn, team_join(user))
             general = await channels.general_channel_txn(conn, target.id)
             if general is not None:
                 await channels.add_member_txn(
                     conn, channel_id=general.id, user_id=user.id, workspace_id=target.id, now=now
                 )
+                await outbox.append_txn(conn, member_joined(general, user.id, _ts(now)))
     return NewUser(user, token)
 
 
@@ -109,26 +118,50 @@ async def create_bot(ctx: ServiceContext, *, workspace: str, name: str) -> NewBo
     user = new_bot_user(target, bot_id, real_name, now)
     bot = Bot(bot_id, target.id, user.id, real_name, False, now)
     token = creds.new_token("bot")
-    async with main_then_shards(ctx) as (main_conn, open_shard):
+    async with events.publishing(ctx) as outbox, main_then_shards(ctx) as (main_conn, open_shard):
         await credential_store.insert_token_txn(
             main_conn,
             token_hash=creds.hash_token(token),
             info=TokenInfo(user.id, target.id, "bot"),
             now=now,
         )
-        undo = partial(users.delete_user_txn, user_id=user.id)
-        async with open_shard(ShardFor(target.id), undo) as conn:
+        async with open_shard(ShardFor(target.id), undo_new_user(outbox, user)) as conn:
             await _insert_user(conn, user)
             await users.insert_bot_txn(conn, bot)
+            await outbox.append_txn(conn, team_join(user))
     return NewBot(user, bot, token)
 
 
 async def deactivate_user(ctx: ServiceContext, *, workspace_id: str, user_id: str) -> None:
     """Mark a member (or bot user) deactivated: still listed, flagged deleted, not findable."""
-    async with ctx.router.write(ShardFor(workspace_id)) as conn:
-        if await users.get_user_txn(conn, workspace_id, user_id) is None:
+    now = ctx.clock()
+    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
+        user = await users.get_user_txn(conn, workspace_id, user_id)
+        if user is None:
             raise NotFound(f"no user {user_id}", slack_error="user_not_found")
-        await users.set_deleted_txn(conn, user_id, deleted=True, now=ctx.clock())
+        await users.set_deleted_txn(conn, user_id, deleted=True, now=now)
+        await outbox.append_txn(conn, user_changed(replace(user, deleted=True, updated=now), now))
+
+
+def team_join(user: User) -> Event:
+    payload = {"type": "team_join", "user": user_json(user), "event_ts": _ts(user.updated)}
+    return to_workspace(user.workspace_id, payload)
+
+
+def undo_new_user(outbox: events.Outbox, user: User) -> Undo:
+    """Undo a new user whose shard committed when the main DB then failed. The shard's log
+    already holds their team_join (unpublished, but edges read logs), so it gets the
+    matching end: the user, deactivated."""
+
+    async def undo(conn: Conn) -> None:
+        await users.delete_user_txn(conn, user.id)
+        await outbox.append_txn(conn, user_changed(replace(user, deleted=True), user.updated))
+
+    return undo
+
+
+def _ts(now: float) -> str:
+    return format_ts(int(now * 1_000_000))
 
 
 def new_bot_user(workspace: Workspace, bot_id: str, real_name: str, now: float) -> User:

@@ -5,6 +5,8 @@ does, and its posts are `bot_message`s by that bot. The bot joins the channel wh
 webhook is made. The webhook row (main DB) keeps only a SHA-256 of the URL's secret; the
 secret is shown once, in the URL. Errors carry Slack's webhook error strings (no_service,
 invalid_token, channel_not_found, channel_is_archived, invalid_payload, no_text, ...).
+The bot's arrival is announced like a new member's (team_join, member_joined_channel), and
+its posts like any message (docs/realtime.md).
 """
 
 from __future__ import annotations
@@ -14,17 +16,17 @@ import secrets
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import Any
 
 from backchannel.errors import AuthError, BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Bot, Channel, Message, User, Webhook, Workspace
 from backchannel.router import Main, ShardFor
-from backchannel.services import messages
+from backchannel.services import events, messages
+from backchannel.services.channels import member_joined, now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.services.credentials import hash_token
 from backchannel.services.crossdb import main_then_shards
-from backchannel.services.users import new_bot_user
+from backchannel.services.users import new_bot_user, team_join, undo_new_user
 from backchannel.services.validation import check_display_name
 from backchannel.services.workspaces import find_workspace
 from backchannel.storage import channels, users
@@ -77,9 +79,8 @@ async def create_webhook(
     bot_id = new_keyed_id(BOT, target.keyspace)
     bot_user = new_bot_user(target, bot_id, real_name, now)
     secret = "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(_SECRET_LENGTH))
-    async with main_then_shards(ctx) as (main_conn, open_shard):
-        undo = partial(users.delete_user_txn, user_id=bot_user.id)
-        async with open_shard(ShardFor(target.id), undo) as conn:
+    async with events.publishing(ctx) as outbox, main_then_shards(ctx) as (main_conn, open_shard):
+        async with open_shard(ShardFor(target.id), undo_new_user(outbox, bot_user)) as conn:
             found = await _webhook_channel_txn(conn, target, channel)
             bot_user = await _unique_handle_txn(conn, bot_user)
             await users.insert_user_txn(conn, bot_user)
@@ -89,6 +90,8 @@ async def create_webhook(
             await channels.add_member_txn(
                 conn, channel_id=found.id, user_id=bot_user.id, workspace_id=target.id, now=now
             )
+            await outbox.append_txn(conn, team_join(bot_user))
+            await outbox.append_txn(conn, member_joined(found, bot_user.id, now_ts(ctx)))
         webhook = Webhook(bot_id, target.id, found.id, bot_user.id, created_by, now)
         await store.insert_webhook_txn(main_conn, webhook, hash_token(secret))
     return NewWebhook(webhook, found, secret)

@@ -227,6 +227,14 @@ async def joined_of_txn(conn: Conn, user_id: str, channel_ids: Sequence[str]) ->
     return set(await conn.scalars(query))
 
 
+async def member_channel_ids_txn(conn: Conn, workspace_id: str, user_id: str) -> list[str]:
+    """Every conversation `user_id` is in (channels, DMs, group DMs)."""
+    query = select(memberships.c.channel_id).where(
+        memberships.c.user_id == user_id, memberships.c.workspace_id == workspace_id
+    )
+    return list(await conn.scalars(query))
+
+
 async def members_txn(conn: Conn, channel_id: str, *, after_id: str = "", limit: int) -> list[str]:
     """A page of a channel's member ids, in id order."""
     query = (

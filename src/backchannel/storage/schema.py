@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -45,12 +46,14 @@ db_shards = Table(
     Column("created", Float, nullable=False),
 )
 
-# Message-server shards: the edge instances that hold the websockets of a workspace.
+# Message-server shards: the edge instances that hold the websockets of a workspace. `url`
+# (main migration 0003) is the websocket base URL of the edge serving the shard, if any.
 ms_shards = Table(
     "ms_shards",
     main_metadata,
     Column("name", String(64), primary_key=True),
     Column("created", Float, nullable=False),
+    Column("url", Text, nullable=True),
 )
 
 workspaces = Table(
@@ -236,4 +239,49 @@ read_markers = Table(
     Column("user_id", String(16), primary_key=True),
     Column("last_read", String(20), nullable=False),
     Column("updated", Float, nullable=False),
+)
+
+# Added by shard_0005: the shard's durable event log (docs/realtime.md). One row in
+# event_stream: the log's epoch (new when a log starts over) and the last sequence given out.
+# Appending updates that row, so on PostgreSQL writers commit in sequence order.
+SEQ = BigInteger().with_variant(Integer, "sqlite")
+
+event_stream = Table(
+    "event_stream",
+    shard_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("epoch", String(16), nullable=False),
+    Column("head", SEQ, nullable=False),
+    Column("pruned_through", SEQ, nullable=False),  # events up to here are gone (retention)
+)
+
+events = Table(
+    "events",
+    shard_metadata,
+    Column("seq", SEQ, primary_key=True, autoincrement=False),
+    Column("workspace_id", String(16), nullable=False),
+    Column("scope", String(12), nullable=False),
+    Column("channel_id", String(16), nullable=True),
+    Column("user_id", String(16), nullable=True),
+    Column("membership", String(8), nullable=True),
+    Column("payload", JSON, nullable=False),
+    Column("created", Float, nullable=False),
+    Index("ix_events_workspace", "workspace_id", "seq"),
+    Index("ix_events_user", "user_id", "seq"),
+    Index("ix_events_created", "created"),
+)
+
+# Single-use websocket tickets from rtm.connect / rtm.start (stored hashed, 30 s of life).
+rtm_tickets = Table(
+    "rtm_tickets",
+    shard_metadata,
+    Column("ticket_hash", String(64), primary_key=True),
+    Column("workspace_id", String(16), nullable=False),
+    Column("user_id", String(16), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("expires", Float, nullable=False),
+    # The log's head when the ticket was issued: a socket without a resume token starts
+    # there, so nothing between rtm.start's boot payload and the socket is lost.
+    Column("since_epoch", String(16), nullable=False),
+    Column("since_seq", SEQ, nullable=False),
 )

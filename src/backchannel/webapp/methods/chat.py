@@ -10,7 +10,7 @@ from backchannel.services import messages
 from backchannel.webapp.args import Args
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
-from backchannel.webapp.serializers import message_json
+from backchannel.wire import message_json
 
 
 @api_method("chat.postMessage")

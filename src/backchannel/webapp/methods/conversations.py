@@ -14,7 +14,7 @@ from backchannel.webapp.args import Args, check_ts
 from backchannel.webapp.cursors import decode_cursor, next_cursor_metadata
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
-from backchannel.webapp.serializers import conversation_json, message_json
+from backchannel.wire import conversation_json, message_json
 
 ALREADY_IN = "already_in_channel"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from backchannel.services import pins
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
-from backchannel.webapp.serializers import message_json
+from backchannel.wire import message_json
 
 
 @api_method("pins.add")

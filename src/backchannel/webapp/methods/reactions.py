@@ -6,7 +6,7 @@ from backchannel.services import messages, reactions
 from backchannel.webapp.cursors import decode_cursor, next_cursor_metadata
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
-from backchannel.webapp.serializers import message_json
+from backchannel.wire import message_json
 
 CURSOR = "reactions"
 

@@ -15,7 +15,7 @@ from backchannel.webapp.args import Args
 from backchannel.webapp.cursors import decode_cursor, next_cursor_metadata
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
-from backchannel.webapp.serializers import conversation_json
+from backchannel.wire import conversation_json
 
 DEFAULT_COUNT = 20
 MAX_COUNT = 100

@@ -5,7 +5,7 @@ from __future__ import annotations
 from backchannel.services import directory
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
-from backchannel.webapp.serializers import team_json
+from backchannel.wire import team_json
 
 
 @api_method("team.info")

@@ -12,7 +12,7 @@ from backchannel.webapp.args import Args
 from backchannel.webapp.cursors import decode_cursor, next_cursor_metadata
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
-from backchannel.webapp.serializers import profile_json, user_json
+from backchannel.wire import profile_json, user_json
 
 USERS_CURSOR = "users"
 LOCALE = "en-US"  # the only locale Backchannel speaks

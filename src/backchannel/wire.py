@@ -1,4 +1,5 @@
-"""Domain objects as Slack's JSON: objs_user, objs_conversation, objs_message, objs_team.
+"""Domain objects as Slack's JSON (objs_user, objs_conversation, objs_message, objs_team), shared by
+the Web API's replies and the RTM events.
 
 The shapes follow ../shared/slack-api-specs (tests validate every reply against it).
 """

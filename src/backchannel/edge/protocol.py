@@ -1,0 +1,138 @@
+"""What a client may send on its socket (Slack's RTM): ping, typing, message, presence_sub,
+presence_query. Anything else gets an error event; nothing a client sends can break the edge.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+
+from backchannel.edge.frames import json_frame
+from backchannel.edge.room import Room
+from backchannel.edge.session import Session
+from backchannel.errors import BackchannelError, InvalidArgument
+from backchannel.models.events import to_channel
+from backchannel.services import ServiceContext, messages
+from backchannel.services import events as event_service
+
+log = logging.getLogger(__name__)
+
+# Slack's RTM error codes, as far as they were documented.
+BAD_MESSAGE, UNSUPPORTED, RATE_LIMITED = 1, 3, 4
+MAX_IDS = 500  # users one presence_sub or presence_query may name
+
+
+def error_event(code: int, message: str, reply_to: Any = None) -> bytes:
+    body: dict[str, Any] = {"type": "error", "error": {"code": code, "msg": message}}
+    if reply_to is not None:
+        body["reply_to"] = reply_to
+    return json_frame(body)
+
+
+async def handle_frame(ctx: ServiceContext, room: Room, session: Session, raw: str | bytes) -> None:
+    if isinstance(raw, bytes):
+        session.write(error_event(BAD_MESSAGE, "send text frames of JSON, not binary"))
+        return
+    try:
+        frame = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        session.write(error_event(BAD_MESSAGE, "not JSON"))
+        return
+    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+        session.write(error_event(BAD_MESSAGE, 'expected a JSON object with a "type"'))
+        return
+    kind, reply_to = frame["type"], frame.get("id")
+    handler = _HANDLERS.get(kind)
+    if handler is None:
+        session.write(error_event(UNSUPPORTED, f"unsupported type {kind[:40]!r}", reply_to))
+        return
+    try:
+        await handler(ctx, room, session, frame)
+    except BackchannelError as exc:
+        session.write(_failed(reply_to, exc.slack_error, str(exc)))
+
+
+def _failed(reply_to: Any, slack_error: str, message: str) -> bytes:
+    if reply_to is None:
+        return error_event(BAD_MESSAGE, f"{slack_error}: {message}")
+    return json_frame({"ok": False, "reply_to": reply_to, "error": {"code": 2, "msg": slack_error}})
+
+
+async def _ping(ctx: ServiceContext, room: Room, session: Session, frame: dict[str, Any]) -> None:
+    # Slack echoes whatever else the ping carried (clients put a time in it).
+    reply = {key: value for key, value in frame.items() if key not in ("type", "id")}
+    session.write(json_frame({**reply, "type": "pong", "reply_to": frame.get("id")}))
+
+
+async def _typing(ctx: ServiceContext, room: Room, session: Session, frame: dict[str, Any]) -> None:
+    channel_id = frame.get("channel")
+    if not isinstance(channel_id, str) or channel_id not in session.channels:
+        raise InvalidArgument(
+            f"not a channel you are in: {str(channel_id)[:40]!r}", slack_error="channel_not_found"
+        )
+    payload = {"type": "user_typing", "channel": channel_id, "user": session.user_id}
+    await event_service.publish_live(
+        ctx, to_channel(session.workspace_id, channel_id, payload, skip_user=session.user_id)
+    )
+
+
+async def _message(
+    ctx: ServiceContext, room: Room, session: Session, frame: dict[str, Any]
+) -> None:
+    channel_id, text = frame.get("channel"), frame.get("text")
+    thread_ts = frame.get("thread_ts")
+    if not isinstance(channel_id, str):
+        raise InvalidArgument("a message needs a channel", slack_error="channel_not_found")
+    if not isinstance(text, str):
+        raise InvalidArgument("a message needs text", slack_error="no_text")
+    if thread_ts is not None and not isinstance(thread_ts, str):
+        raise InvalidArgument("thread_ts must be a string", slack_error="invalid_thread_ts")
+    message = await messages.post_message(
+        ctx,
+        workspace_id=session.workspace_id,
+        user_id=session.user_id,
+        channel_id=channel_id,
+        text=text,
+        thread_ts=thread_ts,
+        by_bot=session.kind == "bot",
+    )
+    reply = {"ok": True, "reply_to": frame.get("id"), "ts": message.ts, "text": message.text}
+    session.write(json_frame(reply))
+
+
+def _user_ids(frame: dict[str, Any]) -> list[str]:
+    ids = frame.get("ids")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or len(ids) > MAX_IDS:
+        raise InvalidArgument(
+            f'"ids" must be a list of at most {MAX_IDS} user ids', slack_error="invalid_ids"
+        )
+    return ids
+
+
+async def _presence_sub(
+    ctx: ServiceContext, room: Room, session: Session, frame: dict[str, Any]
+) -> None:
+    ids = _user_ids(frame)
+    room.subscribe_presence(session, ids)
+    await _presence_query(ctx, room, session, frame)
+
+
+async def _presence_query(
+    ctx: ServiceContext, room: Room, session: Session, frame: dict[str, Any]
+) -> None:
+    for user_id in _user_ids(frame):
+        presence = room.presence_of(user_id)
+        session.write(
+            json_frame({"type": "presence_change", "user": user_id, "presence": presence})
+        )
+
+
+_HANDLERS = {
+    "ping": _ping,
+    "typing": _typing,
+    "message": _message,
+    "presence_sub": _presence_sub,
+    "presence_query": _presence_query,
+}

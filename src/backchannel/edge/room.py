@@ -1,0 +1,137 @@
+"""A workspace's sessions on this edge, indexed by user and by channel, and the fanout.
+
+An event is framed once and the same bytes are written to every socket that should get it
+(docs/realtime.md). Sessions still catching up keep the events in their backlog instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from backchannel.edge.frames import event_frame, json_frame
+from backchannel.edge.session import Session
+from backchannel.models import Event
+
+
+@dataclass(eq=False)
+class Room:
+    workspace_id: str
+    sessions: set[Session] = field(default_factory=set)  # live ones
+    catching_up: set[Session] = field(default_factory=set)
+    by_user: dict[str, set[Session]] = field(default_factory=dict)
+    by_channel: dict[str, set[Session]] = field(default_factory=dict)
+    presence_subs: dict[str, set[Session]] = field(default_factory=dict)
+    manual_away: set[str] = field(default_factory=set)
+
+    # -- sessions ----------------------------------------------------------------------
+
+    def add(self, session: Session) -> bool:
+        """Register a session that is about to catch up; True if its user just came online."""
+        self.catching_up.add(session)
+        sessions = self.by_user.setdefault(session.user_id, set())
+        sessions.add(session)
+        return len(sessions) == 1
+
+    def go_live(self, session: Session) -> None:
+        """Replay what arrived while the session caught up, then index it: no await between,
+        so no event can slip past."""
+        backlog, session.backlog = session.backlog or [], None
+        for event in backlog:
+            self._send(session, event, None)
+        self.catching_up.discard(session)
+        self.sessions.add(session)
+        session.on_index = self._index
+        for channel_id in session.channels:
+            self.by_channel.setdefault(channel_id, set()).add(session)
+
+    def remove(self, session: Session) -> bool:
+        """Forget a session; True if its user has no session left here."""
+        self.catching_up.discard(session)
+        self.sessions.discard(session)
+        session.on_index = None
+        for channel_id in session.channels:
+            self._unindex(self.by_channel, channel_id, session)
+        for user_id in session.presence_subs:
+            self._unindex(self.presence_subs, user_id, session)
+        self._unindex(self.by_user, session.user_id, session)
+        return session.user_id not in self.by_user
+
+    @property
+    def empty(self) -> bool:
+        return not self.by_user
+
+    def _index(self, session: Session, channel_id: str, joined: bool) -> None:
+        if joined:
+            self.by_channel.setdefault(channel_id, set()).add(session)
+        else:
+            self._unindex(self.by_channel, channel_id, session)
+
+    @staticmethod
+    def _unindex(index: dict[str, set[Session]], key: str, session: Session) -> None:
+        members = index.get(key)
+        if members is not None:
+            members.discard(session)
+            if not members:
+                del index[key]
+
+    # -- presence ----------------------------------------------------------------------
+
+    def subscribe_presence(self, session: Session, user_ids: Iterable[str]) -> None:
+        """Slack's presence_sub: the set replaces the previous one."""
+        for user_id in session.presence_subs:
+            self._unindex(self.presence_subs, user_id, session)
+        session.presence_subs = frozenset(user_ids)
+        for user_id in session.presence_subs:
+            self.presence_subs.setdefault(user_id, set()).add(session)
+
+    def presence_of(self, user_id: str) -> str:
+        online = user_id in self.by_user and user_id not in self.manual_away
+        return "active" if online else "away"
+
+    def _presence(self, event: Event) -> None:
+        user_id = str(event.payload.get("user", ""))
+        if event.payload.get("presence") == "away":
+            self.manual_away.add(user_id)
+        else:
+            self.manual_away.discard(user_id)
+        self.announce_presence(user_id)
+
+    def announce_presence(self, user_id: str) -> None:
+        watchers = self.presence_subs.get(user_id)
+        if watchers:
+            frame = json_frame(
+                {"type": "presence_change", "user": user_id, "presence": self.presence_of(user_id)}
+            )
+            for session in watchers:
+                session.write(frame)
+
+    # -- fanout ------------------------------------------------------------------------
+
+    def dispatch(self, event: Event) -> None:
+        for session in self.catching_up:
+            if session.backlog is not None:
+                session.backlog.append(event)
+        if event.type == "presence_change":
+            self._presence(event)
+            return
+        frame: bytes | None = None
+        for session in self._targets(event):
+            frame = self._send(session, event, frame)
+
+    @staticmethod
+    def _send(session: Session, event: Event, frame: bytes | None) -> bytes | None:
+        if session.accept(event):
+            if frame is None:
+                frame = event_frame(event)
+            session.write(frame)
+        return frame
+
+    def _targets(self, event: Event) -> list[Session]:
+        if event.scope == "workspace":
+            return list(self.sessions)
+        own = self.by_user.get(event.user_id or "", set()) & self.sessions
+        if event.scope == "user":
+            return list(own)
+        members = self.by_channel.get(event.channel_id or "", set())
+        return list(members | own) if own else list(members)

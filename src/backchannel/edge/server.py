@@ -1,0 +1,240 @@
+"""The edge's websocket server: the handshake (a ticket), catch-up, hello, then live events.
+
+See docs/realtime.md. Sockets are served by the `websockets` library on their own port; the
+edge follows the event logs of the shards its workspaces live on, through the bus.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Collection
+from dataclasses import dataclass
+from http import HTTPStatus
+from urllib.parse import parse_qs, urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from backchannel.bus import Subscription
+from backchannel.bus.bus import EVENTS, LIVE
+from backchannel.bus.codec import decode_event
+from backchannel.edge.frames import event_frame, json_frame, parse_resume_token, resume_token
+from backchannel.edge.protocol import RATE_LIMITED, error_event, handle_frame
+from backchannel.edge.room import Room
+from backchannel.edge.session import Session
+from backchannel.edge.streams import StreamFollower
+from backchannel.errors import BackchannelError, InvalidArgument, NotFound
+from backchannel.models import Event, Position, TokenInfo
+from backchannel.services import ServiceContext
+from backchannel.services import events as event_service
+from backchannel.services.directory import get_user
+from backchannel.services.tickets import redeem_ticket
+
+log = logging.getLogger(__name__)
+
+MAX_FRAME = 16 * 1024  # Slack's RTM refused messages over 16 KB
+FLOOD_CLOSE = 100  # frames over the allowance before the socket is closed
+GOING_AWAY, POLICY, TRY_AGAIN = 1001, 1008, 1013
+
+
+@dataclass(frozen=True)
+class Identity:
+    caller: TokenInfo
+    since: Position  # the client's resume token, else the log's head at its ticket
+
+
+class Edge:
+    def __init__(self, ctx: ServiceContext, *, ms_shards: Collection[str] | None = None) -> None:
+        self.ctx = ctx
+        self.ms_shards = frozenset(ms_shards) if ms_shards else None
+        self.rooms: dict[str, Room] = {}
+        self.followers: dict[str, StreamFollower] = {}
+        self._identities: dict[ServerConnection, Identity] = {}
+        self._subscriptions: list[Subscription] = []
+        self._server: Server | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def start(self, sock: socket.socket) -> None:
+        bus = self.ctx.bus
+        self._subscriptions = [
+            await bus.subscribe(f"{EVENTS}.*", self._on_durable),
+            await bus.subscribe(f"{LIVE}.*", self._on_live),
+        ]
+        self._server = await serve(
+            self._serve_socket,
+            sock=sock,
+            process_request=self._handshake,
+            compression=None,  # so one frame fits every socket
+            max_size=MAX_FRAME,
+            ping_interval=20,
+            ping_timeout=20,
+            close_timeout=2,
+            server_header=None,
+        )
+
+    async def stop(self) -> None:
+        """Say goodbye to every client (Slack's `goodbye`), then close the sockets."""
+        goodbye = json_frame({"type": "goodbye"})
+        for room in self.rooms.values():
+            for session in room.sessions | room.catching_up:
+                session.write(goodbye)
+        for subscription in self._subscriptions:
+            await subscription.unsubscribe()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        for follower in self.followers.values():
+            await follower.stop()
+
+    @property
+    def connections(self) -> int:
+        return sum(
+            len(room.by_user) and sum(map(len, room.by_user.values()))
+            for room in self.rooms.values()
+        )
+
+    # -- the bus -----------------------------------------------------------------------
+
+    def _on_durable(self, subject: str, data: bytes) -> None:
+        event = self._decode(subject, data)
+        if event is not None and event.position is not None:
+            follower = self.followers.get(event.position.stream)
+            if follower is not None:
+                follower.receive(event)
+
+    def _on_live(self, subject: str, data: bytes) -> None:
+        event = self._decode(subject, data)
+        if event is not None:
+            self._dispatch(event)
+
+    @staticmethod
+    def _decode(subject: str, data: bytes) -> Event | None:
+        try:
+            return decode_event(data)
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            log.warning("not an event on %s: %s", subject, exc)
+            return None
+
+    def _dispatch(self, event: Event) -> None:
+        room = self.rooms.get(event.workspace_id)
+        if room is not None:
+            room.dispatch(event)
+
+    async def _follow(self, stream: str) -> None:
+        follower = self.followers.get(stream)
+        if follower is None:
+            follower = StreamFollower(self.ctx, stream, self._dispatch)
+            self.followers[stream] = follower
+            try:
+                await follower.start()
+            except BaseException:
+                del self.followers[stream]
+                raise
+        await follower.ready()
+
+    # -- one socket --------------------------------------------------------------------
+
+    async def _handshake(self, connection: ServerConnection, request: Request) -> Response | None:
+        query = parse_qs(urlsplit(request.path).query)
+        ticket = (query.get("ticket") or [""])[0]
+        if not ticket:
+            return connection.respond(HTTPStatus.UNAUTHORIZED, "missing ticket: call rtm.connect\n")
+        resume = (query.get("resume") or [""])[0]
+        try:
+            since = parse_resume_token(resume) if resume else None
+            return await self._admit(connection, ticket, since)
+        except ValueError as exc:
+            return connection.respond(HTTPStatus.BAD_REQUEST, f"{exc}\n")
+        except (NotFound, InvalidArgument):  # the ticket names no workspace we have
+            return connection.respond(HTTPStatus.UNAUTHORIZED, "invalid ticket: call rtm.connect\n")
+        except BackchannelError as exc:
+            return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, f"{exc.slack_error}\n")
+
+    async def _admit(
+        self, connection: ServerConnection, ticket: str, since: tuple[str, int] | None
+    ) -> Response | None:
+        workspace_id = ticket.partition("-")[0]
+        if self.ms_shards is not None:
+            # Before the ticket is used up: the client may still take it to the right edge.
+            assignment = await self.ctx.router.assignment(workspace_id)
+            if assignment.ms_shard not in self.ms_shards:
+                return connection.respond(
+                    HTTPStatus.MISDIRECTED_REQUEST, "this edge does not serve that workspace\n"
+                )
+        redeemed = await redeem_ticket(self.ctx, ticket)
+        if redeemed is None:
+            return connection.respond(
+                HTTPStatus.UNAUTHORIZED, "invalid, used or expired ticket: call rtm.connect\n"
+            )
+        # Without a token of its own the socket starts where the log stood when rtm.connect
+        # or rtm.start answered: what happened in between is not lost.
+        epoch, seq = since or (redeemed.since_epoch, redeemed.since_seq)
+        stream = (await self.ctx.router.assignment(workspace_id)).db_shard
+        self._identities[connection] = Identity(redeemed.caller, Position(stream, epoch, seq))
+        return None
+
+    async def _serve_socket(self, connection: ServerConnection) -> None:
+        identity = self._identities.pop(connection)
+        caller = identity.caller
+        room = self.rooms.setdefault(caller.workspace_id, Room(caller.workspace_id))
+        session = Session(connection, caller.workspace_id, caller.user_id, caller.kind)
+        came_online = room.add(session)
+        try:
+            await self._start_session(room, session, identity, came_online)
+            await self._read_frames(room, session)
+        except BackchannelError as exc:
+            await connection.close(TRY_AGAIN, f"try again: {exc.slack_error}")
+        except ConnectionClosed:
+            pass
+        finally:
+            if room.remove(session):
+                room.announce_presence(session.user_id)
+            if room.empty and self.rooms.get(room.workspace_id) is room:
+                del self.rooms[room.workspace_id]
+
+    async def _start_session(
+        self, room: Room, session: Session, identity: Identity, came_online: bool
+    ) -> None:
+        """hello, what the client missed, then live: snapshot plus replay, with the events
+        that arrive meanwhile held in the session's backlog."""
+        stream = (await self.ctx.router.assignment(session.workspace_id)).db_shard
+        await self._follow(stream)
+        user = await get_user(self.ctx, session.workspace_id, session.user_id)
+        if user.presence == "away":
+            room.manual_away.add(user.id)
+        caught = await event_service.catch_up(
+            self.ctx, session.workspace_id, session.user_id, identity.since
+        )
+        session.channels = set(caught.channels)
+        start = caught.through if caught.limited else identity.since
+        session.seq = start.seq
+        hello: dict[str, object] = {"type": "hello", "resume": resume_token(start)}
+        if caught.limited:
+            hello["limited"] = True  # some events are gone: refetch history
+        session.write(json_frame(hello))
+        for event in caught.events:
+            if session.accept(event):
+                session.write(event_frame(event))
+        room.go_live(session)
+        if came_online:
+            room.announce_presence(session.user_id)
+
+    async def _read_frames(self, room: Room, session: Session) -> None:
+        connection = session.connection
+        async for raw in connection:
+            if not session.take_allowance():
+                if session.over_limit > FLOOD_CLOSE:
+                    # The client's half of the closing handshake queues behind the frames it
+                    # flooded us with: close_timeout bounds the wait.
+                    await connection.close(POLICY, "flood: too many frames")
+                    return
+                session.write(error_event(RATE_LIMITED, "too many frames: slow down"))
+                continue
+            try:
+                await handle_frame(self.ctx, room, session, raw)
+            except Exception:
+                log.exception("frame from %s failed", session.user_id)
+                session.write(error_event(1, "internal_error"))

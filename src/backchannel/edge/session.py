@@ -1,0 +1,97 @@
+"""One client's socket: who it is, which channels it is in, how far it has got in its log."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from websockets.asyncio.server import ServerConnection
+from websockets.protocol import State
+
+from backchannel.models import Event
+
+# A socket that lets this much pile up unread is too slow to keep up: it is closed, and the
+# client resumes from its last token, losing nothing.
+MAX_BUFFERED = 4 * 1024 * 1024
+
+# What a client may send: 10 frames a second on average, bursts of 50 (Slack's RTM allowed
+# about one message a second; typing and pings come more often).
+FRAMES_PER_SECOND = 10.0
+FRAME_BURST = 50.0
+
+# Index callbacks: the room keeps channel -> sessions in step with each session's channels.
+IndexHook = Callable[["Session", str, bool], None]
+
+
+@dataclass(eq=False)
+class Session:
+    connection: ServerConnection
+    workspace_id: str
+    user_id: str
+    kind: str  # "user" or "bot"
+    seq: int = 0  # the last position of the workspace's log this socket has been through
+    channels: set[str] = field(default_factory=set)
+    backlog: list[Event] | None = field(default_factory=list)  # events while catching up
+    presence_subs: frozenset[str] = frozenset()
+    on_index: IndexHook | None = None
+    allowance: float = FRAME_BURST
+    checked: float = field(default_factory=time.monotonic)
+    over_limit: int = 0
+
+    @property
+    def catching_up(self) -> bool:
+        return self.backlog is not None
+
+    def accept(self, event: Event) -> bool:
+        """Take an event in order: track its membership change, say whether to send it."""
+        position = event.position
+        if position is not None:
+            if position.seq <= self.seq:
+                return False  # already had it (catch-up and live overlap)
+            self.seq = position.seq
+        mine = event.user_id == self.user_id
+        if mine and event.membership == "join" and event.channel_id:
+            self._member(event.channel_id, True)
+        wanted = self._concerns(event, mine)
+        if mine and event.membership == "leave" and event.channel_id:
+            self._member(event.channel_id, False)
+        return wanted
+
+    def _concerns(self, event: Event, mine: bool) -> bool:
+        if event.skip_user == self.user_id:
+            return False
+        if event.scope == "workspace":
+            return True
+        if event.scope == "user":
+            return mine
+        return mine or event.channel_id in self.channels
+
+    def _member(self, channel_id: str, joined: bool) -> None:
+        if joined:
+            self.channels.add(channel_id)
+        else:
+            self.channels.discard(channel_id)
+        if self.on_index is not None:
+            self.on_index(self, channel_id, joined)
+
+    def write(self, frame: bytes) -> None:
+        """Queue a pre-built frame; never waits. A socket that cannot keep up is closed."""
+        connection = self.connection
+        transport = connection.transport
+        if connection.protocol.state is not State.OPEN or transport.is_closing():
+            return
+        transport.write(frame)
+        if transport.get_write_buffer_size() > MAX_BUFFERED:
+            transport.abort()  # the client reconnects and resumes from its last token
+
+    def take_allowance(self) -> bool:
+        """A token bucket over the frames this client sends: False when it floods."""
+        now = time.monotonic()
+        self.allowance = min(FRAME_BURST, self.allowance + (now - self.checked) * FRAMES_PER_SECOND)
+        self.checked = now
+        if self.allowance < 1:
+            self.over_limit += 1
+            return False
+        self.allowance -= 1
+        return True

@@ -1,0 +1,199 @@
+"""Events: appended to the shard's log inside the writer's transaction, published after commit.
+
+Only services publish (docs/realtime.md). A write does
+
+    async with publishing(ctx) as outbox:
+        async with ctx.router.write(ShardFor(channel_id)) as conn:
+            ...change the data...
+            await outbox.append_txn(conn, to_channel(workspace_id, channel_id, payload))
+
+so the event is durable exactly when the change is, and nobody hears of a write that
+rolled back. This module also has the reads an edge makes of the logs: a socket's starting
+snapshot, the catch-up of a socket that resumes, and the filling of a gap in a stream.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from backchannel.bus import events_subject, live_subject
+from backchannel.bus.codec import encode_event
+from backchannel.models import Event, Position
+from backchannel.router import Shard, ShardFor
+from backchannel.services.context import ServiceContext
+from backchannel.storage import channels as channel_store
+from backchannel.storage import events as store
+from backchannel.storage.connection import Conn
+
+log = logging.getLogger(__name__)
+
+CATCH_UP_PAGE = 500
+
+
+@dataclass
+class Outbox:
+    """The events of one write, published once the write has committed."""
+
+    ctx: ServiceContext
+    durable: list[Event] = field(default_factory=list)
+    live: list[Event] = field(default_factory=list)
+
+    async def append_txn(self, conn: Conn, event: Event) -> Event:
+        """Append to the log of the shard `conn` writes to (the workspace's own shard)."""
+        stream = (await self.ctx.router.assignment(event.workspace_id)).db_shard
+        stored = await store.append_event_txn(conn, stream, event, self.ctx.clock())
+        self.durable.append(stored)
+        return stored
+
+    def add_live(self, event: Event) -> None:
+        """An ephemeral event (not kept, not replayed), published with the durable ones."""
+        self.live.append(event)
+
+    async def publish(self) -> None:
+        for event in self.durable:
+            assert event.position is not None
+            await _publish(self.ctx, events_subject(event.position.stream), event)
+        for event in self.live:
+            await _publish(self.ctx, live_subject(event.workspace_id), event)
+
+
+@asynccontextmanager
+async def publishing(ctx: ServiceContext) -> AsyncIterator[Outbox]:
+    outbox = Outbox(ctx)
+    yield outbox
+    await outbox.publish()
+
+
+async def publish_live(ctx: ServiceContext, event: Event) -> None:
+    """Publish an ephemeral event now (typing, presence): there is no write to wait for."""
+    await _publish(ctx, live_subject(event.workspace_id), event)
+
+
+async def _publish(ctx: ServiceContext, subject: str, event: Event) -> None:
+    # The write has committed: a bus that is down must not turn it into an error. Edges
+    # find a durable event missing from its stream and read it from the log.
+    try:
+        await ctx.bus.publish(subject, encode_event(event))
+    except Exception as exc:
+        log.warning("could not publish %s on %s: %s", event.type, subject, exc)
+
+
+# -- what an edge reads --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A user's channels as of `position` in their workspace's log."""
+
+    position: Position
+    channels: frozenset[str]
+
+
+async def snapshot(ctx: ServiceContext, workspace_id: str, user_id: str) -> Snapshot:
+    """Where a new socket starts: the log's head, then the memberships. Read in that order,
+    the memberships are at least as new as the head; the events after the head (which the
+    socket does get) then re-apply any change in between, and applying one twice is harmless.
+    """
+    stream = (await ctx.router.assignment(workspace_id)).db_shard
+    async with ctx.router.read(Shard(stream)) as conn:
+        state = await store.stream_state_txn(conn)
+        channels = await channel_store.member_channel_ids_txn(conn, workspace_id, user_id)
+    return Snapshot(Position(stream, state.epoch, state.head), frozenset(channels))
+
+
+async def stream_head(ctx: ServiceContext, stream: str) -> Position:
+    async with ctx.router.read(Shard(stream)) as conn:
+        state = await store.stream_state_txn(conn)
+    return Position(stream, state.epoch, state.head)
+
+
+async def read_stream(ctx: ServiceContext, since: Position, *, limit: int) -> list[Event]:
+    """Events of a log after `since`, at most `limit` (an edge filling a gap)."""
+    async with ctx.router.read(Shard(since.stream)) as conn:
+        return await store.read_stream_txn(
+            conn, since.stream, since.epoch, after=since.seq, limit=limit
+        )
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """What a resuming socket missed. `limited`: some of it is gone (retention, another log),
+    and the client must catch up through conversations.history; `channels` are then the
+    memberships at `through` and `events` is empty."""
+
+    limited: bool
+    channels: frozenset[str]  # the user's channels at `since` (or at `through` if limited)
+    through: Position
+    events: Sequence[Event] = ()
+
+
+async def catch_up(
+    ctx: ServiceContext, workspace_id: str, user_id: str, since: Position | None
+) -> CatchUp:
+    """Every event after `since` that may concern the user, up to the log's head now.
+
+    The memberships the user had at `since` are worked out from today's ones and the
+    membership changes in between, so a channel joined meanwhile shows only what followed
+    the join, and one left meanwhile shows what came before the leave.
+    """
+    stream = (await ctx.router.assignment(workspace_id)).db_shard
+    async with ctx.router.read(Shard(stream)) as conn:
+        state = await store.stream_state_txn(conn)
+        now = frozenset(await channel_store.member_channel_ids_txn(conn, workspace_id, user_id))
+        head = Position(stream, state.epoch, state.head)
+        if since is None or not _resumable(since, state):
+            return CatchUp(limited=since is not None, channels=now, through=head)
+        changes = await store.membership_changes_txn(
+            conn, user_id, after=since.seq, through=state.head
+        )
+        then = _channels_before(now, changes)
+        relevant = sorted(then | {channel for channel, _ in changes})
+        events: list[Event] = []
+        after = since.seq
+        while True:
+            page = await store.events_for_txn(
+                conn,
+                stream,
+                state.epoch,
+                workspace_id=workspace_id,
+                user_id=user_id,
+                channels=relevant,
+                after=after,
+                through=state.head,
+                limit=CATCH_UP_PAGE,
+            )
+            events.extend(page)
+            if len(page) < CATCH_UP_PAGE:
+                break
+            after = page[-1].position.seq if page[-1].position else after
+    return CatchUp(limited=False, channels=then, through=head, events=events)
+
+
+def _resumable(since: Position, state: store.StreamState) -> bool:
+    return since.epoch == state.epoch and state.pruned_through <= since.seq <= state.head
+
+
+def _channels_before(now: frozenset[str], changes: list[tuple[str, str]]) -> frozenset[str]:
+    """Undo membership changes: a channel's first change says whether it was a member."""
+    first: dict[str, str] = {}
+    for channel, change in changes:
+        first.setdefault(channel, change)
+    joined_since = {channel for channel, change in first.items() if change == "join"}
+    left_since = {channel for channel, change in first.items() if change == "leave"}
+    return frozenset((now - joined_since) | left_since)
+
+
+async def prune(ctx: ServiceContext, *, retention_seconds: float) -> int:
+    """Drop events older than the retention from every shard's log; how many went."""
+    cutoff = ctx.clock() - retention_seconds
+    removed = 0
+    for name in sorted((await ctx.router.shard_map.refresh()).db_shards):
+        async with ctx.router.write(Shard(name)) as conn:
+            removed += await store.prune_events_txn(conn, created_before=cutoff)
+    return removed
+
+
+__all__ = ["CatchUp", "Outbox", "ShardFor", "Snapshot", "publishing"]

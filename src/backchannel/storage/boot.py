@@ -1,0 +1,142 @@
+"""Shard: the reads of a boot payload (rtm.start), see docs/realtime.md.
+
+Each read covers every conversation the caller is in at once, starting from their
+memberships, so a boot costs the same few queries whether they are in 3 channels or 300.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Select,
+    and_,
+    func,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
+
+from backchannel.models import Bot, Message
+from backchannel.storage.connection import Conn
+from backchannel.storage.messages import message_from_row
+from backchannel.storage.schema import bots, memberships, messages, read_markers
+
+# Channels per unread-count statement: SQLite allows 500 parts in a UNION ALL.
+UNREAD_BATCH = 200
+
+
+@dataclass(frozen=True)
+class Membership:
+    channel_id: str
+    joined: float
+    last_read: str | None  # None until the member marks the conversation read
+
+
+def _shown_in_channel() -> ColumnElement[bool]:
+    """The messages a conversation shows (the rule of history.history_txn): not deleted, and
+    not thread replies, unless also sent to the channel."""
+    return and_(
+        messages.c.deleted.is_(False),
+        or_(
+            messages.c.thread_ts.is_(None),
+            messages.c.thread_ts == messages.c.ts,
+            messages.c.reply_broadcast.is_(True),
+        ),
+    )
+
+
+def _mine(workspace_id: str, user_id: str) -> ColumnElement[bool]:
+    return and_(memberships.c.user_id == user_id, memberships.c.workspace_id == workspace_id)
+
+
+async def memberships_txn(conn: Conn, workspace_id: str, user_id: str) -> list[Membership]:
+    """Every conversation `user_id` is in, with when they joined and where they read to."""
+    marker = and_(
+        read_markers.c.channel_id == memberships.c.channel_id,
+        read_markers.c.user_id == memberships.c.user_id,
+    )
+    query = (
+        select(memberships.c.channel_id, memberships.c.joined, read_markers.c.last_read)
+        .select_from(memberships.outerjoin(read_markers, marker))
+        .where(_mine(workspace_id, user_id))
+    )
+    return [Membership(*row) for row in await conn.execute(query)]
+
+
+async def co_members_txn(conn: Conn, workspace_id: str, user_id: str) -> dict[str, list[str]]:
+    """The members of every conversation `user_id` is in, in the order they joined."""
+    everyone = memberships.alias("everyone")
+    query = (
+        select(everyone.c.channel_id, everyone.c.user_id)
+        .join(memberships, memberships.c.channel_id == everyone.c.channel_id)
+        .where(_mine(workspace_id, user_id))
+        .order_by(everyone.c.channel_id, everyone.c.joined, everyone.c.user_id)
+    )
+    found: dict[str, list[str]] = {}
+    for channel_id, member in await conn.execute(query):
+        found.setdefault(channel_id, []).append(member)
+    return found
+
+
+async def latest_shown_txn(conn: Conn, workspace_id: str, user_id: str) -> list[Message]:
+    """The newest message shown in each conversation `user_id` is in (none for empty ones).
+
+    The newest ts of each is found by walking its (channel_id, ts) key backwards to the
+    first message shown, so a long history costs no more than a short one.
+    """
+    newest = (
+        select(messages.c.ts)
+        .where(messages.c.channel_id == memberships.c.channel_id, _shown_in_channel())
+        .order_by(messages.c.ts.desc())
+        .limit(1)
+        .correlate(memberships)
+        .scalar_subquery()
+    )
+    keys = select(memberships.c.channel_id, newest).where(_mine(workspace_id, user_id))
+    query = select(messages).where(tuple_(messages.c.channel_id, messages.c.ts).in_(keys))
+    return [message_from_row(row) for row in await conn.execute(query)]
+
+
+async def unread_counts_txn(conn: Conn, user_id: str, read_to: Mapping[str, str]) -> dict[str, int]:
+    """For each conversation, the messages of others shown in it after its `read_to` ts.
+
+    One statement per UNREAD_BATCH conversations; each part counts a range of the
+    (channel_id, ts) key, so the cost is the unread messages, not the history.
+    """
+    counts: dict[str, int] = {}
+    items = sorted(read_to.items())
+    for start in range(0, len(items), UNREAD_BATCH):
+        batch = items[start : start + UNREAD_BATCH]
+        parts = [_unread_part(channel, after, user_id) for channel, after in batch]
+        statement: Executable = parts[0] if len(parts) == 1 else union_all(*parts)
+        for row in await conn.execute(statement):
+            counts[row.channel_id] = int(row.unread)
+    return counts
+
+
+def _unread_part(channel_id: str, after: str, user_id: str) -> Select[tuple[str, int]]:
+    by_others = or_(messages.c.user_id.is_(None), messages.c.user_id != user_id)
+    return (
+        select(messages.c.channel_id, func.count().label("unread"))
+        .where(
+            messages.c.channel_id == channel_id,
+            messages.c.ts > after,
+            _shown_in_channel(),
+            by_others,
+        )
+        .group_by(messages.c.channel_id)
+    )
+
+
+async def bots_txn(conn: Conn, workspace_id: str) -> list[Bot]:
+    """Every bot of the workspace, removed ones included (as Slack's rtm.start lists them)."""
+    query = select(bots).where(bots.c.workspace_id == workspace_id).order_by(bots.c.id)
+    return [
+        Bot(row.id, row.workspace_id, row.user_id, row.name, bool(row.deleted), row.updated)
+        for row in await conn.execute(query)
+    ]

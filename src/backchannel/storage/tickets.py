@@ -1,0 +1,52 @@
+"""Shard: single-use websocket tickets, stored hashed (docs/realtime.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert
+
+from backchannel.models import TokenInfo
+from backchannel.storage.connection import Conn
+from backchannel.storage.events import stream_state_txn
+from backchannel.storage.schema import rtm_tickets
+
+
+@dataclass(frozen=True)
+class StoredTicket:
+    caller: TokenInfo
+    since_epoch: str  # the shard log's head when the ticket was issued
+    since_seq: int
+
+
+async def insert_ticket_txn(
+    conn: Conn, ticket_hash: str, info: TokenInfo, *, expires: float, now: float
+) -> None:
+    # Expired tickets go as new ones come, so the table stays as small as the live ones.
+    await conn.execute(delete(rtm_tickets).where(rtm_tickets.c.expires < now))
+    head = await stream_state_txn(conn)
+    await conn.execute(
+        insert(rtm_tickets).values(
+            ticket_hash=ticket_hash,
+            workspace_id=info.workspace_id,
+            user_id=info.user_id,
+            kind=info.kind,
+            expires=expires,
+            since_epoch=head.epoch,
+            since_seq=head.head,
+        )
+    )
+
+
+async def take_ticket_txn(conn: Conn, ticket_hash: str, *, now: float) -> StoredTicket | None:
+    """Use a ticket up: whoever it was issued to, or None if unknown, used or expired."""
+    taken = (
+        delete(rtm_tickets)
+        .where(rtm_tickets.c.ticket_hash == ticket_hash)
+        .returning(*rtm_tickets.c)
+    )
+    row = (await conn.execute(taken)).first()
+    if row is None or row.expires < now:
+        return None
+    caller = TokenInfo(user_id=row.user_id, workspace_id=row.workspace_id, kind=row.kind)
+    return StoredTicket(caller, row.since_epoch, row.since_seq)

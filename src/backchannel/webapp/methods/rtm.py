@@ -1,0 +1,122 @@
+"""rtm.connect and rtm.start: the websocket URL of the caller's edge, and the boot payload.
+
+Both hand out a URL with a single-use ticket valid for 30 seconds (services/edges.py,
+services/tickets.py); see docs/realtime.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backchannel.models import Bot
+from backchannel.services import boot, directory, edges
+from backchannel.services.boot import Boot, BootConversation
+from backchannel.services.presence import presence_of
+from backchannel.types import format_ts
+from backchannel.webapp.registry import Call, api_method
+from backchannel.webapp.responses import SlackResponse, ok
+from backchannel.wire import conversation_json, message_json, team_json, user_json
+
+# What Slack's rtm.start carries that Backchannel has no feature behind: the empty values.
+NO_DND = {
+    "dnd_enabled": False,
+    "next_dnd_start_ts": 1,
+    "next_dnd_end_ts": 1,
+    "snooze_enabled": False,
+}
+CACHE_VERSION = "v1"
+
+
+@api_method("rtm.connect")
+async def rtm_connect(call: Call) -> SlackResponse:
+    who = await directory.describe_caller(call.ctx, call.caller)
+    url = await edges.socket_url(call.ctx, call.caller)
+    workspace = who.workspace
+    return ok(
+        url=url,
+        self={"id": who.user.id, "name": who.user.name},
+        team={"id": workspace.id, "name": workspace.name, "domain": workspace.domain},
+    )
+
+
+@api_method("rtm.start")
+async def rtm_start(call: Call) -> SlackResponse:
+    found = await boot.boot(call.ctx, call.caller)
+    kinds = _by_kind(found)
+    return ok(
+        url=found.url,
+        self=_self_json(found),
+        team=team_json(found.workspace, call.base_url),
+        users=[user_json(user, presence=presence_of(user).presence) for user in found.users],
+        channels=kinds["channels"],
+        groups=kinds["groups"],
+        ims=kinds["ims"],
+        mpims=kinds["mpims"],
+        bots=[_bot_json(bot) for bot in found.bots],
+        cache_ts=int(found.now),
+        cache_version=CACHE_VERSION,
+        cache_ts_version=CACHE_VERSION,
+        latest_event_ts=format_ts(int(found.now * 1_000_000)),
+        dnd=NO_DND,
+        subteams={"all": [], "self": []},
+        can_manage_shared_channels=False,
+        read_only_channels=[],
+        non_threadable_channels=[],
+        thread_only_channels=[],
+    )
+
+
+def _self_json(found: Boot) -> dict[str, Any]:
+    me = found.user
+    return {
+        "id": me.id,
+        "name": me.name,
+        "prefs": {},
+        # Users keep no creation time; their last change is the nearest there is.
+        "created": int(me.updated),
+        "manual_presence": "away" if presence_of(me).manual_away else "active",
+    }
+
+
+def _by_kind(found: Boot) -> dict[str, list[dict[str, Any]]]:
+    """Slack's four lists: public channels, private channels, DMs and group DMs."""
+    kinds: dict[str, list[dict[str, Any]]] = {"channels": [], "groups": [], "ims": [], "mpims": []}
+    for conversation in found.conversations:
+        channel = conversation.channel
+        if channel.is_im:
+            kind = "ims"
+        elif channel.is_mpim:
+            kind = "mpims"
+        else:
+            kind = "groups" if channel.is_private else "channels"
+        kinds[kind].append(_conversation_json(conversation, found.user.id))
+    return kinds
+
+
+def _conversation_json(conversation: BootConversation, viewer: str) -> dict[str, Any]:
+    if not conversation.is_member:
+        return conversation_json(conversation.channel, viewer=viewer, is_member=False)
+    payload = conversation_json(
+        conversation.channel,
+        viewer=viewer,
+        is_member=True,
+        members=conversation.members,
+        last_read=conversation.last_read,
+        unread_count=conversation.unread_count,
+    )
+    latest = conversation.latest
+    payload["latest"] = message_json(latest) if latest is not None else None
+    if not conversation.channel.is_im:  # a DM names its other person in `user` instead
+        payload["members"] = conversation.members
+    return payload
+
+
+def _bot_json(bot: Bot) -> dict[str, Any]:
+    # Backchannel has no avatars yet (users' profiles carry no image_* either).
+    return {
+        "id": bot.id,
+        "name": bot.name,
+        "deleted": bot.deleted,
+        "updated": int(bot.updated),
+        "icons": {},
+    }

@@ -1,0 +1,116 @@
+"""Resuming: a client that comes back with its last token gets what it missed, once, in order."""
+
+from __future__ import annotations
+
+from websockets.asyncio.client import connect as ws_connect
+
+from backchannel.services import ServiceContext, channels
+from backchannel.services import events as event_service
+from tests.conftest import Acme
+from tests.edge.conftest import Connect, info
+from tests.edge.test_fanout import say
+from tests.support.rtm import RtmSocket, ticket_url
+
+
+async def test_a_client_back_after_a_gap_gets_every_missed_event_once(
+    ctx: ServiceContext, connect: Connect, acme: Acme, dev: str
+) -> None:
+    bob = await connect(info(acme, "bob"))
+    first = await say(ctx, acme, dev, "seen")
+    token = (await bob.next("message"))["resume"]
+    await bob.close()
+    missed = [await say(ctx, acme, dev, f"missed {n}") for n in range(5)]
+    back = await connect(info(acme, "bob"), resume=token)
+    assert back.received[0]["resume"] == token  # hello: where it resumes from
+    got = await back.messages(5)
+    assert [event["ts"] for event in got] == missed
+    assert first not in [event["ts"] for event in got]
+    live = await say(ctx, acme, dev, "live again")
+    assert (await back.next("message"))["ts"] == live
+    assert [e for e in await back.quiet() if e["type"] == "message"] == []
+
+
+async def test_the_hello_token_alone_is_enough_to_resume(
+    ctx: ServiceContext, connect: Connect, acme: Acme, dev: str
+) -> None:
+    bob = await connect(info(acme, "bob"))
+    token = bob.received[0]["resume"]
+    await bob.close()
+    ts = await say(ctx, acme, dev, "while away")
+    back = await connect(info(acme, "bob"), resume=token)
+    assert (await back.next("message"))["ts"] == ts
+
+
+async def test_resuming_shows_a_channel_joined_meanwhile_from_the_join_on(
+    ctx: ServiceContext, connect: Connect, acme: Acme
+) -> None:
+    ops = await channels.create_channel(
+        ctx, workspace_id=acme.workspace.id, creator=acme.alice.user.id, name="ops"
+    )
+    bob = await connect(info(acme, "bob"))
+    token = bob.received[0]["resume"]
+    await bob.close()
+    await say(ctx, acme, ops.id, "before the join")
+    await channels.join_channel(
+        ctx, workspace_id=acme.workspace.id, user_id=acme.bob.user.id, channel_id=ops.id
+    )
+    await say(ctx, acme, ops.id, "after the join")
+    back = await connect(info(acme, "bob"), resume=token)
+    assert (await back.next("member_joined_channel"))["channel"] == ops.id
+    assert (await back.next("message"))["text"] == "after the join"
+    await back.quiet()
+    assert "before the join" not in [e.get("text") for e in back.received]
+
+
+async def test_resuming_shows_a_channel_left_meanwhile_up_to_the_leave(
+    ctx: ServiceContext, connect: Connect, acme: Acme, dev: str
+) -> None:
+    bob = await connect(info(acme, "bob"))
+    token = bob.received[0]["resume"]
+    await bob.close()
+    await say(ctx, acme, dev, "before the leave")
+    await channels.leave_channel(
+        ctx, workspace_id=acme.workspace.id, user_id=acme.bob.user.id, channel_id=dev
+    )
+    await say(ctx, acme, dev, "after the leave")
+    back = await connect(info(acme, "bob"), resume=token)
+    assert (await back.next("message"))["text"] == "before the leave"
+    assert (await back.next("member_left_channel"))["user"] == acme.bob.user.id
+    await back.quiet()
+    assert "after the leave" not in [e.get("text") for e in back.received]
+
+
+async def test_a_token_from_another_log_is_limited(
+    ctx: ServiceContext, connect: Connect, acme: Acme, dev: str
+) -> None:
+    back = await connect(info(acme, "bob"), resume="00000000.5")
+    hello = back.received[0]
+    assert hello["limited"] is True
+    ts = await say(ctx, acme, dev, "live")
+    assert (await back.next("message"))["ts"] == ts
+
+
+async def test_past_the_retention_the_server_says_limited(
+    ctx: ServiceContext, connect: Connect, acme: Acme, dev: str
+) -> None:
+    bob = await connect(info(acme, "bob"))
+    token = bob.received[0]["resume"]
+    await bob.close()
+    await say(ctx, acme, dev, "soon forgotten")
+    assert await event_service.prune(ctx, retention_seconds=-60) > 0
+    back = await connect(info(acme, "bob"), resume=token)
+    assert back.received[0]["limited"] is True
+    assert [e for e in await back.quiet() if e["type"] == "message"] == []
+
+
+async def test_what_happens_between_the_ticket_and_the_socket_is_not_lost(
+    ctx: ServiceContext, edge_url: str, acme: Acme, dev: str
+) -> None:
+    url = await ticket_url(ctx, edge_url, info(acme, "bob"))  # rtm.start / rtm.connect
+    ts = await say(ctx, acme, dev, "between boot and socket")
+    bob = RtmSocket(await ws_connect(url))
+    try:
+        assert (await bob.next())["type"] == "hello"
+        assert (await bob.next("message"))["ts"] == ts
+    finally:
+        await bob.close()

@@ -1,0 +1,107 @@
+"""RTM clients for tests: a real websocket to a real edge, and what arrived on it."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from backchannel.app import Backchannel
+from backchannel.models import TokenInfo
+from backchannel.services import ServiceContext
+from backchannel.services.edges import register_edge
+from backchannel.services.tickets import issue_ticket
+
+WAIT = 10.0
+
+
+@asynccontextmanager
+async def live_edge(backchannel: Backchannel) -> AsyncIterator[str]:
+    """An edge on a free port serving every message-server shard; yields its ws:// URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(512)
+    sock.setblocking(False)
+    url = f"ws://127.0.0.1:{sock.getsockname()[1]}"
+    edge = backchannel.edge()
+    await edge.start(sock)
+    await register_edge(backchannel.ctx, None, url)
+    try:
+        yield url
+    finally:
+        await edge.stop()
+        sock.close()
+
+
+@dataclass
+class RtmSocket:
+    connection: ClientConnection
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+    async def next(self, kind: str | None = None, *, within: float = WAIT) -> dict[str, Any]:
+        """The next event (of `kind`, skipping others), as it arrives."""
+        async with asyncio.timeout(within):
+            while True:
+                event = orjson.loads(await self.connection.recv())
+                self.received.append(event)
+                if kind is None or event.get("type") == kind:
+                    return dict(event)
+
+    async def messages(self, count: int, *, within: float = WAIT) -> list[dict[str, Any]]:
+        return [await self.next("message", within=within) for _ in range(count)]
+
+    async def quiet(self, seconds: float = 0.3) -> list[dict[str, Any]]:
+        """Whatever arrives within `seconds` (to show that something did not)."""
+        got: list[dict[str, Any]] = []
+        try:
+            async with asyncio.timeout(seconds):
+                while True:
+                    got.append(orjson.loads(await self.connection.recv()))
+        except TimeoutError:
+            pass
+        self.received.extend(got)
+        return got
+
+    async def send(self, body: dict[str, Any]) -> None:
+        await self.connection.send(orjson.dumps(body).decode())
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+    @property
+    def closed(self) -> bool:
+        return self.connection.close_code is not None
+
+    async def wait_closed(self) -> tuple[int | None, str | None]:
+        try:
+            async with asyncio.timeout(WAIT):
+                while True:
+                    self.received.append(orjson.loads(await self.connection.recv()))
+        except ConnectionClosed:
+            pass
+        return self.connection.close_code, self.connection.close_reason
+
+
+async def ticket_url(ctx: ServiceContext, edge_url: str, who: TokenInfo, **query: str) -> str:
+    ticket = await issue_ticket(ctx, who)
+    extra = "".join(f"&{key}={value}" for key, value in query.items())
+    return f"{edge_url}/?ticket={ticket}{extra}"
+
+
+async def open_rtm(
+    ctx: ServiceContext, edge_url: str, who: TokenInfo, *, resume: str | None = None
+) -> RtmSocket:
+    """A connected socket whose hello has arrived (it is in `received`)."""
+    query = {"resume": resume} if resume else {}
+    connection = await connect(await ticket_url(ctx, edge_url, who, **query), max_size=None)
+    rtm = RtmSocket(connection)
+    hello = await rtm.next()
+    assert hello["type"] == "hello", hello
+    return rtm
