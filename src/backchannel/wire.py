@@ -11,7 +11,7 @@ from typing import Any
 from backchannel.models import Channel, Message, User, Workspace
 
 SYSTEM_USER = "USLACKBOT"  # Slack's author of what no person made, e.g. #general
-AVATAR_SIZES = (24, 32, 48, 72, 192, 512)
+AVATAR_SIZES = (24, 32, 48, 72, 192, 512, 1024)  # Slack's image_<size> fields
 REPLY_USERS_SHOWN = 5  # Slack shows a thread's first five repliers, and counts them all
 
 
@@ -52,10 +52,24 @@ def profile_json(user: User) -> dict[str, Any]:
     profile["last_name"] = str(stored.get("last_name", last))
     if user.email is not None:
         profile["email"] = user.email
+    profile.update(avatar_images(stored))
     if user.bot_id is not None:
         profile["bot_id"] = user.bot_id
         profile["always_active"] = True
     return profile
+
+
+def avatar_images(stored_profile: dict[str, Any]) -> dict[str, Any]:
+    """The image_* URLs of a user's photo: the one image at every size (clients scale it).
+
+    The URL is absolute, stored at upload time (services/avatars.py); no photo, no fields.
+    """
+    url = stored_profile.get("avatar_url")
+    if not url:
+        return {}
+    images: dict[str, Any] = {f"image_{size}": url for size in AVATAR_SIZES}
+    images.update(image_original=url, is_custom_image=True)
+    return images
 
 
 def user_json(user: User, *, presence: str | None = None) -> dict[str, Any]:

@@ -82,6 +82,9 @@ def foreign_calls(s: AcmeSecrets) -> dict[str, list[dict[str, Any]]]:
         "users.setPresence": [{"presence": "away"}],
         "users.profile.get": [{"user": v["alice"]}],
         "users.profile.set": [{"user": v["alice"], "name": "title", "value": "pwned"}],
+        # Both act on the caller's own photo only: eve's own, whatever she names.
+        "users.setPhoto": [{"user": v["alice"]}],
+        "users.deletePhoto": [{"user": v["alice"]}],
         "conversations.create": [{"name": "plans"}],
         "conversations.list": [{"types": "public_channel,private_channel,mpim,im"}],
         "conversations.info": channel_calls,

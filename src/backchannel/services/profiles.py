@@ -19,6 +19,7 @@ from backchannel.router import ShardFor
 from backchannel.services import events
 from backchannel.services.context import ServiceContext
 from backchannel.storage import users
+from backchannel.storage.connection import Conn
 from backchannel.types import format_ts
 from backchannel.wire import user_json
 
@@ -66,9 +67,7 @@ async def set_profile(
         events.publishing(ctx) as outbox,
         ctx.router.write(ShardFor(caller.workspace_id)) as conn,
     ):
-        actor = await users.get_user_txn(conn, caller.workspace_id, caller.user_id)
-        if actor is None or actor.deleted:
-            raise AuthError("the token's user is deactivated", slack_error="account_inactive")
+        actor = await acting_user_txn(conn, caller)
         target = actor
         if user_id is not None and user_id != actor.id:
             found = await users.get_user_txn(conn, caller.workspace_id, user_id)
@@ -88,6 +87,14 @@ async def set_profile(
         updated = with_current_status(updated, now)
         await outbox.append_txn(conn, user_changed(updated, now))
     return updated
+
+
+async def acting_user_txn(conn: Conn, caller: TokenInfo) -> User:
+    """The token's person, who is changing a profile (or photo): refused once deactivated."""
+    actor = await users.get_user_txn(conn, caller.workspace_id, caller.user_id)
+    if actor is None or actor.deleted:
+        raise AuthError("the token's user is deactivated", slack_error="account_inactive")
+    return actor
 
 
 def user_changed(user: User, now: float) -> Event:

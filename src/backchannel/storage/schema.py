@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -284,4 +285,17 @@ rtm_tickets = Table(
     # there, so nothing between rtm.start's boot payload and the socket is lost.
     Column("since_epoch", String(16), nullable=False),
     Column("since_seq", SEQ, nullable=False),
+)
+
+# Added by shard_0006: profile photos (users.setPhoto), one per user, stored as uploaded and
+# served at /avatars/<user_id>/<hash>.<ext> (docs/webapp.md). The user's profile JSON holds
+# the same hash and the image's URL, so reading a profile never loads the image.
+avatars = Table(
+    "avatars",
+    shard_metadata,
+    Column("user_id", String(16), primary_key=True),
+    Column("hash", String(12), nullable=False),
+    Column("content_type", String(32), nullable=False),
+    Column("image", LargeBinary, nullable=False),
+    Column("updated", Float, nullable=False),
 )

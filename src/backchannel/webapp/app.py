@@ -15,6 +15,7 @@ from backchannel.errors import AuthError, BackchannelError, StorageUnavailable
 from backchannel.services import ServiceContext
 from backchannel.services.auth import authenticate
 from backchannel.webapp import methods  # noqa: F401  (registers every method)
+from backchannel.webapp.avatars import avatar_routes
 from backchannel.webapp.openapi import openapi_route
 from backchannel.webapp.params import bearer_token, read_params
 from backchannel.webapp.ratelimit import RateLimiter, retry_after_header
@@ -84,7 +85,7 @@ def create_webapp(
     rate_limiter: RateLimiter | None = None,
     lifespan: Lifespan[Starlette] | None = None,
 ) -> Starlette:
-    routes = [*api_routes(ctx, base_url, rate_limiter), *webhook_routes(ctx)]
+    routes = [*api_routes(ctx, base_url, rate_limiter), *webhook_routes(ctx), *avatar_routes(ctx)]
     return Starlette(
         routes=routes, exception_handlers={HTTPException: _http_error}, lifespan=lifespan
     )

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from backchannel.errors import InvalidArgument
+from backchannel.services.avatars import MAX_IMAGE_BYTES
 
 MAX_BODY = 1_000_000
+# A multipart body may carry a photo (users.setPhoto) besides the usual fields.
+MAX_MULTIPART_BODY = MAX_BODY + MAX_IMAGE_BYTES
+
+
+@dataclass(frozen=True)
+class FilePart:
+    """A file sent in a multipart body (users.setPhoto's image), read whole."""
+
+    filename: str
+    content_type: str
+    data: bytes
 
 
 class InvalidJson(InvalidArgument):
@@ -26,9 +40,10 @@ async def read_params(request: Request) -> dict[str, Any]:
         return params
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
-    if len(body) > MAX_BODY:
+    limit = MAX_MULTIPART_BODY if content_type == "multipart/form-data" else MAX_BODY
+    if len(body) > limit:
         raise InvalidArgument(
-            f"the request body is over {MAX_BODY} bytes", slack_error="request_too_large"
+            f"the request body is over {limit} bytes", slack_error="request_too_large"
         )
     if content_type == "application/json":
         if not body:
@@ -52,8 +67,24 @@ async def read_params(request: Request) -> dict[str, Any]:
             raise InvalidArgument(
                 "the multipart body cannot be read", slack_error="invalid_form_data"
             ) from None
-        params.update({key: value for key, value in form.items() if isinstance(value, str)})
+        params.update(await _form_fields(form))
     return params
+
+
+async def _form_fields(form: FormData) -> dict[str, str | FilePart]:
+    """Text fields as strings, files as FileParts; the form's spooled files are closed."""
+    fields: dict[str, str | FilePart] = {}
+    try:
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                data = await value.read()
+                content_type = value.content_type or "application/octet-stream"
+                fields[key] = FilePart(value.filename or "", content_type, data)
+            else:
+                fields[key] = value
+    finally:
+        await form.close()
+    return fields
 
 
 def bearer_token(request: Request, params: dict[str, Any]) -> str | None:

@@ -30,6 +30,8 @@ METHOD_TIERS: dict[str, int] = {
     "users.setPresence": 2,
     "users.profile.get": 4,
     "users.profile.set": 3,
+    "users.setPhoto": 2,
+    "users.deletePhoto": 2,
     "conversations.list": 2,
     "conversations.info": 3,
     "conversations.history": 3,

@@ -112,7 +112,7 @@ def _conversation_json(conversation: BootConversation, viewer: str) -> dict[str,
 
 
 def _bot_json(bot: Bot) -> dict[str, Any]:
-    # Backchannel has no avatars yet (users' profiles carry no image_* either).
+    # Bots have no avatars of their own yet (people can set one: users.setPhoto).
     return {
         "id": bot.id,
         "name": bot.name,

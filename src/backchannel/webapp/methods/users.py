@@ -1,4 +1,4 @@
-"""users.*: the workspace's people and bots, their presence and their profiles."""
+"""users.*: the workspace's people and bots, their presence, profiles and photos."""
 
 from __future__ import annotations
 
@@ -7,15 +7,18 @@ from typing import Any
 import orjson
 
 from backchannel.models import User
-from backchannel.services import directory, presence, profiles
+from backchannel.services import avatars, directory, presence, profiles
 from backchannel.webapp.args import Args
 from backchannel.webapp.cursors import decode_cursor, next_cursor_metadata
+from backchannel.webapp.params import FilePart
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
-from backchannel.wire import profile_json, user_json
+from backchannel.wire import AVATAR_SIZES, profile_json, user_json
 
 USERS_CURSOR = "users"
 LOCALE = "en-US"  # the only locale Backchannel speaks
+# What users.setPhoto answers with: the new photo's part of the profile.
+PHOTO_FIELDS = ("avatar_hash", *(f"image_{size}" for size in AVATAR_SIZES), "image_original")
 
 
 @api_method("users.list")
@@ -81,6 +84,28 @@ async def users_profile_set(call: Call) -> SlackResponse:
     user_id = call.args.optional_string("user") or None
     user = await profiles.set_profile(call.ctx, call.caller, changes, user_id=user_id)
     return ok(username=user.name, profile=profile_json(user))
+
+
+@api_method("users.setPhoto")
+async def users_set_photo(call: Call) -> SlackResponse:
+    args = call.args
+    crop = avatars.check_crop(
+        args.optional_string("crop_x"),
+        args.optional_string("crop_y"),
+        args.optional_string("crop_w"),
+    )
+    image = call.params.get("image")
+    # Only a file part is an image; a text field (or nothing) is refused as bad_image.
+    data = image.data if isinstance(image, FilePart) else b""
+    user = await avatars.set_photo(call.ctx, call.caller, data, base_url=call.base_url, crop=crop)
+    profile = profile_json(user)
+    return ok(profile={name: profile[name] for name in PHOTO_FIELDS})
+
+
+@api_method("users.deletePhoto")
+async def users_delete_photo(call: Call) -> SlackResponse:
+    await avatars.delete_photo(call.ctx, call.caller)
+    return ok()
 
 
 def _profile_changes(args: Args) -> dict[str, Any]:

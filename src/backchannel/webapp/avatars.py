@@ -1,0 +1,39 @@
+"""GET /avatars/{user_id}/{hash}.{ext}: profile photos, to anyone with the URL (as Slack's).
+
+The hash is the image's, so a URL always shows the same bytes: it is cached for a year.
+A photo replaced or removed makes its old URL answer 404. See docs/webapp.md (Avatars).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from backchannel.errors import StorageUnavailable
+from backchannel.services import ServiceContext, avatars
+
+log = logging.getLogger(__name__)
+
+CACHE_FOREVER = "public, max-age=31536000, immutable"
+# Served from the webapp's own origin: never let a browser read the bytes as anything else.
+SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
+
+
+def avatar_routes(ctx: ServiceContext) -> list[Route]:
+    async def serve(request: Request) -> Response:
+        user_id = request.path_params["user_id"]
+        avatar_hash, _, _ = request.path_params["name"].partition(".")
+        try:
+            found = await avatars.get_photo(ctx, user_id, avatar_hash)
+        except StorageUnavailable as exc:
+            log.warning("avatar of %s failed: %s", user_id, exc.message)
+            return PlainTextResponse("service_unavailable", 503, headers={"Retry-After": "1"})
+        if found is None:
+            return PlainTextResponse("not found", 404)
+        headers = {"Cache-Control": CACHE_FOREVER, **SAFE_HEADERS}
+        return Response(found.image, media_type=found.content_type, headers=headers)
+
+    return [Route("/avatars/{user_id}/{name}", serve, methods=["GET"])]
