@@ -74,11 +74,11 @@ class Backchannel:
     async def _prune_events(self) -> None:
         retention = self.settings.server.event_retention_hours * 3600
         while True:
+            await asyncio.sleep(PRUNE_EVERY_SECONDS)  # not at start-up: it has enough to do
             try:
                 await event_service.prune(self.ctx, retention_seconds=retention)
             except Exception as exc:  # a shard that is down is pruned next time
                 log.warning("pruning the event logs failed: %s", exc)
-            await asyncio.sleep(PRUNE_EVERY_SECONDS)
 
     async def close(self) -> None:
         await self.ctx.router.close()

@@ -49,4 +49,5 @@ async def test_slack_sdk_rtm_client_receives_messages_unchanged(
         assert (event["channel"], event["text"], event["ts"]) == (dev, "hello, bot", ts)
         assert event["user"] == acme.alice.user.id
     finally:
+        client.auto_reconnect_enabled = False  # or its monitor thread keeps reconnecting
         await asyncio.to_thread(client.close)

@@ -24,7 +24,7 @@ FRAME_BURST = 50.0
 IndexHook = Callable[["Session", str, bool], None]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)  # slots: thousands of these per edge
 class Session:
     connection: ServerConnection
     workspace_id: str

@@ -8,8 +8,8 @@ Only services publish (docs/realtime.md). A write does
             await outbox.append_txn(conn, to_channel(workspace_id, channel_id, payload))
 
 so the event is durable exactly when the change is, and nobody hears of a write that
-rolled back. This module also has the reads an edge makes of the logs: a socket's starting
-snapshot, the catch-up of a socket that resumes, and the filling of a gap in a stream.
+rolled back. This module also has the reads an edge makes of the logs: the catch-up of a
+socket that starts or resumes, and the filling of a gap in a stream.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from backchannel.bus import events_subject, live_subject
 from backchannel.bus.codec import encode_event
 from backchannel.models import Event, Position
-from backchannel.router import Shard, ShardFor
+from backchannel.router import Shard
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels as channel_store
 from backchannel.storage import events as store
@@ -82,26 +82,6 @@ async def _publish(ctx: ServiceContext, subject: str, event: Event) -> None:
 
 
 # -- what an edge reads --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """A user's channels as of `position` in their workspace's log."""
-
-    position: Position
-    channels: frozenset[str]
-
-
-async def snapshot(ctx: ServiceContext, workspace_id: str, user_id: str) -> Snapshot:
-    """Where a new socket starts: the log's head, then the memberships. Read in that order,
-    the memberships are at least as new as the head; the events after the head (which the
-    socket does get) then re-apply any change in between, and applying one twice is harmless.
-    """
-    stream = (await ctx.router.assignment(workspace_id)).db_shard
-    async with ctx.router.read(Shard(stream)) as conn:
-        state = await store.stream_state_txn(conn)
-        channels = await channel_store.member_channel_ids_txn(conn, workspace_id, user_id)
-    return Snapshot(Position(stream, state.epoch, state.head), frozenset(channels))
 
 
 async def stream_head(ctx: ServiceContext, stream: str) -> Position:
@@ -187,13 +167,15 @@ def _channels_before(now: frozenset[str], changes: list[tuple[str, str]]) -> fro
 
 
 async def prune(ctx: ServiceContext, *, retention_seconds: float) -> int:
-    """Drop events older than the retention from every shard's log; how many went."""
+    """Drop events older than the retention from every shard's log; how many went.
+
+    A shard with nothing to drop costs one read: no write lock is taken for nothing."""
     cutoff = ctx.clock() - retention_seconds
     removed = 0
     for name in sorted((await ctx.router.shard_map.refresh()).db_shards):
-        async with ctx.router.write(Shard(name)) as conn:
-            removed += await store.prune_events_txn(conn, created_before=cutoff)
+        async with ctx.router.read(Shard(name)) as conn:
+            last = await store.last_expired_txn(conn, created_before=cutoff)
+        if last is not None:
+            async with ctx.router.write(Shard(name)) as conn:
+                removed += await store.prune_events_txn(conn, through=last)
     return removed
-
-
-__all__ = ["CatchUp", "Outbox", "ShardFor", "Snapshot", "publishing"]

@@ -115,16 +115,21 @@ async def events_for_txn(
     return [_event_from_row(row, stream, epoch) for row in await conn.execute(query)]
 
 
-async def prune_events_txn(conn: Conn, *, created_before: float) -> int:
-    """Drop events older than the retention; resuming from before them is then `limited`."""
+async def last_expired_txn(conn: Conn, *, created_before: float) -> int | None:
+    """The last sequence of the events older than `created_before`, if any."""
     last = await conn.scalar(
         select(func.max(events.c.seq)).where(events.c.created < created_before)
     )
-    if last is None:
-        return 0
-    removed = await conn.execute(delete(events).where(events.c.seq <= last))
+    return None if last is None else int(last)
+
+
+async def prune_events_txn(conn: Conn, *, through: int) -> int:
+    """Drop the events up to `through`; resuming from before them is then `limited`."""
+    removed = await conn.execute(delete(events).where(events.c.seq <= through))
     await conn.execute(
-        update(event_stream).where(event_stream.c.id == 1).values(pruned_through=last)
+        update(event_stream)
+        .where(event_stream.c.id == 1, event_stream.c.pruned_through < through)
+        .values(pruned_through=through)
     )
     return int(removed.rowcount or 0)
 
