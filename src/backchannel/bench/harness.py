@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import os
 import queue
@@ -56,8 +57,15 @@ class ServerProcess:
             env=_env(),
         )
         self._lines: queue.Queue[str | None] = queue.Queue()
+        # Read both pipes all along, so a chatty server never blocks on a full pipe.
+        self.stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
         threading.Thread(target=self._pump, daemon=True).start()
-        self.url = self._wait_for_url()
+        threading.Thread(target=self._drain_stderr, daemon=True).start()
+        self.url = self.wait_for_line(" serving ").split(" serving ", 1)[1].strip()
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     def _pump(self) -> None:
         assert self.process.stdout is not None
@@ -65,7 +73,18 @@ class ServerProcess:
             self._lines.put(line)
         self._lines.put(None)
 
-    def _wait_for_url(self, timeout: float = 60.0) -> str:
+    def _drain_stderr(self) -> None:
+        stream = self.process.stderr
+        if stream is None:
+            return
+        try:
+            for line in stream:
+                self.stderr_tail.append(line.rstrip())
+        except (ValueError, OSError):  # closed by stop()
+            return
+
+    def wait_for_line(self, part: str, timeout: float = 60.0) -> str:
+        """The next line of the server's output that contains `part`."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -74,21 +93,28 @@ class ServerProcess:
                 break
             if line is None:
                 break
-            if " serving " in line:
-                return line.split(" serving ", 1)[1].strip()
-        stderr = self.process.stderr.read() if self.process.stderr else ""
-        raise BackchannelError(f"the benchmark server did not start: {stderr.strip()}")
+            if part in line:
+                return line.strip()
+        self.stop()
+        said = " ".join(self.stderr_tail)
+        raise BackchannelError(f"the benchmark server did not print {part.strip()!r}: {said}")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
+        stop_process(self.process)
+
+
+def stop_process(process: subprocess.Popen[str]) -> None:
+    """SIGTERM, a kill after 30 s, and the pipes closed."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
 
 
 @dataclass

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import click
 import orjson
 from rich.console import Console
 from rich.table import Table
 
-from backchannel.bench import api
-from backchannel.bench.harness import Result
+from backchannel.bench import api, fanout
+from backchannel.errors import ConfigError
 
 
 @click.group()
@@ -30,17 +31,103 @@ def api_command(duration: float, as_json: bool) -> None:
     """chat.postMessage and conversations.history, 1 and 8 clients, embedded SQLite."""
     console = Console(stderr=True)
     results = asyncio.run(api.run(duration, lambda line: console.print(f"[dim]{line}[/dim]")))
-    _print(results, "backchannel bench api (embedded SQLite, rate limits off)", as_json)
-
-
-def _print(results: list[Result], title: str, as_json: bool) -> None:
     rows = [result.as_row() for result in results]
+    _print(rows, "backchannel bench api (embedded SQLite, rate limits off)", as_json)
+
+
+@bench.command("fanout")
+@click.option("--clients", type=int, default=1000, help="Websocket clients (default 1000).")
+@click.option("--duration", type=float, default=10.0, help="Seconds per phase (default 10).")
+@click.option(
+    "--rate", type=float, default=50.0, help="Messages/s of the latency phase (default 50)."
+)
+@click.option(
+    "--rounds",
+    type=int,
+    default=3,
+    help="Throughput rounds per server, taken in turns; the best counts (default 3).",
+)
+@click.option(
+    "--processes",
+    type=int,
+    default=None,
+    help="Client processes (default one per 1,000 clients, at most 4).",
+)
+@click.option(
+    "--only",
+    type=str,
+    default=None,
+    help="Run one side only: baseline or backchannel (no ratio then).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as one JSON object.")
+def fanout_command(
+    clients: int,
+    duration: float,
+    rate: float,
+    rounds: int,
+    processes: int | None,
+    only: str | None,
+    as_json: bool,
+) -> None:
+    """One channel's messages to N sockets: Backchannel's edge against websockets.broadcast."""
+    options = _fanout_options(clients, duration, rate, rounds, processes)
+    servers = _servers(only)
+    console = Console(stderr=True)
+    results = asyncio.run(
+        fanout.run(options, servers, lambda line: console.print(f"[dim]{line}[/dim]"))
+    )
+    rows = [result.as_row() for result in results]
+    ratio = (
+        round(results[1].deliveries_per_s / results[0].deliveries_per_s, 2)
+        if len(results) == 2 and results[0].deliveries_per_s
+        else None
+    )
+    title = f"backchannel bench fanout ({options.clients} clients, one channel)"
+    each_round = {t.subject.name: [round(r.deliveries_per_s) for r in t.rounds] for t in results}
+    extra: dict[str, Any] = {"rounds_deliveries_per_s": each_round}
+    if ratio is not None:
+        extra["ratio"] = ratio
+    _print(rows, title, as_json, extra)
+    if ratio is not None and not as_json:
+        click.echo(f"backchannel/baseline deliveries/s: {ratio:.2f}")
+
+
+def _fanout_options(
+    clients: int, duration: float, rate: float, rounds: int, processes: int | None
+) -> fanout.FanoutOptions:
+    # Checked here rather than by click's types: a bad value is one line, not a usage page.
+    if clients < 1:
+        raise ConfigError(f"--clients must be 1 or more, got {clients}")
+    if not duration >= 0.5:
+        raise ConfigError(f"--duration must be 0.5 seconds or more, got {duration:g}")
+    if not 0 < rate <= 10_000:
+        raise ConfigError(f"--rate must be above 0 and at most 10000 messages/s, got {rate:g}")
+    if not 1 <= rounds <= 20:
+        raise ConfigError(f"--rounds must be between 1 and 20, got {rounds}")
+    chosen = fanout.default_processes(clients) if processes is None else processes
+    if not 1 <= chosen <= clients:
+        raise ConfigError(f"--processes must be between 1 and --clients ({clients}), got {chosen}")
+    return fanout.FanoutOptions(clients, duration, rate, chosen, rounds)
+
+
+def _servers(only: str | None) -> tuple[str, ...]:
+    if only is None:
+        return fanout.SERVERS
+    if only not in fanout.SERVERS:
+        raise ConfigError(f"--only must be baseline or backchannel, got {only!r}")
+    return (only,)
+
+
+def _print(
+    rows: list[dict[str, Any]], title: str, as_json: bool, extra: dict[str, Any] | None = None
+) -> None:
     if as_json:
-        click.echo(orjson.dumps({"benchmark": title, "rows": rows}).decode())
+        click.echo(orjson.dumps({"benchmark": title, "rows": rows, **(extra or {})}).decode())
         return
     table = Table(title=title)
+    first = next(iter(rows[0]))
     for column in rows[0]:
-        table.add_column(column, justify="left" if column == "benchmark" else "right")
+        table.add_column(column, justify="left" if column == first else "right")
     for row in rows:
         table.add_row(*(str(value) for value in row.values()))
-    Console(width=120).print(table)
+    Console(width=160).print(table)

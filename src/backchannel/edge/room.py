@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from backchannel.edge.frames import event_frame, json_frame
-from backchannel.edge.session import Session
+from backchannel.edge.session import Session, write_to_all
 from backchannel.models import Event
 
 
@@ -115,9 +115,17 @@ class Room:
         if event.type == "presence_change":
             self._presence(event)
             return
-        frame: bytes | None = None
-        for session in self._targets(event):
-            frame = self._send(session, event, frame)
+        targets = self._targets(event)
+        if not targets:
+            return
+        frame = event_frame(event)
+        if event.membership is None and event.skip_user is None:
+            # Every target wants it (the indexes say so): the common case, kept tight.
+            write_to_all(targets, frame, event.position.seq if event.position else None)
+            return
+        for session in targets:
+            if session.accept(event):
+                session.write(frame)
 
     @staticmethod
     def _send(session: Session, event: Event, frame: bytes | None) -> bytes | None:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import time
+from asyncio import Transport
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from websockets.asyncio.server import ServerConnection
-from websockets.protocol import State
+from websockets.protocol import Protocol, State
 
 from backchannel.models import Event
 
 # A socket that lets this much pile up unread is too slow to keep up: it is closed, and the
 # client resumes from its last token, losing nothing.
 MAX_BUFFERED = 4 * 1024 * 1024
+
+OPEN = State.OPEN
 
 # What a client may send: 10 frames a second on average, bursts of 50 (Slack's RTM allowed
 # about one message a second; typing and pings come more often).
@@ -38,6 +41,13 @@ class Session:
     allowance: float = FRAME_BURST
     checked: float = field(default_factory=time.monotonic)
     over_limit: int = 0
+    transport: Transport = field(init=False)
+    protocol: Protocol = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Kept at hand for the fanout loop; a connection's transport never changes.
+        self.transport = self.connection.transport
+        self.protocol = self.connection.protocol
 
     @property
     def catching_up(self) -> bool:
@@ -77,9 +87,8 @@ class Session:
 
     def write(self, frame: bytes) -> None:
         """Queue a pre-built frame; never waits. A socket that cannot keep up is closed."""
-        connection = self.connection
-        transport = connection.transport
-        if connection.protocol.state is not State.OPEN or transport.is_closing():
+        transport = self.transport
+        if self.protocol.state is not OPEN or transport.is_closing():
             return
         transport.write(frame)
         if transport.get_write_buffer_size() > MAX_BUFFERED:
@@ -95,3 +104,20 @@ class Session:
             return False
         self.allowance -= 1
         return True
+
+
+def write_to_all(sessions: list[Session], frame: bytes, seq: int | None) -> None:
+    """The fanout's hot loop, for events that change no membership and skip nobody: each
+    session only checks that it has not had the event yet (catch-up and live overlap).
+    Session.write, inlined: this runs once per recipient of every event."""
+    for session in sessions:
+        if seq is not None:
+            if session.seq >= seq:
+                continue
+            session.seq = seq
+        transport = session.transport
+        if session.protocol.state is not OPEN or transport.is_closing():
+            continue
+        transport.write(frame)
+        if transport.get_write_buffer_size() > MAX_BUFFERED:
+            transport.abort()
