@@ -7,7 +7,7 @@ from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import InvalidStatus
 
 from backchannel.app import Backchannel
-from backchannel.services import ServiceContext
+from backchannel.services import ServiceContext, presence
 from backchannel.services.tickets import issue_ticket
 from tests.conftest import Acme
 from tests.edge.conftest import Connect, info
@@ -167,3 +167,16 @@ async def test_shutdown_says_goodbye(deployment: Backchannel, acme: Acme) -> Non
     assert (await rtm.next())["type"] == "goodbye"
     code, _ = await rtm.wait_closed()
     assert code == 1001
+
+
+async def test_choosing_away_and_back_reaches_presence_subscribers(
+    ctx: ServiceContext, connect: Connect, acme: Acme
+) -> None:
+    alice = await connect(info(acme, "alice"))
+    await connect(info(acme, "bob"))
+    await alice.send({"type": "presence_sub", "ids": [acme.bob.user.id]})
+    assert (await alice.next("presence_change"))["presence"] == "active"
+    await presence.set_presence(ctx, info(acme, "bob"), "away")
+    assert (await alice.next("presence_change"))["presence"] == "away"
+    await presence.set_presence(ctx, info(acme, "bob"), "auto")
+    assert (await alice.next("presence_change"))["presence"] == "active"

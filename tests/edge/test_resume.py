@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from websockets.asyncio.client import connect as ws_connect
 
 from backchannel.services import ServiceContext, channels
@@ -114,3 +116,17 @@ async def test_what_happens_between_the_ticket_and_the_socket_is_not_lost(
         assert (await bob.next("message"))["ts"] == ts
     finally:
         await bob.close()
+
+
+async def test_a_client_gone_for_a_day_resumes_within_the_retention(
+    ctx: ServiceContext, connect: Connect, acme: Acme, dev: str
+) -> None:
+    bob = await connect(info(acme, "bob"))
+    token = bob.received[0]["resume"]
+    await bob.close()
+    yesterday = ServiceContext(ctx.router, lambda: time.time() - 86_400, bus=ctx.bus)
+    missed = [await say(yesterday, acme, dev, f"yesterday {n}") for n in range(3)]
+    assert await event_service.prune(ctx, retention_seconds=7 * 86_400) == 0
+    back = await connect(info(acme, "bob"), resume=token)
+    assert "limited" not in back.received[0]
+    assert [event["ts"] for event in await back.messages(3)] == missed

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import weakref
 from collections.abc import Collection
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -51,7 +52,10 @@ class Edge:
         self.ms_shards = frozenset(ms_shards) if ms_shards else None
         self.rooms: dict[str, Room] = {}
         self.followers: dict[str, StreamFollower] = {}
-        self._identities: dict[ServerConnection, Identity] = {}
+        # Handshake -> handler; weak, so a connection lost in between leaves nothing behind.
+        self._identities: weakref.WeakKeyDictionary[ServerConnection, Identity] = (
+            weakref.WeakKeyDictionary()
+        )
         self._subscriptions: list[Subscription] = []
         self._server: Server | None = None
 
