@@ -7,7 +7,7 @@ from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import InvalidStatus
 
 from backchannel.app import Backchannel
-from backchannel.services import ServiceContext, presence
+from backchannel.services import ServiceContext, presence, users
 from backchannel.services.tickets import issue_ticket
 from tests.conftest import Acme
 from tests.edge.conftest import Connect, info
@@ -180,3 +180,25 @@ async def test_choosing_away_and_back_reaches_presence_subscribers(
     assert (await alice.next("presence_change"))["presence"] == "away"
     await presence.set_presence(ctx, info(acme, "bob"), "auto")
     assert (await alice.next("presence_change"))["presence"] == "active"
+
+
+async def test_a_deactivated_person_is_turned_away(
+    ctx: ServiceContext, edge_url: str, acme: Acme
+) -> None:
+    ticket = await issue_ticket(ctx, info(acme, "bob"))
+    await users.deactivate_user(ctx, workspace_id=acme.workspace.id, user_id=acme.bob.user.id)
+    rtm = RtmSocket(await ws_connect(f"{edge_url}/?ticket={ticket}"))
+    code, reason = await rtm.wait_closed()
+    assert (code, reason) == (1008, "account_inactive")
+    assert rtm.received == []
+
+
+async def test_deactivating_someone_closes_their_sockets(
+    ctx: ServiceContext, connect: Connect, acme: Acme
+) -> None:
+    bob, alice = await connect(info(acme, "bob")), await connect(info(acme, "alice"))
+    await users.deactivate_user(ctx, workspace_id=acme.workspace.id, user_id=acme.bob.user.id)
+    assert (await bob.next("user_change"))["user"]["deleted"] is True
+    assert await bob.wait_closed() == (1008, "account_inactive")
+    assert (await alice.next("user_change"))["user"]["id"] == acme.bob.user.id
+    assert not alice.closed

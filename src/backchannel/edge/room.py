@@ -13,6 +13,8 @@ from backchannel.edge.frames import event_frame, json_frame
 from backchannel.edge.session import Session, write_to_all
 from backchannel.models import Event
 
+POLICY_VIOLATION = 1008
+
 
 @dataclass(eq=False)
 class Room:
@@ -109,6 +111,11 @@ class Room:
     # -- fanout ------------------------------------------------------------------------
 
     def dispatch(self, event: Event) -> None:
+        self._deliver(event)
+        if event.type == "user_change":
+            self._close_if_deactivated(event)
+
+    def _deliver(self, event: Event) -> None:
         for session in self.catching_up:
             if session.backlog is not None:
                 session.backlog.append(event)
@@ -126,6 +133,13 @@ class Room:
         for session in targets:
             if session.accept(event):
                 session.write(frame)
+
+    def _close_if_deactivated(self, event: Event) -> None:
+        """A deactivated person's sockets close, once they have had the news."""
+        user = event.payload.get("user")
+        if isinstance(user, dict) and user.get("deleted"):
+            for session in self.by_user.get(str(user.get("id")), ()):
+                session.start_closing(POLICY_VIOLATION, "account_inactive")
 
     @staticmethod
     def _send(session: Session, event: Event, frame: bytes | None) -> bytes | None:

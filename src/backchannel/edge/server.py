@@ -26,7 +26,7 @@ from backchannel.edge.protocol import RATE_LIMITED, error_event, handle_frame
 from backchannel.edge.room import Room
 from backchannel.edge.session import Session
 from backchannel.edge.streams import StreamFollower
-from backchannel.errors import BackchannelError, InvalidArgument, NotFound
+from backchannel.errors import AuthError, BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Event, Position, TokenInfo
 from backchannel.services import ServiceContext
 from backchannel.services import events as event_service
@@ -189,6 +189,8 @@ class Edge:
         try:
             await self._start_session(room, session, identity, came_online)
             await self._read_frames(room, session)
+        except AuthError as exc:
+            await connection.close(POLICY, exc.slack_error)
         except BackchannelError as exc:
             await connection.close(TRY_AGAIN, f"try again: {exc.slack_error}")
         except ConnectionClosed:
@@ -207,8 +209,12 @@ class Edge:
         stream = (await self.ctx.router.assignment(session.workspace_id)).db_shard
         await self._follow(stream)
         user = await get_user(self.ctx, session.workspace_id, session.user_id)
+        if user.deleted:
+            raise AuthError("the account is deactivated", slack_error="account_inactive")
         if user.presence == "away":
             room.manual_away.add(user.id)
+        else:
+            room.manual_away.discard(user.id)
         caught = await event_service.catch_up(
             self.ctx, session.workspace_id, session.user_id, identity.since
         )

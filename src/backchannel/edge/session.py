@@ -94,6 +94,12 @@ class Session:
         if transport.get_write_buffer_size() > MAX_BUFFERED:
             transport.abort()  # the client reconnects and resumes from its last token
 
+    def start_closing(self, code: int, reason: str) -> None:
+        """Begin the closing handshake now, from code that cannot wait (the fanout)."""
+        if self.protocol.state is OPEN:
+            self.protocol.send_close(code, reason)
+            self.connection.send_data()
+
     def take_allowance(self) -> bool:
         """A token bucket over the frames this client sends: False when it floods."""
         now = time.monotonic()
