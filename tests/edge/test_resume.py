@@ -130,3 +130,15 @@ async def test_a_client_gone_for_a_day_resumes_within_the_retention(
     back = await connect(info(acme, "bob"), resume=token)
     assert "limited" not in back.received[0]
     assert [event["ts"] for event in await back.messages(3)] == missed
+
+
+async def test_a_long_absence_is_sent_page_by_page_in_order(
+    ctx: ServiceContext, connect: Connect, acme: Acme, dev: str
+) -> None:
+    bob = await connect(info(acme, "bob"))
+    token = bob.received[0]["resume"]
+    await bob.close()
+    missed = [await say(ctx, acme, dev, f"m{n}") for n in range(event_service.CATCH_UP_PAGE + 20)]
+    back = await connect(info(acme, "bob"), resume=token)
+    got = await back.messages(len(missed))
+    assert [event["ts"] for event in got] == missed

@@ -225,9 +225,13 @@ class Edge:
         if caught.limited:
             hello["limited"] = True  # some events are gone: refetch history
         session.write(json_frame(hello))
-        for event in caught.events:
-            if session.accept(event):
-                session.write(event_frame(event))
+        async for page in event_service.missed_events(
+            self.ctx, caught, session.workspace_id, session.user_id
+        ):
+            for event in page:
+                if session.accept(event):
+                    session.write(event_frame(event))
+            await session.connection.drain()  # at the client's pace, not into our memory
         room.go_live(session)
         if came_online:
             room.announce_presence(session.user_id)

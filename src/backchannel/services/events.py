@@ -15,7 +15,7 @@ socket that starts or resumes, and the filling of a gap in a stream.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -100,56 +100,72 @@ async def read_stream(ctx: ServiceContext, since: Position, *, limit: int) -> li
 
 @dataclass(frozen=True)
 class CatchUp:
-    """What a resuming socket missed. `limited`: some of it is gone (retention, another log),
-    and the client must catch up through conversations.history; `channels` are then the
-    memberships at `through` and `events` is empty."""
+    """Where a socket starts. `limited`: what it missed is partly gone (retention, another
+    log) and the client must catch up through conversations.history; `channels` are then
+    the memberships at `through`. Otherwise they are those at `since`, and `missed_events`
+    gives what came between, a page at a time."""
 
     limited: bool
-    channels: frozenset[str]  # the user's channels at `since` (or at `through` if limited)
+    channels: frozenset[str]
     through: Position
-    events: Sequence[Event] = ()
+    since: Position | None = None
+    relevant: tuple[str, ...] = ()  # every channel the user was in at some point between
 
 
 async def catch_up(
     ctx: ServiceContext, workspace_id: str, user_id: str, since: Position | None
 ) -> CatchUp:
-    """Every event after `since` that may concern the user, up to the log's head now.
+    """How far the user's log has gone since `since`, and their memberships then.
 
-    The memberships the user had at `since` are worked out from today's ones and the
-    membership changes in between, so a channel joined meanwhile shows only what followed
-    the join, and one left meanwhile shows what came before the leave.
+    Those memberships are worked out from today's and the membership changes in between,
+    so a channel joined meanwhile shows only what followed the join, and one left meanwhile
+    what came before the leave. Today's are read before the head: every change they do not
+    show is then among the changes read, whatever the isolation level.
     """
     stream = (await ctx.router.assignment(workspace_id)).db_shard
     async with ctx.router.read(Shard(stream)) as conn:
+        before = frozenset(await channel_store.member_channel_ids_txn(conn, workspace_id, user_id))
         state = await store.stream_state_txn(conn)
-        now = frozenset(await channel_store.member_channel_ids_txn(conn, workspace_id, user_id))
         head = Position(stream, state.epoch, state.head)
         if since is None or not _resumable(since, state):
-            return CatchUp(limited=since is not None, channels=now, through=head)
+            # From the head on: memberships read after it, so none of its changes is missed.
+            now = await channel_store.member_channel_ids_txn(conn, workspace_id, user_id)
+            return CatchUp(limited=since is not None, channels=frozenset(now), through=head)
         changes = await store.membership_changes_txn(
             conn, user_id, after=since.seq, through=state.head
         )
-        then = _channels_before(now, changes)
-        relevant = sorted(then | {channel for channel, _ in changes})
-        events: list[Event] = []
-        after = since.seq
-        while True:
+    then = _channels_before(before, changes)
+    relevant = tuple(sorted(then | {channel for channel, _ in changes}))
+    return CatchUp(False, then, head, since, relevant)
+
+
+async def missed_events(
+    ctx: ServiceContext, caught: CatchUp, workspace_id: str, user_id: str
+) -> AsyncIterator[list[Event]]:
+    """The events between `caught.since` and `caught.through` that may concern the user, in
+    order, a page per transaction (a day's absence can be many). The log below its head
+    only ever loses its oldest events, so the pages agree with each other."""
+    if caught.since is None:
+        return
+    through, after = caught.through, caught.since.seq
+    while after < through.seq:
+        async with ctx.router.read(Shard(through.stream)) as conn:
             page = await store.events_for_txn(
                 conn,
-                stream,
-                state.epoch,
+                through.stream,
+                through.epoch,
                 workspace_id=workspace_id,
                 user_id=user_id,
-                channels=relevant,
+                channels=caught.relevant,
                 after=after,
-                through=state.head,
+                through=through.seq,
                 limit=CATCH_UP_PAGE,
             )
-            events.extend(page)
-            if len(page) < CATCH_UP_PAGE:
-                break
-            after = page[-1].position.seq if page[-1].position else after
-    return CatchUp(limited=False, channels=then, through=head, events=events)
+        if page:
+            yield page
+        if len(page) < CATCH_UP_PAGE or page[-1].position is None:
+            return
+        after = page[-1].position.seq
 
 
 def _resumable(since: Position, state: store.StreamState) -> bool:
