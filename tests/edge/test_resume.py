@@ -14,6 +14,13 @@ from tests.edge.test_fanout import say
 from tests.support.rtm import RtmSocket, ticket_url
 
 
+async def goes_away(connect: Connect, acme: Acme) -> str:
+    """Bob connects and leaves at once; the token his hello gave him."""
+    bob = await connect(info(acme, "bob"))
+    await bob.close()
+    return str(bob.received[0]["resume"])
+
+
 async def test_a_client_back_after_a_gap_gets_every_missed_event_once(
     ctx: ServiceContext, connect: Connect, acme: Acme, dev: str
 ) -> None:
@@ -35,9 +42,7 @@ async def test_a_client_back_after_a_gap_gets_every_missed_event_once(
 async def test_the_hello_token_alone_is_enough_to_resume(
     ctx: ServiceContext, connect: Connect, acme: Acme, dev: str
 ) -> None:
-    bob = await connect(info(acme, "bob"))
-    token = bob.received[0]["resume"]
-    await bob.close()
+    token = await goes_away(connect, acme)
     ts = await say(ctx, acme, dev, "while away")
     back = await connect(info(acme, "bob"), resume=token)
     assert (await back.next("message"))["ts"] == ts
@@ -49,9 +54,7 @@ async def test_resuming_shows_a_channel_joined_meanwhile_from_the_join_on(
     ops = await channels.create_channel(
         ctx, workspace_id=acme.workspace.id, creator=acme.alice.user.id, name="ops"
     )
-    bob = await connect(info(acme, "bob"))
-    token = bob.received[0]["resume"]
-    await bob.close()
+    token = await goes_away(connect, acme)
     await say(ctx, acme, ops.id, "before the join")
     await channels.join_channel(
         ctx, workspace_id=acme.workspace.id, user_id=acme.bob.user.id, channel_id=ops.id
@@ -67,9 +70,7 @@ async def test_resuming_shows_a_channel_joined_meanwhile_from_the_join_on(
 async def test_resuming_shows_a_channel_left_meanwhile_up_to_the_leave(
     ctx: ServiceContext, connect: Connect, acme: Acme, dev: str
 ) -> None:
-    bob = await connect(info(acme, "bob"))
-    token = bob.received[0]["resume"]
-    await bob.close()
+    token = await goes_away(connect, acme)
     await say(ctx, acme, dev, "before the leave")
     await channels.leave_channel(
         ctx, workspace_id=acme.workspace.id, user_id=acme.bob.user.id, channel_id=dev
@@ -95,9 +96,7 @@ async def test_a_token_from_another_log_is_limited(
 async def test_past_the_retention_the_server_says_limited(
     ctx: ServiceContext, connect: Connect, acme: Acme, dev: str
 ) -> None:
-    bob = await connect(info(acme, "bob"))
-    token = bob.received[0]["resume"]
-    await bob.close()
+    token = await goes_away(connect, acme)
     await say(ctx, acme, dev, "soon forgotten")
     assert await event_service.prune(ctx, retention_seconds=-60) > 0
     back = await connect(info(acme, "bob"), resume=token)
@@ -121,9 +120,7 @@ async def test_what_happens_between_the_ticket_and_the_socket_is_not_lost(
 async def test_a_client_gone_for_a_day_resumes_within_the_retention(
     ctx: ServiceContext, connect: Connect, acme: Acme, dev: str
 ) -> None:
-    bob = await connect(info(acme, "bob"))
-    token = bob.received[0]["resume"]
-    await bob.close()
+    token = await goes_away(connect, acme)
     yesterday = ServiceContext(ctx.router, lambda: time.time() - 86_400, bus=ctx.bus)
     missed = [await say(yesterday, acme, dev, f"yesterday {n}") for n in range(3)]
     assert await event_service.prune(ctx, retention_seconds=7 * 86_400) == 0
@@ -135,9 +132,7 @@ async def test_a_client_gone_for_a_day_resumes_within_the_retention(
 async def test_a_long_absence_is_sent_page_by_page_in_order(
     ctx: ServiceContext, connect: Connect, acme: Acme, dev: str
 ) -> None:
-    bob = await connect(info(acme, "bob"))
-    token = bob.received[0]["resume"]
-    await bob.close()
+    token = await goes_away(connect, acme)
     missed = [await say(ctx, acme, dev, f"m{n}") for n in range(event_service.CATCH_UP_PAGE + 20)]
     back = await connect(info(acme, "bob"), resume=token)
     got = await back.messages(len(missed))
