@@ -49,10 +49,6 @@ class Session:
         self.transport = self.connection.transport
         self.protocol = self.connection.protocol
 
-    @property
-    def catching_up(self) -> bool:
-        return self.backlog is not None
-
     def accept(self, event: Event) -> bool:
         """Take an event in order: track its membership change, say whether to send it."""
         position = event.position
