@@ -92,6 +92,11 @@ def format_ts(micros: int) -> str:
     return f"{seconds}.{fraction:06d}"
 
 
+def ts_at(seconds: float) -> str:
+    """A moment (seconds since the epoch, as the clock gives it) as a Slack ts: event_ts."""
+    return format_ts(int(seconds * 1_000_000))
+
+
 def parse_ts(ts: str) -> int:
     """Microseconds since the epoch of a Slack ts; ValueError when malformed."""
     if not isinstance(ts, str) or not _TS.match(ts):

@@ -23,7 +23,7 @@ from backchannel.services.validation import check_channel_name
 from backchannel.storage import channels as store
 from backchannel.storage import users
 from backchannel.storage.connection import Conn
-from backchannel.types import PRIVATE_CHANNEL, PUBLIC_CHANNEL, format_ts, keyspace_of, new_keyed_id
+from backchannel.types import PRIVATE_CHANNEL, PUBLIC_CHANNEL, keyspace_of, new_keyed_id, ts_at
 from backchannel.wire import conversation_json
 
 NOT_SUPPORTED = "method_not_supported_for_channel_type"
@@ -276,7 +276,7 @@ async def access_channel_txn(
 
 def now_ts(ctx: ServiceContext) -> str:
     """Now as a Slack ts: every event's event_ts."""
-    return format_ts(int(ctx.clock() * 1_000_000))
+    return ts_at(ctx.clock())
 
 
 def channel_type(channel: Channel) -> str:

@@ -20,7 +20,7 @@ from backchannel.services import events
 from backchannel.services.context import ServiceContext
 from backchannel.storage import users
 from backchannel.storage.connection import Conn
-from backchannel.types import format_ts
+from backchannel.types import ts_at
 from backchannel.wire import user_json
 
 # Field name -> longest value accepted. Other fields (custom "fields", images, the
@@ -102,7 +102,7 @@ def user_changed(user: User, now: float) -> Event:
     payload = {
         "type": "user_change",
         "user": user_json(user),
-        "event_ts": format_ts(int(now * 1_000_000)),
+        "event_ts": ts_at(now),
     }
     return to_workspace(user.workspace_id, payload)
 

@@ -23,7 +23,7 @@ from backchannel.services.workspaces import find_workspace
 from backchannel.storage import channels, users
 from backchannel.storage import credentials as credential_store
 from backchannel.storage.connection import Conn
-from backchannel.types import BOT, USER, format_ts, new_keyed_id
+from backchannel.types import BOT, USER, new_keyed_id, ts_at
 from backchannel.wire import user_json
 
 
@@ -104,7 +104,7 @@ async def create_user(
                 await channels.add_member_txn(
                     conn, channel_id=general.id, user_id=user.id, workspace_id=target.id, now=now
                 )
-                await outbox.append_txn(conn, member_joined(general, user.id, _ts(now)))
+                await outbox.append_txn(conn, member_joined(general, user.id, ts_at(now)))
     return NewUser(user, token)
 
 
@@ -144,7 +144,7 @@ async def deactivate_user(ctx: ServiceContext, *, workspace_id: str, user_id: st
 
 
 def team_join(user: User) -> Event:
-    payload = {"type": "team_join", "user": user_json(user), "event_ts": _ts(user.updated)}
+    payload = {"type": "team_join", "user": user_json(user), "event_ts": ts_at(user.updated)}
     return to_workspace(user.workspace_id, payload)
 
 
@@ -158,10 +158,6 @@ def undo_new_user(outbox: events.Outbox, user: User) -> Undo:
         await outbox.append_txn(conn, user_changed(replace(user, deleted=True), user.updated))
 
     return undo
-
-
-def _ts(now: float) -> str:
-    return format_ts(int(now * 1_000_000))
 
 
 def new_bot_user(workspace: Workspace, bot_id: str, real_name: str, now: float) -> User:

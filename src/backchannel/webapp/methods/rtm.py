@@ -12,7 +12,7 @@ from backchannel.models import Bot
 from backchannel.services import boot, directory, edges
 from backchannel.services.boot import Boot, BootConversation
 from backchannel.services.presence import presence_of
-from backchannel.types import format_ts
+from backchannel.types import ts_at
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
 from backchannel.wire import conversation_json, message_json, team_json, user_json
@@ -56,7 +56,7 @@ async def rtm_start(call: Call) -> SlackResponse:
         cache_ts=int(found.now),
         cache_version=CACHE_VERSION,
         cache_ts_version=CACHE_VERSION,
-        latest_event_ts=format_ts(int(found.now * 1_000_000)),
+        latest_event_ts=ts_at(found.now),
         dnd=NO_DND,
         subteams={"all": [], "self": []},
         can_manage_shared_channels=False,
