@@ -43,7 +43,8 @@ GOING_AWAY, POLICY, TRY_AGAIN = 1001, 1008, 1013
 @dataclass(frozen=True)
 class Identity:
     caller: TokenInfo
-    since: Position  # the client's resume token, else the log's head at its ticket
+    since: Position  # the client's resume token, else the log's head at its ticket; its
+    # stream is the workspace's shard
 
 
 class Edge:
@@ -160,14 +161,12 @@ class Edge:
     async def _admit(
         self, connection: ServerConnection, ticket: str, since: tuple[str, int] | None
     ) -> Response | None:
-        workspace_id = ticket.partition("-")[0]
-        if self.ms_shards is not None:
+        assignment = await self.ctx.router.assignment(ticket.partition("-")[0])
+        if self.ms_shards is not None and assignment.ms_shard not in self.ms_shards:
             # Before the ticket is used up: the client may still take it to the right edge.
-            assignment = await self.ctx.router.assignment(workspace_id)
-            if assignment.ms_shard not in self.ms_shards:
-                return connection.respond(
-                    HTTPStatus.MISDIRECTED_REQUEST, "this edge does not serve that workspace\n"
-                )
+            return connection.respond(
+                HTTPStatus.MISDIRECTED_REQUEST, "this edge does not serve that workspace\n"
+            )
         redeemed = await redeem_ticket(self.ctx, ticket)
         if redeemed is None:
             return connection.respond(
@@ -176,8 +175,8 @@ class Edge:
         # Without a token of its own the socket starts where the log stood when rtm.connect
         # or rtm.start answered: what happened in between is not lost.
         epoch, seq = since or (redeemed.since_epoch, redeemed.since_seq)
-        stream = (await self.ctx.router.assignment(workspace_id)).db_shard
-        self._identities[connection] = Identity(redeemed.caller, Position(stream, epoch, seq))
+        position = Position(assignment.db_shard, epoch, seq)
+        self._identities[connection] = Identity(redeemed.caller, position)
         return None
 
     async def _serve_socket(self, connection: ServerConnection) -> None:
@@ -206,8 +205,7 @@ class Edge:
     ) -> None:
         """hello, what the client missed, then live: snapshot plus replay, with the events
         that arrive meanwhile held in the session's backlog."""
-        stream = (await self.ctx.router.assignment(session.workspace_id)).db_shard
-        await self._follow(stream)
+        await self._follow(identity.since.stream)
         user = await get_user(self.ctx, session.workspace_id, session.user_id)
         if user.deleted:
             raise AuthError("the account is deactivated", slack_error="account_inactive")
