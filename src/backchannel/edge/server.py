@@ -217,9 +217,8 @@ class Edge:
             self.ctx, session.workspace_id, session.user_id, identity.since
         )
         session.channels = set(caught.channels)
-        start = caught.through if caught.limited else identity.since
-        session.seq = start.seq
-        hello: dict[str, object] = {"type": "hello", "resume": resume_token(start)}
+        session.seq = caught.since.seq
+        hello: dict[str, object] = {"type": "hello", "resume": resume_token(caught.since)}
         if caught.limited:
             hello["limited"] = True  # some events are gone: refetch history
         session.write(json_frame(hello))

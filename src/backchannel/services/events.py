@@ -100,20 +100,20 @@ async def read_stream(ctx: ServiceContext, since: Position, *, limit: int) -> li
 
 @dataclass(frozen=True)
 class CatchUp:
-    """Where a socket starts. `limited`: what it missed is partly gone (retention, another
-    log) and the client must catch up through conversations.history; `channels` are then
-    the memberships at `through`. Otherwise they are those at `since`, and `missed_events`
-    gives what came between, a page at a time."""
+    """Where a socket starts (`since`) and the user's memberships there; `missed_events`
+    gives what came between it and `through`, a page at a time. `limited`: what the socket
+    missed is partly gone (retention, another log), so it starts at the head instead and
+    the client catches up through conversations.history."""
 
     limited: bool
     channels: frozenset[str]
+    since: Position
     through: Position
-    since: Position | None = None
     relevant: tuple[str, ...] = ()  # every channel the user was in at some point between
 
 
 async def catch_up(
-    ctx: ServiceContext, workspace_id: str, user_id: str, since: Position | None
+    ctx: ServiceContext, workspace_id: str, user_id: str, since: Position
 ) -> CatchUp:
     """How far the user's log has gone since `since`, and their memberships then.
 
@@ -127,16 +127,16 @@ async def catch_up(
         before = frozenset(await channel_store.member_channel_ids_txn(conn, workspace_id, user_id))
         state = await store.stream_state_txn(conn)
         head = Position(stream, state.epoch, state.head)
-        if since is None or not _resumable(since, state):
+        if not _resumable(since, state):
             # From the head on: memberships read after it, so none of its changes is missed.
             now = await channel_store.member_channel_ids_txn(conn, workspace_id, user_id)
-            return CatchUp(limited=since is not None, channels=frozenset(now), through=head)
+            return CatchUp(limited=True, channels=frozenset(now), since=head, through=head)
         changes = await store.membership_changes_txn(
             conn, user_id, after=since.seq, through=state.head
         )
     then = _channels_before(before, changes)
     relevant = tuple(sorted(then | {channel for channel, _ in changes}))
-    return CatchUp(False, then, head, since, relevant)
+    return CatchUp(False, then, since, head, relevant)
 
 
 async def missed_events(
@@ -145,8 +145,6 @@ async def missed_events(
     """The events between `caught.since` and `caught.through` that may concern the user, in
     order, a page per transaction (a day's absence can be many). The log below its head
     only ever loses its oldest events, so the pages agree with each other."""
-    if caught.since is None:
-        return
     through, after = caught.through, caught.since.seq
     while after < through.seq:
         async with ctx.router.read(Shard(through.stream)) as conn:
