@@ -8,6 +8,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from backchannel.webapp.registry import METHODS
 from tests.support.slack_spec import validate_reply
 
 
@@ -20,5 +21,13 @@ class ValidatingAsyncWebClient(AsyncWebClient):
         except SlackApiError as failed:
             validate_reply(api_method, failed.response.data)
             raise
-        validate_reply(api_method, response.data)
+        if _published(api_method):
+            validate_reply(api_method, response.data)
         return response
+
+
+def _published(api_method: str) -> bool:
+    """False for Backchannel's methods that Slack's spec lacks (client.counts): their
+    errors are still held to Slack's error shape."""
+    method = METHODS.get(api_method)
+    return method is None or method.published

@@ -120,6 +120,7 @@ def foreign_calls(s: AcmeSecrets) -> dict[str, list[dict[str, Any]]]:
         # With an edge registered, tests/webapp/test_rtm_methods.py checks these too.
         "rtm.connect": [{}],
         "rtm.start": [{}],
+        "client.counts": [{}],
     }
 
 

@@ -28,7 +28,7 @@ def test_the_packaged_spec_is_in_sync_with_slacks() -> None:
 
 def test_every_registered_method_is_described() -> None:
     described = {path.removeprefix("/") for path in openapi_document()["paths"]}
-    assert described == set(METHODS)
+    assert described == {name for name, method in METHODS.items() if method.published}
 
 
 async def test_the_document_is_served(server: str) -> None:

@@ -227,6 +227,36 @@ async def test_rtm_start_lists_channels_with_membership_and_read_state(
     assert (dev["last_read"], dev["unread_count"]) == (scene.one, 1)
 
 
+async def counts(client: ValidatingAsyncWebClient) -> dict[str, dict[str, Any]]:
+    """client.counts by conversation id."""
+    reply = (await client.api_call("client.counts")).data
+    assert isinstance(reply, dict) and reply["ok"] is True
+    return {item["id"]: item for kind in ("channels", "mpims", "ims") for item in reply[kind]}
+
+
+async def test_client_counts_has_unread_and_mention_counts(
+    alice: ValidatingAsyncWebClient,
+    bob: ValidatingAsyncWebClient,
+    acme: Acme,
+    scene: Scene,
+) -> None:
+    before = await counts(alice)
+    assert scene.random not in before  # she is not in it
+    dev, dm = before[scene.dev], before[scene.dm]
+    assert (dev["unread_count"], dev["mention_count"], dev["has_unreads"]) == (2, 0, True)
+    assert dev["latest"] == scene.two
+    assert (dm["unread_count"], dm["mention_count"]) == (1, 1)  # a DM's messages are for you
+    await post(bob, scene.dev, f"<@{acme.alice.user.id}> can you look?")
+    await post(bob, scene.dev, f"<@{acme.bob.user.id}> note to self")
+    await post(alice, scene.dev, f"<@{acme.alice.user.id}> her own mention is not unread")
+    dev = (await counts(alice))[scene.dev]
+    assert (dev["unread_count"], dev["mention_count"]) == (4, 1)
+    assert (await counts(bob))[scene.dev]["mention_count"] == 0
+    await alice.conversations_mark(channel=scene.dev, ts=dev["latest"])
+    dev = (await counts(alice))[scene.dev]
+    assert (dev["unread_count"], dev["mention_count"], dev["has_unreads"]) == (0, 0, False)
+
+
 async def test_rtm_start_shows_private_channels_to_their_members_only(
     alice: ValidatingAsyncWebClient, bob: ValidatingAsyncWebClient, acme: Acme, scene: Scene
 ) -> None:

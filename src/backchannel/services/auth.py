@@ -1,8 +1,17 @@
-"""Who is calling: tokens in, TokenInfo out; passwords in, tokens out."""
+"""Who is calling: tokens in, TokenInfo out; passwords in, tokens out.
+
+A browser session (the web client) is Slack's pair: an xoxc token the page sends with each
+call, and an http-only cookie the browser sends. The token alone is refused, so a script
+injected into a page cannot carry a session away, and the cookie alone is not enough for a
+forged cross-site request (it cannot read or send the token).
+"""
 
 from __future__ import annotations
 
-from backchannel.errors import AuthError
+import hmac
+from dataclasses import dataclass
+
+from backchannel.errors import AuthError, InvalidArgument
 from backchannel.models import TokenInfo
 from backchannel.router import Main
 from backchannel.services import credentials as creds
@@ -12,23 +21,31 @@ from backchannel.services.workspaces import find_workspace
 from backchannel.storage import credentials as store
 
 
-async def authenticate(ctx: ServiceContext, token: str | None) -> TokenInfo:
-    """The caller behind a token; not_authed, invalid_auth or token_revoked otherwise."""
+async def authenticate(
+    ctx: ServiceContext, token: str | None, session_cookie: str | None = None
+) -> TokenInfo:
+    """The caller behind a token (and, for a browser session's token, its cookie);
+    not_authed, invalid_auth or token_revoked otherwise."""
     if not token:
         raise AuthError("no token was given", slack_error="not_authed")
     token_hash = creds.hash_token(token)
     found = ctx.tokens.get(token_hash, ctx.clock())
     if found is None:
         async with ctx.router.read(Main()) as conn:
-            found = await store.token_info_txn(conn, token_hash)
+            found = await store.stored_token_txn(conn, token_hash)
         if found is not None:
-            ctx.tokens.put(token_hash, *found, ctx.clock())
+            ctx.tokens.put(token_hash, found, ctx.clock())
     if found is None:
         raise AuthError("the token is not valid", slack_error="invalid_auth")
-    info, revoked = found
-    if revoked:
+    if found.revoked:
         raise AuthError("the token was revoked", slack_error="token_revoked")
-    return info
+    if found.session_hash is not None and not _cookie_matches(found.session_hash, session_cookie):
+        raise AuthError("a browser token needs its session cookie", slack_error="invalid_auth")
+    return found.info
+
+
+def _cookie_matches(session_hash: str, cookie: str | None) -> bool:
+    return cookie is not None and hmac.compare_digest(session_hash, creds.hash_token(cookie))
 
 
 async def issue_token(ctx: ServiceContext, info: TokenInfo) -> str:
@@ -42,13 +59,64 @@ async def issue_token(ctx: ServiceContext, info: TokenInfo) -> str:
 
 async def sign_in(ctx: ServiceContext, *, workspace: str, email: str, password: str) -> str:
     """A new user token for a correct email and password; one error for every wrong case."""
-    failure = AuthError("wrong email or password", slack_error="invalid_credentials")
-    target = await find_workspace(ctx, workspace)
+    account = await _check_password(ctx, workspace, email, password)
+    return await issue_token(ctx, TokenInfo(account.user_id, account.workspace_id, "user"))
+
+
+@dataclass(frozen=True)
+class BrowserSession:
+    caller: TokenInfo
+    token: str  # xoxc-..., kept by the page
+    cookie: str  # the http-only cookie's value
+
+
+async def start_browser_session(
+    ctx: ServiceContext, *, workspace: str | None, email: str, password: str
+) -> BrowserSession:
+    """Sign in from the web client. Without a workspace, the email's one account with this
+    password; workspace_required when it has several."""
+    account = await _check_password(ctx, workspace, email, password)
+    caller = TokenInfo(account.user_id, account.workspace_id, "user")
+    token, cookie = creds.new_token("client"), creds.new_session_cookie()
+    async with ctx.router.write(Main()) as conn:
+        await store.insert_token_txn(
+            conn,
+            token_hash=creds.hash_token(token),
+            info=caller,
+            now=ctx.clock(),
+            session_hash=creds.hash_token(cookie),
+        )
+    return BrowserSession(caller, token, cookie)
+
+
+async def _check_password(
+    ctx: ServiceContext, workspace: str | None, email: str, password: str
+) -> store.Account:
+    """The account these credentials open; one error for every wrong email or password."""
+    address = check_email(email)
+    workspace_id = (await find_workspace(ctx, workspace)).id if workspace else None
     async with ctx.router.read(Main()) as conn:
-        found = await store.password_hash_for_txn(conn, target.id, check_email(email))
-    if found is None or found[1] is None or not creds.verify_password(found[1], password):
-        raise failure
-    return await issue_token(ctx, TokenInfo(found[0], target.id, "user"))
+        accounts = await store.accounts_for_email_txn(conn, address)
+    candidates = [a for a in accounts if workspace_id in (None, a.workspace_id)]
+    # Verify against every candidate, and a decoy when there is none, so the time taken
+    # does not tell which emails have accounts.
+    opened = [a for a in candidates if _password_opens(a, password)]
+    if not candidates:
+        creds.verify_decoy(password)
+    if not opened:
+        raise AuthError("wrong email or password", slack_error="invalid_credentials")
+    if len(opened) > 1:
+        raise InvalidArgument(
+            "this email signs in to several workspaces: name one",
+            slack_error="workspace_required",
+        )
+    return opened[0]
+
+
+def _password_opens(account: store.Account, password: str) -> bool:
+    return account.password_hash is not None and creds.verify_password(
+        account.password_hash, password
+    )
 
 
 async def revoke(ctx: ServiceContext, token: str) -> bool:

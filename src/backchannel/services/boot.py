@@ -32,6 +32,7 @@ class BootConversation:
     last_read: str | None = None
     latest: Message | None = None  # the newest message shown in it
     unread_count: int = 0  # messages of others after last_read
+    mention_count: int = 0  # those that mention the caller; in a DM, all of them (as Slack)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,14 @@ async def boot(ctx: ServiceContext, caller: TokenInfo) -> Boot:
         conversations = await _conversations_txn(conn, caller.workspace_id, caller.user_id)
     people = [with_current_status(person, now) for person in people]
     return Boot(who.workspace, who.user, people, bots, conversations, url, now)
+
+
+async def read_state(ctx: ServiceContext, caller: TokenInfo) -> list[BootConversation]:
+    """Where the caller has read to in each conversation they are in, with its unread and
+    mention counts (client.counts: what a client's badges show)."""
+    async with ctx.router.read(ShardFor(caller.workspace_id)) as conn:
+        found = await _conversations_txn(conn, caller.workspace_id, caller.user_id)
+    return [conversation for conversation in found if conversation.is_member]
 
 
 async def _all_users_txn(conn: Conn, workspace_id: str) -> list[User]:
@@ -93,6 +102,7 @@ async def _conversations_txn(conn: Conn, workspace_id: str, user_id: str) -> lis
     latest = {m.channel_id: m for m in await reactions.with_reactions_txn(conn, newest)}
     read_to = {channel_id: _read_to(m) for channel_id, m in joined.items()}
     unread = await store.unread_counts_txn(conn, user_id, read_to)
+    none = store.Unread(0, 0)
     return [
         BootConversation(
             channel=channel,
@@ -100,12 +110,17 @@ async def _conversations_txn(conn: Conn, workspace_id: str, user_id: str) -> lis
             members=members.get(channel.id, []),
             last_read=read_to[channel.id],
             latest=latest.get(channel.id),
-            unread_count=unread.get(channel.id, 0),
+            unread_count=unread.get(channel.id, none).messages,
+            mention_count=_mentions(channel, unread.get(channel.id, none)),
         )
         if channel.id in joined
         else BootConversation(channel=channel, is_member=False, members=[])
         for channel in visible
     ]
+
+
+def _mentions(channel: Channel, unread: store.Unread) -> int:
+    return unread.messages if channel.is_im else unread.mentions
 
 
 def _read_to(membership: store.Membership) -> str:

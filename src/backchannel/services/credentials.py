@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 
-TOKEN_PREFIXES = {"user": "xoxp", "bot": "xoxb"}
+# "client" is a browser session's token (services/auth.py): it acts as its user.
+TOKEN_PREFIXES = {"user": "xoxp", "bot": "xoxb", "client": "xoxc"}
 MIN_PASSWORD_LENGTH = 8
 
 
 def new_token(kind: str) -> str:
     """A Slack-shaped token: xoxp-... for users, xoxb-... for bots."""
     return f"{TOKEN_PREFIXES[kind]}-{secrets.token_urlsafe(32)}"
+
+
+def new_session_cookie() -> str:
+    return secrets.token_urlsafe(32)
 
 
 def hash_token(token: str) -> str:
@@ -32,3 +38,13 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def _decoy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def verify_decoy(password: str) -> None:
+    """As long as checking a real password: for sign-ins to no account."""
+    verify_password(_decoy_hash(), password)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from backchannel.models import TokenInfo
+from backchannel.storage.credentials import StoredToken
 
 TOKEN_TTL = 10.0
 MAX_TOKENS = 100_000
@@ -19,22 +19,22 @@ class TokenCache:
     def __init__(self, *, ttl: float = TOKEN_TTL, size: int = MAX_TOKENS) -> None:
         self._ttl = ttl
         self._size = size
-        self._entries: OrderedDict[str, tuple[TokenInfo, bool, float]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[StoredToken, float]] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
-    def get(self, token_hash: str, now: float) -> tuple[TokenInfo, bool] | None:
-        """(info, revoked) if known and fresh."""
+    def get(self, token_hash: str, now: float) -> StoredToken | None:
+        """The token as stored, if known and fresh."""
         entry = self._entries.get(token_hash)
-        if entry is None or now - entry[2] > self._ttl:
+        if entry is None or now - entry[1] > self._ttl:
             self.misses += 1
             return None
         self._entries.move_to_end(token_hash)
         self.hits += 1
-        return entry[0], entry[1]
+        return entry[0]
 
-    def put(self, token_hash: str, info: TokenInfo, revoked: bool, now: float) -> None:
-        self._entries[token_hash] = (info, revoked, now)
+    def put(self, token_hash: str, stored: StoredToken, now: float) -> None:
+        self._entries[token_hash] = (stored, now)
         self._entries.move_to_end(token_hash)
         if len(self._entries) > self._size:
             self._entries.popitem(last=False)

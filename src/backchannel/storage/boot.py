@@ -14,6 +14,7 @@ from sqlalchemy import (
     Executable,
     Select,
     and_,
+    case,
     func,
     or_,
     select,
@@ -102,27 +103,42 @@ async def latest_shown_txn(conn: Conn, workspace_id: str, user_id: str) -> list[
     return [message_from_row(row) for row in await conn.execute(query)]
 
 
-async def unread_counts_txn(conn: Conn, user_id: str, read_to: Mapping[str, str]) -> dict[str, int]:
-    """For each conversation, the messages of others shown in it after its `read_to` ts.
+@dataclass(frozen=True)
+class Unread:
+    messages: int  # messages of others after the read mark
+    mentions: int  # those of them that mention the reader (<@U...>)
+
+
+async def unread_counts_txn(
+    conn: Conn, user_id: str, read_to: Mapping[str, str]
+) -> dict[str, Unread]:
+    """For each conversation, the messages of others shown in it after its `read_to` ts,
+    and how many of them mention `user_id`.
 
     One statement per UNREAD_BATCH conversations; each part counts a range of the
     (channel_id, ts) key, so the cost is the unread messages, not the history.
     """
-    counts: dict[str, int] = {}
+    counts: dict[str, Unread] = {}
     items = sorted(read_to.items())
     for start in range(0, len(items), UNREAD_BATCH):
         batch = items[start : start + UNREAD_BATCH]
         parts = [_unread_part(channel, after, user_id) for channel, after in batch]
         statement: Executable = parts[0] if len(parts) == 1 else union_all(*parts)
         for row in await conn.execute(statement):
-            counts[row.channel_id] = int(row.unread)
+            counts[row.channel_id] = Unread(int(row.unread), int(row.mentions or 0))
     return counts
 
 
-def _unread_part(channel_id: str, after: str, user_id: str) -> Select[tuple[str, int]]:
+def _unread_part(channel_id: str, after: str, user_id: str) -> Select[tuple[str, int, int]]:
     by_others = or_(messages.c.user_id.is_(None), messages.c.user_id != user_id)
+    # user ids are [A-Z0-9]: no LIKE wildcard can hide in one
+    mentions = case((messages.c.text.contains(f"<@{user_id}>"), 1), else_=0)
     return (
-        select(messages.c.channel_id, func.count().label("unread"))
+        select(
+            messages.c.channel_id,
+            func.count().label("unread"),
+            func.sum(mentions).label("mentions"),
+        )
         .where(
             messages.c.channel_id == channel_id,
             messages.c.ts > after,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import insert, select, update
 
 from backchannel.models import TokenInfo
@@ -26,21 +28,38 @@ async def email_taken_txn(conn: Conn, workspace_id: str, email: str) -> bool:
     return await conn.scalar(query) is not None
 
 
-async def password_hash_for_txn(
-    conn: Conn, workspace_id: str, email: str
-) -> tuple[str, str | None] | None:
-    """(user id, password hash) of the account with this email in the workspace."""
-    row = (
-        await conn.execute(
-            select(credentials.c.user_id, credentials.c.password_hash).where(
-                credentials.c.workspace_id == workspace_id, credentials.c.email == email
-            )
-        )
-    ).first()
-    return (row.user_id, row.password_hash) if row else None
+@dataclass(frozen=True)
+class Account:
+    """A person's sign-in in one workspace (an email may have one in several)."""
+
+    workspace_id: str
+    user_id: str
+    password_hash: str | None
 
 
-async def insert_token_txn(conn: Conn, *, token_hash: str, info: TokenInfo, now: float) -> None:
+async def accounts_for_email_txn(conn: Conn, email: str) -> list[Account]:
+    """Every workspace's account with this email, in workspace order."""
+    query = (
+        select(credentials.c.workspace_id, credentials.c.user_id, credentials.c.password_hash)
+        .where(credentials.c.email == email)
+        .order_by(credentials.c.workspace_id)
+    )
+    return [
+        Account(row.workspace_id, row.user_id, row.password_hash)
+        for row in await conn.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class StoredToken:
+    info: TokenInfo  # who it speaks for
+    revoked: bool
+    session_hash: str | None  # a browser session's cookie hash; None for API tokens
+
+
+async def insert_token_txn(
+    conn: Conn, *, token_hash: str, info: TokenInfo, now: float, session_hash: str | None = None
+) -> None:
     await conn.execute(
         insert(tokens).values(
             token_hash=token_hash,
@@ -48,16 +67,17 @@ async def insert_token_txn(conn: Conn, *, token_hash: str, info: TokenInfo, now:
             workspace_id=info.workspace_id,
             kind=info.kind,
             created=now,
+            session_hash=session_hash,
         )
     )
 
 
-async def token_info_txn(conn: Conn, token_hash: str) -> tuple[TokenInfo, bool] | None:
-    """Who the token speaks for, and whether it was revoked."""
+async def stored_token_txn(conn: Conn, token_hash: str) -> StoredToken | None:
     row = (await conn.execute(select(tokens).where(tokens.c.token_hash == token_hash))).first()
     if row is None:
         return None
-    return TokenInfo(row.user_id, row.workspace_id, row.kind), row.revoked is not None
+    info = TokenInfo(row.user_id, row.workspace_id, row.kind)
+    return StoredToken(info, row.revoked is not None, row.session_hash)
 
 
 async def revoke_token_txn(conn: Conn, token_hash: str, now: float) -> bool:

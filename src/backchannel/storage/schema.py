@@ -86,6 +86,8 @@ credentials = Table(
     Column("email", String(254), nullable=False),
     Column("password_hash", Text, nullable=True),
     UniqueConstraint("workspace_id", "email", name="uq_credentials_workspace_email"),
+    # Signing in without naming a workspace looks the email up everywhere (main_0004).
+    Index("ix_credentials_email", "email"),
 )
 
 # Only a SHA-256 of each token is stored: tokens are long random secrets, so a fast hash is
@@ -99,6 +101,9 @@ tokens = Table(
     Column("kind", String(8), nullable=False),  # "user" (xoxp) or "bot" (xoxb)
     Column("created", Float, nullable=False),
     Column("revoked", Float, nullable=True),
+    # A browser session's token (xoxc, main migration 0004) works only with the session's
+    # http-only cookie; this is the cookie's SHA-256. Null for API tokens.
+    Column("session_hash", String(64), nullable=True),
 )
 
 # Incoming webhooks (main migration 0002). The id is the webhook's bot id (B...), as in

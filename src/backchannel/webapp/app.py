@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -11,19 +9,17 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Lifespan
 
-from backchannel.errors import AuthError, BackchannelError, StorageUnavailable
 from backchannel.services import ServiceContext
 from backchannel.services.auth import authenticate
 from backchannel.webapp import methods  # noqa: F401  (registers every method)
 from backchannel.webapp.avatars import avatar_routes
+from backchannel.webapp.browser import SESSION_COOKIE, browser_routes
 from backchannel.webapp.openapi import openapi_route
-from backchannel.webapp.params import bearer_token, read_params
+from backchannel.webapp.params import bearer_token, client_address, read_params
 from backchannel.webapp.ratelimit import RateLimiter, retry_after_header
-from backchannel.webapp.registry import METHODS, Call
-from backchannel.webapp.responses import SlackResponse, error
+from backchannel.webapp.registry import METHODS, Call, Method
+from backchannel.webapp.responses import SlackResponse, answering_errors, error
 from backchannel.webapp.webhooks import webhook_routes
-
-log = logging.getLogger(__name__)
 
 
 def api_routes(
@@ -34,33 +30,21 @@ def api_routes(
         method = METHODS.get(name)
         if method is None:
             return error("unknown_method", status=404, req_method=name)
-        try:
-            params = await read_params(request)
-            token = bearer_token(request, params)
-            auth = None
-            if method.needs_auth:
-                auth = await authenticate(ctx, token)
-            if limiter is not None:
-                who = f"{auth.workspace_id}:{auth.user_id}" if auth else _client(request)
-                channel = params.get("channel")
-                wait = limiter.check(name, who, channel if isinstance(channel, str) else None)
-                if wait is not None:
-                    return error("ratelimited", status=429, headers=retry_after_header(wait))
-            return await method.handler(Call(ctx, params, auth, base_url, token))
-        except AuthError as exc:
-            return error(exc.slack_error)
-        except StorageUnavailable as exc:
-            log.warning("%s failed: %s", name, exc.message)
-            return error("service_unavailable", status=503, headers={"Retry-After": "1"})
-        except BackchannelError as exc:
-            # Slack's way to say more than the error string (e.g. which argument was wrong).
-            return error(
-                exc.slack_error, response_metadata={"messages": [f"[ERROR] {exc.message}"]}
-            )
-        except Exception:
-            # Parameters are not logged: they may hold tokens or message text.
-            log.exception("%s failed unexpectedly", name)
-            return error("internal_error", status=500)
+        return await answering_errors(name, call(request, name, method))
+
+    async def call(request: Request, name: str, method: Method) -> SlackResponse:
+        params = await read_params(request)
+        token = bearer_token(request, params)
+        auth = None
+        if method.needs_auth:
+            auth = await authenticate(ctx, token, request.cookies.get(SESSION_COOKIE))
+        if limiter is not None:
+            who = f"{auth.workspace_id}:{auth.user_id}" if auth else client_address(request)
+            channel = params.get("channel")
+            wait = limiter.check(name, who, channel if isinstance(channel, str) else None)
+            if wait is not None:
+                return error("ratelimited", status=429, headers=retry_after_header(wait))
+        return await method.handler(Call(ctx, params, auth, base_url, token))
 
     return [openapi_route(), Route("/api/{method}", dispatch, methods=["GET", "POST"])]
 
@@ -74,10 +58,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error(code, status=exc.status_code, headers=dict(exc.headers or {}))
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def create_webapp(
     ctx: ServiceContext,
     base_url: str,
@@ -85,7 +65,12 @@ def create_webapp(
     rate_limiter: RateLimiter | None = None,
     lifespan: Lifespan[Starlette] | None = None,
 ) -> Starlette:
-    routes = [*api_routes(ctx, base_url, rate_limiter), *webhook_routes(ctx), *avatar_routes(ctx)]
+    routes = [
+        *api_routes(ctx, base_url, rate_limiter),
+        *webhook_routes(ctx),
+        *avatar_routes(ctx),
+        *browser_routes(ctx, rate_limiter),
+    ]
     return Starlette(
         routes=routes, exception_handlers={HTTPException: _http_error}, lifespan=lifespan
     )

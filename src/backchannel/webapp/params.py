@@ -94,3 +94,7 @@ def bearer_token(request: Request, params: dict[str, Any]) -> str | None:
         return value.strip()
     token = params.get("token")
     return token if isinstance(token, str) and token else None
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

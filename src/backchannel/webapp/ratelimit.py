@@ -56,6 +56,8 @@ METHOD_TIERS: dict[str, int] = {
     "pins.remove": 2,
     "pins.list": 2,
     "search.messages": 2,
+    # The web client's sign-in (webapp/browser.py), per address and per email.
+    "auth.signin": 3,
 }
 # chat.postMessage and chat.meMessage: per channel, about one a second, bursts of a few.
 POST_PER_SECOND = 1.0

@@ -40,16 +40,21 @@ class Method:
     name: str
     handler: Handler
     needs_auth: bool
+    # In Slack's published spec (served at /api/openapi.json). False for what Slack's own
+    # clients use but Slack does not publish (client.counts).
+    published: bool = True
 
 
 METHODS: dict[str, Method] = {}
 
 
-def api_method(name: str, *, auth: bool = True) -> Callable[[Handler], Handler]:
+def api_method(
+    name: str, *, auth: bool = True, published: bool = True
+) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         if name in METHODS:
             raise ValueError(f"API method {name} is registered twice")
-        METHODS[name] = Method(name, handler, auth)
+        METHODS[name] = Method(name, handler, auth, published)
         return handler
 
     return register

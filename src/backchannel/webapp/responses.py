@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable
 from typing import Any
 
 import orjson
 from starlette.responses import Response
+
+from backchannel.errors import AuthError, BackchannelError, StorageUnavailable
+
+log = logging.getLogger(__name__)
 
 
 class SlackResponse(Response):
@@ -25,3 +31,21 @@ def error(
     return SlackResponse(
         {"ok": False, "error": code, **fields}, status_code=status, headers=headers
     )
+
+
+async def answering_errors(name: str, work: Awaitable[SlackResponse]) -> SlackResponse:
+    """`work`'s reply, or the Slack-shaped reply to the error it raised."""
+    try:
+        return await work
+    except AuthError as exc:
+        return error(exc.slack_error)
+    except StorageUnavailable as exc:
+        log.warning("%s failed: %s", name, exc.message)
+        return error("service_unavailable", status=503, headers={"Retry-After": "1"})
+    except BackchannelError as exc:
+        # Slack's way to say more than the error string (e.g. which argument was wrong).
+        return error(exc.slack_error, response_metadata={"messages": [f"[ERROR] {exc.message}"]})
+    except Exception:
+        # Parameters are not logged: they may hold tokens, passwords or message text.
+        log.exception("%s failed unexpectedly", name)
+        return error("internal_error", status=500)

@@ -1,0 +1,116 @@
+"""The web client's page and its sessions: an xoxc token that works only with its cookie."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from backchannel.services import ServiceContext, edges, users, workspaces
+from tests.conftest import Acme
+
+ALICE = {"workspace": "acme", "email": "alice@acme.test", "password": "alice-pass"}
+
+
+async def sign_in(http: httpx.AsyncClient, **fields: str) -> httpx.Response:
+    return await http.post("/auth/signin", json=fields)
+
+
+async def auth_test(http: httpx.AsyncClient, token: str) -> dict[str, object]:
+    reply = await http.post("/api/auth.test", headers={"Authorization": f"Bearer {token}"})
+    return dict(reply.json())
+
+
+async def test_signing_in_gives_a_token_that_needs_its_cookie(server: str, acme: Acme) -> None:
+    async with httpx.AsyncClient(base_url=server) as http:
+        reply = await sign_in(http, **ALICE)
+        body = reply.json()
+        assert body["ok"] is True and body["token"].startswith("xoxc-")
+        assert (body["user_id"], body["team_id"]) == (acme.alice.user.id, acme.workspace.id)
+        cookie = reply.headers["set-cookie"]
+        assert cookie.startswith("d=") and "HttpOnly" in cookie and "SameSite=lax" in cookie
+        assert (await auth_test(http, body["token"]))["user_id"] == acme.alice.user.id
+    async with httpx.AsyncClient(base_url=server) as without_cookie:
+        assert (await auth_test(without_cookie, body["token"]))["error"] == "invalid_auth"
+    async with httpx.AsyncClient(base_url=server) as other_session:
+        await sign_in(other_session, **ALICE)  # her second browser: its own cookie
+        assert (await auth_test(other_session, body["token"]))["error"] == "invalid_auth"
+
+
+async def test_no_workspace_is_needed_when_the_email_has_one_account(
+    server: str, acme: Acme
+) -> None:
+    async with httpx.AsyncClient(base_url=server) as http:
+        reply = await sign_in(http, email="alice@acme.test", password="alice-pass")
+    assert reply.json()["team_id"] == acme.workspace.id
+
+
+async def test_an_email_in_two_workspaces_must_name_one(
+    server: str, ctx: ServiceContext, acme: Acme
+) -> None:
+    other = await workspaces.create_workspace(ctx, name="Other", domain="other")
+    await users.create_user(
+        ctx, workspace="other", email="alice@acme.test", name="Alice", password="alice-pass"
+    )
+    async with httpx.AsyncClient(base_url=server) as http:
+        unnamed = await sign_in(http, email="alice@acme.test", password="alice-pass")
+        named = await sign_in(
+            http, workspace="other", email="alice@acme.test", password="alice-pass"
+        )
+    assert unnamed.json()["error"] == "workspace_required"
+    assert named.json()["team_id"] == other.id
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {**ALICE, "password": "not-her-pass"},
+        {**ALICE, "email": "nobody@acme.test"},
+        {"email": "bob@acme.test", "password": "anything-at-all"},  # bob has no password
+    ],
+)
+async def test_wrong_credentials_get_one_error(
+    server: str, acme: Acme, fields: dict[str, str]
+) -> None:
+    async with httpx.AsyncClient(base_url=server) as http:
+        reply = await sign_in(http, **fields)
+    assert reply.json() == {"ok": False, "error": "invalid_credentials"}
+    assert "set-cookie" not in reply.headers
+
+
+async def test_bad_sign_in_requests_get_slack_errors(server: str, acme: Acme) -> None:
+    async with httpx.AsyncClient(base_url=server) as http:
+        empty = await sign_in(http)
+        no_team = await sign_in(http, workspace="nowhere", email="a@b.test", password="x" * 8)
+        cross_site = await http.post(
+            "/auth/signin", json=ALICE, headers={"Origin": "https://evil.example"}
+        )
+        not_json = await http.post(
+            "/auth/signin", content=b"{", headers={"Content-Type": "application/json"}
+        )
+    assert empty.json()["error"] == "invalid_arguments"
+    assert no_team.json()["error"] == "team_not_found"
+    assert cross_site.json()["error"] == "invalid_origin"
+    assert not_json.json()["error"] == "invalid_json"
+
+
+async def test_signing_out_revokes_the_token_and_drops_the_cookie(server: str, acme: Acme) -> None:
+    async with httpx.AsyncClient(base_url=server) as http:
+        token = (await sign_in(http, **ALICE)).json()["token"]
+        out = await http.post("/auth/signout", headers={"Authorization": f"Bearer {token}"})
+        assert out.json() == {"ok": True}
+        assert 'd=""' in out.headers["set-cookie"] and "Max-Age=0" in out.headers["set-cookie"]
+        assert (await auth_test(http, token))["error"] in ("token_revoked", "invalid_auth")
+        again = await http.post("/auth/signout", headers={"Authorization": f"Bearer {token}"})
+    assert again.json()["ok"] is False
+
+
+async def test_a_browser_session_opens_the_real_time_socket(
+    server: str, ctx: ServiceContext, acme: Acme
+) -> None:
+    await edges.register_edge(ctx, None, "ws://127.0.0.1:9")
+    async with httpx.AsyncClient(base_url=server) as http:
+        token = (await sign_in(http, **ALICE)).json()["token"]
+        reply = await http.post("/api/rtm.connect", headers={"Authorization": f"Bearer {token}"})
+    body = reply.json()
+    assert body["ok"] is True and "?ticket=" in body["url"]
+    assert body["self"]["id"] == acme.alice.user.id
