@@ -20,6 +20,19 @@ async def auth_test(http: httpx.AsyncClient, token: str) -> dict[str, object]:
     return dict(reply.json())
 
 
+async def test_the_page_is_served_with_a_strict_content_policy(server: str) -> None:
+    async with httpx.AsyncClient(base_url=server) as http:
+        page = await http.get("/")
+        style = await http.get("/client/style.css")
+        missing = await http.get("/client/nothing-here.js")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert '<script type="module" src="/client/js/main.js">' in page.text
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert style.status_code == 200 and style.headers["x-content-type-options"] == "nosniff"
+    assert missing.status_code == 404
+
+
 async def test_signing_in_gives_a_token_that_needs_its_cookie(server: str, acme: Acme) -> None:
     async with httpx.AsyncClient(base_url=server) as http:
         reply = await sign_in(http, **ALICE)

@@ -215,6 +215,6 @@ def _print_demo(info: DemoInfo, url: str) -> None:
         f"Demo {state}: workspaces {domains}"
         + (f", {info.messages} messages" if info.created else "")
     )
-    click.echo(f"  sign in with any of {', '.join(info.emails)}")
+    click.echo(f"  open {url}/ in a browser and sign in with any of {', '.join(info.emails)}")
     click.echo(f"  password: {info.password}")
     click.echo(f"  try: curl -H 'Authorization: Bearer {info.token}' {url}/api/auth.test")

@@ -1,6 +1,6 @@
 """The web client: its page and files, and the browser's sign-in and sign-out.
 
-The client (`webapp/client/`, plain ES modules, no build step) talks to the same Web API and
+The client (`webclient/`, plain ES modules, no build step) talks to the same Web API and
 RTM websocket as every SDK. A browser session is an xoxc token the page keeps plus an
 http-only cookie (services/auth.py says why). See docs/web-client.md.
 """
@@ -23,7 +23,7 @@ from backchannel.webapp.params import bearer_token, client_address, read_params
 from backchannel.webapp.ratelimit import RateLimiter, retry_after_header
 from backchannel.webapp.responses import SlackResponse, answering_errors, error, ok
 
-CLIENT_DIR = Path(__file__).parent / "client"
+CLIENT_DIR = Path(__file__).parents[1] / "webclient"
 SESSION_COOKIE = "d"  # Slack's name for it
 SESSION_DAYS = 30
 # The page runs only its own files; websockets may go to the edge's port or host.

@@ -1,0 +1,108 @@
+// RTM events into the store. Each handler is safe to run twice (a reply we applied from the
+// API comes back as an event; a resumed socket replays from the last token).
+import * as actions from './actions.js';
+import * as store from './store.js';
+import { state } from './store.js';
+
+/** @type {Record<string, (event: any) => void>} */
+const HANDLERS = {
+  message: onMessage,
+  reaction_added: (e) => onReaction(e, true),
+  reaction_removed: (e) => onReaction(e, false),
+  channel_created: (e) => {
+    if (!state.conversations.has(e.channel.id)) store.upsertConversation({ ...e.channel, is_channel: true, is_member: false });
+  },
+  channel_rename: onRename,
+  group_rename: onRename,
+  channel_archive: (e) => store.patchConversation(e.channel, { isArchived: true }),
+  group_archive: (e) => store.patchConversation(e.channel, { isArchived: true }),
+  channel_unarchive: (e) => store.patchConversation(e.channel, { isArchived: false }),
+  group_unarchive: (e) => store.patchConversation(e.channel, { isArchived: false }),
+  member_joined_channel: onJoined,
+  member_left_channel: onLeft,
+  group_joined: (e) => {
+    store.upsertConversation({ ...e.channel, is_member: true });
+    actions.refreshConversation(e.channel.id, { members: true }); // the event does not list them
+  },
+  im_created: (e) => store.upsertConversation({ ...e.channel, is_im: true, is_member: true }),
+  mpim_joined: (e) => {
+    store.upsertConversation({ ...e.channel, is_mpim: true, is_member: true });
+    actions.ensureConversation(e.channel.id).catch(() => {}); // its members name it
+  },
+  channel_marked: onMarked,
+  group_marked: onMarked,
+  im_marked: onMarked,
+  mpim_marked: onMarked,
+  user_change: (e) => store.upsertUser(e.user),
+  team_join: (e) => store.upsertUser(e.user),
+  user_typing: (e) => e.user !== state.self?.id && store.setTyping(e.channel, e.user),
+  presence_change: (e) => {
+    for (const id of e.users || [e.user]) store.setPresence(id, e.presence);
+  },
+};
+
+/** @param {{type: string}} event */
+export function handleEvent(event) {
+  HANDLERS[event.type]?.(event);
+}
+
+function onMessage(e) {
+  if (e.subtype === 'message_changed') return store.replaceMessage(e.channel, e.message);
+  if (e.subtype === 'message_deleted') return store.removeMessage(e.channel, e.deleted_ts, e.previous_message);
+  if (e.hidden) return;
+  const { channel, ...message } = e;
+  if (message.user) store.clearTyping(channel, message.user);
+  store.addMessage(channel, message);
+  if (!state.conversations.has(channel)) {
+    actions.ensureConversation(channel).then(() => countUnread(channel, message)).catch(() => {});
+  } else {
+    countUnread(channel, message);
+  }
+}
+
+/** Someone else's message in a conversation not in front of you: a badge. */
+function countUnread(channel, message) {
+  const conversation = state.conversations.get(channel);
+  if (!conversation?.isMember || !store.shownInChannel(message) || message.user === state.self.id) return;
+  if (channel === state.openId && document.hasFocus() && document.visibilityState === 'visible') {
+    actions.markOpenRead();
+    return;
+  }
+  const mentioned = conversation.kind === 'im' || String(message.text).includes(`<@${state.self.id}>`);
+  store.patchConversation(channel, {
+    unread: conversation.unread + 1,
+    mentions: conversation.mentions + (mentioned ? 1 : 0),
+  });
+}
+
+function onReaction(e, added) {
+  if (e.item?.type !== 'message') return;
+  store.setReaction(e.item.channel, e.item.ts, e.reaction, e.user, added);
+}
+
+function onRename(e) {
+  store.patchConversation(e.channel.id, { name: e.channel.name });
+}
+
+function onJoined(e) {
+  store.setMembership(e.channel, e.user, true);
+  if (e.user !== state.self.id) return;
+  const known = state.conversations.get(e.channel);
+  // Joined elsewhere (another tab, an invite): we need its members to count them.
+  if (!known || known.members.length <= 1) actions.refreshConversation(e.channel, { members: true });
+}
+
+function onLeft(e) {
+  const conversation = state.conversations.get(e.channel);
+  store.setMembership(e.channel, e.user, false);
+  if (e.user === state.self.id && conversation?.kind === 'private') store.removeConversation(e.channel);
+}
+
+/** Read elsewhere (another tab or device): clear the badge if it is read to the end. */
+function onMarked(e) {
+  const conversation = state.conversations.get(e.channel);
+  if (!conversation) return;
+  const fields = { lastRead: e.ts };
+  if (e.ts >= conversation.latestTs) Object.assign(fields, { unread: 0, mentions: 0 });
+  store.patchConversation(e.channel, fields);
+}

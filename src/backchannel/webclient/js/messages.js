@@ -1,0 +1,302 @@
+// Messages: one <article> per message, and a list that updates in place (keyed by ts) so
+// focus, an open editor and the scroll position survive new events.
+import * as actions from './actions.js';
+import { ApiError } from './api.js';
+import { confirmDialog, errorText, openModal, toast } from './dialogs.js';
+import { h, icon } from './dom.js';
+import { emojiFor, PICKER } from './emoji.js';
+import { editableText, renderMrkdwn } from './mrkdwn.js';
+import { authorName, colourClass, initials, userName } from './names.js';
+import { findMessage, state } from './store.js';
+
+/** Subtypes written by the system: shown, but nobody edits or reacts to them. */
+const SYSTEM = new Set(['channel_join', 'channel_leave', 'channel_topic', 'channel_purpose',
+  'channel_name', 'channel_archive', 'channel_unarchive', 'group_join', 'group_leave', 'tombstone',
+  'pinned_item', 'bot_add', 'bot_remove']);
+
+/**
+ * @typedef {object} ListOptions
+ * @property {string} channel
+ * @property {boolean} inThread   no day separators, no "N replies", no "Reply in thread"
+ */
+
+export class MessageList {
+  /** @param {HTMLElement} el the scrolling [role=log] @param {ListOptions} options */
+  constructor(el, options) {
+    this.el = el;
+    this.options = options;
+    /** @type {Map<string, {message: object, editing: boolean, el: HTMLElement}>} */
+    this.articles = new Map();
+    /** @type {Map<string, HTMLElement>} */
+    this.separators = new Map();
+  }
+
+  /** Names or avatars changed: draw every message again. */
+  forget() {
+    this.articles.clear();
+  }
+
+  isAtBottom() {
+    return this.el.scrollHeight - this.el.scrollTop - this.el.clientHeight < 60;
+  }
+
+  scrollToBottom() {
+    this.el.scrollTop = this.el.scrollHeight;
+  }
+
+  /**
+   * @param {object[]} messages oldest first
+   * @param {Node|null} [intro] shown above the first message (the start of the history)
+   */
+  render(messages, intro = null) {
+    const focus = this.focusedControl();
+    const stick = this.isAtBottom();
+    const anchor = this.firstVisible();
+    const anchorTop = anchor?.getBoundingClientRect().top ?? 0;
+    const nodes = this.nodesFor(messages);
+    if (intro) nodes.unshift(intro);
+    const keep = new Set(nodes);
+    for (const child of [...this.el.children]) if (!keep.has(child)) child.remove();
+    let cursor = this.el.firstElementChild;
+    for (const node of nodes) {
+      if (node === cursor) cursor = cursor.nextElementSibling;
+      else this.el.insertBefore(node, cursor);
+    }
+    // New at the bottom: follow it if we were there; older pages on top: keep what was seen.
+    if (stick) this.scrollToBottom();
+    else if (anchor?.isConnected) this.el.scrollTop += anchor.getBoundingClientRect().top - anchorTop;
+    if (focus && !focus.el.isConnected) {
+      // The control itself may be gone (a last reaction taken back): then its message.
+      (this.el.querySelector(focus.selector) || this.el.querySelector(focus.article))?.focus();
+    }
+  }
+
+  /** The focused control in a message, and how to find its twin once the message is redrawn. */
+  focusedControl() {
+    const el = document.activeElement;
+    const article = el?.closest('article.message');
+    if (!article || !this.el.contains(article) || el === article) return null;
+    const which = el.dataset.name ? `[data-name="${CSS.escape(el.dataset.name)}"]`
+      : el.getAttribute('aria-label') ? `[aria-label="${CSS.escape(el.getAttribute('aria-label'))}"]` : `.${el.classList[0]}`;
+    const selector = `article.message[data-ts="${CSS.escape(article.dataset.ts)}"]`;
+    return { el, article: selector, selector: `${selector} ${which}` };
+  }
+
+  nodesFor(messages) {
+    const nodes = [];
+    const seen = new Set();
+    let day = '';
+    for (const message of messages) {
+      if (!this.options.inThread && dayKey(message.ts) !== day) {
+        day = dayKey(message.ts);
+        nodes.push(this.separator(day, message.ts));
+      }
+      nodes.push(this.article(message));
+      seen.add(message.ts);
+    }
+    for (const ts of this.articles.keys()) if (!seen.has(ts)) this.articles.delete(ts);
+    return nodes;
+  }
+
+  article(message) {
+    const editing = isEditing(this.options.channel, message.ts);
+    const cached = this.articles.get(message.ts);
+    if (cached && cached.message === message && cached.editing === editing) return cached.el;
+    const el = renderMessage(message, this.options);
+    this.articles.set(message.ts, { message, editing, el });
+    return el;
+  }
+
+  separator(day, ts) {
+    if (!this.separators.has(day)) {
+      const label = dayLabel(ts);
+      this.separators.set(day, h('div', { class: 'day-separator', role: 'separator', 'aria-label': label }, h('span', { text: label })));
+    }
+    return this.separators.get(day);
+  }
+
+  /** The message to hold in place (not a day separator: those move when a page is prepended). */
+  firstVisible() {
+    const top = this.el.getBoundingClientRect().top;
+    for (const child of this.el.querySelectorAll(':scope > article')) if (child.getBoundingClientRect().bottom > top) return child;
+    return null;
+  }
+}
+
+/**
+ * One message.
+ * @param {import('./store.js').Message} message
+ * @param {ListOptions} options
+ */
+export function renderMessage(message, { channel, inThread }) {
+  const system = SYSTEM.has(message.subtype);
+  const editing = isEditing(channel, message.ts);
+  const date = tsDate(message.ts);
+  return h('article', { class: `message${system ? ' system' : ''}`, dataset: { ts: message.ts }, tabindex: '-1' },
+    avatar(message),
+    h('div', { class: 'message-body' },
+      h('div', { class: 'meta' },
+        h('span', { class: 'author', text: authorName(message) }),
+        h('time', { class: 'time', datetime: date.toISOString(), title: date.toLocaleString(), text: timeLabel(date) })),
+      editing ? editor(channel, message) : content(message),
+      reactions(channel, message),
+      !inThread && message.reply_count > 0 && h('button', {
+        type: 'button', class: 'replies', text: `${message.reply_count} ${message.reply_count === 1 ? 'reply' : 'replies'}`,
+        onclick: () => actions.openThread(channel, message.ts),
+      })),
+    !system && !editing && messageActions(channel, message, inThread));
+}
+
+function content(message) {
+  return h('div', { class: 'content' },
+    h('div', { class: 'text' }, renderMrkdwn(message.text)),
+    message.edited && h('span', { class: 'edited', text: '(edited)' }));
+}
+
+function avatar(message) {
+  const user = state.users.get(message.user);
+  const url = user?.profile?.image_48;
+  if (url && sameOrigin(url)) {
+    return h('img', { class: 'avatar', src: url, alt: '', 'aria-hidden': 'true' });
+  }
+  const name = authorName(message);
+  return h('div', { class: `avatar ${colourClass(message.user || message.bot_id)}`, 'aria-hidden': 'true', text: initials(name) });
+}
+
+/** Only our own origin's pictures: the CSP (img-src 'self') would block anything else. */
+function sameOrigin(url) {
+  try {
+    return new URL(url, location.href).origin === location.origin;
+  } catch {
+    return false;
+  }
+}
+
+function reactions(channel, message) {
+  if (!message.reactions?.length) return null;
+  return h('div', { class: 'reactions' }, ...message.reactions.map((reaction) => {
+    const mine = reaction.users.includes(state.self.id);
+    return h('button', {
+      type: 'button', class: 'reaction', dataset: { name: reaction.name }, 'aria-pressed': String(mine),
+      title: `${reaction.users.map(userName).join(', ')} reacted with :${reaction.name}:`,
+      onclick: () => run(actions.toggleReaction(channel, message.ts, reaction.name)),
+    }, h('span', { class: 'emoji', text: emojiFor(reaction.name) }), ' ', h('span', { class: 'count', text: String(reaction.count) }));
+  }));
+}
+
+function messageActions(channel, message, inThread) {
+  const mine = message.user === state.self.id;
+  const button = (label, name, onclick) =>
+    h('button', { type: 'button', 'aria-label': label, title: label, onclick }, icon(name));
+  return h('div', { class: 'actions', role: 'group', 'aria-label': 'Actions' },
+    button('Add reaction', 'reaction', (e) => reactionPicker(e.currentTarget, channel, message.ts)),
+    !inThread && button('Reply in thread', 'reply', () => actions.openThread(channel, message.ts)),
+    mine && button('Edit message', 'edit', () => actions.startEditing(channel, message, editableText(message.text))),
+    mine && button('Delete message', 'delete', () => confirmDelete(channel, message.ts)));
+}
+
+/** The inline edit box: Enter saves, Shift+Enter is a new line, Escape cancels. */
+function editor(channel, message) {
+  const editing = state.editing;
+  const alert = h('p', { class: 'error', role: 'alert' });
+  const box = h('textarea', { class: 'edit-box', 'aria-label': 'Edit message', rows: '2' });
+  box.value = editing.draft;
+  const finish = () => {
+    const panel = box.closest('main, aside');
+    actions.stopEditing();
+    // The article is drawn again: leave focus in the composer of the same panel.
+    requestAnimationFrame(() => panel?.querySelector('textarea.composer-input')?.focus());
+  };
+  const save = async () => {
+    const text = box.value.trim();
+    if (!text || text === editableText(message.text).trim()) return finish();
+    try {
+      await actions.editMessage(channel, message.ts, text);
+      finish();
+    } catch (err) {
+      alert.textContent = errorText(err instanceof ApiError ? err.code : 'unknown_error');
+    }
+  };
+  box.addEventListener('input', () => (editing.draft = box.value));
+  box.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      save();
+    } else if (event.key === 'Escape') {
+      event.stopPropagation(); // not the thread panel's Escape
+      finish();
+    }
+  });
+  if (editing.focus) {
+    editing.focus = false;
+    requestAnimationFrame(() => {
+      box.focus();
+      box.setSelectionRange(box.value.length, box.value.length);
+    });
+  }
+  return h('div', { class: 'editor' }, box, alert,
+    h('div', { class: 'editor-buttons' },
+      h('button', { type: 'button', class: 'secondary', text: 'Cancel', onclick: finish }),
+      h('button', { type: 'button', text: 'Save', onclick: save })));
+}
+
+async function confirmDelete(channel, ts) {
+  const sure = await confirmDialog({
+    label: 'Delete message',
+    message: 'Are you sure you want to delete this message? This cannot be undone.',
+    action: 'Delete',
+  });
+  if (sure) run(actions.deleteMessage(channel, ts));
+}
+
+/** The emoji picker, as a small dialog next to the button that opened it. */
+function reactionPicker(anchor, channel, ts) {
+  const { dialog } = openModal({
+    label: 'Add reaction',
+    className: 'popover picker',
+    anchor,
+    content: (close) => PICKER.map((name) => h('button', {
+      type: 'button', dataset: { name }, 'aria-label': `:${name}:`, title: `:${name}:`, text: emojiFor(name),
+      onclick: () => {
+        close();
+        // The picker adds; taking a reaction back is the pill's job.
+        const reaction = findMessage(channel, ts)?.reactions?.find((r) => r.name === name);
+        if (!reaction?.users.includes(state.self.id)) run(actions.toggleReaction(channel, ts, name));
+      },
+    })),
+  });
+  dialog.querySelector('button')?.focus();
+}
+
+/** Run an action; its error becomes a toast (never an unhandled rejection). */
+export function run(promise) {
+  promise.catch((err) => toast(errorText(err instanceof ApiError ? err.code : 'unknown_error')));
+}
+
+function isEditing(channel, ts) {
+  return state.editing?.channel === channel && state.editing.ts === ts;
+}
+
+// -- dates ------------------------------------------------------------------------------
+
+export function tsDate(ts) {
+  return new Date(Number.parseFloat(ts) * 1000);
+}
+
+function dayKey(ts) {
+  return tsDate(ts).toDateString();
+}
+
+function dayLabel(ts) {
+  const date = tsDate(ts);
+  const today = new Date();
+  const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+  if (date.toDateString() === today.toDateString()) return 'Today';
+  if (date.toDateString() === yesterday.toDateString()) return 'Yesterday';
+  const sameYear = date.getFullYear() === today.getFullYear();
+  return date.toLocaleDateString(undefined, { weekday: 'long', month: 'long', day: 'numeric', ...(sameYear ? {} : { year: 'numeric' }) });
+}
+
+function timeLabel(date) {
+  return date.toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' });
+}

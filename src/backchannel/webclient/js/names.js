@@ -1,0 +1,56 @@
+// How people and conversations are named on screen.
+import { state } from './store.js';
+
+const SYSTEM_USER = 'USLACKBOT'; // Slack's author of what nobody wrote (a deleted thread's root)
+
+/** Slack's order: the display name a person chose, else their full name, else the handle. */
+export function userName(id) {
+  const user = state.users.get(id);
+  if (!user) return state.bots.get(id)?.name || id || 'Unknown';
+  return user.profile?.display_name || user.real_name || user.profile?.real_name || user.name;
+}
+
+/** The author of a message: a person, or a bot by its id. */
+export function authorName(message) {
+  if (message.user === SYSTEM_USER) return 'Backchannel';
+  if (message.user && state.users.has(message.user)) return userName(message.user);
+  if (message.bot_id) return message.username || state.bots.get(message.bot_id)?.name || 'Bot';
+  return message.username || (message.user ? userName(message.user) : 'Unknown');
+}
+
+/** @param {import('./store.js').Conversation} conversation */
+export function conversationName(conversation) {
+  if (conversation.kind === 'im') {
+    const name = userName(conversation.user);
+    return conversation.user === state.self?.id ? `${name} (you)` : name;
+  }
+  if (conversation.kind === 'mpim') {
+    const others = conversation.members.filter((m) => m !== state.self?.id);
+    return others.length ? others.map(userName).join(', ') : 'Group message';
+  }
+  return conversation.name;
+}
+
+/** A channel, public or private (not a DM or group DM). */
+export function isChannel(conversation) {
+  return conversation.kind === 'public' || conversation.kind === 'private';
+}
+
+/** "#general", "Bob Baker": the name with its sigil, for labels such as "Message #general". */
+export function conversationTitle(conversation) {
+  return (isChannel(conversation) ? '#' : '') + conversationName(conversation);
+}
+
+/** Up to two initials, for an avatar without a picture. */
+export function initials(name) {
+  const words = name.replace(/[^\p{L}\p{N}\s]/gu, ' ').trim().split(/\s+/).filter(Boolean);
+  const letters = words.length > 1 ? words[0][0] + words[1][0] : (words[0] || '?').slice(0, 2);
+  return letters.toUpperCase();
+}
+
+/** A stable colour class from an id, so each person keeps their avatar colour. */
+export function colourClass(id = '') {
+  let hash = 0;
+  for (const char of id) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return `hue-${hash % 8}`;
+}

@@ -1,0 +1,377 @@
+// The client's state: people, conversations with their read state, and loaded messages.
+// Reducers here are idempotent (an API reply and its RTM event may both arrive); views
+// subscribe to topics, and changes are coalesced to one notification per microtask.
+
+/**
+ * @typedef {object} User
+ * @property {string} id
+ * @property {string} name
+ * @property {string} real_name
+ * @property {{display_name?: string, real_name?: string, image_48?: string, image_72?: string}} profile
+ * @property {boolean} deleted
+ * @property {boolean} is_bot
+ * @property {string} [presence]  'active' | 'away'
+ */
+
+/**
+ * @typedef {object} Conversation
+ * @property {string} id
+ * @property {'public'|'private'|'im'|'mpim'} kind
+ * @property {string} name        channel name; '' for DMs (names.js names them)
+ * @property {boolean} isMember
+ * @property {boolean} isArchived
+ * @property {boolean} isGeneral
+ * @property {string} user        a DM's other person
+ * @property {string[]} members
+ * @property {number} [numMembers]
+ * @property {string} topic
+ * @property {string} lastRead    ts read up to
+ * @property {string} latestTs    ts of the newest message shown in the channel
+ * @property {number} unread
+ * @property {number} mentions
+ */
+
+/**
+ * @typedef {object} Message  Slack's message object, as the API and RTM send it
+ * @property {string} ts
+ * @property {string} text
+ * @property {string} [user]
+ * @property {string} [bot_id]
+ * @property {string} [subtype]
+ * @property {string} [thread_ts]
+ * @property {number} [reply_count]
+ * @property {{user: string, ts: string}} [edited]
+ * @property {{name: string, users: string[], count: number}[]} [reactions]
+ */
+
+/** @typedef {{messages: Message[], hasMore: boolean, cursor: string, loading: boolean, loaded: boolean}} History */
+/** @typedef {{parent: Message|null, replies: Message[], loaded: boolean}} Thread */
+
+export const state = {
+  /** @type {{id: string, name: string}|null} */ self: null,
+  /** @type {{id: string, name: string, domain: string}|null} */ team: null,
+  /** @type {Map<string, User>} */ users: new Map(),
+  /** @type {Map<string, {id: string, name: string}>} */ bots: new Map(),
+  /** @type {Map<string, Conversation>} */ conversations: new Map(),
+  /** @type {Map<string, History>} */ histories: new Map(),
+  /** @type {Map<string, Thread>} key `${channel}/${thread_ts}` */ threads: new Map(),
+  /** @type {Map<string, Map<string, number>>} channel -> user -> timer */ typing: new Map(),
+  openId: '',
+  /** @type {{channel: string, ts: string}|null} */ thread: null,
+  /** @type {{channel: string, ts: string, draft: string, focus: boolean}|null} */ editing: null,
+  connection: 'connecting',
+};
+
+// Replies counted on their parent already (an API reply and its event are one reply).
+const countedReplies = new Set();
+const uncountedReplies = new Set();
+
+// -- notifications ----------------------------------------------------------------------
+
+/** @type {Map<string, Set<() => void>>} */
+const listeners = new Map();
+const pending = new Set();
+
+/** Topics: conversations, users, presence, history (the open one), thread, typing, connection. */
+export function on(topic, fn) {
+  if (!listeners.has(topic)) listeners.set(topic, new Set());
+  listeners.get(topic).add(fn);
+}
+
+export function emit(topic) {
+  if (pending.has(topic)) return;
+  pending.add(topic);
+  if (pending.size === 1) queueMicrotask(flush);
+}
+
+function flush() {
+  const topics = [...pending];
+  pending.clear();
+  for (const topic of topics) for (const fn of listeners.get(topic) || []) fn();
+}
+
+/** Forget everything (sign out): state, and the listeners of the views that go with it. */
+export function reset() {
+  listeners.clear();
+  pending.clear();
+  for (const map of [state.users, state.bots, state.conversations, state.histories, state.threads]) map.clear();
+  for (const timers of state.typing.values()) for (const timer of timers.values()) clearTimeout(timer);
+  state.typing.clear();
+  Object.assign(state, { self: null, team: null, openId: '', thread: null, editing: null });
+  countedReplies.clear();
+  uncountedReplies.clear();
+}
+
+// -- people and conversations -----------------------------------------------------------
+
+/** Load (or reload, after a `limited` hello) what rtm.start returned. */
+export function loadBoot(boot) {
+  state.self = boot.self;
+  state.team = boot.team;
+  state.users.clear();
+  for (const user of boot.users) state.users.set(user.id, user);
+  for (const bot of boot.bots || []) state.bots.set(bot.id, bot);
+  const seen = new Set();
+  for (const raw of [...boot.channels, ...boot.groups, ...boot.ims, ...boot.mpims]) {
+    upsertConversation(raw);
+    seen.add(raw.id);
+  }
+  for (const id of state.conversations.keys()) if (!seen.has(id)) state.conversations.delete(id);
+  emit('users');
+  emit('conversations');
+}
+
+/** @param {User} user */
+export function upsertUser(user) {
+  const presence = user.presence ?? state.users.get(user.id)?.presence;
+  state.users.set(user.id, { ...user, presence });
+  emit('users');
+  emit('conversations');
+}
+
+export function setPresence(userId, presence) {
+  const user = state.users.get(userId);
+  if (!user || user.presence === presence) return;
+  state.users.set(userId, { ...user, presence });
+  emit('presence'); // not 'users': names and avatars did not change
+}
+
+/**
+ * Merge a Slack conversation object into the store; fields it lacks keep their value.
+ * @returns {Conversation}
+ */
+export function upsertConversation(raw) {
+  const existing = state.conversations.get(raw.id);
+  const fresh = {
+    id: raw.id,
+    kind: raw.is_im ? 'im' : raw.is_mpim ? 'mpim' : raw.is_private || raw.is_group ? 'private' : 'public',
+    name: raw.is_im || raw.is_mpim ? '' : raw.name,
+    isMember: raw.is_member ?? (raw.is_im || raw.is_mpim ? true : undefined),
+    isArchived: raw.is_archived,
+    isGeneral: raw.is_general,
+    user: raw.user,
+    members: raw.members,
+    numMembers: raw.num_members,
+    topic: raw.topic?.value,
+    lastRead: raw.last_read,
+    latestTs: raw.latest === undefined ? undefined : raw.latest?.ts ?? '',
+    unread: raw.unread_count,
+    mentions: raw.mention_count ?? (raw.is_im ? raw.unread_count : undefined),
+  };
+  const defaults = { name: '', isMember: false, isArchived: false, isGeneral: false, user: '', members: [],
+    topic: '', lastRead: '', latestTs: '', unread: 0, mentions: 0 };
+  const conversation = Object.assign(existing || defaults, definedOnly(fresh));
+  state.conversations.set(raw.id, conversation);
+  emit('conversations');
+  return conversation;
+}
+
+function definedOnly(object) {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+}
+
+/** Change some fields of a conversation we know. */
+export function patchConversation(id, fields) {
+  const conversation = state.conversations.get(id);
+  if (!conversation) return;
+  Object.assign(conversation, fields);
+  emit('conversations');
+}
+
+export function setMembership(id, userId, joined) {
+  const conversation = state.conversations.get(id);
+  if (!conversation) return;
+  const members = conversation.members.filter((m) => m !== userId);
+  if (joined) members.push(userId);
+  conversation.members = members;
+  if (conversation.numMembers !== undefined) conversation.numMembers = members.length;
+  if (userId === state.self?.id) conversation.isMember = joined;
+  emit('conversations');
+}
+
+export function removeConversation(id) {
+  state.conversations.delete(id);
+  state.histories.delete(id);
+  emit('conversations');
+}
+
+// -- messages ---------------------------------------------------------------------------
+
+/** A reply shown only in its thread (a broadcast reply also shows in the channel). */
+export function isReply(message) {
+  return Boolean(message.thread_ts) && message.thread_ts !== message.ts;
+}
+
+export function shownInChannel(message) {
+  return !isReply(message) || message.subtype === 'thread_broadcast';
+}
+
+/** @returns {History} */
+export function history(channel) {
+  if (!state.histories.has(channel)) {
+    state.histories.set(channel, { messages: [], hasMore: true, cursor: '', loading: false, loaded: false });
+  }
+  return state.histories.get(channel);
+}
+
+/** @returns {Thread} */
+export function thread(channel, ts) {
+  const key = `${channel}/${ts}`;
+  if (!state.threads.has(key)) state.threads.set(key, { parent: null, replies: [], loaded: false });
+  return state.threads.get(key);
+}
+
+/** Put a page of history (newest first, as the API sends it) in place. */
+export function addHistoryPage(channel, page, { replace = false } = {}) {
+  const h = history(channel);
+  if (replace) h.messages = [];
+  for (const message of page.messages) if (shownInChannel(message)) insertSorted(h.messages, message);
+  h.hasMore = Boolean(page.has_more);
+  h.cursor = page.response_metadata?.next_cursor || '';
+  h.loaded = true;
+  changedHistory(channel);
+}
+
+/** A thread as conversations.replies sends it: the root, then the replies. */
+export function setThread(channel, ts, messages) {
+  const t = thread(channel, ts);
+  t.parent = messages.find((m) => m.ts === ts) || null;
+  t.replies = messages.filter((m) => m.ts !== ts);
+  t.loaded = true;
+  // The root's reply_count already counts these: their events must not count them again.
+  for (const reply of t.replies) countedReplies.add(`${channel}/${reply.ts}`);
+  emit('thread');
+}
+
+/** A new message (posted here or by anyone): into its channel and/or its thread. */
+export function addMessage(channel, message) {
+  if (shownInChannel(message)) {
+    const h = state.histories.get(channel);
+    if (h?.loaded) insertSorted(h.messages, message);
+    const conversation = state.conversations.get(channel);
+    if (conversation && message.ts > conversation.latestTs) patchConversation(channel, { latestTs: message.ts });
+    changedHistory(channel);
+  }
+  if (isReply(message)) addReply(channel, message);
+}
+
+function addReply(channel, reply) {
+  const t = state.threads.get(`${channel}/${reply.thread_ts}`);
+  if (t?.loaded) {
+    insertSorted(t.replies, reply);
+    emit('thread');
+  }
+  const key = `${channel}/${reply.ts}`;
+  if (countedReplies.has(key)) return;
+  countedReplies.add(key);
+  updateMessage(channel, reply.thread_ts, (parent) => ({
+    ...parent,
+    reply_count: (parent.reply_count || 0) + 1,
+    latest_reply: reply.ts,
+    reply_users: [...new Set([...(parent.reply_users || []), reply.user])],
+  }));
+}
+
+/** message_changed: the new version replaces the old wherever it is shown. */
+export function replaceMessage(channel, message) {
+  updateMessage(channel, message.ts, (old) => ({ ...message, reply_count: message.reply_count ?? old.reply_count }));
+}
+
+/** message_deleted, or our own delete succeeding. */
+export function removeMessage(channel, ts, previous) {
+  const h = state.histories.get(channel);
+  if (h) h.messages = h.messages.filter((m) => m.ts !== ts);
+  changedHistory(channel);
+  for (const [key, t] of state.threads) {
+    if (!key.startsWith(`${channel}/`)) continue;
+    t.replies = t.replies.filter((m) => m.ts !== ts);
+    if (t.parent?.ts === ts) t.parent = null;
+  }
+  if (state.thread?.channel === channel && state.thread.ts === ts) state.thread = null;
+  emit('thread');
+  // The server recounts the thread but sends no change of its parent: count down here.
+  const key = `${channel}/${ts}`;
+  if (previous && isReply(previous) && !uncountedReplies.has(key)) {
+    uncountedReplies.add(key);
+    updateMessage(channel, previous.thread_ts, (parent) => ({
+      ...parent,
+      reply_count: Math.max(0, (parent.reply_count || 0) - 1),
+    }));
+  }
+}
+
+/** Add or remove one person's reaction; no-op if it is already so. */
+export function setReaction(channel, ts, name, userId, added) {
+  updateMessage(channel, ts, (message) => {
+    const reactions = (message.reactions || []).map((r) => ({ ...r, users: [...r.users] }));
+    let reaction = reactions.find((r) => r.name === name);
+    if (!reaction) reactions.push((reaction = { name, users: [], count: 0 }));
+    const has = reaction.users.includes(userId);
+    if (has === added) return message;
+    reaction.users = added ? [...reaction.users, userId] : reaction.users.filter((u) => u !== userId);
+    reaction.count = Math.max(0, reaction.count + (added ? 1 : -1));
+    return { ...message, reactions: reactions.filter((r) => r.count > 0) };
+  });
+}
+
+/** Find a loaded message by ts, in the channel or any of its loaded threads. */
+export function findMessage(channel, ts) {
+  const inHistory = state.histories.get(channel)?.messages.find((m) => m.ts === ts);
+  if (inHistory) return inHistory;
+  for (const [key, t] of state.threads) {
+    if (!key.startsWith(`${channel}/`)) continue;
+    if (t.parent?.ts === ts) return t.parent;
+    const reply = t.replies.find((m) => m.ts === ts);
+    if (reply) return reply;
+  }
+  return undefined;
+}
+
+/** Replace a message with `change(message)` everywhere it is loaded (new object: views compare identity). */
+function updateMessage(channel, ts, change) {
+  const h = state.histories.get(channel);
+  const i = h ? h.messages.findIndex((m) => m.ts === ts) : -1;
+  if (i >= 0) {
+    h.messages[i] = change(h.messages[i]);
+    changedHistory(channel);
+  }
+  for (const [key, t] of state.threads) {
+    if (!key.startsWith(`${channel}/`)) continue;
+    if (t.parent?.ts === ts) t.parent = change(t.parent);
+    const j = t.replies.findIndex((m) => m.ts === ts);
+    if (j >= 0) t.replies[j] = change(t.replies[j]);
+    emit('thread');
+  }
+}
+
+/** Insert by ts, replacing a message with the same ts (mostly an append). */
+function insertSorted(list, message) {
+  let i = list.length;
+  while (i > 0 && list[i - 1].ts > message.ts) i -= 1;
+  if (i > 0 && list[i - 1].ts === message.ts) list[i - 1] = message;
+  else list.splice(i, 0, message);
+}
+
+function changedHistory(channel) {
+  if (channel === state.openId) emit('history');
+}
+
+// -- typing -----------------------------------------------------------------------------
+
+const TYPING_MS = 5000;
+
+export function setTyping(channel, userId) {
+  if (!state.typing.has(channel)) state.typing.set(channel, new Map());
+  const people = state.typing.get(channel);
+  clearTimeout(people.get(userId));
+  people.set(userId, setTimeout(() => clearTyping(channel, userId), TYPING_MS));
+  emit('typing');
+}
+
+export function clearTyping(channel, userId) {
+  const people = state.typing.get(channel);
+  if (!people?.has(userId)) return;
+  clearTimeout(people.get(userId));
+  people.delete(userId);
+  emit('typing');
+}

@@ -1,0 +1,209 @@
+"""The web client in a real browser: Debian's Chromium, headless, driven by Playwright,
+against `backchannel serve --demo` running as its own process.
+
+Screenshots go to test-artifacts/web/ (BACKCHANNEL_TEST_ARTIFACTS overrides): CI keeps
+them, and a failing test leaves one of the moment it failed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+from collections.abc import AsyncIterator, Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from slack_sdk.web.async_client import AsyncWebClient
+
+from backchannel.bench.harness import ServerProcess
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ROOT = Path(__file__).resolve().parents[2]
+ARTEFACTS = Path(os.environ.get("BACKCHANNEL_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "web"
+PASSWORD = "backchannel-demo"  # services/demo.py
+WAIT_MS = 15_000  # for what the page shows; generous, the machine is shared
+
+expect.set_options(timeout=WAIT_MS)
+
+
+@dataclass
+class Person:
+    name: str  # as the client shows them
+    email: str
+    user_id: str
+    api: AsyncWebClient  # the same person through Slack's SDK, on a browser session
+
+
+@dataclass
+class DemoServer:
+    """`serve --demo` on fixed free ports, so a restart comes back at the same address."""
+
+    data_dir: Path
+    port: int
+    edge_port: int
+    process: ServerProcess | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process = ServerProcess(
+            self.data_dir, "--demo", "--port", str(self.port), "--edge-port", str(self.edge_port)
+        )
+        self.process.wait_for_line("  edge: ")
+        self.process.wait_for_line("  password: ")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
+
+    async def person(self, first_name: str, full_name: str) -> Person:
+        """Signed in as a browser would be: xoxc token plus its `d` cookie."""
+        email = f"{first_name}@acme.example"
+        async with httpx.AsyncClient(base_url=self.url) as http:
+            reply = await http.post("/auth/signin", json={"email": email, "password": PASSWORD})
+        body = reply.json()
+        assert body["ok"] is True, body
+        api = AsyncWebClient(
+            token=body["token"],
+            base_url=f"{self.url}/api/",
+            headers={"Cookie": f"d={reply.cookies['d']}"},
+        )
+        return Person(full_name, email, body["user_id"], api)
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def demo_server(data_dir: Path) -> DemoServer:
+    port, edge_port = free_ports(2)
+    server = DemoServer(data_dir, port, edge_port)
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """One demo deployment for the tests that do not restart it."""
+    server = demo_server(tmp_path_factory.mktemp("web-demo"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def alice(demo: DemoServer) -> Person:
+    return await demo.person("alice", "Alice Archer")
+
+
+@pytest.fixture
+async def bob(demo: DemoServer) -> Person:
+    return await demo.person("bob", "Bob Baker")
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    if not CHROMIUM.exists():
+        raise RuntimeError(
+            f"{CHROMIUM} is missing: the browser tests need Debian's chromium package "
+            "(scripts/test installs it)"
+        )
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture(scope="session")
+def artefacts() -> Path:
+    shutil.rmtree(ARTEFACTS, ignore_errors=True)
+    ARTEFACTS.mkdir(parents=True)
+    return ARTEFACTS
+
+
+class Browsers:
+    """The browser windows of one test; each fails the test on a page error."""
+
+    def __init__(self, browser: Browser, artefacts: Path, test_name: str) -> None:
+        self.browser = browser
+        self.artefacts = artefacts
+        self.prefix = re.sub(r"[^\w.-]+", "_", test_name)
+        self.contexts: list[BrowserContext] = []
+        self.pages: list[Page] = []
+        self.errors: list[str] = []
+
+    async def open(self, url: str) -> Page:
+        context = await self.browser.new_context(viewport={"width": 1280, "height": 800})
+        context.set_default_timeout(WAIT_MS)
+        self.contexts.append(context)
+        page = await context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+        self.pages.append(page)
+        await page.goto(url)
+        return page
+
+    async def signed_in(self, server: DemoServer, person: Person) -> Page:
+        page = await self.open(server.url)
+        await sign_in(page, person.email)
+        return page
+
+    async def shot(self, page: Page, name: str) -> None:
+        await page.screenshot(path=self.artefacts / f"{self.prefix}-{name}.png")
+
+    async def close(self, failed: bool) -> None:
+        for number, page in enumerate(self.pages):
+            if failed and not page.is_closed():
+                await self.shot(page, f"failed-{number}")
+        for context in self.contexts:
+            await context.close()
+
+
+async def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    form = page.get_by_role("form", name="Sign in")
+    await form.get_by_label("Email").fill(email)
+    await form.get_by_label("Password").fill(password)
+    await form.get_by_role("button", name="Sign in").click()
+    await expect(page.locator("#app")).to_have_attribute("data-state", "signed-in")
+    await expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
+
+
+@pytest.fixture
+async def browsers(
+    browser: Browser, artefacts: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Browsers]:
+    windows = Browsers(browser, artefacts, request.node.name)
+    try:
+        yield windows
+    finally:
+        report = getattr(request.node, "rep_call", None)
+        await windows.close(failed=report is None or report.failed)
+    assert not windows.errors, windows.errors
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keep each phase's report on the test, so fixtures know whether it failed."""
+    report: pytest.TestReport = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
