@@ -120,10 +120,36 @@ async def test_a_thread_reply_and_a_broadcast_name_their_thread(
     heard = await listen(ctx)
     await post(ctx, acme, dev, "reply", thread_ts=root)
     await post(ctx, acme, dev, "everyone", thread_ts=root, reply_broadcast=True)
-    reply, broadcast = (event.payload for event in heard.events)
+    assert heard.kinds() == ["message", "message_replied", "thread_broadcast", "message_replied"]
+    reply, broadcast = (heard.events[0].payload, heard.events[2].payload)
     assert (reply["thread_ts"], reply["parent_user_id"]) == (root, acme.alice.user.id)
     assert "subtype" not in reply
     assert (broadcast["subtype"], broadcast["thread_ts"]) == ("thread_broadcast", root)
+
+
+async def test_a_reply_and_its_deletion_update_the_thread_root(
+    ctx: ServiceContext, acme: Acme
+) -> None:
+    dev = await dev_channel(ctx, acme)
+    root = await post(ctx, acme, dev, "root")
+    heard = await listen(ctx)
+    first = await post(ctx, acme, dev, "first", thread_ts=root)
+    await bob_reacts(ctx, acme, dev, root, "eyes")
+    second = await post(ctx, acme, dev, "second", thread_ts=root)
+    replied = [e.payload for e in heard.events if e.payload.get("subtype") == "message_replied"]
+    assert [(p["hidden"], p["channel"], p["ts"]) for p in replied] == [
+        (True, dev, first),
+        (True, dev, second),
+    ]
+    latest = replied[-1]["message"]
+    assert (latest["ts"], latest["reply_count"], latest["latest_reply"]) == (root, 2, second)
+    assert latest["reply_users"] == [acme.alice.user.id]
+    assert latest["reactions"][0]["name"] == "eyes"  # the whole root, not just its counts
+    heard.clear()
+    await _delete(ctx, acme, dev, second)
+    assert heard.kinds() == ["message_deleted", "message_replied"]
+    after = heard.events[-1].payload["message"]
+    assert (after["reply_count"], after["latest_reply"]) == (1, first)
 
 
 async def test_posting_to_a_user_id_opens_the_dm_before_the_message(
@@ -218,6 +244,17 @@ async def test_a_deleted_thread_root_turns_into_a_tombstone_until_its_last_reply
     assert [event.payload["deleted_ts"] for event in heard.events] == [reply, root]
 
 
+async def bob_reacts(ctx: ServiceContext, acme: Acme, channel_id: str, ts: str, name: str) -> None:
+    await reactions.add_reaction(
+        ctx,
+        workspace_id=acme.workspace.id,
+        user_id=acme.bob.user.id,
+        channel_id=channel_id,
+        ts=ts,
+        name=name,
+    )
+
+
 async def _delete(ctx: ServiceContext, acme: Acme, channel_id: str, ts: str) -> None:
     await messages.delete_message(
         ctx,
@@ -306,19 +343,13 @@ async def test_durable_events_follow_each_other_in_the_log_as_on_the_bus(
     heard = await listen(ctx)
     ts = await post(ctx, acme, dev, "one")
     await post(ctx, acme, dev, "two", thread_ts=ts)
-    await reactions.add_reaction(
-        ctx,
-        workspace_id=acme.workspace.id,
-        user_id=acme.bob.user.id,
-        channel_id=dev,
-        ts=ts,
-        name="eyes",
-    )
+    await bob_reacts(ctx, acme, dev, ts, "eyes")
     positions = [event.position for event in heard.events]
     assert [position.seq for position in positions if position] == [
         start.seq + 1,
         start.seq + 2,
         start.seq + 3,
+        start.seq + 4,
     ]
     logged = await events.read_stream(ctx, start, limit=100)
     assert logged == heard.events

@@ -239,11 +239,13 @@ async def test_edit_and_delete_own_messages(
 
     await do_action(message(alices, "Meeting at 3pm"), "Edit message")
     editor = alices.get_by_label("Edit message", exact=True)
+    await expect(editor).to_be_focused()  # with the cursor after the text, to type on
     await editor.fill("Meeting at 4pm")
     await editor.press("Enter")
     edited = message(bobs, "Meeting at 4pm")
     await expect(edited).to_be_visible()
     await expect(edited.locator(".edited")).to_be_visible()
+    await expect(edited.locator(".text")).to_have_text("Meeting at 4pm")
     await expect(message(bobs, "Meeting at 3pm")).to_have_count(0)
     await browsers.shot(bobs, "edited")
 
@@ -422,3 +424,67 @@ async def test_the_client_resumes_after_losing_the_network(
     for number in range(1, 4):
         await expect(message(page, f"missed {number}")).to_have_count(1)
     await expect(messages(page).locator(".text")).to_have_text(["missed 1", "missed 2", "missed 3"])
+
+
+async def test_group_messages_reach_everyone_in_them(
+    browsers: Browsers, demo: DemoServer, alice: Person, bob: Person
+) -> None:
+    carol = await demo.person("carol", "Carol Chen")
+    await alice.api.conversations_open(users=f"{bob.user_id},{carol.user_id}")
+    alices = await browsers.signed_in(demo, alice)
+    carols = await browsers.signed_in(demo, carol)
+    await conversation(alices, "Bob Baker, Carol Chen").click()
+    box = alices.get_by_label("Message Bob Baker, Carol Chen")
+    await box.fill("Lunch at noon, you two?")
+    await box.press("Enter")
+    entry = conversation(carols, "Alice Archer, Bob Baker")
+    await expect(entry.locator(".mentions")).to_have_text("1")  # every group DM message counts
+    await entry.click()
+    await expect(message(carols, "Lunch at noon, you two?")).to_be_visible()
+    await browsers.shot(carols, "group-dm")
+
+
+# -- keyboard and screen readers ------------------------------------------------------------
+
+# Every control a screen reader lands on, without a name it could read out.
+UNNAMED_CONTROLS = """() => [...document.querySelectorAll(
+    'button, a[href], input, textarea, select, [role=option], [tabindex]:not([tabindex="-1"])'
+  )].filter(el => el.getClientRects().length > 0).filter(el => {
+    const labelled = el.getAttribute('aria-labelledby');
+    const name = el.getAttribute('aria-label')
+      || (labelled && document.getElementById(labelled)?.textContent)
+      || [...(el.labels || [])].map(label => label.textContent).join('')
+      || el.textContent || el.getAttribute('title') || el.getAttribute('placeholder');
+    return !(name || '').trim();
+  }).map(el => el.outerHTML.slice(0, 120))"""
+
+
+async def test_keyboard_alone_finds_a_channel_and_posts(
+    browsers: Browsers, demo: DemoServer, alice: Person, bob: Person
+) -> None:
+    channel = await shared_channel(alice, bob, name="keys")
+    page = await browsers.signed_in(demo, alice)
+    await page.keyboard.press("Control+k")
+    await page.keyboard.type(channel.name)
+    await page.keyboard.press("Enter")
+    await expect(conversation(page, channel.name)).to_have_attribute("aria-current", "page")
+    composer = page.get_by_label(f"Message #{channel.name}")
+    await expect(composer).to_be_focused()  # opening a conversation puts you in its composer
+    await page.keyboard.type("typed without a mouse")
+    await page.keyboard.press("Enter")
+    posted = message(page, "typed without a mouse")
+    await expect(posted).to_be_visible()
+    # Back from the composer, the tab order reaches the newest message's actions.
+    for _ in range(40):
+        await page.keyboard.press("Shift+Tab")
+        focused = await page.evaluate("document.activeElement.getAttribute('aria-label')")
+        if focused == "Add reaction":
+            break
+    assert focused == "Add reaction"
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("button", name=":eyes:")).to_be_visible()
+    await page.keyboard.press("Escape")
+    await expect(page.get_by_role("button", name=":eyes:")).to_have_count(0)
+    await do_action(posted, "Reply in thread")  # with the thread panel open too
+    assert await page.evaluate(UNNAMED_CONTROLS) == []
+    await browsers.shot(page, "keyboard")

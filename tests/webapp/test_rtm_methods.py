@@ -252,6 +252,9 @@ async def test_client_counts_has_unread_and_mention_counts(
     dev = (await counts(alice))[scene.dev]
     assert (dev["unread_count"], dev["mention_count"]) == (4, 1)
     assert (await counts(bob))[scene.dev]["mention_count"] == 0
+    await post(bob, scene.mpim, "lunch?")
+    mpim = (await counts(alice))[scene.mpim]
+    assert (mpim["unread_count"], mpim["mention_count"]) == (1, 1)  # a group DM's too
     await alice.conversations_mark(channel=scene.dev, ts=dev["latest"])
     dev = (await counts(alice))[scene.dev]
     assert (dev["unread_count"], dev["mention_count"], dev["has_unreads"]) == (0, 0, False)

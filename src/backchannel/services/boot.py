@@ -32,7 +32,7 @@ class BootConversation:
     last_read: str | None = None
     latest: Message | None = None  # the newest message shown in it
     unread_count: int = 0  # messages of others after last_read
-    mention_count: int = 0  # those that mention the caller; in a DM, all of them (as Slack)
+    mention_count: int = 0  # those that mention the caller; in a (group) DM all (as Slack)
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ async def _conversations_txn(conn: Conn, workspace_id: str, user_id: str) -> lis
 
 
 def _mentions(channel: Channel, unread: store.Unread) -> int:
-    return unread.messages if channel.is_im else unread.mentions
+    return unread.messages if channel.is_im or channel.is_mpim else unread.mentions
 
 
 def _read_to(membership: store.Membership) -> str:

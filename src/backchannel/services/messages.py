@@ -107,7 +107,22 @@ async def post_message(
         )
         message = await store.insert_message_txn(conn, draft, ctx.clock())
         await outbox.append_txn(conn, posted_event(message))
+        if root is not None:
+            await _thread_changed_txn(conn, outbox, channel.id, root.ts, message.ts)
     return message
+
+
+async def _thread_changed_txn(
+    conn: Conn, outbox: events.Outbox, channel_id: str, root_ts: str, event_ts: str
+) -> None:
+    """Slack's message_replied: the thread's root as it now is (reply count, latest reply,
+    who replied), so clients update it without counting replies themselves."""
+    root = await store.get_message_txn(conn, channel_id, root_ts)
+    if root is None:
+        return
+    [root] = await with_reactions_txn(conn, [root])
+    payload = {**_hidden("message_replied", channel_id, event_ts), "message": message_json(root)}
+    await outbox.append_txn(conn, to_channel(root.workspace_id, channel_id, payload))
 
 
 async def _retried_txn(conn: Conn, channel_id: str, client_msg_id: str) -> Message | None:
@@ -257,6 +272,8 @@ async def delete_message(
             root = await _after_reply_deleted_txn(conn, channel_id, message.thread_ts)
             if root is not None:
                 await outbox.append_txn(conn, deleted_event(root, event_ts))
+            else:
+                await _thread_changed_txn(conn, outbox, channel_id, message.thread_ts, event_ts)
 
 
 async def _after_reply_deleted_txn(conn: Conn, channel_id: str, root_ts: str) -> Message | None:

@@ -45,7 +45,7 @@ export async function deleteMessage(channel, ts) {
   const old = store.findMessage(channel, ts);
   await api('chat.delete', { channel, ts });
   // A thread's root stays as a tombstone: its message_changed event brings that.
-  if (!old?.reply_count) store.removeMessage(channel, ts, old);
+  if (!old?.reply_count) store.removeMessage(channel, ts);
 }
 
 /** Toggle the person's own reaction. */

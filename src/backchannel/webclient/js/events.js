@@ -48,7 +48,8 @@ export function handleEvent(event) {
 
 function onMessage(e) {
   if (e.subtype === 'message_changed') return store.replaceMessage(e.channel, e.message);
-  if (e.subtype === 'message_deleted') return store.removeMessage(e.channel, e.deleted_ts, e.previous_message);
+  if (e.subtype === 'message_deleted') return store.removeMessage(e.channel, e.deleted_ts);
+  if (e.subtype === 'message_replied') return store.threadChanged(e.channel, e.message);
   if (e.hidden) return;
   const { channel, ...message } = e;
   if (message.user) store.clearTyping(channel, message.user);
@@ -68,7 +69,9 @@ function countUnread(channel, message) {
     actions.markOpenRead();
     return;
   }
-  const mentioned = conversation.kind === 'im' || String(message.text).includes(`<@${state.self.id}>`);
+  // As in Slack, every message of a DM or group DM is for you.
+  const direct = conversation.kind === 'im' || conversation.kind === 'mpim';
+  const mentioned = direct || String(message.text).includes(`<@${state.self.id}>`);
   store.patchConversation(channel, {
     unread: conversation.unread + 1,
     mentions: conversation.mentions + (mentioned ? 1 : 0),

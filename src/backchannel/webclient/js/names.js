@@ -26,7 +26,9 @@ export function conversationName(conversation) {
   }
   if (conversation.kind === 'mpim') {
     const others = conversation.members.filter((m) => m !== state.self?.id);
-    return others.length ? others.map(userName).join(', ') : 'Group message';
+    // Sorted, so everyone sees the same group named the same way whoever joined first.
+    const names = others.map(userName).sort((a, b) => a.localeCompare(b));
+    return names.length ? names.join(', ') : 'Group message';
   }
   return conversation.name;
 }

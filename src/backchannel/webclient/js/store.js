@@ -62,10 +62,6 @@ export const state = {
   connection: 'connecting',
 };
 
-// Replies counted on their parent already (an API reply and its event are one reply).
-const countedReplies = new Set();
-const uncountedReplies = new Set();
-
 // -- notifications ----------------------------------------------------------------------
 
 /** @type {Map<string, Set<() => void>>} */
@@ -98,8 +94,6 @@ export function reset() {
   for (const timers of state.typing.values()) for (const timer of timers.values()) clearTimeout(timer);
   state.typing.clear();
   Object.assign(state, { self: null, team: null, openId: '', thread: null, editing: null });
-  countedReplies.clear();
-  uncountedReplies.clear();
 }
 
 // -- people and conversations -----------------------------------------------------------
@@ -238,8 +232,6 @@ export function setThread(channel, ts, messages) {
   t.parent = messages.find((m) => m.ts === ts) || null;
   t.replies = messages.filter((m) => m.ts !== ts);
   t.loaded = true;
-  // The root's reply_count already counts these: their events must not count them again.
-  for (const reply of t.replies) countedReplies.add(`${channel}/${reply.ts}`);
   emit('thread');
 }
 
@@ -261,14 +253,16 @@ function addReply(channel, reply) {
     insertSorted(t.replies, reply);
     emit('thread');
   }
-  const key = `${channel}/${reply.ts}`;
-  if (countedReplies.has(key)) return;
-  countedReplies.add(key);
-  updateMessage(channel, reply.thread_ts, (parent) => ({
-    ...parent,
-    reply_count: (parent.reply_count || 0) + 1,
-    latest_reply: reply.ts,
-    reply_users: [...new Set([...(parent.reply_users || []), reply.user])],
+}
+
+/** message_replied: the server's count of a thread, put on its root wherever it is shown. */
+export function threadChanged(channel, root) {
+  updateMessage(channel, root.ts, (old) => ({
+    ...old,
+    reply_count: root.reply_count,
+    reply_users: root.reply_users,
+    reply_users_count: root.reply_users_count,
+    latest_reply: root.latest_reply,
   }));
 }
 
@@ -278,7 +272,7 @@ export function replaceMessage(channel, message) {
 }
 
 /** message_deleted, or our own delete succeeding. */
-export function removeMessage(channel, ts, previous) {
+export function removeMessage(channel, ts) {
   const h = state.histories.get(channel);
   if (h) h.messages = h.messages.filter((m) => m.ts !== ts);
   changedHistory(channel);
@@ -289,15 +283,6 @@ export function removeMessage(channel, ts, previous) {
   }
   if (state.thread?.channel === channel && state.thread.ts === ts) state.thread = null;
   emit('thread');
-  // The server recounts the thread but sends no change of its parent: count down here.
-  const key = `${channel}/${ts}`;
-  if (previous && isReply(previous) && !uncountedReplies.has(key)) {
-    uncountedReplies.add(key);
-    updateMessage(channel, previous.thread_ts, (parent) => ({
-      ...parent,
-      reply_count: Math.max(0, (parent.reply_count || 0) - 1),
-    }));
-  }
 }
 
 /** Add or remove one person's reaction; no-op if it is already so. */
