@@ -142,6 +142,29 @@ async def test_renaming_and_archiving_a_public_channel_tell_the_workspace(
     assert heard.one("channel_archive").payload["user"] == acme.bob.user.id
 
 
+async def test_a_new_topic_or_purpose_is_a_message_in_the_channel(
+    ctx: ServiceContext, acme: Acme
+) -> None:
+    dev = await dev_channel(ctx, acme)
+    where = {"workspace_id": acme.workspace.id, "user_id": acme.bob.user.id, "channel_id": dev}
+    heard = await listen(ctx)
+    await channel_settings.set_topic(ctx, **where, topic="Release day")
+    await channel_settings.set_purpose(ctx, **where, purpose="")
+    assert heard.kinds() == ["channel_topic", "channel_purpose"]
+    topic, purpose = (event.payload for event in heard.events)
+    assert (topic["user"], topic["text"], topic["topic"]) == (
+        acme.bob.user.id,
+        "set the channel topic: Release day",
+        "Release day",
+    )
+    assert (purpose["text"], purpose["purpose"]) == ("cleared the channel purpose", "")
+    assert all(event.scope == "channel" and event.channel_id == dev for event in heard.events)
+    shown = await history.channel_history(
+        ctx, workspace_id=acme.workspace.id, user_id=acme.alice.user.id, channel_id=dev
+    )
+    assert [m.subtype for m in shown.messages[:2]] == ["channel_purpose", "channel_topic"]
+
+
 async def test_a_private_channel_s_changes_stay_in_the_channel(
     ctx: ServiceContext, acme: Acme
 ) -> None:

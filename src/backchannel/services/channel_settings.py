@@ -2,8 +2,9 @@
 
 Members of a channel, and the workspace's admins, may archive or rename it; #general is
 never archived and only admins rename it. DMs have none of these. Archiving and renaming
-publish Slack's channel_* events (group_* for a private channel, to its members only);
-topic and purpose have no event of their own (docs/realtime.md).
+publish Slack's channel_* events (group_* for a private channel, to its members only). A new
+topic or purpose is announced as Slack does it: a channel_topic or channel_purpose message
+in the conversation, from whoever set it (docs/realtime.md).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from backchannel.errors import AlreadyExists, BackchannelError, InvalidArgument, NotFound
-from backchannel.models import Channel, Event
+from backchannel.models import Channel, Event, Message
 from backchannel.models.events import to_channel, to_workspace
 from backchannel.router import ShardFor
 from backchannel.services import events
@@ -25,7 +26,9 @@ from backchannel.services.channels import (
     now_ts,
 )
 from backchannel.services.context import ServiceContext
+from backchannel.services.messages import posted_event
 from backchannel.storage import channels as store
+from backchannel.storage import messages as message_store
 from backchannel.storage.connection import Conn
 
 MAX_TOPIC = 250  # Slack's limit for a topic or a purpose
@@ -99,9 +102,10 @@ async def set_topic(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, topic: str
 ) -> Channel:
     _check_length("topic", topic)
-    async with ctx.router.write(ShardFor(workspace_id)) as conn:
-        await _writable_txn(conn, workspace_id, user_id, channel_id)
+    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
+        channel = await _writable_txn(conn, workspace_id, user_id, channel_id)
         await store.set_topic_txn(conn, channel_id, topic=topic, creator=user_id, now=ctx.clock())
+        await _announce_txn(ctx, conn, outbox, channel, user_id, "topic", topic)
         return await _reread_txn(conn, channel_id)
 
 
@@ -109,12 +113,36 @@ async def set_purpose(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, purpose: str
 ) -> Channel:
     _check_length("purpose", purpose)
-    async with ctx.router.write(ShardFor(workspace_id)) as conn:
-        await _writable_txn(conn, workspace_id, user_id, channel_id)
+    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
+        channel = await _writable_txn(conn, workspace_id, user_id, channel_id)
         await store.set_purpose_txn(
             conn, channel_id, purpose=purpose, creator=user_id, now=ctx.clock()
         )
+        await _announce_txn(ctx, conn, outbox, channel, user_id, "purpose", purpose)
         return await _reread_txn(conn, channel_id)
+
+
+async def _announce_txn(
+    ctx: ServiceContext,
+    conn: Conn,
+    outbox: events.Outbox,
+    channel: Channel,
+    user_id: str,
+    setting: str,
+    value: str,
+) -> None:
+    """Slack's channel_topic / channel_purpose message; its event also carries the value, so
+    clients update the header without asking."""
+    draft = Message(
+        channel_id=channel.id,
+        ts="",
+        workspace_id=channel.workspace_id,
+        user_id=user_id,
+        subtype=f"channel_{setting}",
+        text=f"set the channel {setting}: {value}" if value else f"cleared the channel {setting}",
+    )
+    message = await message_store.insert_message_txn(conn, draft, ctx.clock())
+    await outbox.append_txn(conn, posted_event(message, **{setting: value}))
 
 
 def _check_length(what: str, text: str) -> None:

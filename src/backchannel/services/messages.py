@@ -289,9 +289,9 @@ async def _after_reply_deleted_txn(conn: Conn, channel_id: str, root_ts: str) ->
 # -- the events of messages (Slack's RTM shapes) --------------------------------------------
 
 
-def posted_event(message: Message) -> Event:
-    payload = message_json(message, include_channel=True)
-    payload["event_ts"] = message.ts
+def posted_event(message: Message, **extra: Any) -> Event:
+    """A new message's event; `extra` fields go with it (a channel_topic's `topic`)."""
+    payload = {**message_json(message, include_channel=True), "event_ts": message.ts, **extra}
     return to_channel(message.workspace_id, message.channel_id, payload)
 
 

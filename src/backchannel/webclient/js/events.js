@@ -51,6 +51,8 @@ function onMessage(e) {
   if (e.subtype === 'message_deleted') return store.removeMessage(e.channel, e.deleted_ts);
   if (e.subtype === 'message_replied') return store.threadChanged(e.channel, e.message);
   if (e.hidden) return;
+  // Announced in the channel, as Slack does; the event carries the new topic.
+  if (e.subtype === 'channel_topic' && typeof e.topic === 'string') store.patchConversation(e.channel, { topic: e.topic });
   const { channel, ...message } = e;
   if (message.user) store.clearTyping(channel, message.user);
   store.addMessage(channel, message);
