@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 
 from playwright.async_api import Locator, Page, expect
 
 from tests.web.conftest import Browsers, DemoServer, Person, demo_server, sign_in
+from tests.webapp.test_avatars import png
 
 
 @dataclass(frozen=True)
@@ -493,3 +495,28 @@ async def test_keyboard_alone_finds_a_channel_and_posts(
     await do_action(posted, "Reply in thread")  # with the thread panel open too
     assert await page.evaluate(UNNAMED_CONTROLS) == []
     await browsers.shot(page, "keyboard")
+
+
+async def test_a_new_photo_replaces_initials_live(
+    browsers: Browsers, demo: DemoServer, alice: Person, bob: Person
+) -> None:
+    channel = await shared_channel(alice, bob, name="photos")
+    await bob.api.chat_postMessage(channel=channel.id, text="new headshot soon")
+    # The server names its photos by the address it knows itself by (127.0.0.1); the page
+    # is opened at another one.
+    page = await browsers.open(demo.url.replace("127.0.0.1", "localhost"))
+    await sign_in(page, alice.email)
+    await open_channel(page, channel.name)
+    posted = message(page, "new headshot soon")
+    await expect(posted.locator("img.avatar")).to_have_count(0)
+    await expect(posted.locator(".avatar")).to_have_text("BB")  # his initials
+    await bob.api.users_setPhoto(image=BytesIO(png(16, 16)))
+    try:
+        picture = posted.locator("img.avatar")
+        await expect(picture).to_have_count(1)  # after user_change, without a reload
+        loaded = await picture.evaluate("img => img.complete && img.naturalWidth")
+        assert loaded == 16  # the photo itself, through the page's own origin
+        await browsers.shot(page, "photo")
+    finally:
+        await bob.api.users_deletePhoto()
+    await expect(posted.locator("img.avatar")).to_have_count(0)

@@ -155,20 +155,24 @@ function content(message) {
 
 function avatar(message) {
   const user = state.users.get(message.user);
-  const url = user?.profile?.image_48;
-  if (url && sameOrigin(url)) {
-    return h('img', { class: 'avatar', src: url, alt: '', 'aria-hidden': 'true' });
-  }
+  const src = avatarSrc(user?.profile?.image_48);
+  if (src) return h('img', { class: 'avatar', src, alt: '', 'aria-hidden': 'true' });
   const name = authorName(message);
   return h('div', { class: `avatar ${colourClass(message.user || message.bot_id)}`, 'aria-hidden': 'true', text: initials(name) });
 }
 
-/** Only our own origin's pictures: the CSP (img-src 'self') would block anything else. */
-function sameOrigin(url) {
+/**
+ * Where to load a picture from: only this origin (the CSP allows img-src 'self'). A photo
+ * of ours named by another address of this server (its public URL) is served here too.
+ */
+function avatarSrc(url) {
+  if (!url) return null;
   try {
-    return new URL(url, location.href).origin === location.origin;
+    const parsed = new URL(url, location.href);
+    if (parsed.origin === location.origin) return parsed.href;
+    return parsed.pathname.startsWith('/avatars/') ? parsed.pathname : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
