@@ -11,7 +11,7 @@ import pytest
 from backchannel.app import Backchannel, open_backchannel
 from backchannel.config import ServerSettings, Settings, StorageSettings
 from backchannel.models import Workspace
-from backchannel.services import ServiceContext, users, workspaces
+from backchannel.services import ServiceContext, channels, users, workspaces
 from tests.support.nats import nats_server, nats_url, shared_nats  # noqa: F401  (fixtures)
 from tests.support.postgres import PostgresCluster
 
@@ -93,6 +93,17 @@ async def acme(ctx: ServiceContext) -> Acme:
     )
     bob = await users.create_user(ctx, workspace="acme", email="bob@acme.test", name="Bob")
     return Acme(workspace, alice, bob)
+
+
+async def dev_channel(ctx: ServiceContext, acme: Acme) -> str:
+    """#dev, a public channel with alice and bob in it; its id."""
+    channel = await channels.create_channel(
+        ctx, workspace_id=acme.workspace.id, creator=acme.alice.user.id, name="dev"
+    )
+    await channels.join_channel(
+        ctx, workspace_id=acme.workspace.id, user_id=acme.bob.user.id, channel_id=channel.id
+    )
+    return channel.id
 
 
 WEBAPP_TESTS = Path(__file__).parent / "webapp"

@@ -16,16 +16,9 @@ from backchannel.services import ServiceContext, edges, workspaces
 from backchannel.services.deployment import open_router
 from backchannel.services.tickets import TICKET_SECONDS, redeem_ticket
 from tests.conftest import Acme
+from tests.support.clock import FakeClock
 
 EDGE_0, EDGE_1 = "ws://127.0.0.1:8001", "ws://127.0.0.1:8002"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

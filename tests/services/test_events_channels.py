@@ -14,8 +14,8 @@ from backchannel.services import (
     messages,
     users,
 )
-from tests.conftest import Acme
-from tests.services.test_events_messages import dev_channel, listen, log_head
+from tests.conftest import Acme, dev_channel
+from tests.services.test_events_messages import listen, log_head
 
 
 async def test_a_public_channel_is_announced_then_joined_by_its_creator(

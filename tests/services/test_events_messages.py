@@ -22,7 +22,7 @@ from backchannel.services import (
     reactions,
     webhooks,
 )
-from tests.conftest import Acme
+from tests.conftest import Acme, dev_channel
 
 
 @dataclass
@@ -57,17 +57,6 @@ async def listen(ctx: ServiceContext) -> Heard:
 async def log_head(ctx: ServiceContext, workspace_id: str) -> Position:
     stream = (await ctx.router.assignment(workspace_id)).db_shard
     return await events.stream_head(ctx, stream)
-
-
-async def dev_channel(ctx: ServiceContext, acme: Acme) -> str:
-    """#dev, public, with alice and bob in it."""
-    channel = await channels.create_channel(
-        ctx, workspace_id=acme.workspace.id, creator=acme.alice.user.id, name="dev"
-    )
-    await channels.join_channel(
-        ctx, workspace_id=acme.workspace.id, user_id=acme.bob.user.id, channel_id=channel.id
-    )
-    return channel.id
 
 
 async def post(

@@ -7,8 +7,8 @@ import pytest
 from backchannel.errors import AlreadyExists, AuthError
 from backchannel.models import TokenInfo
 from backchannel.services import ServiceContext, presence, profiles, users, webhooks
-from tests.conftest import Acme
-from tests.services.test_events_messages import dev_channel, listen, log_head
+from tests.conftest import Acme, dev_channel
+from tests.services.test_events_messages import listen, log_head
 
 
 def token_of(acme: Acme, user: users.NewUser) -> TokenInfo:

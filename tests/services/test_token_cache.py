@@ -10,14 +10,7 @@ from backchannel.errors import AuthError
 from backchannel.services import ServiceContext, auth
 from backchannel.services.token_cache import TOKEN_TTL, TokenCache
 from tests.conftest import Acme
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.clock import FakeClock
 
 
 async def test_a_token_is_looked_up_once_per_ttl(ctx: ServiceContext, acme: Acme) -> None:

@@ -11,8 +11,8 @@ from slack_sdk.errors import SlackApiError
 
 from backchannel.app import Backchannel
 from backchannel.models import Workspace
-from backchannel.services import ServiceContext, channels, users, workspaces
-from tests.conftest import Acme
+from backchannel.services import ServiceContext, users, workspaces
+from tests.conftest import Acme, dev_channel
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.support.server import live_server
 
@@ -56,13 +56,7 @@ async def globex(ctx: ServiceContext) -> Globex:
 @pytest.fixture
 async def dev(ctx: ServiceContext, acme: Acme) -> str:
     """#dev, a public channel with alice and bob in it."""
-    channel = await channels.create_channel(
-        ctx, workspace_id=acme.workspace.id, creator=acme.alice.user.id, name="dev"
-    )
-    await channels.join_channel(
-        ctx, workspace_id=acme.workspace.id, user_id=acme.bob.user.id, channel_id=channel.id
-    )
-    return channel.id
+    return await dev_channel(ctx, acme)
 
 
 async def error_of(call: Awaitable[Any]) -> str:

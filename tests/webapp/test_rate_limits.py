@@ -15,15 +15,8 @@ from backchannel.services import channels
 from backchannel.webapp.ratelimit import RateLimiter
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
+from tests.support.clock import FakeClock
 from tests.support.server import live_server
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from backchannel.services import ServiceContext, boot, channels, edges, messages
 from backchannel.services.tickets import TICKET_SECONDS, redeem_ticket
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
+from tests.support.clock import FakeClock
 from tests.support.server import live_server
 from tests.webapp.conftest import Globex, client_for, error_of, post
 
@@ -71,14 +72,6 @@ class Timed:
     url: str
     ctx: ServiceContext
     clock: FakeClock
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ whatever the number of conversations (storage/boot.py reads all of the caller's 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from backchannel.models import Bot, Channel, Message, TokenInfo, User, Workspace
 from backchannel.router import ShardFor
@@ -52,7 +54,11 @@ async def boot(ctx: ServiceContext, caller: TokenInfo) -> Boot:
     url = await socket_url(ctx, caller)
     now = ctx.clock()
     async with ctx.router.read(ShardFor(caller.workspace_id)) as conn:
-        people = await _all_users_txn(conn, caller.workspace_id)
+        people = await _every_page(
+            lambda after: users.list_users_txn(
+                conn, caller.workspace_id, after_id=after, limit=PAGE
+            )
+        )
         bots = await store.bots_txn(conn, caller.workspace_id)
         conversations = await _conversations_txn(conn, caller.workspace_id, caller.user_id)
     people = [with_current_status(person, now) for person in people]
@@ -62,49 +68,76 @@ async def boot(ctx: ServiceContext, caller: TokenInfo) -> Boot:
 async def read_state(ctx: ServiceContext, caller: TokenInfo) -> list[BootConversation]:
     """Where the caller has read to in each conversation they are in, with its unread and
     mention counts (client.counts: what a client's badges show)."""
-    async with ctx.router.read(ShardFor(caller.workspace_id)) as conn:
-        found = await _conversations_txn(conn, caller.workspace_id, caller.user_id)
-    return [conversation for conversation in found if conversation.is_member]
-
-
-async def _all_users_txn(conn: Conn, workspace_id: str) -> list[User]:
-    found: list[User] = []
-    while True:
-        after = found[-1].id if found else ""
-        page = await users.list_users_txn(conn, workspace_id, after_id=after, limit=PAGE)
-        found.extend(page)
-        if len(page) < PAGE:
-            return found
-
-
-async def _visible_txn(conn: Conn, workspace_id: str, user_id: str) -> list[Channel]:
-    found: list[Channel] = []
-    while True:
-        page = await channels.visible_channels_txn(
-            conn,
-            workspace_id,
-            user_id,
-            kinds=channels.KINDS,
-            exclude_archived=False,
-            after_id=found[-1].id if found else "",
-            limit=PAGE,
+    workspace_id, user_id = caller.workspace_id, caller.user_id
+    async with ctx.router.read(ShardFor(workspace_id)) as conn:
+        joined = await _every_page(
+            lambda after: channels.member_channels_txn(
+                conn,
+                workspace_id,
+                user_id,
+                kinds=channels.KINDS,
+                exclude_archived=False,
+                after_id=after,
+                limit=PAGE,
+            )
         )
+        return list((await _read_state_txn(conn, workspace_id, user_id, joined, {})).values())
+
+
+class _Keyed(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+_Row = TypeVar("_Row", bound=_Keyed)
+
+
+async def _every_page(fetch: Callable[[str], Awaitable[list[_Row]]]) -> list[_Row]:
+    """All of a listing read PAGE rows at a time, each page after the last one's id."""
+    found: list[_Row] = []
+    while True:
+        page = await fetch(found[-1].id if found else "")
         found.extend(page)
         if len(page) < PAGE:
             return found
 
 
 async def _conversations_txn(conn: Conn, workspace_id: str, user_id: str) -> list[BootConversation]:
-    visible = await _visible_txn(conn, workspace_id, user_id)
-    joined = {m.channel_id: m for m in await store.memberships_txn(conn, workspace_id, user_id)}
+    visible = await _every_page(
+        lambda after: channels.visible_channels_txn(
+            conn,
+            workspace_id,
+            user_id,
+            kinds=channels.KINDS,
+            exclude_archived=False,
+            after_id=after,
+            limit=PAGE,
+        )
+    )
     members = await store.co_members_txn(conn, workspace_id, user_id)
+    mine = await _read_state_txn(conn, workspace_id, user_id, visible, members)
+    return [
+        mine.get(channel.id) or BootConversation(channel=channel, is_member=False, members=[])
+        for channel in visible
+    ]
+
+
+async def _read_state_txn(
+    conn: Conn,
+    workspace_id: str,
+    user_id: str,
+    chosen: Sequence[Channel],
+    members: Mapping[str, list[str]],
+) -> dict[str, BootConversation]:
+    """The conversations among `chosen` that the user is in, with their read state, by id."""
+    joined = {m.channel_id: m for m in await store.memberships_txn(conn, workspace_id, user_id)}
     newest = await store.latest_shown_txn(conn, workspace_id, user_id)
     latest = {m.channel_id: m for m in await reactions.with_reactions_txn(conn, newest)}
     read_to = {channel_id: _read_to(m) for channel_id, m in joined.items()}
     unread = await store.unread_counts_txn(conn, user_id, read_to)
     none = store.Unread(0, 0)
-    return [
-        BootConversation(
+    return {
+        channel.id: BootConversation(
             channel=channel,
             is_member=True,
             members=members.get(channel.id, []),
@@ -113,10 +146,9 @@ async def _conversations_txn(conn: Conn, workspace_id: str, user_id: str) -> lis
             unread_count=unread.get(channel.id, none).messages,
             mention_count=_mentions(channel, unread.get(channel.id, none)),
         )
+        for channel in chosen
         if channel.id in joined
-        else BootConversation(channel=channel, is_member=False, members=[])
-        for channel in visible
-    ]
+    }
 
 
 def _mentions(channel: Channel, unread: store.Unread) -> int:
