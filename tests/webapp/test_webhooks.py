@@ -139,7 +139,7 @@ async def test_bad_payloads_get_slacks_plain_text_errors(
 async def test_a_wrong_secret_or_unknown_webhook_is_refused(
     server: str, http: httpx.AsyncClient, hook: webhooks.NewWebhook
 ) -> None:
-    # Change the last character to one it is not (appending "x" to a secret ending in "x" was no change).
+    # A last character the secret does not have ("x" on a secret ending in "x" was no change).
     last = "y" if hook.secret.endswith("x") else "x"
     wrong = webhooks.webhook_url(server, hook.webhook.id, hook.secret[:-1] + last)
     unknown = webhooks.webhook_url(server, "B00001ZZZZZ", hook.secret)
