@@ -52,6 +52,10 @@ def test_admin_creates_an_org_a_workspace_people_and_a_bot(storage_args: list[st
         *storage_args,
     )
     assert person["id"].startswith("U") and person["token"].startswith("xoxp-")
+    made_admin = _json(
+        "admin", "org-admin", "--org", org["id"], "--user", person["id"], *storage_args
+    )
+    assert made_admin == {"org": org["id"], "admin": person["id"]}
     bot = _json(
         "admin", "create-bot", "--workspace", second["id"], "--name", "Deploy Bot", *storage_args
     )
@@ -126,6 +130,12 @@ def test_duplicates_and_unknowns_are_one_line_errors(storage_args: list[str]) ->
             *storage_args,
         ),
         "no organisation E0000000000",
+    )
+    assert_one_line_error(
+        run_cli(
+            "admin", "org-admin", "--org", "E0000000000", "--user", "U0000000000", *storage_args
+        ),
+        "U0000000000 has no seat in organisation E0000000000",
     )
     shards = _json("admin", "shards", *storage_args)
     assert [w["domain"] for s in shards["db_shards"] for w in s["workspaces"]] == ["acme"]

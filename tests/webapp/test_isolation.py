@@ -121,6 +121,12 @@ def foreign_calls(s: AcmeSecrets) -> dict[str, list[dict[str, Any]]]:
         "rtm.connect": [{}],
         "rtm.start": [{}],
         "client.counts": [{}],
+        "auth.teams.list": [{}],
+        # eve administers nothing, and acme is in no organisation of hers.
+        "admin.teams.create": [{"team_domain": "acme-pwned", "team_name": "pwned"}],
+        "admin.teams.list": [{}],
+        "admin.users.assign": [{"team_id": v["workspace"], "user_id": v["alice"]}],
+        "admin.users.remove": [{"team_id": v["workspace"], "user_id": v["alice"]}],
     }
 
 

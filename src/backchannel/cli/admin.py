@@ -14,7 +14,7 @@ from rich.table import Table
 from backchannel.cli.options import build_settings, json_option, storage_options
 from backchannel.cli.output import emit
 from backchannel.cli.runner import run_with_services
-from backchannel.services import ServiceContext, users, webhooks, workspaces
+from backchannel.services import ServiceContext, organisations, users, webhooks, workspaces
 from backchannel.services.topology import describe_shards
 
 
@@ -111,6 +111,26 @@ def create_bot(workspace: str, name: str, as_json: bool, **storage: Any) -> None
         {"id": made.user.id, "bot_id": made.bot.id, "token": made.token},
         as_json=as_json,
         human=f"created bot @{made.user.name} ({made.user.id}, {made.bot.id})\ntoken: {made.token}",
+    )
+
+
+@admin.command("org-admin")
+@click.option("--org", "org_id", required=True, help="The organisation (E...).")
+@click.option("--user", "user_id", required=True, help="A person (U...) with a seat in it.")
+@storage_options
+@json_option
+def org_admin(org_id: str, user_id: str, as_json: bool, **storage: Any) -> None:
+    """Make a person an organisation admin: admin.teams.* and admin.users.* then work for them."""
+    settings = build_settings(**storage)
+
+    async def work(ctx: ServiceContext) -> Any:
+        await organisations.make_org_admin(ctx, org_id=org_id, user_id=user_id)
+
+    run_with_services(settings, work, create=False)
+    emit(
+        {"org": org_id, "admin": user_id},
+        as_json=as_json,
+        human=f"{user_id} now administers {org_id}",
     )
 
 

@@ -74,8 +74,8 @@ class BrowserSession:
 async def start_browser_session(
     ctx: ServiceContext, *, workspace: str | None, email: str, password: str
 ) -> BrowserSession:
-    """Sign in from the web client. Without a workspace, the email's one account with this
-    password; workspace_required when it has several."""
+    """Sign in from the web client. Without a workspace, the first seat of the email's one
+    person with this password; workspace_required when several people share the email."""
     account = await _check_password(ctx, workspace, email, password)
     caller = TokenInfo(account.user_id, account.workspace_id, "user")
     token, cookie = creds.new_token("client"), creds.new_session_cookie()
@@ -107,7 +107,7 @@ async def _check_password(
         await asyncio.to_thread(creds.verify_decoy, password)
     if not opened:
         raise AuthError("wrong email or password", slack_error="invalid_credentials")
-    if len(opened) > 1:
+    if len({account.user_id for account in opened}) > 1:
         raise InvalidArgument(
             "this email signs in to several workspaces: name one",
             slack_error="workspace_required",

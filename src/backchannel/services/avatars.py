@@ -13,16 +13,14 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, replace
-from typing import Any
 
 from backchannel.errors import AuthError, InvalidArgument, NotFound
 from backchannel.models import TokenInfo, User
 from backchannel.router import ShardFor
 from backchannel.services import events, profiles
 from backchannel.services.context import ServiceContext
-from backchannel.storage import avatars, users
+from backchannel.storage import avatars
 from backchannel.storage.avatars import Avatar
-from backchannel.storage.connection import Conn
 from backchannel.types import is_keyed_id
 
 MAX_IMAGE_BYTES = 1024 * 1024
@@ -87,16 +85,21 @@ async def set_photo(
     digest = hashlib.sha256(image).hexdigest()[:HASH_DIGITS]
     url = f"{base_url.rstrip('/')}/avatars/{caller.user_id}/{digest}.{extension}"
     now = ctx.clock()
+    async with ctx.router.read(ShardFor(caller.workspace_id)) as conn:
+        await profiles.acting_user_txn(conn, caller)
+    # The photo lives on the shard of the person's id, whichever workspace's seat set it
+    # (get_photo looks there); it is stored before any profile names it.
+    async with ctx.router.write(ShardFor(caller.user_id)) as conn:
+        await avatars.put_avatar_txn(conn, Avatar(caller.user_id, digest, content_type, image, now))
     async with (
         events.publishing(ctx) as outbox,
         ctx.router.write(ShardFor(caller.workspace_id)) as conn,
     ):
         actor = await profiles.acting_user_txn(conn, caller)
-        await avatars.put_avatar_txn(conn, Avatar(actor.id, digest, content_type, image, now))
         profile = {**actor.profile, "avatar_hash": digest, "avatar_url": url}
-        updated = await _save_profile_txn(conn, actor, profile, now)
-        await outbox.append_txn(conn, profiles.user_changed(updated, now))
-    return updated
+        stored = replace(actor, profile=profile, updated=now)
+        await profiles.store_profile_txn(conn, outbox, stored, now)
+    return await _spread(ctx, stored, now)
 
 
 async def delete_photo(ctx: ServiceContext, caller: TokenInfo) -> User:
@@ -108,13 +111,18 @@ async def delete_photo(ctx: ServiceContext, caller: TokenInfo) -> User:
         ctx.router.write(ShardFor(caller.workspace_id)) as conn,
     ):
         actor = await profiles.acting_user_txn(conn, caller)
-        removed = await avatars.delete_avatar_txn(conn, actor.id)
-        if not removed and not any(field in actor.profile for field in AVATAR_FIELDS):
-            return profiles.with_current_status(actor, now)
-        profile = {k: v for k, v in actor.profile.items() if k not in AVATAR_FIELDS}
-        updated = await _save_profile_txn(conn, actor, profile, now)
-        await outbox.append_txn(conn, profiles.user_changed(updated, now))
-    return updated
+        if not any(field in actor.profile for field in AVATAR_FIELDS):
+            stored = None
+        else:
+            profile = {k: v for k, v in actor.profile.items() if k not in AVATAR_FIELDS}
+            stored = replace(actor, profile=profile, updated=now)
+            await profiles.store_profile_txn(conn, outbox, stored, now)
+    # No profile names the photo any more: it can go.
+    async with ctx.router.write(ShardFor(caller.user_id)) as conn:
+        await avatars.delete_avatar_txn(conn, caller.user_id)
+    if stored is None:
+        return profiles.with_current_status(actor, now)
+    return await _spread(ctx, stored, now)
 
 
 async def get_photo(ctx: ServiceContext, user_id: str, avatar_hash: str) -> Avatar | None:
@@ -128,16 +136,10 @@ async def get_photo(ctx: ServiceContext, user_id: str, avatar_hash: str) -> Avat
         return None
 
 
-async def _save_profile_txn(conn: Conn, user: User, profile: dict[str, Any], now: float) -> User:
-    await users.update_profile_txn(
-        conn,
-        user.id,
-        real_name=user.real_name,
-        display_name=user.display_name,
-        profile=profile,
-        now=now,
-    )
-    return profiles.with_current_status(replace(user, profile=profile, updated=now), now)
+async def _spread(ctx: ServiceContext, stored: User, now: float) -> User:
+    """The person's other seats get the change too; the user as others see them now."""
+    await profiles.spread_to_other_seats(ctx, stored, now)
+    return profiles.with_current_status(stored, now)
 
 
 def _check_person(caller: TokenInfo) -> None:

@@ -9,9 +9,9 @@ import random
 from dataclasses import dataclass, replace
 
 from backchannel.errors import NotFound
-from backchannel.models import User, Workspace
+from backchannel.models import TokenInfo, User, Workspace
 from backchannel.router import ShardFor
-from backchannel.services import auth, channels, messages, users, workspaces
+from backchannel.services import auth, channels, messages, organisations, users, workspaces
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels as channel_store
 
@@ -96,6 +96,7 @@ async def _create_demo(ctx: ServiceContext) -> DemoInfo:
     created: list[Workspace] = []
     first_token = ""
     total = 0
+    people_by_workspace: list[list[User]] = []
     for domain, name, people, public, private in WORKSPACES:
         workspace = await workspaces.create_workspace(ctx, name=name, domain=domain, org_id=org.id)
         created.append(workspace)
@@ -139,6 +140,17 @@ async def _create_demo(ctx: ServiceContext) -> DemoInfo:
             )
         general = await _general_id(ctx, workspace)
         total += await _history(demo_ctx, rng, workspace, members, [general, *channel_ids])
+        people_by_workspace.append(members)
+    # Alice administers the organisation and sits in Acme Labs too: her web client shows
+    # the workspace switcher.
+    alice = people_by_workspace[0][0]
+    await organisations.make_org_admin(ctx, org_id=org.id, user_id=alice.id)
+    await organisations.assign_user(
+        ctx,
+        TokenInfo(alice.id, alice.workspace_id, "user"),
+        team_id=created[1].id,
+        user_id=alice.id,
+    )
     return DemoInfo(True, created, _emails(), PASSWORD, first_token, total)
 
 

@@ -55,7 +55,7 @@ async def set_presence(ctx: ServiceContext, caller: TokenInfo, presence: str) ->
         user = await users.get_user_txn(conn, caller.workspace_id, caller.user_id)
         if user is None or user.deleted:
             raise AuthError("the token's user is deactivated", slack_error="account_inactive")
-        await users.set_presence_txn(conn, user.id, presence)
+        await users.set_presence_txn(conn, user.workspace_id, user.id, presence)
         if user.presence != presence:  # others see a change only when the choice changes
             outbox.add_live(presence_event(replace(user, presence=presence)))
 

@@ -15,9 +15,10 @@ from typing import Any
 from backchannel.errors import AuthError, InvalidArgument, NotFound
 from backchannel.models import Event, TokenInfo, User
 from backchannel.models.events import to_workspace
-from backchannel.router import ShardFor
+from backchannel.router import Main, ShardFor
 from backchannel.services import events
 from backchannel.services.context import ServiceContext
+from backchannel.storage import organisations as org_store
 from backchannel.storage import users
 from backchannel.storage.connection import Conn
 from backchannel.types import ts_at
@@ -76,17 +77,44 @@ async def set_profile(
             check_may_edit(actor, found)
             target = found
         updated = apply_changes(target, checked, now)
-        await users.update_profile_txn(
-            conn,
-            target.id,
-            real_name=updated.real_name,
-            display_name=updated.display_name,
-            profile=updated.profile,
-            now=now,
-        )
-        updated = with_current_status(updated, now)
-        await outbox.append_txn(conn, user_changed(updated, now))
-    return updated
+        await store_profile_txn(conn, outbox, updated, now)
+    await spread_to_other_seats(ctx, updated, now)
+    return with_current_status(updated, now)
+
+
+async def spread_to_other_seats(ctx: ServiceContext, stored: User, now: float) -> None:
+    """A person's profile is the same in every workspace they sit in: copy what `stored` (the
+    seat just changed, as stored) now has to their other seats, each announced in its own
+    workspace. Each seat is its own transaction: a crash part-way leaves a seat one change
+    behind until the next one (docs/organisations.md)."""
+    if stored.is_bot:
+        return
+    async with ctx.router.read(Main()) as conn:
+        seats = await org_store.seat_workspaces_txn(conn, stored.id)
+    for workspace in seats:
+        if workspace.id == stored.workspace_id:
+            continue
+        async with (
+            events.publishing(ctx) as outbox,
+            ctx.router.write(ShardFor(workspace.id)) as conn,
+        ):
+            seat = await users.get_user_txn(conn, workspace.id, stored.id)
+            if seat is None:
+                continue
+            copied = replace(
+                seat,
+                real_name=stored.real_name,
+                display_name=stored.display_name,
+                profile=stored.profile,
+                updated=now,
+            )
+            await store_profile_txn(conn, outbox, copied, now)
+
+
+async def store_profile_txn(conn: Conn, outbox: events.Outbox, user: User, now: float) -> None:
+    """Store a seat's names and profile as `user` has them, and announce the change."""
+    await users.update_profile_txn(conn, user)
+    await outbox.append_txn(conn, user_changed(with_current_status(user, now), now))
 
 
 async def acting_user_txn(conn: Conn, caller: TokenInfo) -> User:

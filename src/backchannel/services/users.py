@@ -22,6 +22,7 @@ from backchannel.services.validation import check_display_name, check_email, han
 from backchannel.services.workspaces import find_workspace
 from backchannel.storage import channels, users
 from backchannel.storage import credentials as credential_store
+from backchannel.storage import organisations as org_store
 from backchannel.storage.connection import Conn
 from backchannel.types import BOT, USER, new_keyed_id, ts_at
 from backchannel.wire import user_json
@@ -90,6 +91,7 @@ async def create_user(
             email=email,
             password_hash=password_hash,
         )
+        await org_store.add_seat_txn(main_conn, user.id, target.id, now)
         await credential_store.insert_token_txn(
             main_conn,
             token_hash=creds.hash_token(token),
@@ -139,7 +141,7 @@ async def deactivate_user(ctx: ServiceContext, *, workspace_id: str, user_id: st
         user = await users.get_user_txn(conn, workspace_id, user_id)
         if user is None:
             raise NotFound(f"no user {user_id}", slack_error="user_not_found")
-        await users.set_deleted_txn(conn, user_id, deleted=True, now=now)
+        await users.set_deleted_txn(conn, workspace_id, user_id, deleted=True, now=now)
         await outbox.append_txn(conn, user_changed(replace(user, deleted=True, updated=now), now))
 
 
@@ -154,7 +156,7 @@ def undo_new_user(outbox: events.Outbox, user: User) -> Undo:
     matching end: the user, deactivated."""
 
     async def undo(conn: Conn) -> None:
-        await users.delete_user_txn(conn, user.id)
+        await users.delete_user_txn(conn, user.workspace_id, user.id)
         await outbox.append_txn(conn, user_changed(replace(user, deleted=True), user.updated))
 
     return undo

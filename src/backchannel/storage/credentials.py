@@ -8,7 +8,7 @@ from sqlalchemy import insert, select, update
 
 from backchannel.models import TokenInfo
 from backchannel.storage.connection import Conn
-from backchannel.storage.schema import credentials, tokens
+from backchannel.storage.schema import credentials, seats, tokens
 
 
 async def insert_credential_txn(
@@ -22,8 +22,11 @@ async def insert_credential_txn(
 
 
 async def email_taken_txn(conn: Conn, workspace_id: str, email: str) -> bool:
-    query = select(credentials.c.user_id).where(
-        credentials.c.workspace_id == workspace_id, credentials.c.email == email
+    """Does someone sitting in the workspace sign in with this email?"""
+    query = (
+        select(credentials.c.user_id)
+        .join(seats, seats.c.user_id == credentials.c.user_id)
+        .where(seats.c.workspace_id == workspace_id, credentials.c.email == email)
     )
     return await conn.scalar(query) is not None
 
@@ -38,11 +41,13 @@ class Account:
 
 
 async def accounts_for_email_txn(conn: Conn, email: str) -> list[Account]:
-    """Every workspace's account with this email, in workspace order."""
+    """Every seat of the people with this email, each person's first seat first: a person's
+    credentials open each of their seats (an organisation's people may have several)."""
     query = (
-        select(credentials.c.workspace_id, credentials.c.user_id, credentials.c.password_hash)
+        select(seats.c.workspace_id, credentials.c.user_id, credentials.c.password_hash)
+        .join(seats, seats.c.user_id == credentials.c.user_id)
         .where(credentials.c.email == email)
-        .order_by(credentials.c.workspace_id)
+        .order_by(seats.c.joined, seats.c.workspace_id)
     )
     return [
         Account(row.workspace_id, row.user_id, row.password_hash)
@@ -87,3 +92,14 @@ async def revoke_token_txn(conn: Conn, token_hash: str, now: float) -> bool:
         .values(revoked=now)
     )
     return bool(result.rowcount)
+
+
+async def revoke_seat_tokens_txn(
+    conn: Conn, user_id: str, workspace_id: str, now: float
+) -> list[str]:
+    """Revoke every live token of a person in one workspace; their hashes (for caches)."""
+    live = (tokens.c.user_id == user_id) & (tokens.c.workspace_id == workspace_id)
+    live &= tokens.c.revoked.is_(None)
+    hashes = list(await conn.scalars(select(tokens.c.token_hash).where(live)))
+    await conn.execute(update(tokens).where(live).values(revoked=now))
+    return hashes

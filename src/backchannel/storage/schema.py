@@ -106,6 +106,28 @@ tokens = Table(
     Column("session_hash", String(64), nullable=True),
 )
 
+# The workspaces each person belongs to (main_0005): one seat per workspace, the one they
+# signed up in first. A person of an organisation may hold seats in several of its
+# workspaces, with one id (admin.users.assign); each seat is a users row on that
+# workspace's shard. Bots have no seats: they belong to their one workspace.
+seats = Table(
+    "seats",
+    main_metadata,
+    Column("user_id", String(16), primary_key=True),
+    Column("workspace_id", String(16), ForeignKey("workspaces.id"), primary_key=True),
+    Column("joined", Float, nullable=False),
+    Index("ix_seats_workspace", "workspace_id"),
+)
+
+# Who administers an organisation: its workspaces, seats and shared channels (main_0005).
+org_admins = Table(
+    "org_admins",
+    main_metadata,
+    Column("org_id", String(16), ForeignKey("organisations.id"), primary_key=True),
+    Column("user_id", String(16), primary_key=True),
+    Column("created", Float, nullable=False),
+)
+
 # Incoming webhooks (main migration 0002). The id is the webhook's bot id (B...), as in
 # Slack's URLs; the URL's secret is kept only as a SHA-256, like tokens.
 webhooks = Table(
@@ -127,11 +149,13 @@ webhooks = Table(
 # ---------------------------------------------------------------------------------------
 shard_metadata = MetaData()
 
+# A person has one row per workspace they have a seat in, all with the same id: the key is
+# (id, workspace_id) since shard_0007, and every query names the workspace.
 users = Table(
     "users",
     shard_metadata,
     Column("id", String(16), primary_key=True),
-    Column("workspace_id", String(16), nullable=False),
+    Column("workspace_id", String(16), primary_key=True),
     Column("name", String(80), nullable=False),
     Column("real_name", String(250), nullable=False, server_default=""),
     Column("display_name", String(250), nullable=False, server_default=""),
@@ -153,7 +177,7 @@ bots = Table(
     shard_metadata,
     Column("id", String(16), primary_key=True),
     Column("workspace_id", String(16), nullable=False),
-    Column("user_id", String(16), ForeignKey("users.id"), nullable=False),
+    Column("user_id", String(16), nullable=False),
     Column("name", String(80), nullable=False),
     Column("deleted", Boolean, nullable=False, server_default=false()),
     Column("updated", Float, nullable=False),

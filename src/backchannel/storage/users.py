@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, insert, select, update
 from sqlalchemy.engine import Row
 
 from backchannel.models import Bot, User
@@ -46,15 +44,26 @@ async def insert_bot_txn(conn: Conn, bot: Bot) -> None:
     )
 
 
-async def delete_user_txn(conn: Conn, user_id: str) -> None:
-    """Remove a user that was never announced (undoing a half-made creation)."""
-    await conn.execute(delete(memberships).where(memberships.c.user_id == user_id))
-    await conn.execute(delete(bots).where(bots.c.user_id == user_id))
-    await conn.execute(delete(users).where(users.c.id == user_id))
+async def delete_user_txn(conn: Conn, workspace_id: str, user_id: str) -> None:
+    """Remove a user's seat that was never announced (undoing a half-made creation)."""
+    await conn.execute(
+        delete(memberships).where(
+            memberships.c.user_id == user_id, memberships.c.workspace_id == workspace_id
+        )
+    )
+    await conn.execute(
+        delete(bots).where(bots.c.user_id == user_id, bots.c.workspace_id == workspace_id)
+    )
+    await conn.execute(delete(users).where(_seat(workspace_id, user_id)))
+
+
+def _seat(workspace_id: str, user_id: str) -> ColumnElement[bool]:
+    """One person's row in one workspace (a person may have a seat in several)."""
+    return and_(users.c.id == user_id, users.c.workspace_id == workspace_id)
 
 
 async def get_user_txn(conn: Conn, workspace_id: str, user_id: str) -> User | None:
-    query = select(users).where(users.c.id == user_id, users.c.workspace_id == workspace_id)
+    query = select(users).where(_seat(workspace_id, user_id))
     row = (await conn.execute(query)).first()
     return user_from_row(row) if row else None
 
@@ -82,33 +91,35 @@ async def find_user_by_email_txn(conn: Conn, workspace_id: str, email: str) -> U
     return user_from_row(row) if row else None
 
 
-async def update_profile_txn(
-    conn: Conn,
-    user_id: str,
-    *,
-    real_name: str,
-    display_name: str,
-    profile: dict[str, Any],
-    now: float,
-) -> None:
-    """Replace a user's profile; the names live in their own columns as well as in it."""
+async def update_profile_txn(conn: Conn, user: User) -> None:
+    """Store the seat's profile as `user` has it; the names live in their own columns as
+    well as in it."""
     await conn.execute(
         update(users)
-        .where(users.c.id == user_id)
-        .values(real_name=real_name, display_name=display_name, profile=profile, updated=now)
+        .where(_seat(user.workspace_id, user.id))
+        .values(
+            real_name=user.real_name,
+            display_name=user.display_name,
+            profile=user.profile,
+            updated=user.updated,
+        )
     )
 
 
-async def set_presence_txn(conn: Conn, user_id: str, presence: str) -> None:
-    await conn.execute(update(users).where(users.c.id == user_id).values(presence=presence))
+async def set_presence_txn(conn: Conn, workspace_id: str, user_id: str, presence: str) -> None:
+    await conn.execute(update(users).where(_seat(workspace_id, user_id)).values(presence=presence))
 
 
-async def set_deleted_txn(conn: Conn, user_id: str, *, deleted: bool, now: float) -> None:
+async def set_deleted_txn(
+    conn: Conn, workspace_id: str, user_id: str, *, deleted: bool, now: float
+) -> None:
     await conn.execute(
-        update(users).where(users.c.id == user_id).values(deleted=deleted, updated=now)
+        update(users).where(_seat(workspace_id, user_id)).values(deleted=deleted, updated=now)
     )
     await conn.execute(
-        update(bots).where(bots.c.user_id == user_id).values(deleted=deleted, updated=now)
+        update(bots)
+        .where(bots.c.user_id == user_id, bots.c.workspace_id == workspace_id)
+        .values(deleted=deleted, updated=now)
     )
 
 

@@ -44,7 +44,7 @@ async def find_workspace_txn(conn: Conn, id_or_domain: str) -> Workspace | None:
         or_(workspaces.c.id == id_or_domain, workspaces.c.domain == id_or_domain.lower())
     )
     row = (await conn.execute(query)).first()
-    return _workspace(row) if row else None
+    return workspace_from_row(row) if row else None
 
 
 async def domain_taken_txn(conn: Conn, domain: str) -> bool:
@@ -55,10 +55,10 @@ async def domain_taken_txn(conn: Conn, domain: str) -> bool:
 
 async def list_workspaces_txn(conn: Conn) -> list[Workspace]:
     rows = await conn.execute(select(workspaces).order_by(workspaces.c.keyspace))
-    return [_workspace(row) for row in rows]
+    return [workspace_from_row(row) for row in rows]
 
 
-def _workspace(row: Row) -> Workspace:
+def workspace_from_row(row: Row) -> Workspace:
     return Workspace(
         id=row.id,
         keyspace=row.keyspace,

@@ -1,6 +1,7 @@
 """One module per family of Web API methods; importing this registers them all."""
 
 from backchannel.webapp.methods import (
+    admin,
     api,
     auth,
     chat,
@@ -15,6 +16,7 @@ from backchannel.webapp.methods import (
 )
 
 __all__ = [
+    "admin",
     "api",
     "auth",
     "chat",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backchannel.services import auth, directory
+from backchannel.services import auth, directory, organisations
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
 
@@ -30,3 +30,14 @@ async def auth_revoke(call: Call) -> SlackResponse:
         return ok(revoked=False)
     assert call.token is not None, "an authenticated call carries its token"
     return ok(revoked=await auth.revoke(call.ctx, call.token))
+
+
+@api_method("auth.teams.list", published=False)
+async def auth_teams_list(call: Call) -> SlackResponse:
+    """The workspaces the caller sits in (Slack's own method answers the same question for
+    an organisation-wide app; the web client's workspace switcher asks it)."""
+    found = await organisations.caller_workspaces(call.ctx, call.caller)
+    return ok(
+        teams=[{"id": w.id, "name": w.name, "domain": w.domain} for w in found],
+        response_metadata={"next_cursor": ""},
+    )

@@ -1,0 +1,205 @@
+"""Organisations: admin.teams.*, admin.users.assign/remove and a person's seats in several
+workspaces with one id, through Slack's SDK against a live server (docs/organisations.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from backchannel.models import Workspace
+from backchannel.services import ServiceContext, auth, organisations, users, workspaces
+from tests.conftest import Acme
+from tests.support.clients import ValidatingAsyncWebClient
+from tests.webapp.conftest import client_for, error_of
+
+PASSWORD = "initech-pass"
+
+
+@dataclass
+class Initech:
+    """An organisation of two workspaces: olivia administers it, peter sits in HQ, sam in
+    Labs."""
+
+    hq: Workspace
+    labs: Workspace
+    olivia: users.NewUser
+    peter: users.NewUser
+    sam: users.NewUser
+
+
+@pytest.fixture
+async def initech(ctx: ServiceContext) -> Initech:
+    org = await workspaces.create_org(ctx, name="Initech")
+    hq = await workspaces.create_workspace(ctx, name="Initech HQ", domain="initech", org_id=org.id)
+    labs = await workspaces.create_workspace(
+        ctx, name="Initech Labs", domain="initech-labs", org_id=org.id
+    )
+
+    async def person(workspace: Workspace, name: str) -> users.NewUser:
+        email = f"{name.lower()}@initech.test"
+        return await users.create_user(
+            ctx, workspace=workspace.id, email=email, name=name, password=PASSWORD
+        )
+
+    olivia = await person(hq, "Olivia")
+    await organisations.make_org_admin(ctx, org_id=org.id, user_id=olivia.user.id)
+    return Initech(hq, labs, olivia, await person(hq, "Peter"), await person(labs, "Sam"))
+
+
+@pytest.fixture
+def olivia(server: str, initech: Initech) -> ValidatingAsyncWebClient:
+    return client_for(server, initech.olivia.token)
+
+
+async def _sign_in(
+    ctx: ServiceContext, server: str, workspace: str, email: str
+) -> ValidatingAsyncWebClient:
+    token = await auth.sign_in(ctx, workspace=workspace, email=email, password=PASSWORD)
+    return client_for(server, token)
+
+
+async def test_an_org_admin_creates_a_workspace_and_sits_in_it(
+    ctx: ServiceContext, server: str, initech: Initech, olivia: ValidatingAsyncWebClient
+) -> None:
+    made = await olivia.admin_teams_create(team_domain="initech-west", team_name="Initech West")
+    listed = (await olivia.admin_teams_list())["teams"]
+    assert [team["name"] for team in listed] == sorted(
+        ["Initech HQ", "Initech Labs", "Initech West"],
+        key=lambda name: {t["name"]: t["id"] for t in listed}[name],
+    )
+    assert made["team"] in {team["id"] for team in listed}
+    # The creator sits in the new workspace, as its owner, under the same id.
+    mine = (await olivia.auth_teams_list())["teams"]
+    assert [team["id"] for team in mine] == [initech.hq.id, made["team"]]
+    west = await _sign_in(ctx, server, "initech-west", "olivia@initech.test")
+    me = await west.auth_test()
+    assert (me["team_id"], me["user_id"]) == (made["team"], initech.olivia.user.id)
+    profile = (await west.users_info(user=initech.olivia.user.id))["user"]
+    assert profile["is_owner"] and profile["team_id"] == made["team"]
+
+
+async def test_admin_teams_list_pages(olivia: ValidatingAsyncWebClient, initech: Initech) -> None:
+    first = await olivia.admin_teams_list(limit=1)
+    cursor = first["response_metadata"]["next_cursor"]
+    second = await olivia.admin_teams_list(limit=1, cursor=cursor)
+    assert [t["id"] for t in first["teams"] + second["teams"]] == sorted(
+        [initech.hq.id, initech.labs.id]
+    )
+    assert second["response_metadata"]["next_cursor"] == ""
+
+
+async def test_an_assigned_person_keeps_one_id_and_one_profile_in_both_workspaces(
+    ctx: ServiceContext, server: str, initech: Initech, olivia: ValidatingAsyncWebClient
+) -> None:
+    peter = initech.peter.user
+    await olivia.admin_users_assign(team_id=initech.labs.id, user_id=peter.id)
+    sam = client_for(server, initech.sam.token)
+    seen = (await sam.users_info(user=peter.id))["user"]
+    assert (seen["id"], seen["team_id"], seen["real_name"]) == (peter.id, initech.labs.id, "Peter")
+    assert peter.id in (await sam.conversations_members(channel=await _general(sam)))["members"]
+    # One person: signing in to Labs opens Peter's seat there, and a profile change made in
+    # HQ shows in Labs.
+    in_labs = await _sign_in(ctx, server, "initech-labs", "peter@initech.test")
+    assert (await in_labs.auth_test())["user_id"] == peter.id
+    in_hq = client_for(server, initech.peter.token)
+    await in_hq.users_profile_set(profile={"real_name": "Peter Gibbons", "title": "Engineer"})
+    seen = (await sam.users_info(user=peter.id))["user"]
+    assert (seen["real_name"], seen["profile"]["title"]) == ("Peter Gibbons", "Engineer")
+    teams = (await in_hq.auth_teams_list())["teams"]
+    assert [t["id"] for t in teams] == [initech.hq.id, initech.labs.id]
+
+
+async def test_assigning_into_public_channels(
+    server: str, initech: Initech, olivia: ValidatingAsyncWebClient
+) -> None:
+    sam = client_for(server, initech.sam.token)
+    research = (await sam.conversations_create(name="research"))["channel"]["id"]
+    peter = initech.peter.user.id
+    await olivia.admin_users_assign(team_id=initech.labs.id, user_id=peter, channel_ids=research)
+    assert peter in (await sam.conversations_members(channel=research))["members"]
+
+
+async def test_a_removed_seat_is_closed_and_the_others_stay(
+    ctx: ServiceContext, server: str, initech: Initech, olivia: ValidatingAsyncWebClient
+) -> None:
+    peter = initech.peter.user.id
+    await olivia.admin_users_assign(team_id=initech.labs.id, user_id=peter)
+    in_labs = await _sign_in(ctx, server, "initech-labs", "peter@initech.test")
+    await olivia.admin_users_remove(team_id=initech.labs.id, user_id=peter)
+    assert await error_of(in_labs.auth_test()) == "token_revoked"
+    sam = client_for(server, initech.sam.token)
+    assert (await sam.users_info(user=peter))["user"]["deleted"] is True
+    assert (await client_for(server, initech.peter.token).auth_test())["user_id"] == peter
+    with pytest.raises(Exception, match="wrong email or password"):
+        await auth.sign_in(
+            ctx, workspace="initech-labs", email="peter@initech.test", password=PASSWORD
+        )
+    # Assigned again, the same seat comes back.
+    await olivia.admin_users_assign(team_id=initech.labs.id, user_id=peter)
+    assert (await sam.users_info(user=peter))["user"]["deleted"] is False
+
+
+async def test_only_an_org_admin_administers_and_only_their_own_org(
+    server: str,
+    initech: Initech,
+    acme: Acme,
+    olivia: ValidatingAsyncWebClient,
+    alice: ValidatingAsyncWebClient,
+) -> None:
+    peter = client_for(server, initech.peter.token)
+    labs, sam = initech.labs.id, initech.sam.user.id
+    assert await error_of(peter.admin_teams_list()) == "not_an_admin"
+    assert await error_of(peter.admin_users_assign(team_id=labs, user_id=sam)) == "not_an_admin"
+    # acme is in no organisation: its admin administers none.
+    assert await error_of(alice.admin_teams_create(team_domain="x", team_name="X")) == (
+        "not_an_enterprise"
+    )
+    # Another organisation's workspace and people are out of reach.
+    assert (
+        await error_of(olivia.admin_users_assign(team_id=acme.workspace.id, user_id=sam))
+        == "team_not_found"
+    )
+    assert (
+        await error_of(olivia.admin_users_assign(team_id=labs, user_id=acme.bob.user.id))
+        == "user_not_found"
+    )
+    assert await error_of(olivia.admin_users_remove(team_id=labs, user_id=acme.bob.user.id)) == (
+        "user_not_found"
+    )
+
+
+async def test_bad_assignments_change_nothing(
+    server: str, initech: Initech, olivia: ValidatingAsyncWebClient
+) -> None:
+    labs, peter = initech.labs.id, initech.peter.user.id
+    sam = client_for(server, initech.sam.token)
+    assert (
+        await error_of(
+            olivia.admin_users_assign(team_id=labs, user_id=peter, channel_ids="C00009ZZZZZ")
+        )
+        == "channel_not_found"
+    )
+    assert await error_of(sam.users_info(user=peter)) == "user_not_found"
+    assert await error_of(olivia.admin_users_assign(team_id=labs, user_id=initech.sam.user.id)) == (
+        "user_already_team_member"
+    )
+    assert await error_of(olivia.admin_users_assign(team_id="T00099ZZZZZ", user_id=peter)) == (
+        "team_not_found"
+    )
+    assert (
+        await error_of(olivia.admin_teams_create(team_domain="initech", team_name="Again"))
+        == "domain_taken"
+    )
+    assert (
+        await error_of(olivia.admin_teams_create(team_domain="Not A Domain!", team_name="Bad"))
+        == "invalid_domain"
+    )
+    assert [t["id"] for t in (await olivia.admin_teams_list())["teams"]] == sorted(
+        [initech.hq.id, labs]
+    )
+
+
+async def _general(client: ValidatingAsyncWebClient) -> str:
+    listed = (await client.conversations_list())["channels"]
+    return next(channel["id"] for channel in listed if channel["is_general"])
