@@ -4,7 +4,8 @@ Backchannel publishes it at /api/openapi.json. Run after adding a method:
     python scripts/sync_slack_spec.py
 Reads ../shared/slack-api-specs/slack_web_openapi_v2.json (Slack's spec, MIT licence), and
 for methods that spec lacks (rtm.start), Slack's older descriptions kept in
-scripts/slack_spec_additions.json (each says where it comes from).
+scripts/slack_spec_additions.json (each says where it comes from), which also adds the few
+fields Slack's objects have gained since (context_team_id).
 tests/webapp/test_openapi.py fails when the packaged copy is out of date.
 """
 
@@ -26,6 +27,20 @@ def additions() -> dict[str, Any]:
     return dict(json.loads(ADDITIONS.read_text())["paths"])
 
 
+def with_added_fields(definitions: dict[str, Any]) -> dict[str, Any]:
+    """Slack's object schemas, with the fields its API returns now but the 2021 spec lacks
+    (the file's `definition_fields`, each with a note of where it comes from)."""
+    added = json.loads(ADDITIONS.read_text()).get("definition_fields", {})
+    definitions = json.loads(json.dumps(definitions))  # a copy, changed below
+    for name, fields in added.items():
+        if name.startswith("x-"):
+            continue
+        schema = definitions[name]
+        for variant in schema.get("items", [schema]):
+            variant["properties"].update(fields)
+    return definitions
+
+
 def subset(spec: dict[str, Any], methods: list[str]) -> dict[str, Any]:
     paths = {**additions(), **spec["paths"]}
     return {
@@ -39,7 +54,7 @@ def subset(spec: dict[str, Any], methods: list[str]) -> dict[str, Any]:
         "consumes": ["application/x-www-form-urlencoded", "application/json"],
         "produces": ["application/json"],
         "paths": {f"/{m}": paths[f"/{m}"] for m in sorted(methods) if f"/{m}" in paths},
-        "definitions": spec["definitions"],
+        "definitions": with_added_fields(spec["definitions"]),
     }
 
 

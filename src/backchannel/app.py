@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 SHARD_MAP_CHECK_SECONDS = 1.0
 PRUNE_EVERY_SECONDS = 600.0
+RELAY_SWEEP_SECONDS = 2.0
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Backchannel:
 
         @contextlib.asynccontextmanager
         async def lifespan(_: Starlette) -> AsyncIterator[None]:
-            async with self.background(prune=True):
+            async with self.background(upkeep=True):
                 yield
 
         return create_webapp(
@@ -53,15 +54,17 @@ class Backchannel:
         return Edge(self.ctx, ms_shards=self.settings.server.edge_ms_shards or None)
 
     @contextlib.asynccontextmanager
-    async def background(self, *, prune: bool) -> AsyncIterator[None]:
-        """Follow the shard map; with `prune`, drop events past the retention now and then."""
+    async def background(self, *, upkeep: bool) -> AsyncIterator[None]:
+        """Follow the shard map. With `upkeep` (the webapp's), drop events past the retention
+        now and then, and sweep the shared-channel relays."""
         tasks = [
             asyncio.create_task(
                 self.ctx.router.shard_map.watch(SHARD_MAP_CHECK_SECONDS), name="shard-map-watch"
             )
         ]
-        if prune:
+        if upkeep:
             tasks.append(asyncio.create_task(self._prune_events(), name="prune-events"))
+            tasks.append(asyncio.create_task(self._sweep_relays(), name="sweep-relays"))
         try:
             yield
         finally:
@@ -79,6 +82,16 @@ class Backchannel:
                 await event_service.prune(self.ctx, retention_seconds=retention)
             except Exception as exc:  # a shard that is down is pruned next time
                 log.warning("pruning the event logs failed: %s", exc)
+
+    async def _sweep_relays(self) -> None:
+        """Each write relays its own shared-channel events; this makes up for a process that
+        died in between (docs/organisations.md)."""
+        while True:
+            try:
+                await event_service.relay_all(self.ctx)
+            except Exception as exc:  # a shard that is down is relayed next time
+                log.warning("relaying shared-channel events failed: %s", exc)
+            await asyncio.sleep(RELAY_SWEEP_SECONDS)
 
     async def close(self) -> None:
         await self.ctx.router.close()

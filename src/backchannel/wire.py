@@ -106,8 +106,10 @@ def conversation_json(
     num_members: int | None = None,
     last_read: str | None = None,
     unread_count: int | None = None,
+    context_team: str | None = None,
 ) -> dict[str, Any]:
-    """A conversation as `viewer` sees it (for a DM, `user` is the other person)."""
+    """A conversation as `viewer` sees it (for a DM, `user` is the other person), from the
+    workspace `context_team` (by default the conversation's own)."""
     if channel.is_im:
         return _im_json(
             channel, viewer=viewer, members=members, last_read=last_read, unread_count=unread_count
@@ -125,15 +127,19 @@ def conversation_json(
         "is_private": channel.is_private or channel.is_mpim,
         "is_archived": channel.is_archived,
         "is_general": channel.is_general,
-        "is_shared": False,
-        "is_ext_shared": False,
-        "is_org_shared": False,
+        "is_shared": bool(channel.shared_with),
+        "is_ext_shared": any(team.kind == "ext" for team in channel.shared_with),
+        "is_org_shared": any(team.kind == "org" for team in channel.shared_with),
         "is_pending_ext_shared": False,
+        "context_team_id": context_team or channel.workspace_id,
         "unlinked": 0,
         "topic": _text_field(channel.topic, channel.topic_creator, channel.topic_last_set),
         "purpose": _text_field(channel.purpose, channel.purpose_creator, channel.purpose_last_set),
         "previous_names": [],
     }
+    if channel.shared_with:
+        payload["shared_team_ids"] = channel.shared_team_ids
+        payload["conversation_host_id"] = channel.workspace_id
     if is_member is not None:
         payload["is_member"] = is_member
     if num_members is not None:
@@ -186,8 +192,10 @@ def message_json(message: Message, *, include_channel: bool = False) -> dict[str
         "type": "message",
         "ts": message.ts,
         "text": message.text,
-        "team": message.workspace_id,
+        "team": message.user_team or message.workspace_id,
     }
+    if message.user_team is not None:  # in a shared channel, from another workspace
+        payload["user_team"] = message.user_team
     if message.user_id is not None:
         payload["user"] = message.user_id
     if message.bot_id is not None:

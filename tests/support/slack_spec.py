@@ -11,13 +11,15 @@ Two readings make the 2021 spec usable as a validator, both applied everywhere:
 - `minItems: 1` on result lists is dropped: Slack itself answers empty lists.
 And `_patch` adds what Slack sends but the 2021 spec leaves out, each with its reason.
 Methods the 2021 spec dropped (rtm.start) come from scripts/slack_spec_additions.json:
-Slack's own earlier descriptions of them, each saying where it comes from.
+Slack's own earlier descriptions of them, each saying where it comes from; so do the few
+object fields Slack has added since (context_team_id).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,8 @@ SPEC = (
     Path(__file__).resolve().parents[2].parent / "shared/slack-api-specs/slack_web_openapi_v2.json"
 )
 ADDITIONS = Path(__file__).resolve().parents[2] / "scripts/slack_spec_additions.json"
+sys.path.insert(0, str(ADDITIONS.parent))
+from sync_slack_spec import with_added_fields  # noqa: E402  (scripts/ is not a package)
 
 # Message fields Slack sends that the 2021 spec leaves out, with their real shapes.
 MESSAGE_OMISSIONS: dict[str, Any] = {
@@ -67,6 +71,7 @@ def _spec() -> dict[str, Any]:
         raise RuntimeError(f"Slack's spec is missing: expected {SPEC} (shared/ beside the repo)")
     raw = json.loads(SPEC.read_text())
     raw["paths"] = {**json.loads(ADDITIONS.read_text())["paths"], **raw["paths"]}
+    raw["definitions"] = with_added_fields(raw["definitions"])
     spec = _normalise(raw)
     _patch(spec)
     return spec

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from backchannel.app import Backchannel
 from backchannel.models import Workspace
-from backchannel.services import ServiceContext, users, workspaces
+from backchannel.services import ServiceContext, organisations, users, workspaces
 from tests.conftest import Acme, dev_channel
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.support.server import live_server
@@ -51,6 +51,45 @@ async def globex(ctx: ServiceContext) -> Globex:
     workspace = await workspaces.create_workspace(ctx, name="Globex", domain="globex")
     eve = await users.create_user(ctx, workspace="globex", email="eve@globex.test", name="Eve")
     return Globex(workspace, eve)
+
+
+INITECH_PASSWORD = "initech-pass"
+
+
+@dataclass
+class Initech:
+    """An organisation of two workspaces: olivia administers it, peter sits in HQ, sam in
+    Labs."""
+
+    hq: Workspace
+    labs: Workspace
+    olivia: users.NewUser
+    peter: users.NewUser
+    sam: users.NewUser
+
+
+@pytest.fixture
+async def initech(ctx: ServiceContext) -> Initech:
+    org = await workspaces.create_org(ctx, name="Initech")
+    hq = await workspaces.create_workspace(ctx, name="Initech HQ", domain="initech", org_id=org.id)
+    labs = await workspaces.create_workspace(
+        ctx, name="Initech Labs", domain="initech-labs", org_id=org.id
+    )
+
+    async def person(workspace: Workspace, name: str) -> users.NewUser:
+        email = f"{name.lower()}@initech.test"
+        return await users.create_user(
+            ctx, workspace=workspace.id, email=email, name=name, password=INITECH_PASSWORD
+        )
+
+    olivia = await person(hq, "Olivia")
+    await organisations.make_org_admin(ctx, org_id=org.id, user_id=olivia.user.id)
+    return Initech(hq, labs, olivia, await person(hq, "Peter"), await person(labs, "Sam"))
+
+
+@pytest.fixture
+def olivia(server: str, initech: Initech) -> ValidatingAsyncWebClient:
+    return client_for(server, initech.olivia.token)
 
 
 @pytest.fixture

@@ -127,6 +127,14 @@ def foreign_calls(s: AcmeSecrets) -> dict[str, list[dict[str, Any]]]:
         "admin.teams.list": [{}],
         "admin.users.assign": [{"team_id": v["workspace"], "user_id": v["alice"]}],
         "admin.users.remove": [{"team_id": v["workspace"], "user_id": v["alice"]}],
+        "admin.conversations.setTeams": [
+            {"channel_id": s.public, "target_team_ids": v["workspace"]},
+            {"channel_id": s.private, "org_channel": "true"},
+        ],
+        "admin.conversations.getTeams": [{"channel_id": s.public}],
+        "admin.conversations.disconnectShared": [
+            {"channel_id": s.public, "leaving_team_ids": v["workspace"]}
+        ],
     }
 
 

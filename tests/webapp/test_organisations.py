@@ -3,53 +3,14 @@ workspaces with one id, through Slack's SDK against a live server (docs/organisa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+import httpx
 import pytest
 
-from backchannel.models import Workspace
-from backchannel.services import ServiceContext, auth, organisations, users, workspaces
+from backchannel.services import ServiceContext, auth
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
-from tests.webapp.conftest import client_for, error_of
-
-PASSWORD = "initech-pass"
-
-
-@dataclass
-class Initech:
-    """An organisation of two workspaces: olivia administers it, peter sits in HQ, sam in
-    Labs."""
-
-    hq: Workspace
-    labs: Workspace
-    olivia: users.NewUser
-    peter: users.NewUser
-    sam: users.NewUser
-
-
-@pytest.fixture
-async def initech(ctx: ServiceContext) -> Initech:
-    org = await workspaces.create_org(ctx, name="Initech")
-    hq = await workspaces.create_workspace(ctx, name="Initech HQ", domain="initech", org_id=org.id)
-    labs = await workspaces.create_workspace(
-        ctx, name="Initech Labs", domain="initech-labs", org_id=org.id
-    )
-
-    async def person(workspace: Workspace, name: str) -> users.NewUser:
-        email = f"{name.lower()}@initech.test"
-        return await users.create_user(
-            ctx, workspace=workspace.id, email=email, name=name, password=PASSWORD
-        )
-
-    olivia = await person(hq, "Olivia")
-    await organisations.make_org_admin(ctx, org_id=org.id, user_id=olivia.user.id)
-    return Initech(hq, labs, olivia, await person(hq, "Peter"), await person(labs, "Sam"))
-
-
-@pytest.fixture
-def olivia(server: str, initech: Initech) -> ValidatingAsyncWebClient:
-    return client_for(server, initech.olivia.token)
+from tests.webapp.conftest import INITECH_PASSWORD as PASSWORD
+from tests.webapp.conftest import Initech, client_for, error_of
 
 
 async def _sign_in(
@@ -203,3 +164,36 @@ async def test_bad_assignments_change_nothing(
 async def _general(client: ValidatingAsyncWebClient) -> str:
     listed = (await client.conversations_list())["channels"]
     return next(channel["id"] for channel in listed if channel["is_general"])
+
+
+async def test_a_browser_session_switches_to_another_seat_only(
+    server: str, initech: Initech, acme: Acme, olivia: ValidatingAsyncWebClient
+) -> None:
+    peter = initech.peter.user.id
+    await olivia.admin_users_assign(team_id=initech.labs.id, user_id=peter)
+    async with httpx.AsyncClient(base_url=server) as http:
+        signed = (
+            await http.post(
+                "/auth/signin", json={"email": "peter@initech.test", "password": PASSWORD}
+            )
+        ).json()
+        assert signed["team_id"] == initech.hq.id  # his first seat
+        bearer = {"Authorization": f"Bearer {signed['token']}"}
+        switched = (
+            await http.post("/auth/switch", json={"workspace": "initech-labs"}, headers=bearer)
+        ).json()
+        assert (switched["team_id"], switched["user_id"]) == (initech.labs.id, peter)
+        me = (
+            await http.post(
+                "/api/auth.test", headers={"Authorization": f"Bearer {switched['token']}"}
+            )
+        ).json()
+        assert (me["team_id"], me["user_id"]) == (initech.labs.id, peter)
+        # Only to a workspace he sits in, and only with the session's cookie.
+        other = await http.post("/auth/switch", json={"workspace": "acme"}, headers=bearer)
+        assert other.json()["error"] == "team_access_not_granted"
+    async with httpx.AsyncClient(base_url=server) as no_cookie:
+        stolen = await no_cookie.post(
+            "/auth/switch", json={"workspace": "initech-labs"}, headers=bearer
+        )
+        assert stolen.json()["error"] == "invalid_auth"

@@ -152,7 +152,7 @@ async def _serve(
         if http_sock is not None:
             await _serve_http(backchannel, http_sock, url, stop)
         else:
-            async with backchannel.background(prune=False):
+            async with backchannel.background(upkeep=False):
                 await stop.wait()
         click.echo("backchannel stopped")
     finally:

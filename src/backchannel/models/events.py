@@ -38,6 +38,9 @@ class Event:
     user_id: str | None = None
     membership: Membership | None = None
     skip_user: str | None = None  # not sent to this user's sessions (their own typing)
+    # The other workspaces of a shared channel to relay the event to; None: the channel's
+    # at the time of the write (a disconnect names the one leaving, no longer among them).
+    relay_to: tuple[str, ...] | None = None
     position: Position | None = field(default=None, compare=False)
 
     @property

@@ -73,6 +73,25 @@ class Channel:
     purpose_creator: str | None = None
     purpose_last_set: float | None = None
     last_ts: str | None = None
+    # The other workspaces of a shared channel (docs/organisations.md); empty when unshared.
+    shared_with: tuple[SharedTeam, ...] = ()
+
+    @property
+    def shared_team_ids(self) -> list[str]:
+        """Slack's shared_team_ids: the home workspace first, then the others."""
+        return [self.workspace_id, *(team.id for team in self.shared_with)]
+
+    def is_shared_with(self, workspace_id: str) -> bool:
+        return any(team.id == workspace_id for team in self.shared_with)
+
+
+@dataclass(frozen=True)
+class SharedTeam:
+    """A workspace a channel is shared with: of the home's organisation ("org") or of
+    another one ("ext", Slack Connect)."""
+
+    id: str
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -97,6 +116,7 @@ class Message:
     blocks: list[Any] | None = None
     attachments: list[Any] | None = None
     reactions: dict[str, list[str]] = field(default_factory=dict)
+    user_team: str | None = None  # the author's workspace, when not the channel's
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from backchannel.services.context import ServiceContext
 from backchannel.services.validation import check_email
 from backchannel.services.workspaces import find_workspace
 from backchannel.storage import credentials as store
+from backchannel.storage import organisations as org_store
+from backchannel.storage.connection import Conn
 
 
 async def authenticate(
@@ -78,15 +80,42 @@ async def start_browser_session(
     person with this password; workspace_required when several people share the email."""
     account = await _check_password(ctx, workspace, email, password)
     caller = TokenInfo(account.user_id, account.workspace_id, "user")
-    token, cookie = creds.new_token("client"), creds.new_session_cookie()
     async with ctx.router.write(Main()) as conn:
-        await store.insert_token_txn(
-            conn,
-            token_hash=creds.hash_token(token),
-            info=caller,
-            now=ctx.clock(),
-            session_hash=creds.hash_token(cookie),
-        )
+        return await _new_session_txn(ctx, conn, caller, creds.new_session_cookie())
+
+
+async def switch_browser_session(
+    ctx: ServiceContext, token: str | None, cookie: str | None, *, workspace: str
+) -> BrowserSession:
+    """The web client's workspace switcher: a session token for another workspace the
+    person sits in, bound to the same cookie (the browser keeps one sign-in)."""
+    current = await authenticate(ctx, token, cookie)
+    if current.kind != "user" or cookie is None:
+        raise AuthError("only a browser session switches workspaces", slack_error="invalid_auth")
+    target = await find_workspace(ctx, workspace)
+    async with ctx.router.write(Main()) as conn:
+        seats = await org_store.seat_workspaces_txn(conn, current.user_id)
+        if target.id not in {seat.id for seat in seats}:
+            raise AuthError(
+                f"{current.user_id} has no seat in {target.id}",
+                slack_error="team_access_not_granted",
+            )
+        caller = TokenInfo(current.user_id, target.id, "user")
+        return await _new_session_txn(ctx, conn, caller, cookie)
+
+
+async def _new_session_txn(
+    ctx: ServiceContext, conn: Conn, caller: TokenInfo, cookie: str
+) -> BrowserSession:
+    """A new xoxc token for `caller` that works only with this cookie."""
+    token = creds.new_token("client")
+    await store.insert_token_txn(
+        conn,
+        token_hash=creds.hash_token(token),
+        info=caller,
+        now=ctx.clock(),
+        session_hash=creds.hash_token(cookie),
+    )
     return BrowserSession(caller, token, cookie)
 
 

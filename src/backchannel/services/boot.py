@@ -17,6 +17,7 @@ from backchannel.services.context import ServiceContext
 from backchannel.services.directory import describe_caller
 from backchannel.services.edges import socket_url
 from backchannel.services.profiles import with_current_status
+from backchannel.services.shared_refs import refs_by_host
 from backchannel.storage import boot as store
 from backchannel.storage import channels, reactions, users
 from backchannel.storage.connection import Conn
@@ -61,6 +62,11 @@ async def boot(ctx: ServiceContext, caller: TokenInfo) -> Boot:
         )
         bots = await store.bots_txn(conn, caller.workspace_id)
         conversations = await _conversations_txn(conn, caller.workspace_id, caller.user_id)
+    for host, channel_ids in (await refs_by_host(ctx, caller.workspace_id)).items():
+        async with ctx.router.read(ShardFor(host)) as conn:
+            conversations += await _conversations_txn(
+                conn, caller.workspace_id, caller.user_id, among=channel_ids
+            )
     people = [with_current_status(person, now) for person in people]
     return Boot(who.workspace, who.user, people, bots, conversations, url, now)
 
@@ -70,18 +76,33 @@ async def read_state(ctx: ServiceContext, caller: TokenInfo) -> list[BootConvers
     mention counts (client.counts: what a client's badges show)."""
     workspace_id, user_id = caller.workspace_id, caller.user_id
     async with ctx.router.read(ShardFor(workspace_id)) as conn:
-        joined = await _every_page(
-            lambda after: channels.member_channels_txn(
-                conn,
-                workspace_id,
-                user_id,
-                kinds=channels.KINDS,
-                exclude_archived=False,
-                after_id=after,
-                limit=PAGE,
-            )
+        found = await _joined_state_txn(conn, workspace_id, user_id, None)
+    for host, channel_ids in (await refs_by_host(ctx, workspace_id)).items():
+        async with ctx.router.read(ShardFor(host)) as conn:
+            found += await _joined_state_txn(conn, workspace_id, user_id, channel_ids)
+    return found
+
+
+async def _joined_state_txn(
+    conn: Conn, workspace_id: str, user_id: str, among: Sequence[str] | None
+) -> list[BootConversation]:
+    """The read state of the conversations the user is in: the workspace's own, or (`among`)
+    those of these shared channels on `conn`'s shard."""
+    joined = await _every_page(
+        lambda after: channels.member_channels_txn(
+            conn,
+            workspace_id,
+            user_id,
+            kinds=channels.KINDS,
+            exclude_archived=False,
+            after_id=after,
+            limit=PAGE,
+            among=among,
         )
-        return list((await _read_state_txn(conn, workspace_id, user_id, joined, {})).values())
+    )
+    if among is not None:
+        joined = [channel for channel in joined if channel.is_shared_with(workspace_id)]
+    return list((await _read_state_txn(conn, workspace_id, user_id, joined, {})).values())
 
 
 class _Keyed(Protocol):
@@ -102,7 +123,11 @@ async def _every_page(fetch: Callable[[str], Awaitable[list[_Row]]]) -> list[_Ro
             return found
 
 
-async def _conversations_txn(conn: Conn, workspace_id: str, user_id: str) -> list[BootConversation]:
+async def _conversations_txn(
+    conn: Conn, workspace_id: str, user_id: str, among: Sequence[str] | None = None
+) -> list[BootConversation]:
+    """The conversations the user sees: the workspace's own, or (`among`) those of these
+    shared channels on `conn`'s shard."""
     visible = await _every_page(
         lambda after: channels.visible_channels_txn(
             conn,
@@ -112,9 +137,12 @@ async def _conversations_txn(conn: Conn, workspace_id: str, user_id: str) -> lis
             exclude_archived=False,
             after_id=after,
             limit=PAGE,
+            among=among,
         )
     )
-    members = await store.co_members_txn(conn, workspace_id, user_id)
+    if among is not None:
+        visible = [channel for channel in visible if channel.is_shared_with(workspace_id)]
+    members = await store.co_members_txn(conn, workspace_id, user_id) if among is None else {}
     mine = await _read_state_txn(conn, workspace_id, user_id, visible, members)
     return [
         mine.get(channel.id) or BootConversation(channel=channel, is_member=False, members=[])

@@ -10,6 +10,8 @@ membership events, which users.py and webhooks.py send too, are built here.
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +25,14 @@ from backchannel.services.validation import check_channel_name
 from backchannel.storage import channels as store
 from backchannel.storage import users
 from backchannel.storage.connection import Conn
-from backchannel.types import PRIVATE_CHANNEL, PUBLIC_CHANNEL, keyspace_of, new_keyed_id, ts_at
+from backchannel.types import (
+    PRIVATE_CHANNEL,
+    PUBLIC_CHANNEL,
+    is_keyed_id,
+    keyspace_of,
+    new_keyed_id,
+    ts_at,
+)
 from backchannel.wire import conversation_json
 
 NOT_SUPPORTED = "method_not_supported_for_channel_type"
@@ -123,7 +132,10 @@ async def join_channel(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str
 ) -> Joined:
     """Join a public channel; joining one already joined is not an error (as in Slack)."""
-    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
+    async with (
+        events.publishing(ctx) as outbox,
+        conversation_txn(ctx, channel_id, write=True) as conn,
+    ):
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
         if channel.is_im or channel.is_mpim or channel.is_private:
             raise BackchannelError("only public channels can be joined", slack_error=NOT_SUPPORTED)
@@ -142,7 +154,10 @@ async def leave_channel(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str
 ) -> bool:
     """Leave a channel; False when the user was not in it (Slack answers ok, not_in_channel)."""
-    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
+    async with (
+        events.publishing(ctx) as outbox,
+        conversation_txn(ctx, channel_id, write=True) as conn,
+    ):
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
         if channel.is_im or channel.is_mpim:
             raise BackchannelError("a DM cannot be left, only closed", slack_error=NOT_SUPPORTED)
@@ -253,21 +268,53 @@ async def is_admin_txn(conn: Conn, workspace_id: str, user_id: str) -> bool:
     return person is not None and (person.is_admin or person.is_owner)
 
 
+_CONVERSATION_KINDS = frozenset("CGD")
+
+
+@asynccontextmanager
+async def conversation_txn(
+    ctx: ServiceContext, channel_id: str, *, write: bool
+) -> AsyncIterator[Conn]:
+    """A transaction on the shard of a conversation id: its home, where its members,
+    messages and the workspaces it is shared with are.
+
+    Anything that is not such an id, including one of a workspace that does not exist, fails
+    as channel_not_found, the way Slack answers any channel it does not know.
+    """
+    if not is_keyed_id(channel_id) or channel_id[0] not in _CONVERSATION_KINDS:
+        raise no_channel(channel_id)
+    transaction = ctx.router.write if write else ctx.router.read
+    try:
+        async with transaction(ShardFor(channel_id)) as conn:
+            yield conn
+    except NotFound as exc:
+        if exc.slack_error != "team_not_found":
+            raise
+        raise no_channel(channel_id) from None
+
+
+def no_channel(channel_id: str) -> NotFound:
+    return NotFound(f"no channel {channel_id}", slack_error="channel_not_found")
+
+
 async def access_channel_txn(
     conn: Conn, workspace_id: str, user_id: str, channel_id: str
 ) -> Channel:
-    """The channel if the user may see it; channel_not_found when missing *or* hidden."""
+    """The channel if the user may see it; channel_not_found when missing *or* hidden.
+
+    A channel is seen from its own workspace and from those it is shared with: `conn` is on
+    its home shard, whose row says which those are now (docs/organisations.md)."""
     channel = await store.get_channel_txn(conn, channel_id)
     hidden = (
         channel is None
-        or channel.workspace_id != workspace_id
+        or (channel.workspace_id != workspace_id and not channel.is_shared_with(workspace_id))
         or (
             (channel.is_private or channel.is_im or channel.is_mpim)
             and not await store.is_member_txn(conn, channel_id, user_id)
         )
     )
     if hidden or channel is None:
-        raise NotFound(f"no channel {channel_id}", slack_error="channel_not_found")
+        raise no_channel(channel_id)
     return channel
 
 

@@ -13,8 +13,9 @@ from typing import Generic, TypeVar
 from backchannel.errors import InvalidArgument, NotFound
 from backchannel.models import Channel
 from backchannel.router import ShardFor
-from backchannel.services.channels import access_channel_txn
+from backchannel.services.channels import access_channel_txn, conversation_txn
 from backchannel.services.context import ServiceContext
+from backchannel.services.shared_refs import refs_by_host
 from backchannel.storage import channels as store
 from backchannel.storage import history, users
 from backchannel.storage.connection import Conn
@@ -69,8 +70,18 @@ async def list_conversations(
             after_id=after or "",
             limit=limit + 1,
         )
-        views = await describe_txn(conn, found[:limit], user_id)
-    return _page(views, more=len(found) > limit)
+        views = await describe_txn(conn, found, user_id)
+    views += await _shared_views(
+        ctx,
+        workspace_id,
+        user_id,
+        subject=None,
+        kinds=check_kinds(kinds),
+        exclude_archived=exclude_archived,
+        after=after or "",
+        limit=limit + 1,
+    )
+    return _merged_page(views, limit)
 
 
 async def user_conversations(
@@ -103,14 +114,75 @@ async def user_conversations(
             after_id=after or "",
             limit=limit + 1,
         )
-        views = await describe_txn(conn, found[:limit], caller)
-    return _page(views, more=len(found) > limit)
+        views = await describe_txn(conn, found, caller)
+    views += await _shared_views(
+        ctx,
+        workspace_id,
+        caller,
+        subject=subject,
+        kinds=wanted,
+        exclude_archived=exclude_archived,
+        after=after or "",
+        limit=limit + 1,
+    )
+    return _merged_page(views, limit)
+
+
+async def _shared_views(
+    ctx: ServiceContext,
+    workspace_id: str,
+    viewer: str,
+    *,
+    subject: str | None,
+    kinds: Sequence[str],
+    exclude_archived: bool,
+    after: str,
+    limit: int,
+) -> list[ConversationView]:
+    """The channels other workspaces share with `workspace_id` that the viewer may see (with
+    `subject`: that the subject is in), as the viewer sees them: read at their homes, by id,
+    after `after`, at most `limit`."""
+    views: list[ConversationView] = []
+    for host, channel_ids in (await refs_by_host(ctx, workspace_id, after=after)).items():
+        async with ctx.router.read(ShardFor(host)) as conn:
+            if subject is None:
+                found = await store.visible_channels_txn(
+                    conn,
+                    workspace_id,
+                    viewer,
+                    kinds=kinds,
+                    exclude_archived=exclude_archived,
+                    after_id=after,
+                    limit=limit,
+                    among=channel_ids,
+                )
+            else:
+                found = await store.member_channels_txn(
+                    conn,
+                    workspace_id,
+                    subject,
+                    kinds=kinds,
+                    exclude_archived=exclude_archived,
+                    after_id=after,
+                    limit=limit,
+                    among=channel_ids,
+                )
+            # A reference outlives its share for a moment in a disconnect: the home decides.
+            shared = [channel for channel in found if channel.is_shared_with(workspace_id)]
+            views += await describe_txn(conn, shared, viewer)
+    return sorted(views, key=lambda view: view.channel.id)[:limit]
+
+
+def _merged_page(views: list[ConversationView], limit: int) -> Page[ConversationView]:
+    """One page of the workspace's own conversations and those shared with it, by id."""
+    ordered = sorted(views, key=lambda view: view.channel.id)
+    return _page(ordered[:limit], more=len(ordered) > limit)
 
 
 async def conversation_info(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str
 ) -> ConversationView:
-    async with ctx.router.read(ShardFor(workspace_id)) as conn:
+    async with conversation_txn(ctx, channel_id, write=False) as conn:
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
         [view] = await describe_txn(conn, [channel], user_id)
         if view.is_member:
@@ -127,7 +199,7 @@ async def list_members(
     after: str | None = None,
     limit: int = 100,
 ) -> Page[str]:
-    async with ctx.router.read(ShardFor(workspace_id)) as conn:
+    async with conversation_txn(ctx, channel_id, write=False) as conn:
         await access_channel_txn(conn, workspace_id, user_id, channel_id)
         found = await store.members_txn(conn, channel_id, after_id=after or "", limit=limit + 1)
     more = len(found) > limit

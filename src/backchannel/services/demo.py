@@ -11,11 +11,20 @@ from dataclasses import dataclass, replace
 from backchannel.errors import NotFound
 from backchannel.models import TokenInfo, User, Workspace
 from backchannel.router import ShardFor
-from backchannel.services import auth, channels, messages, organisations, users, workspaces
+from backchannel.services import (
+    auth,
+    channels,
+    messages,
+    organisations,
+    shared_channels,
+    users,
+    workspaces,
+)
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels as channel_store
 
 PASSWORD = "backchannel-demo"
+SHARED_CHANNEL = "engineering"  # HQ's, shared with Acme Labs
 ORG_NAME = "Acme Corporation"
 SEED = 20181108
 
@@ -97,6 +106,7 @@ async def _create_demo(ctx: ServiceContext) -> DemoInfo:
     first_token = ""
     total = 0
     people_by_workspace: list[list[User]] = []
+    channels_by_name: dict[str, str] = {}
     for domain, name, people, public, private in WORKSPACES:
         workspace = await workspaces.create_workspace(ctx, name=name, domain=domain, org_id=org.id)
         created.append(workspace)
@@ -123,6 +133,7 @@ async def _create_demo(ctx: ServiceContext) -> DemoInfo:
                     ctx, workspace_id=workspace.id, user_id=member.id, channel_id=channel.id
                 )
             channel_ids.append(channel.id)
+            channels_by_name[channel_name] = channel.id
         for channel_name, handles in private:
             channel = await channels.create_channel(
                 ctx,
@@ -142,14 +153,23 @@ async def _create_demo(ctx: ServiceContext) -> DemoInfo:
         total += await _history(demo_ctx, rng, workspace, members, [general, *channel_ids])
         people_by_workspace.append(members)
     # Alice administers the organisation and sits in Acme Labs too: her web client shows
-    # the workspace switcher.
+    # the workspace switcher. HQ's #engineering is shared with Labs, and Frank is in it.
     alice = people_by_workspace[0][0]
+    as_alice = TokenInfo(alice.id, alice.workspace_id, "user")
     await organisations.make_org_admin(ctx, org_id=org.id, user_id=alice.id)
-    await organisations.assign_user(
+    await organisations.assign_user(ctx, as_alice, team_id=created[1].id, user_id=alice.id)
+    shared = channels_by_name[SHARED_CHANNEL]
+    await shared_channels.set_teams(
         ctx,
-        TokenInfo(alice.id, alice.workspace_id, "user"),
-        team_id=created[1].id,
-        user_id=alice.id,
+        as_alice,
+        channel_id=shared,
+        team_id=created[0].id,
+        target_team_ids=[created[1].id],
+        org_channel=False,
+    )
+    frank = people_by_workspace[1][0]
+    await channels.join_channel(
+        ctx, workspace_id=frank.workspace_id, user_id=frank.id, channel_id=shared
     )
     return DemoInfo(True, created, _emails(), PASSWORD, first_token, total)
 

@@ -9,8 +9,10 @@ from backchannel.models import TokenInfo, User, Workspace
 from backchannel.router import ShardFor
 from backchannel.services.context import ServiceContext
 from backchannel.services.profiles import with_current_status
+from backchannel.services.shared_refs import co_member_workspace
 from backchannel.services.workspaces import find_workspace
 from backchannel.storage import users
+from backchannel.types import is_keyed_id
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,20 @@ async def get_user(ctx: ServiceContext, workspace_id: str, user_id: str) -> User
     if user is None:
         raise NotFound(f"no user {user_id}", slack_error="user_not_found")
     return with_current_status(user, ctx.clock())
+
+
+async def get_visible_user(ctx: ServiceContext, caller: TokenInfo, user_id: str) -> User:
+    """users.info: a person of the caller's workspace, or of another workspace when they
+    share a channel with the caller; user_not_found for anyone else."""
+    try:
+        return await get_user(ctx, caller.workspace_id, user_id)
+    except NotFound:
+        if not is_keyed_id(user_id):
+            raise
+        home = await co_member_workspace(ctx, caller.workspace_id, caller.user_id, user_id)
+        if home is None:
+            raise
+    return await get_user(ctx, home, user_id)
 
 
 async def list_users(

@@ -17,20 +17,23 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from backchannel.bus import events_subject, live_subject
 from backchannel.bus.codec import encode_event
 from backchannel.models import Event, Position
 from backchannel.router import Shard
+from backchannel.services import shared_refs
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels as channel_store
 from backchannel.storage import events as store
+from backchannel.storage import shared_channels as shared_store
 from backchannel.storage.connection import Conn
 
 log = logging.getLogger(__name__)
 
 CATCH_UP_PAGE = 500
+RELAY_PAGE = 500
 
 
 @dataclass
@@ -40,9 +43,26 @@ class Outbox:
     ctx: ServiceContext
     durable: list[Event] = field(default_factory=list)
     live: list[Event] = field(default_factory=list)
+    relays: set[str] = field(default_factory=set)  # workspaces that get copies
 
     async def append_txn(self, conn: Conn, event: Event) -> Event:
-        """Append to the log of the shard `conn` writes to (the workspace's own shard)."""
+        """Append to the log of the shard `conn` writes to (the workspace's own shard). An
+        event of a shared channel is marked with the channel's other workspaces, and relayed
+        to their logs once committed."""
+        stream = (await self.ctx.router.assignment(event.workspace_id)).db_shard
+        relay_to = event.relay_to
+        if relay_to is None and event.channel_id is not None:
+            teams = await channel_store.shared_with_txn(conn, event.channel_id)
+            relay_to = tuple(team.id for team in teams)
+        stored = await store.append_event_txn(
+            conn, stream, event, self.ctx.clock(), shared_with=relay_to or ()
+        )
+        self.durable.append(stored)
+        self.relays.update(relay_to or ())
+        return stored
+
+    async def append_copy_txn(self, conn: Conn, event: Event) -> Event:
+        """Append a relayed copy: never relayed again."""
         stream = (await self.ctx.router.assignment(event.workspace_id)).db_shard
         stored = await store.append_event_txn(conn, stream, event, self.ctx.clock())
         self.durable.append(stored)
@@ -58,6 +78,20 @@ class Outbox:
             await _publish(self.ctx, events_subject(event.position.stream), event)
         for event in self.live:
             await _publish(self.ctx, live_subject(event.workspace_id), event)
+        if self.relays:
+            await self._relay()
+
+    async def _relay(self) -> None:
+        # The copies are a courtesy of this write: the relay sweep makes them anyway, so a
+        # failure here only delays them.
+        sources = {event.position.stream for event in self.durable if event.position}
+        targets = {(await self.ctx.router.assignment(w)).db_shard for w in self.relays}
+        for source in sorted(sources):
+            for target in sorted(targets):
+                try:
+                    await relay(self.ctx, source, target)
+                except Exception as exc:
+                    log.warning("could not relay %s to %s yet: %s", source, target, exc)
 
 
 @asynccontextmanager
@@ -79,6 +113,75 @@ async def _publish(ctx: ServiceContext, subject: str, event: Event) -> None:
         await ctx.bus.publish(subject, encode_event(event))
     except Exception as exc:
         log.warning("could not publish %s on %s: %s", event.type, subject, exc)
+
+
+# -- shared channels: relaying events between logs ----------------------------------------
+
+
+async def start_relay(ctx: ServiceContext, source: str, target: str) -> None:
+    """Make `target`'s log take in `source`'s shared-channel events from now on (before a
+    channel of `source` is first shared with a workspace on `target`)."""
+    head = await stream_head(ctx, source)
+    async with ctx.router.write(Shard(target)) as conn:
+        if await shared_store.relay_position_txn(conn, source, for_update=True) is None:
+            position = shared_store.RelayPosition(head.epoch, head.seq)
+            await shared_store.set_relay_position_txn(conn, source, position)
+
+
+async def relay(ctx: ServiceContext, source: str, target: str) -> int:
+    """Copy into `target`'s log the events of `source`'s log that concern workspaces on
+    `target`, after where it got to; how many copies were made.
+
+    Each copy is an event of the workspace it is for, so that workspace's sockets get it
+    from their own shard's log as any other (docs/organisations.md). The position moves in
+    the transaction that appends the copies: each event is copied once, in order, whoever
+    relays it and whenever.
+    """
+    copied = 0
+    while True:
+        async with ctx.router.read(Shard(target)) as conn:
+            start = await shared_store.relay_position_txn(conn, source)
+        if start is None:
+            return copied  # nothing of `source` was ever shared with `target`
+        async with ctx.router.read(Shard(source)) as conn:
+            state = await store.stream_state_txn(conn)
+            after = start.seq if start.epoch == state.epoch else state.pruned_through
+            page = await store.shared_events_txn(
+                conn, source, state.epoch, after=after, limit=RELAY_PAGE
+            )
+        through = page[-1].event.position if page else None
+        if through is None:
+            return copied
+        local = {
+            workspace_id
+            for item in page
+            for workspace_id in item.shared_with
+            if (await ctx.router.assignment(workspace_id)).db_shard == target
+        }
+        async with publishing(ctx) as outbox, ctx.router.write(Shard(target)) as conn:
+            now = await shared_store.relay_position_txn(conn, source, for_update=True)
+            if now != start:
+                continue  # someone else relayed meanwhile: read again from where they got
+            for item in page:
+                for workspace_id in item.shared_with:
+                    if workspace_id in local:
+                        copy = replace(item.event, workspace_id=workspace_id, position=None)
+                        await outbox.append_copy_txn(conn, copy)
+                        copied += 1
+            position = shared_store.RelayPosition(through.epoch, through.seq)
+            await shared_store.set_relay_position_txn(conn, source, position)
+
+
+async def relay_all(ctx: ServiceContext) -> int:
+    """Relay every log into every shard that takes from it (the sweep that makes up for a
+    process that died between a write and its relay)."""
+    copied = 0
+    for target in sorted((await ctx.router.shard_map.refresh()).db_shards):
+        async with ctx.router.read(Shard(target)) as conn:
+            sources = await shared_store.relay_sources_txn(conn)
+        for source in sources:
+            copied += await relay(ctx, source, target)
+    return copied
 
 
 # -- what an edge reads --------------------------------------------------------------------
@@ -123,14 +226,19 @@ async def catch_up(
     show is then among the changes read, whatever the isolation level.
     """
     stream = (await ctx.router.assignment(workspace_id)).db_shard
+    # Channels other workspaces share are in at their homes; their membership changes come
+    # into this log as relayed copies, like any other.
+    shared = await shared_refs.shared_channels_joined(ctx, workspace_id, user_id)
     async with ctx.router.read(Shard(stream)) as conn:
-        before = frozenset(await channel_store.member_channel_ids_txn(conn, workspace_id, user_id))
+        own = await channel_store.member_channel_ids_txn(conn, workspace_id, user_id)
+        before = frozenset(own) | shared
         state = await store.stream_state_txn(conn)
         head = Position(stream, state.epoch, state.head)
         if not _resumable(since, state):
             # From the head on: memberships read after it, so none of its changes is missed.
             now = await channel_store.member_channel_ids_txn(conn, workspace_id, user_id)
-            return CatchUp(limited=True, channels=frozenset(now), since=head, through=head)
+            channels = frozenset(now) | shared
+            return CatchUp(limited=True, channels=channels, since=head, through=head)
         changes = await store.membership_changes_txn(
             conn, user_id, after=since.seq, through=state.head
         )

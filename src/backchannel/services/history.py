@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from backchannel.errors import BackchannelError, NotFound
 from backchannel.models import Channel, Event, Message
 from backchannel.models.events import to_user
-from backchannel.router import ShardFor
 from backchannel.services import events
-from backchannel.services.channels import access_channel_txn, now_ts
+from backchannel.services.channels import access_channel_txn, conversation_txn, now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels, reactions
 from backchannel.storage import history as store
@@ -62,7 +61,7 @@ async def channel_history(
     limit: int = 100,
     is_bot: bool = False,
 ) -> HistoryPage:
-    async with ctx.router.read(ShardFor(workspace_id)) as conn:
+    async with conversation_txn(ctx, channel_id, write=False) as conn:
         await _readable_txn(conn, workspace_id, user_id, channel_id, is_bot=is_bot)
         found = await store.history_txn(conn, channel_id, within, limit=limit + 1)
         shown = await reactions.with_reactions_txn(conn, found[:limit])
@@ -83,7 +82,7 @@ async def thread_replies(
     is_bot: bool = False,
 ) -> ThreadPage:
     """The thread that `ts` is the root of, or a reply in: its root, then a page of replies."""
-    async with ctx.router.read(ShardFor(workspace_id)) as conn:
+    async with conversation_txn(ctx, channel_id, write=False) as conn:
         await _readable_txn(conn, workspace_id, user_id, channel_id, is_bot=is_bot)
         root = await _root_txn(conn, channel_id, ts)
         found = await store.thread_txn(conn, channel_id, root.ts, within, limit=limit + 1)
@@ -95,7 +94,10 @@ async def mark_read(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, ts: str
 ) -> None:
     """Move the member's read marker in the conversation to `ts`."""
-    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
+    async with (
+        events.publishing(ctx) as outbox,
+        conversation_txn(ctx, channel_id, write=True) as conn,
+    ):
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
         if not await channels.is_member_txn(conn, channel_id, user_id):
             raise BackchannelError("join the channel first", slack_error="not_in_channel")

@@ -7,50 +7,30 @@ published once that commits (docs/realtime.md).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
 from backchannel.errors import BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Channel, Event, Message
 from backchannel.models.events import to_channel, to_user
-from backchannel.router import ShardFor
 from backchannel.services import direct_messages, events
-from backchannel.services.channels import access_channel_txn, now_ts
+from backchannel.services.channels import (
+    access_channel_txn,
+    conversation_txn,
+    no_channel,
+    now_ts,
+)
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels, users
 from backchannel.storage import messages as store
 from backchannel.storage.connection import Conn
 from backchannel.storage.reactions import with_reactions_txn
-from backchannel.types import USER, is_keyed_id, next_ts
+from backchannel.types import USER, next_ts
 from backchannel.wire import message_json
 
 MAX_TEXT = 40_000
 SYSTEM_USER = "USLACKBOT"  # Slack shows deleted thread roots as said by Slackbot
 DELETED_TEXT = "This message was deleted."
-_CONVERSATION_KINDS = frozenset("CGD")
-
-
-@asynccontextmanager
-async def conversation_txn(
-    ctx: ServiceContext, channel_id: str, *, write: bool
-) -> AsyncIterator[Conn]:
-    """A transaction on the shard of a conversation id.
-
-    Anything that is not such an id, including one of a workspace that does not exist, fails
-    as channel_not_found, the way Slack answers any channel it does not know.
-    """
-    if not is_keyed_id(channel_id) or channel_id[0] not in _CONVERSATION_KINDS:
-        raise _no_channel(channel_id)
-    transaction = ctx.router.write if write else ctx.router.read
-    try:
-        async with transaction(ShardFor(channel_id)) as conn:
-            yield conn
-    except NotFound as exc:
-        if exc.slack_error != "team_not_found":
-            raise
-        raise _no_channel(channel_id) from None
 
 
 async def post_message(
@@ -104,6 +84,7 @@ async def post_message(
             client_msg_id=client_msg_id,
             blocks=blocks or None,
             attachments=_numbered(attachments),
+            user_team=workspace_id if workspace_id != channel.workspace_id else None,
         )
         message = await store.insert_message_txn(conn, draft, ctx.clock())
         await outbox.append_txn(conn, posted_event(message))
@@ -158,7 +139,7 @@ async def _dm_with(ctx: ServiceContext, workspace_id: str, user_id: str, other_i
             ctx, workspace_id=workspace_id, user_id=user_id, with_users=[other_id]
         )
     except NotFound:
-        raise _no_channel(other_id) from None
+        raise no_channel(other_id) from None
     return opened.channel.id
 
 
@@ -393,10 +374,6 @@ async def live_message_txn(conn: Conn, channel_id: str, ts: str) -> Message:
     if message is None or message.subtype == "tombstone":
         raise _no_message(ts)
     return message
-
-
-def _no_channel(channel_id: str) -> NotFound:
-    return NotFound(f"no channel {channel_id}", slack_error="channel_not_found")
 
 
 def _no_message(ts: str) -> NotFound:

@@ -14,9 +14,9 @@ from backchannel.errors import BackchannelError
 from backchannel.models import Channel, Event, Pin
 from backchannel.models.events import to_channel
 from backchannel.services import events
-from backchannel.services.channels import access_channel_txn, now_ts
+from backchannel.services.channels import access_channel_txn, conversation_txn, now_ts
 from backchannel.services.context import ServiceContext
-from backchannel.services.messages import conversation_txn, live_message_txn
+from backchannel.services.messages import live_message_txn
 from backchannel.storage import channels
 from backchannel.storage import pins as store
 from backchannel.storage.connection import Conn

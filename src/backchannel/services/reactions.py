@@ -16,9 +16,9 @@ from backchannel.models import Event, Message
 from backchannel.models.events import to_channel
 from backchannel.router import ShardFor
 from backchannel.services import events
-from backchannel.services.channels import access_channel_txn, now_ts
+from backchannel.services.channels import access_channel_txn, conversation_txn, now_ts
 from backchannel.services.context import ServiceContext
-from backchannel.services.messages import conversation_txn, live_message_txn
+from backchannel.services.messages import live_message_txn
 from backchannel.storage import reactions as store
 from backchannel.storage import users
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -19,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Row
 
-from backchannel.models import Channel
+from backchannel.models import Channel, SharedTeam
 from backchannel.storage.connection import Conn
 from backchannel.storage.schema import channels, memberships, users
 
@@ -111,6 +112,18 @@ async def remove_member_txn(conn: Conn, channel_id: str, user_id: str) -> None:
     )
 
 
+async def remove_workspace_members_txn(conn: Conn, channel_id: str, workspace_id: str) -> list[str]:
+    """Take one workspace's people out of a channel (a disconnect); who they were."""
+    theirs = (memberships.c.channel_id == channel_id) & (memberships.c.workspace_id == workspace_id)
+    removed = list(
+        await conn.scalars(
+            select(memberships.c.user_id).where(theirs).order_by(memberships.c.user_id)
+        )
+    )
+    await conn.execute(delete(memberships).where(theirs))
+    return removed
+
+
 async def set_archived_txn(conn: Conn, channel_id: str, *, archived: bool) -> None:
     await conn.execute(
         update(channels).where(channels.c.id == channel_id).values(is_archived=archived)
@@ -165,13 +178,16 @@ async def visible_channels_txn(
     exclude_archived: bool,
     after_id: str,
     limit: int,
+    among: Collection[str] | None = None,
 ) -> list[Channel]:
-    """The workspace's public channels and the other conversations `viewer` is in, by id."""
+    """The workspace's public channels and the other conversations `viewer` is in, by id.
+    With `among`, those of these channels instead (shared with the workspace, on their home
+    shard), whatever their workspace."""
     member = exists().where(
         memberships.c.channel_id == channels.c.id, memberships.c.user_id == viewer
     )
     query = select(channels).where(
-        channels.c.workspace_id == workspace_id,
+        _scope(workspace_id, among),
         kind_clause(kinds),
         or_(kind_clause([PUBLIC]), member),
     )
@@ -187,18 +203,25 @@ async def member_channels_txn(
     exclude_archived: bool,
     after_id: str,
     limit: int,
+    among: Collection[str] | None = None,
 ) -> list[Channel]:
-    """The conversations `user_id` is in, of the given types, by id."""
+    """The conversations `user_id` is in, of the given types, by id (`among`: as above)."""
     query = (
         select(channels)
         .join(memberships, memberships.c.channel_id == channels.c.id)
         .where(
             memberships.c.user_id == user_id,
-            channels.c.workspace_id == workspace_id,
+            _scope(workspace_id, among),
             kind_clause(kinds),
         )
     )
     return await _page_txn(conn, query, exclude_archived, after_id, limit)
+
+
+def _scope(workspace_id: str, among: Collection[str] | None) -> ColumnElement[bool]:
+    if among is None:
+        return channels.c.workspace_id == workspace_id
+    return channels.c.id.in_(list(among))
 
 
 async def _page_txn(
@@ -225,6 +248,33 @@ async def joined_of_txn(conn: Conn, user_id: str, channel_ids: Sequence[str]) ->
         memberships.c.user_id == user_id, memberships.c.channel_id.in_(channel_ids)
     )
     return set(await conn.scalars(query))
+
+
+async def own_shared_ids_txn(conn: Conn, workspace_id: str) -> list[str]:
+    """The workspace's own channels that it shares with others."""
+    query = select(channels.c.id).where(
+        channels.c.workspace_id == workspace_id, channels.c.shared_with.is_not(None)
+    )
+    return [str(channel_id) for channel_id in await conn.scalars(query)]
+
+
+async def co_member_workspace_txn(
+    conn: Conn, viewer: str, user_id: str, channel_ids: Sequence[str]
+) -> str | None:
+    """The workspace `user_id` is in one of these channels from, if `viewer` is in it too."""
+    mine = memberships.alias("mine")
+    query = (
+        select(memberships.c.workspace_id)
+        .join(mine, mine.c.channel_id == memberships.c.channel_id)
+        .where(
+            memberships.c.user_id == user_id,
+            mine.c.user_id == viewer,
+            memberships.c.channel_id.in_(channel_ids),
+        )
+        .limit(1)
+    )
+    found = await conn.scalar(query)
+    return None if found is None else str(found)
 
 
 async def member_channel_ids_txn(conn: Conn, workspace_id: str, user_id: str) -> list[str]:
@@ -323,4 +373,28 @@ def channel_from_row(row: Row) -> Channel:
         purpose_creator=row.purpose_creator,
         purpose_last_set=row.purpose_last_set,
         last_ts=row.last_ts,
+        shared_with=shared_teams_from_json(row.shared_with),
     )
+
+
+def shared_teams_from_json(stored: Any) -> tuple[SharedTeam, ...]:
+    """channels.shared_with as stored: [{"team": "T...", "kind": "org"}, ...] or null."""
+    return tuple(SharedTeam(str(team["team"]), str(team["kind"])) for team in stored or ())
+
+
+def shared_teams_json(teams: Sequence[SharedTeam]) -> list[dict[str, str]] | None:
+    return [{"team": team.id, "kind": team.kind} for team in teams] or None
+
+
+async def set_shared_with_txn(conn: Conn, channel_id: str, teams: Sequence[SharedTeam]) -> None:
+    await conn.execute(
+        update(channels)
+        .where(channels.c.id == channel_id)
+        .values(shared_with=shared_teams_json(teams))
+    )
+
+
+async def shared_with_txn(conn: Conn, channel_id: str) -> tuple[SharedTeam, ...]:
+    """The other workspaces of a channel (none for an unshared or unknown one)."""
+    stored = await conn.scalar(select(channels.c.shared_with).where(channels.c.id == channel_id))
+    return shared_teams_from_json(stored)

@@ -34,22 +34,48 @@ _BUMP = (
 )
 
 
-async def append_event_txn(conn: Conn, stream: str, event: Event, now: float) -> Event:
-    """Append one event to the log; the event back, with its position."""
+async def append_event_txn(
+    conn: Conn, stream: str, event: Event, now: float, *, shared_with: Sequence[str] = ()
+) -> Event:
+    """Append one event to the log; the event back, with its position. `shared_with`: the
+    other workspaces of a shared channel it is to be relayed to."""
     head, epoch = (await conn.execute(_BUMP)).one()
-    await conn.execute(
-        insert(events).values(
-            seq=head,
-            workspace_id=event.workspace_id,
-            scope=event.scope,
-            channel_id=event.channel_id,
-            user_id=event.user_id,
-            membership=event.membership,
-            payload=event.payload,
-            created=now,
-        )
-    )
+    values = {
+        "seq": head,
+        "workspace_id": event.workspace_id,
+        "scope": event.scope,
+        "channel_id": event.channel_id,
+        "user_id": event.user_id,
+        "membership": event.membership,
+        "payload": event.payload,
+        "created": now,
+    }
+    if shared_with:  # left out otherwise, so that the column is SQL NULL, not JSON null
+        values["shared_with"] = list(shared_with)
+    await conn.execute(insert(events).values(**values))
     return event.at(Position(stream, epoch, head))
+
+
+@dataclass(frozen=True)
+class SharedEvent:
+    event: Event
+    shared_with: tuple[str, ...]
+
+
+async def shared_events_txn(
+    conn: Conn, stream: str, epoch: str, *, after: int, limit: int
+) -> list[SharedEvent]:
+    """The log's events of shared channels after `after`, in order (for the relay)."""
+    query = (
+        select(events)
+        .where(events.c.seq > after, events.c.shared_with.is_not(None))
+        .order_by(events.c.seq)
+        .limit(limit)
+    )
+    return [
+        SharedEvent(_event_from_row(row, stream, epoch), tuple(row.shared_with or ()))
+        for row in await conn.execute(query)
+    ]
 
 
 async def stream_state_txn(conn: Conn) -> StreamState:

@@ -69,6 +69,7 @@ def _columns(message: Message) -> dict[str, Any]:
         "client_msg_id": message.client_msg_id,
         "blocks": message.blocks,
         "attachments": message.attachments,
+        "user_team": message.user_team,
     }
 
 
@@ -244,4 +245,5 @@ def message_from_row(row: Row) -> Message:
         deleted=bool(row.deleted),
         blocks=row.blocks,
         attachments=row.attachments,
+        user_team=row.user_team,
     )

@@ -203,7 +203,22 @@ channels = Table(
     Column("purpose_creator", String(16), nullable=True),
     Column("purpose_last_set", Float, nullable=True),
     Column("last_ts", String(20), nullable=True),
+    # The other workspaces a shared channel is in (shard_0008), null when none:
+    # [{"team": "T...", "kind": "org" | "ext"}]. This row, on the channel's home shard, is
+    # what every access check reads, so a disconnect takes effect on the next call.
+    Column("shared_with", JSON, nullable=True),
     UniqueConstraint("workspace_id", "name", name="uq_channels_workspace_name"),
+)
+
+# A workspace's references to the channels other workspaces share with it (shard_0008), on
+# the workspace's own shard: listings read them, then the channels at their homes.
+channel_refs = Table(
+    "channel_refs",
+    shard_metadata,
+    Column("workspace_id", String(16), primary_key=True),
+    Column("channel_id", String(16), primary_key=True),
+    Column("host_workspace_id", String(16), nullable=False),
+    Column("since", Float, nullable=False),
 )
 
 memberships = Table(
@@ -238,6 +253,8 @@ messages = Table(
     Column("edited_ts", String(20), nullable=True),
     Column("edited_user", String(16), nullable=True),
     Column("deleted", Boolean, nullable=False, server_default=false()),
+    # The author's workspace when it is not the channel's (a shared channel; shard_0008).
+    Column("user_team", String(16), nullable=True),
     UniqueConstraint("channel_id", "client_msg_id", name="uq_messages_client_msg_id"),
     Index("ix_messages_thread", "channel_id", "thread_ts", "ts"),
 )
@@ -296,9 +313,21 @@ events = Table(
     Column("membership", String(8), nullable=True),
     Column("payload", JSON, nullable=False),
     Column("created", Float, nullable=False),
+    # An event of a shared channel: the other workspaces it is relayed to (shard_0008).
+    Column("shared_with", JSON, nullable=True),
     Index("ix_events_workspace", "workspace_id", "seq"),
     Index("ix_events_user", "user_id", "seq"),
     Index("ix_events_created", "created"),
+)
+
+# How far this shard's log has taken in the shared-channel events of another shard's log
+# (shard_0008): one row per source log, advanced in the transaction that appends the copies.
+relay_positions = Table(
+    "relay_positions",
+    shard_metadata,
+    Column("source", String(64), primary_key=True),
+    Column("epoch", String(16), nullable=False),
+    Column("seq", SEQ, nullable=False),
 )
 
 # Single-use websocket tickets from rtm.connect / rtm.start (stored hashed, 30 s of life).

@@ -49,10 +49,14 @@ def browser_routes(ctx: ServiceContext, limiter: RateLimiter | None = None) -> l
     async def sign_out(request: Request) -> SlackResponse:
         return await answering_errors("auth.signout", _sign_out(ctx, request))
 
+    async def switch(request: Request) -> SlackResponse:
+        return await answering_errors("auth.switch", _switch(ctx, request))
+
     return [
         Route("/", page, methods=["GET"]),
         Route("/auth/signin", sign_in, methods=["POST"]),
         Route("/auth/signout", sign_out, methods=["POST"]),
+        Route("/auth/switch", switch, methods=["POST"]),
         Mount(
             "/client",
             app=_with_headers(StaticFiles(directory=CLIENT_DIR, check_dir=False), PAGE_HEADERS),
@@ -112,6 +116,24 @@ async def _sign_out(ctx: ServiceContext, request: Request) -> SlackResponse:
         reply = ok()
     reply.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return reply
+
+
+async def _switch(ctx: ServiceContext, request: Request) -> SlackResponse:
+    """The workspace switcher: {workspace} with the session's token and cookie answers a
+    token for the same person in that workspace (the cookie stays)."""
+    _check_origin(request)
+    params = await read_params(request)
+    session = await auth.switch_browser_session(
+        ctx,
+        bearer_token(request, params),
+        request.cookies.get(SESSION_COOKIE),
+        workspace=_text(params, "workspace"),
+    )
+    return ok(
+        token=session.token,
+        user_id=session.caller.user_id,
+        team_id=session.caller.workspace_id,
+    )
 
 
 def _check_origin(request: Request) -> None:

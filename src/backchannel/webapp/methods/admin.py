@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from backchannel.models import Workspace
-from backchannel.services import organisations
+from backchannel.services import organisations, shared_channels
 from backchannel.webapp.cursors import decode_cursor, next_cursor_metadata
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
@@ -56,6 +56,52 @@ async def admin_users_remove(call: Call) -> SlackResponse:
     args = call.args
     await organisations.remove_user(
         call.ctx, call.caller, team_id=args.string("team_id"), user_id=args.string("user_id")
+    )
+    return ok()
+
+
+@api_method("admin.conversations.setTeams")
+async def admin_conversations_set_teams(call: Call) -> SlackResponse:
+    args = call.args
+    raw = args.optional_string("target_team_ids")
+    await shared_channels.set_teams(
+        call.ctx,
+        call.caller,
+        channel_id=args.string("channel_id", error="channel_not_found"),
+        team_id=args.optional_string("team_id") or None,
+        target_team_ids=args.csv("target_team_ids") if raw else [],
+        org_channel=args.flag("org_channel"),
+    )
+    return ok()
+
+
+@api_method("admin.conversations.getTeams")
+async def admin_conversations_get_teams(call: Call) -> SlackResponse:
+    args = call.args
+    limit = args.limit(default=100, maximum=1000)
+    after = decode_cursor(TEAMS_CURSOR, args.optional_string("cursor")) or ""
+    page = await shared_channels.get_teams(
+        call.ctx,
+        call.caller,
+        channel_id=args.string("channel_id", error="channel_not_found"),
+        after=after,
+        limit=limit,
+    )
+    return ok(
+        team_ids=page.team_ids,
+        response_metadata=next_cursor_metadata(TEAMS_CURSOR, page.next_after),
+    )
+
+
+@api_method("admin.conversations.disconnectShared")
+async def admin_conversations_disconnect_shared(call: Call) -> SlackResponse:
+    args = call.args
+    raw = args.optional_string("leaving_team_ids")
+    await shared_channels.disconnect(
+        call.ctx,
+        call.caller,
+        channel_id=args.string("channel_id", error="channel_not_found"),
+        leaving_team_ids=args.csv("leaving_team_ids") if raw else [],
     )
     return ok()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from backchannel.models import Message
+from backchannel.models import Message, TokenInfo
 from backchannel.services import channel_settings, channels, conversations, direct_messages, history
 from backchannel.services.conversations import ConversationView
 from backchannel.services.history import TsRange
@@ -24,11 +24,12 @@ def channel_arg(args: Args) -> str:
     return args.string("channel", error="channel_not_found")
 
 
-def view_json(view: ConversationView, viewer: str, *, counts: bool = True) -> dict[str, Any]:
+def view_json(view: ConversationView, viewer: TokenInfo, *, counts: bool = True) -> dict[str, Any]:
     """A conversation as `viewer` sees it; `counts` adds is_member and num_members."""
     return conversation_json(
         view.channel,
-        viewer=viewer,
+        viewer=viewer.user_id,
+        context_team=viewer.workspace_id,
         is_member=view.is_member if counts else None,
         num_members=view.num_members if counts else None,
         members=view.members,
@@ -66,7 +67,7 @@ async def list_(call: Call) -> SlackResponse:
         limit=call.args.limit(),
     )
     return ok(
-        channels=[view_json(view, call.caller.user_id) for view in page.items],
+        channels=[view_json(view, call.caller) for view in page.items],
         response_metadata=next_cursor_metadata("channel", page.next_after),
     )
 
@@ -85,7 +86,7 @@ async def user_conversations(call: Call) -> SlackResponse:
     )
     # Slack leaves is_member and num_members out of this method's conversations.
     return ok(
-        channels=[view_json(view, call.caller.user_id, counts=False) for view in page.items],
+        channels=[view_json(view, call.caller, counts=False) for view in page.items],
         response_metadata=next_cursor_metadata("channel", page.next_after),
     )
 
@@ -98,7 +99,7 @@ async def info(call: Call) -> SlackResponse:
         user_id=call.caller.user_id,
         channel_id=channel_arg(call.args),
     )
-    body = view_json(view, call.caller.user_id)
+    body = view_json(view, call.caller)
     if not call.args.flag("include_num_members"):
         body.pop("num_members", None)
     return ok(channel=body)

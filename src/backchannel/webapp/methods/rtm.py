@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backchannel.models import Bot
+from backchannel.models import Bot, User
 from backchannel.services import boot, directory, edges
 from backchannel.services.boot import Boot, BootConversation
 from backchannel.services.presence import presence_of
@@ -89,16 +89,20 @@ def _by_kind(found: Boot) -> dict[str, list[dict[str, Any]]]:
             kind = "mpims"
         else:
             kind = "groups" if channel.is_private else "channels"
-        kinds[kind].append(_conversation_json(conversation, found.user.id))
+        kinds[kind].append(_conversation_json(conversation, found.user))
     return kinds
 
 
-def _conversation_json(conversation: BootConversation, viewer: str) -> dict[str, Any]:
+def _conversation_json(conversation: BootConversation, viewer: User) -> dict[str, Any]:
+    context = viewer.workspace_id
     if not conversation.is_member:
-        return conversation_json(conversation.channel, viewer=viewer, is_member=False)
+        return conversation_json(
+            conversation.channel, viewer=viewer.id, is_member=False, context_team=context
+        )
     payload = conversation_json(
         conversation.channel,
-        viewer=viewer,
+        viewer=viewer.id,
+        context_team=context,
         is_member=True,
         members=conversation.members,
         last_read=conversation.last_read,

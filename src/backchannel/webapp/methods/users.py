@@ -38,7 +38,7 @@ async def users_list(call: Call) -> SlackResponse:
 @api_method("users.info")
 async def users_info(call: Call) -> SlackResponse:
     user_id = call.args.string("user")
-    user = await directory.get_user(call.ctx, call.caller.workspace_id, user_id)
+    user = await directory.get_visible_user(call.ctx, call.caller, user_id)
     return ok(user=_user_json(user, call.args.flag("include_locale")))
 
 

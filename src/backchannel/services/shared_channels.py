@@ -1,0 +1,223 @@
+"""Sharing a channel with other workspaces, and ending it (docs/organisations.md).
+
+A shared channel stays where it is: its home shard keeps its messages, its members (from
+every side) and, in the channel row, the workspaces it is shared with. Each of those holds
+a reference on its own shard, which its listings read. Sharing writes the reference first
+and the channel row last, and a disconnect the other way round: the channel row, which every
+access check reads, is what makes a workspace a participant, so no half-done share is ever
+visible, and a disconnect takes effect on the next call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from backchannel.errors import BackchannelError, InvalidArgument, NotFound
+from backchannel.models import Channel, Event, Organisation, SharedTeam, TokenInfo, Workspace
+from backchannel.models.events import to_channel
+from backchannel.router import Main, ShardFor
+from backchannel.services import events
+from backchannel.services.channels import (
+    conversation_txn,
+    member_left,
+    no_channel,
+    now_ts,
+)
+from backchannel.services.context import ServiceContext
+from backchannel.services.organisations import administered_org
+from backchannel.storage import channels as channel_store
+from backchannel.storage import organisations as org_store
+from backchannel.storage import shared_channels as store
+from backchannel.storage import workspaces as workspace_store
+from backchannel.storage.connection import Conn
+from backchannel.storage.messages import lock_channel_txn
+
+ORG, EXT = "org", "ext"
+
+
+@dataclass(frozen=True)
+class TeamsPage:
+    team_ids: list[str]
+    next_after: str | None
+
+
+async def set_teams(
+    ctx: ServiceContext,
+    caller: TokenInfo,
+    *,
+    channel_id: str,
+    team_id: str | None,
+    target_team_ids: Sequence[str],
+    org_channel: bool,
+) -> Channel:
+    """admin.conversations.setTeams: the channel is in exactly these workspaces of the
+    organisation (all of them for an org-wide channel) besides its own."""
+    org = await administered_org(ctx, caller)
+    channel = await _org_channel(ctx, org, channel_id)
+    if team_id is not None and team_id != channel.workspace_id:
+        raise NotFound(
+            f"{channel_id} is not a channel of {team_id}", slack_error="channel_not_found"
+        )
+    members = {w.id: w for w in await _org_workspaces(ctx, org)}
+    if org_channel:
+        wanted = [w for w in members if w != channel.workspace_id]
+    else:
+        unknown = [t for t in target_team_ids if t not in members]
+        if unknown:
+            raise NotFound(
+                f"no workspace {unknown[0]} in this organisation", slack_error="team_not_found"
+            )
+        wanted = [t for t in dict.fromkeys(target_team_ids) if t != channel.workspace_id]
+    current = {team.id for team in channel.shared_with if team.kind == ORG}
+    for workspace_id in sorted(set(wanted) - current):
+        channel = await share(ctx, channel, SharedTeam(workspace_id, ORG))
+    for workspace_id in sorted(current - set(wanted)):
+        channel = await unshare(ctx, channel, workspace_id)
+    return channel
+
+
+async def get_teams(
+    ctx: ServiceContext, caller: TokenInfo, *, channel_id: str, after: str, limit: int
+) -> TeamsPage:
+    """admin.conversations.getTeams: the workspaces the channel is in, its own first."""
+    org = await administered_org(ctx, caller)
+    channel = await _org_channel(ctx, org, channel_id)
+    ids = channel.shared_team_ids
+    start = ids.index(after) + 1 if after in ids else 0
+    page = ids[start : start + limit]
+    return TeamsPage(page, page[-1] if start + limit < len(ids) else None)
+
+
+async def disconnect(
+    ctx: ServiceContext, caller: TokenInfo, *, channel_id: str, leaving_team_ids: Sequence[str]
+) -> Channel:
+    """admin.conversations.disconnectShared: these workspaces leave the channel; their
+    people leave it with them. The home workspace cannot be made to leave its own channel."""
+    org = await administered_org(ctx, caller)
+    channel = await _org_channel(ctx, org, channel_id)
+    if not channel.shared_with:
+        raise BackchannelError(f"{channel_id} is not shared", slack_error="no_teams_to_disconnect")
+    leaving = list(dict.fromkeys(leaving_team_ids))
+    if not leaving:
+        raise InvalidArgument(
+            "name the workspaces to disconnect", slack_error="leaving_team_required"
+        )
+    if channel.workspace_id in leaving:
+        raise BackchannelError(
+            "the channel's own workspace keeps it", slack_error="cannot_kick_home_team"
+        )
+    missing = [t for t in leaving if not channel.is_shared_with(t)]
+    if missing:
+        raise InvalidArgument(
+            f"{missing[0]} is not in the channel", slack_error="leaving_team_not_in_channel"
+        )
+    for workspace_id in leaving:
+        channel = await unshare(ctx, channel, workspace_id)
+    return channel
+
+
+# -- the two moves --------------------------------------------------------------------------
+
+
+async def share(ctx: ServiceContext, channel: Channel, team: SharedTeam) -> Channel:
+    """Add a workspace to a channel: its reference, then the channel row (see above)."""
+    home = (await ctx.router.assignment(channel.workspace_id)).db_shard
+    there = (await ctx.router.assignment(team.id)).db_shard
+    await events.start_relay(ctx, home, there)
+    async with ctx.router.write(ShardFor(team.id)) as conn:
+        await store.add_ref_txn(conn, team.id, channel.id, channel.workspace_id, ctx.clock())
+    async with (
+        events.publishing(ctx) as outbox,
+        conversation_txn(ctx, channel.id, write=True) as conn,
+    ):
+        now = await _current_txn(conn, channel.id)
+        if now.is_shared_with(team.id):
+            return now
+        teams = (*now.shared_with, team)
+        await channel_store.set_shared_with_txn(conn, channel.id, teams)
+        payload = {
+            "type": "channel_shared",
+            "connected_team_id": team.id,
+            "channel": channel.id,
+            "event_ts": now_ts(ctx),
+        }
+        await outbox.append_txn(conn, to_channel(channel.workspace_id, channel.id, payload))
+    return _with(now, teams)
+
+
+async def unshare(ctx: ServiceContext, channel: Channel, workspace_id: str) -> Channel:
+    """Take a workspace out of a channel: the channel row and that side's memberships first,
+    then its reference. The events still reach the side that leaves: they are the last."""
+    async with (
+        events.publishing(ctx) as outbox,
+        conversation_txn(ctx, channel.id, write=True) as conn,
+    ):
+        now = await _current_txn(conn, channel.id)
+        if not now.is_shared_with(workspace_id):
+            return now
+        before = tuple(team.id for team in now.shared_with)
+        teams = tuple(team for team in now.shared_with if team.id != workspace_id)
+        await channel_store.set_shared_with_txn(conn, channel.id, teams)
+        event_ts = now_ts(ctx)
+        for user_id in await channel_store.remove_workspace_members_txn(
+            conn, channel.id, workspace_id
+        ):
+            left = member_left(now, user_id, event_ts)
+            await outbox.append_txn(conn, _relayed(left, before))
+        payload = {
+            "type": "channel_unshared",
+            "previously_connected_team_id": workspace_id,
+            "channel": channel.id,
+            "is_ext_shared": any(team.kind == EXT for team in teams),
+            "event_ts": event_ts,
+        }
+        unshared = to_channel(channel.workspace_id, channel.id, payload)
+        await outbox.append_txn(conn, _relayed(unshared, before))
+    async with ctx.router.write(ShardFor(workspace_id)) as conn:
+        await store.remove_ref_txn(conn, workspace_id, channel.id)
+    return _with(now, teams)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _relayed(event: Event, workspaces: tuple[str, ...]) -> Event:
+    return replace(event, relay_to=workspaces)
+
+
+def _with(channel: Channel, teams: Sequence[SharedTeam]) -> Channel:
+    return replace(channel, shared_with=tuple(teams))
+
+
+async def _current_txn(conn: Conn, channel_id: str) -> Channel:
+    """The channel as it is now, under its lock (shares and disconnects one at a time)."""
+    await lock_channel_txn(conn, channel_id)
+    channel = await channel_store.get_channel_txn(conn, channel_id)
+    if channel is None:
+        raise no_channel(channel_id)
+    return channel
+
+
+async def _org_channel(ctx: ServiceContext, org: Organisation, channel_id: str) -> Channel:
+    """A channel of one of the organisation's workspaces that can be shared."""
+    async with conversation_txn(ctx, channel_id, write=False) as conn:
+        channel = await channel_store.get_channel_txn(conn, channel_id)
+    if channel is None:
+        raise no_channel(channel_id)
+    async with ctx.router.read(Main()) as conn:
+        home = await workspace_store.find_workspace_txn(conn, channel.workspace_id)
+    if home is None or home.org_id != org.id:
+        raise no_channel(channel_id)
+    if channel.is_im or channel.is_mpim:
+        raise BackchannelError(
+            "a DM or group DM cannot be shared", slack_error="channel_type_not_supported"
+        )
+    if channel.is_archived:
+        raise BackchannelError("the channel is archived", slack_error="channel_is_archived")
+    return channel
+
+
+async def _org_workspaces(ctx: ServiceContext, org: Organisation) -> list[Workspace]:
+    async with ctx.router.read(Main()) as conn:
+        return await org_store.org_workspaces_txn(conn, org.id, limit=10_000)

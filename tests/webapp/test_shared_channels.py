@@ -1,0 +1,236 @@
+"""Channels shared between workspaces of one organisation (admin.conversations.setTeams):
+stored once at home, seen and used from every side, and gone at once on a disconnect.
+Through Slack's SDK and real RTM sockets, on SQLite and PostgreSQL (docs/organisations.md)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from backchannel.app import Backchannel
+from backchannel.models import TokenInfo
+from backchannel.services import ServiceContext
+from tests.support.clients import ValidatingAsyncWebClient
+from tests.support.rtm import RtmSocket, live_edge, open_rtm
+from tests.webapp.conftest import Initech, client_for, error_of, post
+
+
+@dataclass
+class Shared:
+    """#projects of Initech HQ, shared with Initech Labs; olivia (HQ) and sam (Labs) in it."""
+
+    channel: str
+    olivia: ValidatingAsyncWebClient
+    peter: ValidatingAsyncWebClient
+    sam: ValidatingAsyncWebClient
+
+
+@pytest.fixture
+async def shared(server: str, initech: Initech, olivia: ValidatingAsyncWebClient) -> Shared:
+    channel = (await olivia.conversations_create(name="projects"))["channel"]["id"]
+    await olivia.admin_conversations_setTeams(
+        channel_id=channel, team_id=initech.hq.id, target_team_ids=initech.labs.id
+    )
+    sam = client_for(server, initech.sam.token)
+    await sam.conversations_join(channel=channel)
+    return Shared(channel, olivia, client_for(server, initech.peter.token), sam)
+
+
+def _by_id(channels: list[dict]) -> dict[str, dict]:
+    return {channel["id"]: channel for channel in channels}
+
+
+async def test_the_other_workspace_sees_and_uses_the_channel(
+    initech: Initech, shared: Shared
+) -> None:
+    hq, labs = initech.hq.id, initech.labs.id
+    seen = _by_id((await shared.sam.conversations_list())["channels"])[shared.channel]
+    assert (seen["is_shared"], seen["is_org_shared"], seen["is_ext_shared"]) == (True, True, False)
+    assert seen["shared_team_ids"] == [hq, labs]
+    assert (seen["conversation_host_id"], seen["context_team_id"]) == (hq, labs)
+    at_home = (await shared.olivia.conversations_info(channel=shared.channel))["channel"]
+    assert (at_home["context_team_id"], at_home["shared_team_ids"]) == (hq, [hq, labs])
+    assert (await shared.olivia.admin_conversations_getTeams(channel_id=shared.channel))[
+        "team_ids"
+    ] == [hq, labs]
+
+    # One conversation, both ways: each side posts, each side reads both, with its author's
+    # workspace on each message.
+    ts = await post(shared.sam, shared.channel, "from the lab")
+    await post(shared.olivia, shared.channel, "from HQ", thread_ts=ts)
+    history = (await shared.olivia.conversations_history(channel=shared.channel))["messages"]
+    from_sam = next(m for m in history if m.get("text") == "from the lab")
+    assert (from_sam["team"], from_sam["user_team"]) == (labs, labs)
+    replies = (await shared.sam.conversations_replies(channel=shared.channel, ts=ts))["messages"]
+    assert [m["text"] for m in replies] == ["from the lab", "from HQ"]
+    assert replies[1]["team"] == hq and "user_team" not in replies[1]
+    mine = (await shared.sam.users_conversations())["channels"]
+    assert shared.channel in _by_id(mine)
+    members = (await shared.sam.conversations_members(channel=shared.channel))["members"]
+    assert set(members) == {initech.olivia.user.id, initech.sam.user.id}
+
+
+async def test_rtm_start_lists_it_with_its_unread_count(
+    edge_url: str, initech: Initech, shared: Shared
+) -> None:
+    await post(shared.olivia, shared.channel, "unread over there")
+    boot = await shared.sam.rtm_start()
+    channel = _by_id(boot["channels"])[shared.channel]
+    assert (channel["is_member"], channel["is_shared"], channel["unread_count"]) == (True, True, 1)
+    assert channel["latest"]["text"] == "unread over there"
+
+
+async def test_people_of_the_other_side_are_seen_only_by_those_sharing_a_channel(
+    initech: Initech, shared: Shared
+) -> None:
+    sam, olivia = initech.sam.user.id, initech.olivia.user.id
+    assert (await shared.olivia.users_info(user=sam))["user"]["team_id"] == initech.labs.id
+    assert (await shared.sam.users_info(user=olivia))["user"]["team_id"] == initech.hq.id
+    # peter (HQ) is in no shared channel with sam; sam never meets peter.
+    assert await error_of(shared.peter.users_info(user=sam)) == "user_not_found"
+    assert await error_of(shared.sam.users_info(user=initech.peter.user.id)) == "user_not_found"
+
+
+async def test_unshared_channels_stay_home(server: str, initech: Initech, shared: Shared) -> None:
+    secret = (await shared.olivia.conversations_create(name="hq-only"))["channel"]["id"]
+    assert secret not in _by_id((await shared.sam.conversations_list())["channels"])
+    assert await error_of(shared.sam.conversations_history(channel=secret)) == "channel_not_found"
+    assert await error_of(shared.sam.conversations_join(channel=secret)) == "channel_not_found"
+    assert await error_of(post(shared.sam, secret)) == "channel_not_found"
+
+
+async def test_a_disconnect_ends_access_at_once(initech: Initech, shared: Shared) -> None:
+    ts = await post(shared.olivia, shared.channel, "before")
+    await shared.olivia.admin_conversations_disconnectShared(
+        channel_id=shared.channel, leaving_team_ids=initech.labs.id
+    )
+    sam = shared.sam
+    assert shared.channel not in _by_id((await sam.conversations_list())["channels"])
+    assert shared.channel not in _by_id((await sam.users_conversations())["channels"])
+    for refused in (
+        sam.conversations_history(channel=shared.channel),
+        sam.conversations_info(channel=shared.channel),
+        sam.conversations_replies(channel=shared.channel, ts=ts),
+        sam.conversations_join(channel=shared.channel),
+        sam.reactions_add(channel=shared.channel, timestamp=ts, name="eyes"),
+        post(sam, shared.channel, "after"),
+    ):
+        assert await error_of(refused) == "channel_not_found"
+    assert await error_of(shared.olivia.users_info(user=initech.sam.user.id)) == "user_not_found"
+    at_home = (await shared.olivia.conversations_info(channel=shared.channel))["channel"]
+    assert at_home["is_shared"] is False and "shared_team_ids" not in at_home
+    members = (await shared.olivia.conversations_members(channel=shared.channel))["members"]
+    assert members == [initech.olivia.user.id]
+
+
+async def test_only_the_org_admin_shares_and_bad_shares_change_nothing(
+    server: str, initech: Initech, shared: Shared, olivia: ValidatingAsyncWebClient
+) -> None:
+    labs, hq = initech.labs.id, initech.hq.id
+    channel = (await olivia.conversations_create(name="later"))["channel"]["id"]
+    assert (
+        await error_of(
+            shared.peter.admin_conversations_setTeams(channel_id=channel, target_team_ids=labs)
+        )
+        == "not_an_admin"
+    )
+    dm = (await olivia.conversations_open(users=initech.peter.user.id))["channel"]["id"]
+    assert (
+        await error_of(olivia.admin_conversations_setTeams(channel_id=dm, target_team_ids=labs))
+        == "channel_type_not_supported"
+    )
+    assert (
+        await error_of(
+            olivia.admin_conversations_setTeams(channel_id=channel, target_team_ids="T00099ZZZZZ")
+        )
+        == "team_not_found"
+    )
+    await olivia.conversations_archive(channel=channel)
+    assert (
+        await error_of(
+            olivia.admin_conversations_setTeams(channel_id=channel, target_team_ids=labs)
+        )
+        == "channel_is_archived"
+    )
+    assert (
+        await error_of(
+            olivia.admin_conversations_disconnectShared(
+                channel_id=shared.channel, leaving_team_ids=hq
+            )
+        )
+        == "cannot_kick_home_team"
+    )
+    unshared = (await olivia.conversations_create(name="plain"))["channel"]["id"]
+    assert (
+        await error_of(
+            olivia.admin_conversations_disconnectShared(channel_id=unshared, leaving_team_ids=labs)
+        )
+        == "no_teams_to_disconnect"
+    )
+    # None of it shared anything.
+    listed = _by_id((await shared.sam.conversations_list())["channels"])
+    assert set(listed) & {channel, dm, unshared} == set()
+    assert (await olivia.admin_conversations_getTeams(channel_id=unshared))["team_ids"] == [hq]
+
+
+async def test_the_other_sides_admin_cannot_administer_the_channel(
+    ctx: ServiceContext, server: str, initech: Initech, shared: Shared
+) -> None:
+    from backchannel.services import users
+
+    labs_admin = await users.create_user(
+        ctx, workspace=initech.labs.id, email="lena@initech.test", name="Lena", admin=True
+    )
+    lena = client_for(server, labs_admin.token)
+    await lena.conversations_join(channel=shared.channel)
+    for refused in (
+        lena.conversations_rename(channel=shared.channel, name="taken-over"),
+        lena.conversations_archive(channel=shared.channel),
+        lena.conversations_kick(channel=shared.channel, user=initech.olivia.user.id),
+        lena.admin_conversations_setTeams(channel_id=shared.channel, target_team_ids=""),
+    ):
+        assert await error_of(refused) in {"channel_not_found", "restricted_action", "not_an_admin"}
+    info = (await shared.olivia.conversations_info(channel=shared.channel))["channel"]
+    assert (info["name"], info["is_archived"], info["is_shared"]) == ("projects", False, True)
+
+
+@pytest.fixture
+async def edge_url(deployment: Backchannel, initech: Initech) -> AsyncIterator[str]:
+    """An edge serving every message-server shard (initech's workspaces exist by then)."""
+    async with live_edge(deployment) as url:
+        yield url
+
+
+async def test_events_reach_the_other_side_until_it_is_disconnected(
+    ctx: ServiceContext, edge_url: str, initech: Initech, shared: Shared
+) -> None:
+    sam = TokenInfo(initech.sam.user.id, initech.labs.id, "user")
+    olivia = TokenInfo(initech.olivia.user.id, initech.hq.id, "user")
+    sam_socket: RtmSocket = await open_rtm(ctx, edge_url, sam)
+    olivia_socket: RtmSocket = await open_rtm(ctx, edge_url, olivia)
+    try:
+        await post(shared.olivia, shared.channel, "live from HQ")
+        heard = await sam_socket.next("message")
+        assert (heard["channel"], heard["text"], heard["team"]) == (
+            shared.channel,
+            "live from HQ",
+            initech.hq.id,
+        )
+        assert (await olivia_socket.next("message"))["text"] == "live from HQ"  # her own
+        await post(shared.sam, shared.channel, "live from the lab")
+        heard = await olivia_socket.next("message")
+        assert (heard["text"], heard["user_team"]) == ("live from the lab", initech.labs.id)
+
+        await shared.olivia.admin_conversations_disconnectShared(
+            channel_id=shared.channel, leaving_team_ids=initech.labs.id
+        )
+        left = await sam_socket.next("member_left_channel")
+        assert (left["channel"], left["user"]) == (shared.channel, initech.sam.user.id)
+        await post(shared.olivia, shared.channel, "after the disconnect")
+        assert (await olivia_socket.next("message"))["text"] == "after the disconnect"
+        assert [e for e in await sam_socket.quiet(0.5) if e.get("type") == "message"] == []
+    finally:
+        await sam_socket.close()
+        await olivia_socket.close()
