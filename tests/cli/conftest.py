@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.cli import Processes
 from tests.support.postgres import PostgresCluster
 
 PASSWORD = "hunter2-not-shown"
@@ -21,3 +23,12 @@ def storage_args(request: pytest.FixtureRequest, tmp_path: Path) -> list[str]:
         for _ in range(2)
     ]
     return ["--database-url", main, *[arg for url in shards for arg in ("--shard-url", url)]]
+
+
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[Processes]:
+    running = Processes(tmp_path)
+    try:
+        yield running
+    finally:
+        running.kill_all()

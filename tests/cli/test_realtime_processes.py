@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import signal
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from backchannel.app import open_backchannel
 from backchannel.config import Settings, StorageSettings
 from backchannel.services import users, workspaces
-from tests.support.cli import RunningServer
+from tests.support.cli import Processes, RunningServer
 from tests.support.postgres import PostgresCluster
 
 WAIT = 30.0  # generous: processes start, sockets reconnect
@@ -84,56 +83,6 @@ async def populate(storage: StorageSettings, plan: dict[str, list[str]]) -> dict
     finally:
         await backchannel.close()
     return teams
-
-
-# -- processes --------------------------------------------------------------------------------
-
-
-class Processes:
-    """`backchannel serve` processes, every one killed at the end whatever happens."""
-
-    def __init__(self, cwd: Path) -> None:
-        self.cwd = cwd
-        self.running: list[tuple[tuple[str, ...], RunningServer]] = []
-
-    def start(self, *args: str) -> RunningServer:
-        server = RunningServer(*args, cwd=self.cwd)
-        self.running.append((args, server))
-        return server
-
-    async def ready(self, server: RunningServer) -> None:
-        """Until its banner is out, down to the `edge:` line when it runs an edge (roles all
-        and edge): the edge has registered its URL by then."""
-        args = next(args for args, running in self.running if running is server)
-        await asyncio.to_thread(server.wait_for, " serving ", WAIT)
-        if "webapp" not in args:
-            await asyncio.to_thread(server.wait_for, "  edge: ", WAIT)
-
-    async def started(self, *args: str) -> RunningServer:
-        server = self.start(*args)
-        await self.ready(server)
-        return server
-
-    def kill_all(self) -> None:
-        """Kill them, and print what each wrote (pytest shows it when the test failed)."""
-        for args, server in self.running:
-            process = server.process
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-            stderr = process.stderr
-            errors = stderr.read() if stderr is not None and not stderr.closed else ""
-            print(f"serve {' '.join(args)}: {server.lines}\n{errors}")
-            server.close()
-
-
-@pytest.fixture
-def processes(tmp_path: Path) -> Iterator[Processes]:
-    running = Processes(tmp_path)
-    try:
-        yield running
-    finally:
-        running.kill_all()
 
 
 # -- the Web API ------------------------------------------------------------------------------
@@ -195,6 +144,18 @@ class Listener:
                 event = orjson.loads(raw)
                 if event.get("type") == "message":
                     self.messages.append(event)
+
+    async def drain(self, seconds: float) -> list[str]:
+        """Every frame that arrives within `seconds` (to show what did not)."""
+        got: list[str] = []
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                while True:
+                    raw = await self.connection.recv()
+                    assert isinstance(raw, str)
+                    self.frames.append(raw)
+                    got.append(raw)
+        return got
 
 
 async def open_socket(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import queue
 import subprocess
@@ -110,3 +111,44 @@ class RunningServer:
 
     def __exit__(self, *_: object) -> None:
         self.kill()
+
+
+PROCESS_WAIT = 30.0  # generous: processes start, migrate, connect to NATS
+
+
+class Processes:
+    """`backchannel serve` processes, every one killed at the end whatever happens."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+        self.running: list[tuple[tuple[str, ...], RunningServer]] = []
+
+    def start(self, *args: str) -> RunningServer:
+        server = RunningServer(*args, cwd=self.cwd)
+        self.running.append((args, server))
+        return server
+
+    async def ready(self, server: RunningServer) -> None:
+        """Until its banner is out, down to the `edge:` line when it runs an edge (roles all
+        and edge): the edge has registered its URL by then."""
+        args = next(args for args, running in self.running if running is server)
+        await asyncio.to_thread(server.wait_for, " serving ", PROCESS_WAIT)
+        if "webapp" not in args:
+            await asyncio.to_thread(server.wait_for, "  edge: ", PROCESS_WAIT)
+
+    async def started(self, *args: str) -> RunningServer:
+        server = self.start(*args)
+        await self.ready(server)
+        return server
+
+    def kill_all(self) -> None:
+        """Kill them, and print what each wrote (pytest shows it when the test failed)."""
+        for args, server in self.running:
+            process = server.process
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            stderr = process.stderr
+            errors = stderr.read() if stderr is not None and not stderr.closed else ""
+            print(f"serve {' '.join(args)}: {server.lines}\n{errors}")
+            server.close()
