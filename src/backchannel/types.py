@@ -27,6 +27,7 @@ BOT: Final = "B"
 PUBLIC_CHANNEL: Final = "C"
 PRIVATE_CHANNEL: Final = "G"
 DIRECT_MESSAGE: Final = "D"
+SHARED_INVITE: Final = "I"  # a Slack Connect invitation (main DB only)
 KEYED_PREFIXES: Final = frozenset(
     {WORKSPACE, USER, BOT, PUBLIC_CHANNEL, PRIVATE_CHANNEL, DIRECT_MESSAGE}
 )
@@ -65,6 +66,11 @@ def new_keyed_id(prefix: str, keyspace: int) -> str:
 def new_org_id() -> str:
     """Organisations live in the main DB only, so their ids carry no keyspace."""
     return ORG + _random_chars(KEYSPACE_CHARS + RANDOM_CHARS)
+
+
+def new_invite_id() -> str:
+    """Invitations live in the main DB only: no keyspace, all random."""
+    return SHARED_INVITE + _random_chars(KEYSPACE_CHARS + RANDOM_CHARS)
 
 
 def is_keyed_id(value: str) -> bool:

@@ -132,6 +132,17 @@ def foreign_calls(s: AcmeSecrets) -> dict[str, list[dict[str, Any]]]:
             {"channel_id": s.private, "org_channel": "true"},
         ],
         "admin.conversations.getTeams": [{"channel_id": s.public}],
+        # eve may not offer acme's channels, nor take them in (no invitation is hers).
+        "conversations.inviteShared": [
+            {"channel": s.public, "team_id": "T00001ZZZZZ"},
+            {"channel": s.private, "emails": "eve@globex.test"},
+        ],
+        "conversations.acceptSharedInvite": [
+            {"channel_name": "plans", "channel_id": s.public},
+            {"channel_name": "plans", "invite_id": "I0000000000"},
+        ],
+        "conversations.declineSharedInvite": [{"invite_id": "I0000000000"}],
+        "conversations.listConnectInvites": [{}],
         "admin.conversations.disconnectShared": [
             {"channel_id": s.public, "leaving_team_ids": v["workspace"]}
         ],

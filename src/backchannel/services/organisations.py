@@ -62,6 +62,22 @@ async def administered_org(ctx: ServiceContext, caller: TokenInfo) -> Organisati
     return org
 
 
+async def may_administer(ctx: ServiceContext, caller: TokenInfo, workspace_id: str) -> bool:
+    """Is the caller an admin or owner of the workspace, or an admin of its organisation?"""
+    if caller.kind != "user":
+        return False
+    if caller.workspace_id == workspace_id:
+        async with ctx.router.read(ShardFor(workspace_id)) as conn:
+            seat = await user_store.get_user_txn(conn, workspace_id, caller.user_id)
+        if seat is not None and not seat.deleted and (seat.is_admin or seat.is_owner):
+            return True
+    async with ctx.router.read(Main()) as conn:
+        workspace = await workspace_store.find_workspace_txn(conn, workspace_id)
+        if workspace is None or workspace.org_id is None:
+            return False
+        return await store.is_org_admin_txn(conn, workspace.org_id, caller.user_id)
+
+
 async def create_team(
     ctx: ServiceContext, caller: TokenInfo, *, domain: str, name: str
 ) -> Workspace:

@@ -13,19 +13,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from backchannel.errors import BackchannelError, InvalidArgument, NotFound
+from backchannel.errors import AuthError, BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Channel, Event, Organisation, SharedTeam, TokenInfo, Workspace
 from backchannel.models.events import to_channel
 from backchannel.router import Main, ShardFor
 from backchannel.services import events
 from backchannel.services.channels import (
     conversation_txn,
+    member_joined,
     member_left,
     no_channel,
     now_ts,
 )
 from backchannel.services.context import ServiceContext
-from backchannel.services.organisations import administered_org
+from backchannel.services.organisations import administered_org, may_administer
 from backchannel.storage import channels as channel_store
 from backchannel.storage import organisations as org_store
 from backchannel.storage import shared_channels as store
@@ -93,9 +94,17 @@ async def disconnect(
     ctx: ServiceContext, caller: TokenInfo, *, channel_id: str, leaving_team_ids: Sequence[str]
 ) -> Channel:
     """admin.conversations.disconnectShared: these workspaces leave the channel; their
-    people leave it with them. The home workspace cannot be made to leave its own channel."""
-    org = await administered_org(ctx, caller)
-    channel = await _org_channel(ctx, org, channel_id)
+    people leave it with them. The home's admins (or its organisation's) may disconnect any
+    side; another side's admins only their own. The home cannot be made to leave."""
+    if caller.kind != "user":
+        raise AuthError(
+            "only a person's token may disconnect", slack_error="not_allowed_token_type"
+        )
+    channel = await _channel(ctx, channel_id)
+    if not (
+        channel.workspace_id == caller.workspace_id or channel.is_shared_with(caller.workspace_id)
+    ):
+        raise no_channel(channel_id)
     if not channel.shared_with:
         raise BackchannelError(f"{channel_id} is not shared", slack_error="no_teams_to_disconnect")
     leaving = list(dict.fromkeys(leaving_team_ids))
@@ -112,6 +121,10 @@ async def disconnect(
         raise InvalidArgument(
             f"{missing[0]} is not in the channel", slack_error="leaving_team_not_in_channel"
         )
+    if not await may_administer(ctx, caller, channel.workspace_id):
+        own_side = leaving == [caller.workspace_id]
+        if not (own_side and await may_administer(ctx, caller, caller.workspace_id)):
+            raise AuthError("only the channel's or that side's admins", slack_error="not_an_admin")
     for workspace_id in leaving:
         channel = await unshare(ctx, channel, workspace_id)
     return channel
@@ -120,8 +133,11 @@ async def disconnect(
 # -- the two moves --------------------------------------------------------------------------
 
 
-async def share(ctx: ServiceContext, channel: Channel, team: SharedTeam) -> Channel:
-    """Add a workspace to a channel: its reference, then the channel row (see above)."""
+async def share(
+    ctx: ServiceContext, channel: Channel, team: SharedTeam, *, joining: str | None = None
+) -> Channel:
+    """Add a workspace to a channel: its reference, then the channel row (see above), with
+    `joining` (of that workspace) in it: who accepted a Slack Connect invitation."""
     home = (await ctx.router.assignment(channel.workspace_id)).db_shard
     there = (await ctx.router.assignment(team.id)).db_shard
     await events.start_relay(ctx, home, there)
@@ -136,6 +152,11 @@ async def share(ctx: ServiceContext, channel: Channel, team: SharedTeam) -> Chan
             return now
         teams = (*now.shared_with, team)
         await channel_store.set_shared_with_txn(conn, channel.id, teams)
+        if joining is not None and not await channel_store.is_member_txn(conn, channel.id, joining):
+            await channel_store.add_member_txn(
+                conn, channel_id=channel.id, user_id=joining, workspace_id=team.id, now=ctx.clock()
+            )
+            await outbox.append_txn(conn, member_joined(_with(now, teams), joining, now_ts(ctx)))
         payload = {
             "type": "channel_shared",
             "connected_team_id": team.id,
@@ -199,23 +220,33 @@ async def _current_txn(conn: Conn, channel_id: str) -> Channel:
     return channel
 
 
-async def _org_channel(ctx: ServiceContext, org: Organisation, channel_id: str) -> Channel:
-    """A channel of one of the organisation's workspaces that can be shared."""
+async def _channel(ctx: ServiceContext, channel_id: str) -> Channel:
     async with conversation_txn(ctx, channel_id, write=False) as conn:
         channel = await channel_store.get_channel_txn(conn, channel_id)
     if channel is None:
         raise no_channel(channel_id)
+    return channel
+
+
+async def _org_channel(ctx: ServiceContext, org: Organisation, channel_id: str) -> Channel:
+    """A channel of one of the organisation's workspaces that can be shared."""
+    channel = await _channel(ctx, channel_id)
     async with ctx.router.read(Main()) as conn:
         home = await workspace_store.find_workspace_txn(conn, channel.workspace_id)
     if home is None or home.org_id != org.id:
         raise no_channel(channel_id)
+    check_shareable(channel)
+    return channel
+
+
+def check_shareable(channel: Channel) -> None:
+    """Channels can be shared; DMs and group DMs cannot, nor an archived channel."""
     if channel.is_im or channel.is_mpim:
         raise BackchannelError(
             "a DM or group DM cannot be shared", slack_error="channel_type_not_supported"
         )
     if channel.is_archived:
         raise BackchannelError("the channel is archived", slack_error="channel_is_archived")
-    return channel
 
 
 async def _org_workspaces(ctx: ServiceContext, org: Organisation) -> list[Workspace]:

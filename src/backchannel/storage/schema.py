@@ -128,6 +128,29 @@ org_admins = Table(
     Column("created", Float, nullable=False),
 )
 
+# Slack Connect invitations (main_0006): a channel's home offers it to another
+# organisation's workspace, named by id or by one of its people's email. `state` moves from
+# "pending" to "accepted", "declined" or "revoked" once; past `expires` it is refused.
+shared_invites = Table(
+    "shared_invites",
+    main_metadata,
+    Column("id", String(16), primary_key=True),
+    Column("channel_id", String(16), nullable=False),
+    Column("host_workspace_id", String(16), ForeignKey("workspaces.id"), nullable=False),
+    Column("inviter_id", String(16), nullable=False),
+    Column("target_workspace_id", String(16), nullable=True),
+    Column("target_email", String(254), nullable=True),
+    Column("created", Float, nullable=False),
+    Column("expires", Float, nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("decided_by", String(16), nullable=True),
+    Column("accepted_workspace_id", String(16), nullable=True),
+    Column("updated", Float, nullable=False),
+    Index("ix_shared_invites_host", "host_workspace_id", "state"),
+    Index("ix_shared_invites_target", "target_workspace_id", "state"),
+    Index("ix_shared_invites_email", "target_email", "state"),
+)
+
 # Incoming webhooks (main migration 0002). The id is the webhook's bot id (B...), as in
 # Slack's URLs; the URL's secret is kept only as a SHA-256, like tokens.
 webhooks = Table(
