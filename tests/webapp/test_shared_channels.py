@@ -93,6 +93,28 @@ async def test_people_of_the_other_side_are_seen_only_by_those_sharing_a_channel
     assert await error_of(shared.sam.users_info(user=initech.peter.user.id)) == "user_not_found"
 
 
+async def test_search_finds_messages_of_shared_channels_until_the_disconnect(
+    initech: Initech, shared: Shared
+) -> None:
+    await post(shared.olivia, shared.channel, "the quarterly flamingo report")
+    await post(shared.sam, shared.channel, "flamingo numbers from the lab")
+    found = (await shared.sam.search_messages(query="flamingo", sort="timestamp"))["messages"]
+    assert [(m["text"], m["username"]) for m in found["matches"]] == [
+        ("flamingo numbers from the lab", "sam"),
+        ("the quarterly flamingo report", "olivia"),
+    ]
+    assert found["total"] == 2
+    at_home = (await shared.olivia.search_messages(query="flamingo"))["messages"]
+    assert {(m["username"], m["team"]) for m in at_home["matches"]} == {
+        ("sam", initech.labs.id),
+        ("olivia", initech.hq.id),
+    }
+    await shared.olivia.admin_conversations_disconnectShared(
+        channel_id=shared.channel, leaving_team_ids=initech.labs.id
+    )
+    assert (await shared.sam.search_messages(query="flamingo"))["messages"]["matches"] == []
+
+
 async def test_unshared_channels_stay_home(server: str, initech: Initech, shared: Shared) -> None:
     secret = (await shared.olivia.conversations_create(name="hq-only"))["channel"]["id"]
     assert secret not in _by_id((await shared.sam.conversations_list())["channels"])

@@ -1,8 +1,9 @@
 """Searching messages: parsing the query, and what the caller may see of the results.
 
 A query is words and "quoted phrases"; a message matches when it holds all of them. The
-index and its query live in storage/search.py; the whole search runs on the caller's
-workspace's shard (a workspace lives on one shard), so no scatter is needed.
+index and its query live in storage/search.py. A search runs on the caller's workspace's
+shard (a workspace lives on one shard), and on the shards of the channels other workspaces
+share with it, whose results are merged.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from backchannel.errors import InvalidArgument
 from backchannel.models import Channel, Message, TokenInfo
 from backchannel.router import ShardFor
 from backchannel.services.context import ServiceContext
+from backchannel.services.shared_refs import refs_by_host
 from backchannel.storage import search as store
 
 MAX_TERMS = 32
@@ -29,6 +31,7 @@ class Match:
     username: str  # the author's handle; "" when the message has no user
     members: list[str] | None  # for a DM or group DM, which are named after their members
     highlighted: str | None
+    score: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,56 @@ async def search_messages(
     terms = parse_query(query)
     if not terms:
         return Results(0, [])
-    async with ctx.router.read(ShardFor(caller.workspace_id)) as conn:
+    shared = await refs_by_host(ctx, caller.workspace_id)
+    if not shared:  # the common case: one shard, which pages the results itself
+        return await _search_shard(
+            ctx,
+            caller,
+            caller.workspace_id,
+            None,
+            terms,
+            by_score,
+            ascending,
+            offset,
+            limit,
+            highlight,
+        )
+    # Channels other workspaces share live on their homes' shards: each shard gives its
+    # first offset + limit, and the merge pages them (a scatter and gather).
+    parts = [
+        await _search_shard(
+            ctx, caller, home, among, terms, by_score, ascending, 0, offset + limit, highlight
+        )
+        for home, among in [(caller.workspace_id, None), *shared.items()]
+    ]
+    merged = sorted(
+        (match for part in parts for match in part.matches),
+        key=lambda match: _order_key(match, by_score),
+        reverse=not ascending,
+    )
+    return Results(sum(part.total for part in parts), merged[offset : offset + limit])
+
+
+def _order_key(match: Match, by_score: bool) -> tuple[float, str, str]:
+    score = match.score if by_score else 0.0
+    return (score, match.message.ts, match.message.channel_id)
+
+
+async def _search_shard(
+    ctx: ServiceContext,
+    caller: TokenInfo,
+    home: str,
+    among: list[str] | None,
+    terms: list[str],
+    by_score: bool,
+    ascending: bool,
+    offset: int,
+    limit: int,
+    highlight: bool,
+) -> Results:
+    """The matches on the shard of `home`: the caller's workspace's own conversations, or
+    (`among`) the channels `home` shares with it."""
+    async with ctx.router.read(ShardFor(home)) as conn:
         page = await store.search_messages_txn(
             conn,
             workspace_id=caller.workspace_id,
@@ -78,6 +130,7 @@ async def search_messages(
             offset=offset,
             limit=limit,
             highlight=highlight,
+            among=among,
         )
         hits = page.hits
         found = await store.channels_by_id_txn(conn, {hit.message.channel_id for hit in hits})
@@ -86,6 +139,9 @@ async def search_messages(
         )
         unnamed = {channel.id for channel in found.values() if channel.is_im or channel.is_mpim}
         members = await store.members_txn(conn, unnamed)
+    if among is not None:  # a disconnect is decided by the channel row, not the reference
+        hits = [h for h in hits if found[h.message.channel_id].is_shared_with(caller.workspace_id)]
+    names |= await _other_sides_names(ctx, hits, names)
     matches = [
         Match(
             message=hit.message,
@@ -93,7 +149,24 @@ async def search_messages(
             username=names.get(hit.message.user_id or "", ""),
             members=members.get(hit.message.channel_id),
             highlighted=hit.highlighted,
+            score=hit.score,
         )
         for hit in hits
     ]
     return Results(page.total, matches)
+
+
+async def _other_sides_names(
+    ctx: ServiceContext, hits: list[store.Hit], known: dict[str, str]
+) -> dict[str, str]:
+    """The handles of authors from other workspaces, read from their own workspaces."""
+    wanted: dict[str, set[str]] = {}
+    for hit in hits:
+        author, team = hit.message.user_id, hit.message.user_team
+        if author and team and author not in known:
+            wanted.setdefault(team, set()).add(author)
+    names: dict[str, str] = {}
+    for team, authors in wanted.items():
+        async with ctx.router.read(ShardFor(team)) as conn:
+            names |= await store.user_names_txn(conn, authors)
+    return names

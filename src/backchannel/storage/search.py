@@ -42,6 +42,7 @@ _PG_HEADLINE = f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_END}, HighlightA
 class Hit:
     message: Message
     highlighted: str | None  # the text with markers around matches, when asked for
+    score: float = 0.0  # higher is better (comparable between shards: one formula)
 
 
 @dataclass(frozen=True)
@@ -71,14 +72,16 @@ async def search_messages_txn(
     offset: int,
     limit: int,
     highlight: bool,
+    among: Sequence[str] | None = None,
 ) -> HitPage:
     """One page of the messages holding every term that the user may see, and the total.
 
     Visible: messages of the workspace's public channels, and of the private channels, DMs
     and group DMs the user is a member of. Deleted messages (and tombstones) never match.
+    With `among`: of these channels instead (shared with the workspace, on this shard).
     """
     search = _sqlite(terms) if conn.dialect.name == "sqlite" else _postgresql(terms)
-    where = and_(search.matches, *_visible_to(workspace_id, user_id))
+    where = and_(search.matches, *_visible_to(workspace_id, user_id, among))
     total = await conn.scalar(select(func.count()).select_from(search.source).where(where))
     score = search.score.label("score")
     columns: list[Any] = [messages, score]
@@ -95,20 +98,28 @@ async def search_messages_txn(
         .limit(limit)
     )
     rows = await conn.execute(query)
-    hits = [Hit(message_from_row(row), row.highlighted if highlight else None) for row in rows]
+    hits = [
+        Hit(message_from_row(row), row.highlighted if highlight else None, float(row.score))
+        for row in rows
+    ]
     return HitPage(int(total or 0), hits)
 
 
-def _visible_to(workspace_id: str, user_id: str) -> list[ColumnElement[bool]]:
+def _visible_to(
+    workspace_id: str, user_id: str, among: Sequence[str] | None
+) -> list[ColumnElement[bool]]:
     public = and_(
         channels.c.is_private.is_(False), channels.c.is_im.is_(False), channels.c.is_mpim.is_(False)
     )
     joined = select(memberships.c.channel_id).where(
         memberships.c.user_id == user_id, memberships.c.workspace_id == workspace_id
     )
+    if among is None:
+        scope = [messages.c.workspace_id == workspace_id, channels.c.workspace_id == workspace_id]
+    else:
+        scope = [messages.c.channel_id.in_(list(among)), channels.c.id.in_(list(among))]
     return [
-        messages.c.workspace_id == workspace_id,
-        channels.c.workspace_id == workspace_id,
+        *scope,
         messages.c.deleted.is_(False),
         or_(messages.c.subtype.is_(None), messages.c.subtype != "tombstone"),
         or_(public, channels.c.id.in_(joined)),

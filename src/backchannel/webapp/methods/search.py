@@ -134,7 +134,7 @@ def _match_json(match: search.Match, call: Call) -> dict[str, Any]:
         "text": match.highlighted if match.highlighted is not None else message.text,
         "user": message.user_id or "",
         "username": match.username,
-        "team": message.workspace_id,
+        "team": message.user_team or message.workspace_id,
         "channel": summary,
         "permalink": f"{call.base_url}/archives/{channel.id}/p{message.ts.replace('.', '')}",
     }
