@@ -11,7 +11,7 @@ import pytest
 
 from backchannel.app import Backchannel
 from backchannel.models import TokenInfo
-from backchannel.services import ServiceContext
+from backchannel.services import ServiceContext, users
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.support.rtm import RtmSocket, live_edge, open_rtm
 from tests.webapp.conftest import Initech, client_for, error_of, post
@@ -200,8 +200,6 @@ async def test_only_the_org_admin_shares_and_bad_shares_change_nothing(
 async def test_the_other_sides_admin_cannot_administer_the_channel(
     ctx: ServiceContext, server: str, initech: Initech, shared: Shared
 ) -> None:
-    from backchannel.services import users
-
     labs_admin = await users.create_user(
         ctx, workspace=initech.labs.id, email="lena@initech.test", name="Lena", admin=True
     )
@@ -256,3 +254,18 @@ async def test_events_reach_the_other_side_until_it_is_disconnected(
     finally:
         await sam_socket.close()
         await olivia_socket.close()
+
+
+async def test_an_org_wide_channel_reaches_workspaces_made_later(
+    ctx: ServiceContext, server: str, initech: Initech, olivia: ValidatingAsyncWebClient
+) -> None:
+    announcements = (await olivia.conversations_create(name="announcements"))["channel"]["id"]
+    await olivia.admin_conversations_setTeams(channel_id=announcements, org_channel=True)
+    sam = client_for(server, initech.sam.token)
+    assert announcements in _by_id((await sam.conversations_list())["channels"])
+    west = (await olivia.admin_teams_create(team_domain="initech-west", team_name="West"))["team"]
+    teams = (await olivia.admin_conversations_getTeams(channel_id=announcements))["team_ids"]
+    assert teams == [initech.hq.id, initech.labs.id, west]
+    wendy = await users.create_user(ctx, workspace=west, email="wendy@initech.test", name="Wendy")
+    listed = _by_id((await client_for(server, wendy.token).conversations_list())["channels"])
+    assert listed[announcements]["is_org_shared"] is True

@@ -14,7 +14,7 @@ from rich.table import Table
 from backchannel.cli.options import build_settings, json_option, storage_options
 from backchannel.cli.output import emit
 from backchannel.cli.runner import run_with_services
-from backchannel.services import ServiceContext, organisations, users, webhooks, workspaces
+from backchannel.services import ServiceContext, organisations, teams, users, webhooks, workspaces
 from backchannel.services.topology import describe_shards
 
 
@@ -51,7 +51,7 @@ def create_workspace(
     settings = build_settings(**storage)
 
     async def work(ctx: ServiceContext) -> Any:
-        return await workspaces.create_workspace(ctx, name=name, domain=domain, org_id=org_id)
+        return await teams.create_org_workspace(ctx, name=name, domain=domain, org_id=org_id)
 
     made = run_with_services(settings, work, create=True)
     emit(

@@ -19,7 +19,6 @@ from backchannel.services.context import ServiceContext
 from backchannel.services.crossdb import Undo, main_then_shards
 from backchannel.services.profiles import user_changed
 from backchannel.services.users import team_join
-from backchannel.services.workspaces import create_workspace
 from backchannel.storage import channels as channel_store
 from backchannel.storage import credentials as credential_store
 from backchannel.storage import organisations as store
@@ -78,18 +77,6 @@ async def may_administer(ctx: ServiceContext, caller: TokenInfo, workspace_id: s
         return await store.is_org_admin_txn(conn, workspace.org_id, caller.user_id)
 
 
-async def create_team(
-    ctx: ServiceContext, caller: TokenInfo, *, domain: str, name: str
-) -> Workspace:
-    """admin.teams.create: a new workspace of the caller's organisation, with the caller in it
-    as its owner."""
-    org = await administered_org(ctx, caller)
-    workspace = await create_workspace(ctx, name=name, domain=domain, org_id=org.id)
-    person = await _person(ctx, org, caller.user_id)
-    await _add_seat(ctx, person, workspace, admin=True, owner=True, channel_ids=())
-    return workspace
-
-
 async def list_teams(
     ctx: ServiceContext, caller: TokenInfo, *, after: str, limit: int
 ) -> WorkspacePage:
@@ -114,8 +101,8 @@ async def assign_user(
     workspaces, with the same id, in #general and in `channel_ids` (public channels there)."""
     org = await administered_org(ctx, caller)
     target = await _org_workspace(ctx, org, team_id)
-    person = await _person(ctx, org, user_id)
-    return await _add_seat(ctx, person, target, admin=False, owner=False, channel_ids=channel_ids)
+    person = await person_of_org(ctx, org, user_id)
+    return await add_seat(ctx, person, target, admin=False, owner=False, channel_ids=channel_ids)
 
 
 async def remove_user(
@@ -174,7 +161,7 @@ async def _org_workspace(ctx: ServiceContext, org: Organisation, team_id: str) -
     return workspace
 
 
-async def _person(ctx: ServiceContext, org: Organisation, user_id: str) -> User:
+async def person_of_org(ctx: ServiceContext, org: Organisation, user_id: str) -> User:
     """A person of the organisation as one of their seats has them (the first one)."""
     seats = [w for w in await seat_workspaces(ctx, user_id) if w.org_id == org.id]
     for workspace in seats:
@@ -185,7 +172,7 @@ async def _person(ctx: ServiceContext, org: Organisation, user_id: str) -> User:
     raise NotFound(f"no person {user_id} in this organisation", slack_error="user_not_found")
 
 
-async def _add_seat(
+async def add_seat(
     ctx: ServiceContext,
     person: User,
     target: Workspace,

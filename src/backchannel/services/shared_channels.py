@@ -61,6 +61,10 @@ async def set_teams(
             f"{channel_id} is not a channel of {team_id}", slack_error="channel_not_found"
         )
     members = {w.id: w for w in await _org_workspaces(ctx, org)}
+    async with ctx.router.write(Main()) as conn:
+        await org_store.set_org_channel_txn(
+            conn, org.id, channel.id, org_wide=org_channel, now=ctx.clock()
+        )
     if org_channel:
         wanted = [w for w in members if w != channel.workspace_id]
     else:
@@ -76,6 +80,18 @@ async def set_teams(
     for workspace_id in sorted(current - set(wanted)):
         channel = await unshare(ctx, channel, workspace_id)
     return channel
+
+
+async def share_org_channels(ctx: ServiceContext, workspace: Workspace) -> None:
+    """A new workspace of an organisation gets its organisation-wide channels."""
+    if workspace.org_id is None:
+        return
+    async with ctx.router.read(Main()) as conn:
+        channel_ids = await org_store.org_channel_ids_txn(conn, workspace.org_id)
+    for channel_id in channel_ids:
+        channel = await _channel(ctx, channel_id)
+        if channel.workspace_id != workspace.id and not channel.is_archived:
+            await share(ctx, channel, SharedTeam(workspace.id, ORG))
 
 
 async def get_teams(

@@ -6,7 +6,7 @@ from sqlalchemy import delete, insert, select
 
 from backchannel.models import Workspace
 from backchannel.storage.connection import Conn
-from backchannel.storage.schema import org_admins, seats, workspaces
+from backchannel.storage.schema import org_admins, org_channels, seats, workspaces
 from backchannel.storage.workspaces import workspace_from_row
 
 
@@ -20,6 +20,26 @@ async def is_org_admin_txn(conn: Conn, org_id: str, user_id: str) -> bool:
         org_admins.c.org_id == org_id, org_admins.c.user_id == user_id
     )
     return await conn.scalar(query) is not None
+
+
+async def set_org_channel_txn(
+    conn: Conn, org_id: str, channel_id: str, *, org_wide: bool, now: float
+) -> None:
+    """Mark a channel organisation-wide, or no longer."""
+    mine = (org_channels.c.org_id == org_id) & (org_channels.c.channel_id == channel_id)
+    await conn.execute(delete(org_channels).where(mine))
+    if org_wide:
+        await conn.execute(
+            insert(org_channels).values(org_id=org_id, channel_id=channel_id, created=now)
+        )
+
+
+async def org_channel_ids_txn(conn: Conn, org_id: str) -> list[str]:
+    query = select(org_channels.c.channel_id).where(org_channels.c.org_id == org_id)
+    return [
+        str(channel_id)
+        for channel_id in await conn.scalars(query.order_by(org_channels.c.channel_id))
+    ]
 
 
 async def add_seat_txn(conn: Conn, user_id: str, workspace_id: str, now: float) -> None:

@@ -128,6 +128,16 @@ org_admins = Table(
     Column("created", Float, nullable=False),
 )
 
+# Organisation-wide channels (main_0007): shared with every workspace of the organisation,
+# and with each one created later (admin.teams.create).
+org_channels = Table(
+    "org_channels",
+    main_metadata,
+    Column("org_id", String(16), ForeignKey("organisations.id"), primary_key=True),
+    Column("channel_id", String(16), primary_key=True),
+    Column("created", Float, nullable=False),
+)
+
 # Slack Connect invitations (main_0006): a channel's home offers it to another
 # organisation's workspace, named by id or by one of its people's email. `state` moves from
 # "pending" to "accepted", "declined" or "revoked" once; past `expires` it is refused.

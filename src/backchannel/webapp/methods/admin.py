@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from backchannel.models import Workspace
-from backchannel.services import organisations, shared_channels
+from backchannel.services import organisations, shared_channels, teams
 from backchannel.webapp.cursors import decode_cursor, next_cursor_metadata
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
@@ -16,7 +16,7 @@ TEAMS_CURSOR = "teams"
 @api_method("admin.teams.create")
 async def admin_teams_create(call: Call) -> SlackResponse:
     args = call.args
-    workspace = await organisations.create_team(
+    workspace = await teams.create_team(
         call.ctx,
         call.caller,
         domain=args.string("team_domain"),
