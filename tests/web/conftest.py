@@ -65,9 +65,10 @@ class DemoServer:
             self.process.stop()
             self.process = None
 
-    async def person(self, first_name: str, full_name: str) -> Person:
-        """Signed in as a browser would be: xoxc token plus its `d` cookie."""
-        email = f"{first_name}@acme.example"
+    async def person(self, first_name: str, full_name: str, domain: str = "acme") -> Person:
+        """Signed in as a browser would be: xoxc token plus its `d` cookie, in the person's
+        first workspace."""
+        email = f"{first_name}@{domain}.example"
         async with httpx.AsyncClient(base_url=self.url) as http:
             reply = await http.post("/auth/signin", json={"email": email, "password": PASSWORD})
         body = reply.json()
@@ -116,6 +117,12 @@ async def alice(demo: DemoServer) -> Person:
 @pytest.fixture
 async def bob(demo: DemoServer) -> Person:
     return await demo.person("bob", "Bob Baker")
+
+
+@pytest.fixture
+async def frank(demo: DemoServer) -> Person:
+    """Of Acme Labs, and in HQ's #engineering, which is shared with Labs."""
+    return await demo.person("frank", "Frank Fischer", domain="acme-labs")
 
 
 @pytest.fixture(scope="session")

@@ -15,9 +15,11 @@ export function useRtm(connection) {
   rtm = connection;
 }
 
-/** Signing out: no mark or typing frame may go out afterwards. */
+/** Signing out or switching workspace: no mark, typing frame or late lookup may land afterwards. */
 export function resetActions() {
   rtm = null;
+  generation += 1;
+  lookedUp.clear();
   for (const timer of markTimers.values()) clearTimeout(timer);
   markTimers.clear();
   lastTyping.clear();
@@ -81,6 +83,40 @@ function findByHandle(handle) {
   return null;
 }
 
+// -- people of other workspaces ---------------------------------------------------------
+
+const SYSTEM_USER = 'USLACKBOT';
+const MENTION = /<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g;
+const lookedUp = new Set();
+let generation = 0;
+
+/**
+ * People these messages show (authors, reactions, mentions) that the boot did not list: in
+ * a shared channel, people of another workspace. users.info names them, once each.
+ * @param {import('./store.js').Message[]} messages
+ */
+export function lookUpPeople(messages) {
+  const ids = new Set();
+  for (const message of messages) {
+    if (message.user) ids.add(message.user);
+    for (const reaction of message.reactions || []) for (const id of reaction.users) ids.add(id);
+    for (const [, id] of String(message.text || '').matchAll(MENTION)) ids.add(id);
+  }
+  lookUpUsers(ids);
+}
+
+/** @param {Iterable<string>} ids */
+export function lookUpUsers(ids) {
+  const mine = generation;
+  for (const id of ids) {
+    if (!id || id === SYSTEM_USER || state.users.has(id) || lookedUp.has(id)) continue;
+    lookedUp.add(id); // a failure is not retried: the id shows instead of a name
+    api('users.info', { user: id })
+      .then(({ user }) => mine === generation && store.upsertUser(user))
+      .catch(() => {});
+  }
+}
+
 // -- history ----------------------------------------------------------------------------
 
 /** Load the newest page (`replace`: drop what we had, after a `limited` reconnect) or the next older one. */
@@ -91,7 +127,9 @@ export async function loadHistory(channel, { older = false, replace = false } = 
   try {
     const args = { channel, limit: PAGE_SIZE };
     if (older && h.cursor) args.cursor = h.cursor;
-    store.addHistoryPage(channel, await api('conversations.history', args), { replace });
+    const page = await api('conversations.history', args);
+    store.addHistoryPage(channel, page, { replace });
+    lookUpPeople(page.messages);
   } finally {
     h.loading = false;
   }
@@ -100,6 +138,7 @@ export async function loadHistory(channel, { older = false, replace = false } = 
 export async function loadThread(channel, ts) {
   const reply = await api('conversations.replies', { channel, ts, limit: 1000 });
   store.setThread(channel, ts, reply.messages);
+  lookUpPeople(reply.messages);
 }
 
 // -- conversations ----------------------------------------------------------------------
@@ -125,6 +164,15 @@ export async function refreshConversation(id, { members = false } = {}) {
     if (members) store.patchConversation(id, { members: (await api('conversations.members', { channel: id })).members });
   } catch {
     // The header shows no count, or an old one.
+  }
+}
+
+/** Fetch a conversation again; one this workspace no longer sees leaves the store. */
+export async function forgetIfGone(id) {
+  try {
+    store.upsertConversation((await api('conversations.info', { channel: id })).channel);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'channel_not_found') store.removeConversation(id);
   }
 }
 

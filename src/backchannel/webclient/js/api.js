@@ -37,6 +37,22 @@ export function forgetSession() {
   localStorage.removeItem(SESSION_KEY);
 }
 
+/** @param {Session} session */
+function keepSession(session) {
+  localStorage.setItem(SESSION_KEY, JSON.stringify(session));
+}
+
+/**
+ * The session was changed by another tab (localStorage is shared): signed out, or switched
+ * to another workspace. Called once by main.js.
+ * @param {(session: Session|null) => void} handler
+ */
+export function whenSessionChangedElsewhere(handler) {
+  window.addEventListener('storage', (event) => {
+    if (event.key === SESSION_KEY || event.key === null) handler(loadSession());
+  });
+}
+
 /**
  * POST /auth/signin; keeps the session on success.
  * @param {{workspace?: string, email: string, password: string}} form
@@ -45,7 +61,28 @@ export function forgetSession() {
 export async function signIn(form) {
   const body = await post('/auth/signin', form, {});
   const session = { token: body.token, user_id: body.user_id, team_id: body.team_id };
-  localStorage.setItem(SESSION_KEY, JSON.stringify(session));
+  keepSession(session);
+  return session;
+}
+
+/**
+ * POST /auth/switch: a session in another of the person's workspaces (an id or domain),
+ * on the same cookie. It replaces the session, and the old token is revoked.
+ * @param {string} workspace
+ * @returns {Promise<Session>}
+ */
+export async function switchWorkspace(workspace) {
+  const old = loadSession();
+  if (!old) return sessionOver(null, new ApiError('not_authed'));
+  let body;
+  try {
+    body = await post('/auth/switch', { workspace }, authHeader(old));
+  } catch (err) {
+    return sessionOver(old, err);
+  }
+  const session = { token: body.token, user_id: body.user_id, team_id: body.team_id };
+  keepSession(session);
+  post('/api/auth.revoke', {}, authHeader(old)).catch(() => {}); // one live token per browser
   return session;
 }
 
@@ -69,19 +106,28 @@ export async function signOut() {
  */
 export async function api(method, args = {}) {
   const session = loadSession();
-  if (!session) {
-    onSessionOver('not_authed');
-    throw new ApiError('not_authed');
-  }
+  if (!session) return sessionOver(null, new ApiError('not_authed'));
   try {
     return await post(`/api/${method}`, args, authHeader(session));
   } catch (err) {
-    if (err instanceof ApiError && SESSION_OVER.has(err.code)) {
-      forgetSession(); // nothing may retry with it
-      onSessionOver(err.code);
-    }
-    throw err;
+    return sessionOver(session, err);
   }
+}
+
+/**
+ * Rethrow `err`; first, if it ends the session, forget it and call the handler. A call made
+ * with a token since replaced (a workspace switch revokes the old one) ends nothing.
+ * @param {Session|null} session  the session the failed call used
+ * @returns {never}
+ */
+function sessionOver(session, err) {
+  const code = err instanceof ApiError ? err.code : '';
+  const current = loadSession();
+  if (SESSION_OVER.has(code) && (!current || current.token === session?.token)) {
+    forgetSession(); // nothing may retry with it
+    onSessionOver(code);
+  }
+  throw err;
 }
 
 function authHeader(session) {

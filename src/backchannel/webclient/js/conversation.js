@@ -6,7 +6,7 @@ import { composer } from './composer.js';
 import { errorText } from './dialogs.js';
 import { glyph, h, icon, replaceChildren } from './dom.js';
 import { MessageList, run } from './messages.js';
-import { conversationName, conversationTitle, isChannel, userName } from './names.js';
+import { conversationName, conversationTitle, isChannel, sharedWith, userName } from './names.js';
 import { history, on, state } from './store.js';
 
 const LOAD_OLDER_WITHIN_PX = 200;
@@ -33,8 +33,9 @@ export function conversationView({ onLeft }) {
   const drawHeader = () => {
     const c = current();
     if (!c) return;
-    const count = c.isMember ? c.members.length : c.numMembers;
-    const key = JSON.stringify([c.id, conversationName(c), c.topic, count, c.isMember, c.isArchived]);
+    // The members we know when we are one (a shared channel seen from another side may not list them).
+    const count = c.isMember && c.members.length ? c.members.length : c.numMembers;
+    const key = JSON.stringify([c.id, conversationName(c), c.topic, count, c.isMember, c.isArchived, sharedWith(c)]);
     if (key === headerKey) return; // redraw only on change: the Leave button may have focus
     headerKey = key;
     replaceChildren(header, headerContent(c, count, () => leave(c.id)));
@@ -86,6 +87,8 @@ export function conversationView({ onLeft }) {
     list = new MessageList(log, { channel: id, inThread: false });
     intro = introFor(current());
     if (!current().isMember) actions.refreshConversation(id); // for its member count
+    // A shared channel seen from another workspace may come without its members.
+    else if (current().isShared && !current().members.includes(state.self?.id)) actions.refreshConversation(id, { members: true });
     replaceChildren(logSlot, log);
     drawHeader();
     drawFooter();
@@ -119,6 +122,7 @@ function headerContent(c, count, onLeave) {
   return [
     h('div', { class: 'title-row' },
       h('h2', { id: 'conversation-title' }, sigil, h('span', { class: 'name', text: conversationName(c) })),
+      c.isShared && h('span', { class: 'shared-with' }, icon('shared'), h('span', { text: sharedWith(c) })),
       isChannel(c) && count !== undefined && h('span', { class: 'member-count', text: `${count} ${count === 1 ? 'member' : 'members'}` }),
       isChannel(c) && c.isMember && !c.isGeneral &&
         h('button', { type: 'button', class: 'secondary leave', text: 'Leave channel', onclick: onLeave })),

@@ -20,6 +20,7 @@ const MESSAGES = {
   not_in_channel: 'You are not in this channel.',
   msg_too_long: 'That message is too long.',
   cant_leave_general: 'Nobody can leave #general.',
+  team_access_not_granted: 'You no longer have access to that workspace.',
 };
 
 /** A sentence for a Slack error code, with the code itself for the curious (and tests). */

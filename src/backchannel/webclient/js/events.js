@@ -29,13 +29,15 @@ const HANDLERS = {
     store.upsertConversation({ ...e.channel, is_mpim: true, is_member: true });
     actions.ensureConversation(e.channel.id).catch(() => {}); // its members name it
   },
+  channel_shared: (e) => onShared(e.channel, e.connected_team_id, true),
+  channel_unshared: (e) => onShared(e.channel, e.previously_connected_team_id, false),
   channel_marked: onMarked,
   group_marked: onMarked,
   im_marked: onMarked,
   mpim_marked: onMarked,
   user_change: (e) => store.upsertUser(e.user),
   team_join: (e) => store.upsertUser(e.user),
-  user_typing: (e) => e.user !== state.self?.id && store.setTyping(e.channel, e.user),
+  user_typing: onTyping,
   presence_change: (e) => {
     for (const id of e.users || [e.user]) store.setPresence(id, e.presence);
   },
@@ -47,7 +49,10 @@ export function handleEvent(event) {
 }
 
 function onMessage(e) {
-  if (e.subtype === 'message_changed') return store.replaceMessage(e.channel, e.message);
+  if (e.subtype === 'message_changed') {
+    actions.lookUpPeople([e.message]);
+    return store.replaceMessage(e.channel, e.message);
+  }
   if (e.subtype === 'message_deleted') return store.removeMessage(e.channel, e.deleted_ts);
   if (e.subtype === 'message_replied') return store.threadChanged(e.channel, e.message);
   if (e.hidden) return;
@@ -56,6 +61,7 @@ function onMessage(e) {
   const { channel, ...message } = e;
   if (message.user) store.clearTyping(channel, message.user);
   store.addMessage(channel, message);
+  actions.lookUpPeople([message]); // an author of another workspace, in a shared channel
   if (!state.conversations.has(channel)) {
     actions.ensureConversation(channel).then(() => countUnread(channel, message)).catch(() => {});
   } else {
@@ -82,7 +88,23 @@ function countUnread(channel, message) {
 
 function onReaction(e, added) {
   if (e.item?.type !== 'message') return;
+  actions.lookUpUsers([e.user]);
   store.setReaction(e.item.channel, e.item.ts, e.reaction, e.user, added);
+}
+
+function onTyping(e) {
+  if (e.user === state.self?.id) return;
+  actions.lookUpUsers([e.user]);
+  store.setTyping(e.channel, e.user);
+}
+
+/** A workspace joins or leaves a shared channel; one shared with us now is fetched. */
+function onShared(channel, teamId, connected) {
+  if (!state.conversations.has(channel) && connected) {
+    actions.ensureConversation(channel).catch(() => {});
+    return;
+  }
+  store.setSharedTeam(channel, teamId, connected);
 }
 
 function onRename(e) {
@@ -100,7 +122,11 @@ function onJoined(e) {
 function onLeft(e) {
   const conversation = state.conversations.get(e.channel);
   store.setMembership(e.channel, e.user, false);
-  if (e.user === state.self.id && conversation?.kind === 'private') store.removeConversation(e.channel);
+  if (e.user !== state.self.id) return;
+  if (conversation?.kind === 'private') store.removeConversation(e.channel);
+  // Our workspace may have been taken out of a shared channel (no channel_unshared comes to
+  // the side that leaves): then it is gone from here.
+  else if (conversation?.isShared) actions.forgetIfGone(e.channel);
 }
 
 /** Read elsewhere (another tab or device): clear the badge if it is read to the end. */

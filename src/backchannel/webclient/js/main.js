@@ -1,11 +1,12 @@
-// Entry point: sign-in or boot (rtm.start, the websocket), the page's layout, and routing
-// by the URL's hash (#/<conversation id>).
+// Entry point: sign-in or boot (rtm.start, the websocket), the page's layout, routing by
+// the URL's hash (#/<conversation id>), and switching workspace (a new boot).
 import * as actions from './actions.js';
-import { api, ApiError, loadSession, signOut, whenSessionOver } from './api.js';
+import { api, ApiError, loadSession, signOut, switchWorkspace, whenSessionChangedElsewhere, whenSessionOver } from './api.js';
 import { conversationView } from './conversation.js';
 import { createChannelDialog, errorText, toast } from './dialogs.js';
 import { h, replaceChildren } from './dom.js';
 import { handleEvent } from './events.js';
+import { isOutsider } from './names.js';
 import { Rtm } from './rtm.js';
 import { sidebar } from './sidebar.js';
 import { signInForm } from './signin.js';
@@ -13,6 +14,7 @@ import * as store from './store.js';
 import { state } from './store.js';
 import { openSwitcher } from './switcher.js';
 import { threadPanel } from './thread.js';
+import { workspaceRail } from './workspaces.js';
 
 const PRESENCE_SUB_MAX = 500;
 const app = /** @type {HTMLElement} */ (document.getElementById('app'));
@@ -20,11 +22,22 @@ const app = /** @type {HTMLElement} */ (document.getElementById('app'));
 let rtm = null;
 /** @type {ReturnType<typeof conversationView>|null} */
 let view = null;
+let boots = 0; // a boot overtaken by a newer one (a switch, another tab) stops
 
 whenSessionOver(() => {
   if (app.dataset.state === 'signed-out') return;
   endSession();
   showSignIn('Your session has ended. Please sign in again.');
+});
+// Another tab switched workspace or signed out: the session in storage is shared, so follow.
+whenSessionChangedElsewhere((session) => {
+  if (app.dataset.state === 'signed-out') return;
+  if (!session) {
+    endSession();
+    showSignIn();
+  } else if (session.team_id !== state.team?.id || session.user_id !== state.self?.id) {
+    reboot();
+  }
 });
 document.addEventListener('keydown', (event) => {
   if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k' && app.dataset.state === 'signed-in') {
@@ -46,14 +59,15 @@ function showSignIn(notice = '') {
 
 /** Boot: rtm.start, draw the app, open the socket. A server that is down is retried. */
 async function enter(attempt = 0) {
+  const mine = ++boots;
   app.dataset.state = 'loading';
   replaceChildren(app, h('p', { class: 'loading', role: 'status', text: attempt ? 'Cannot reach Backchannel. Retrying…' : 'Loading…' }));
   let boot;
   try {
-    boot = await loadWorkspace();
+    boot = await loadWorkspace(mine);
   } catch {
-    if (!loadSession()) return; // the session is over: the sign-in form is showing
-    setTimeout(() => enter(attempt + 1), Math.min(5000, 500 * 2 ** attempt));
+    if (!loadSession() || mine !== boots) return; // the session is over, or another boot took over
+    setTimeout(() => mine === boots && enter(attempt + 1), Math.min(5000, 500 * 2 ** attempt));
     return;
   }
   drawApp();
@@ -71,27 +85,43 @@ async function enter(attempt = 0) {
   route();
 }
 
-/** rtm.start into the store, with the mention counts from client.counts if it lacks them. */
-async function loadWorkspace() {
-  const boot = await api('rtm.start');
+/**
+ * rtm.start into the store, with the mention counts from client.counts if it lacks them, and
+ * the person's workspaces for the switcher. A boot overtaken by a newer one throws.
+ */
+async function loadWorkspace(mine = boots) {
+  const [boot, teams] = await Promise.all([api('rtm.start'), loadTeams()]);
+  if (mine !== boots) throw new Error('overtaken');
   store.loadBoot(boot);
+  store.setTeams(teams.length ? teams : [boot.team]);
   const joined = [...boot.channels, ...boot.groups, ...boot.mpims].filter((c) => c.is_member);
   if (joined.some((c) => c.mention_count === undefined)) {
     try {
       const counts = await api('client.counts');
-      for (const c of [...counts.channels, ...counts.mpims, ...counts.ims]) {
+      for (const c of mine === boots ? [...counts.channels, ...counts.mpims, ...counts.ims] : []) {
         store.patchConversation(c.id, { unread: c.unread_count, mentions: c.mention_count, lastRead: c.last_read });
       }
     } catch {
       // Badges then show unread counts without mentions until the next boot.
     }
+    if (mine !== boots) throw new Error('overtaken');
   }
   return boot;
+}
+
+/** auth.teams.list; without it the switcher is not shown, and other workspaces go unnamed. */
+async function loadTeams() {
+  try {
+    return (await api('auth.teams.list')).teams;
+  } catch {
+    return [];
+  }
 }
 
 function drawApp() {
   view = conversationView({ onLeft: goHome });
   const shell = h('div', { class: 'shell' },
+    workspaceRail({ onSwitch: switchTo }),
     sidebar({ onCreate: () => createChannelDialog(open), onSwitcher: () => openSwitcher(choose), onSignOut: signOutNow }),
     view.main,
     threadPanel());
@@ -103,7 +133,7 @@ function drawApp() {
 
 function onHello(hello) {
   // Presence of everyone we may show (DM partners, authors): the workspace's people, capped.
-  const ids = [...state.users.values()].filter((u) => !u.is_bot && !u.deleted).map((u) => u.id);
+  const ids = [...state.users.values()].filter((u) => !u.is_bot && !u.deleted && !isOutsider(u)).map((u) => u.id);
   rtm?.send({ type: 'presence_sub', ids: ids.slice(0, PRESENCE_SUB_MAX) });
   if (hello.limited) resync();
 }
@@ -159,6 +189,24 @@ async function choose(item) {
   } catch (err) {
     toast(errorText(err instanceof ApiError ? err.code : 'unknown_error'));
   }
+}
+
+/** The workspace switcher: a session in that workspace, then boot into it. */
+async function switchTo(teamId) {
+  try {
+    await switchWorkspace(teamId);
+  } catch (err) {
+    if (app.dataset.state === 'signed-in') toast(errorText(err instanceof ApiError ? err.code : 'unknown_error'));
+    return;
+  }
+  reboot();
+}
+
+/** Boot afresh into the session's workspace, from its home (the URL's conversation was the other one's). */
+function reboot() {
+  endSession();
+  history.replaceState(null, '', location.pathname + location.search);
+  enter();
 }
 
 async function signOutNow() {

@@ -6,7 +6,7 @@ import { confirmDialog, errorText, openModal, toast } from './dialogs.js';
 import { h, icon } from './dom.js';
 import { emojiFor, PICKER } from './emoji.js';
 import { editableText, renderMrkdwn } from './mrkdwn.js';
-import { authorName, colourClass, initials, userName } from './names.js';
+import { authorName, authorTeam, colourClass, initials, teamName, userName } from './names.js';
 import { findMessage, state } from './store.js';
 
 /** Subtypes written by the system: shown, but nobody edits or reacts to them. */
@@ -137,6 +137,7 @@ export function renderMessage(message, { channel, inThread }) {
     h('div', { class: 'message-body' },
       h('div', { class: 'meta' },
         h('span', { class: 'author', text: authorName(message) }),
+        authorTeamLabel(message),
         h('time', { class: 'time', datetime: date.toISOString(), title: date.toLocaleString(), text: timeLabel(date) })),
       editing ? editor(channel, message) : content(message),
       reactions(channel, message),
@@ -145,6 +146,16 @@ export function renderMessage(message, { channel, inThread }) {
         onclick: () => actions.openThread(channel, message.ts),
       })),
     !system && !editing && messageActions(channel, message, inThread));
+}
+
+/** An author from another workspace (a shared channel): their workspace after the name. */
+function authorTeamLabel(message) {
+  const team = authorTeam(message);
+  if (!team) return null;
+  const name = teamName(team); // known when the person sits there too, else unnamed
+  return h('span', {
+    class: 'author-team', dataset: { team }, title: name ? `From ${name}` : 'From another workspace', text: name || 'Other workspace',
+  });
 }
 
 function content(message) {

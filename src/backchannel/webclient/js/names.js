@@ -33,6 +33,41 @@ export function conversationName(conversation) {
   return conversation.name;
 }
 
+// -- workspaces (shared channels, people of other workspaces) -------------------------------
+
+/** A workspace by its name if the person sits in it (auth.teams.list), else ''. */
+export function teamName(teamId) {
+  return state.teams.get(teamId)?.name || '';
+}
+
+/** A person of another workspace (met in a shared channel), not one of this workspace's. */
+export function isOutsider(user) {
+  return Boolean(user?.team_id && state.team && user.team_id !== state.team.id);
+}
+
+/** The workspace a message's author is from when it is not this one, else ''. */
+export function authorTeam(message) {
+  const user = state.users.get(message.user);
+  if (user) return isOutsider(user) ? user.team_id : '';
+  const team = message.user_team || message.team;
+  return team && state.team && team !== state.team.id ? team : '';
+}
+
+/**
+ * "Shared with Acme Labs", "Shared with Acme Labs and 1 other workspace", "Shared with 2
+ * other workspaces": the other side of a shared channel, named where the person sits there.
+ * '' for a channel that is not shared.
+ */
+export function sharedWith(conversation) {
+  if (!conversation.isShared) return '';
+  const others = conversation.sharedTeams.filter((t) => t !== state.team?.id);
+  const names = others.map(teamName).filter(Boolean);
+  const unnamed = others.length - names.length;
+  if (unnamed) names.push(`${unnamed} other ${unnamed === 1 ? 'workspace' : 'workspaces'}`);
+  if (!names.length) return 'Shared channel';
+  return `Shared with ${names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0]}`;
+}
+
 /** A channel, public or private (not a DM or group DM). */
 export function isChannel(conversation) {
   return conversation.kind === 'public' || conversation.kind === 'private';

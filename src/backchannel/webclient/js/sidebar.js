@@ -1,7 +1,7 @@
-// The sidebar: workspace, you, the quick switcher button, your channels and DMs with their
-// badges, the connection state and sign out.
+// The sidebar: workspace, you, the quick switcher button, your channels (shared ones marked)
+// and DMs with their badges, the connection state and sign out.
 import { glyph, h, icon, replaceChildren, srOnly } from './dom.js';
-import { conversationName, isChannel, userName } from './names.js';
+import { conversationName, isChannel, sharedWith, userName } from './names.js';
 import { on, state } from './store.js';
 
 const CONNECTION_TEXT = {
@@ -35,7 +35,7 @@ export function sidebar({ onCreate, onSwitcher, onSignOut }) {
     connection.dataset.state = state.connection;
     connection.textContent = CONNECTION_TEXT[state.connection];
   };
-  for (const topic of ['conversations', 'users', 'presence']) on(topic, drawLists);
+  for (const topic of ['conversations', 'users', 'presence', 'teams']) on(topic, drawLists);
   for (const topic of ['users', 'presence']) on(topic, drawMe);
   on('connection', drawConnection);
   drawLists();
@@ -75,11 +75,18 @@ function link(c) {
     h('a', { class: classes, href: `#/${c.id}`, dataset: { id: c.id, kind: c.kind }, 'aria-current': c.id === state.openId ? 'page' : null },
       h('span', { class: 'name', text: conversationName(c) }),
       sigil,
+      c.isShared && sharedMark(c),
       c.kind === 'im' && presenceDot(state.users.get(c.user)?.presence),
       c.mentions > 0 && srOnly(', mentions:'),
       c.mentions > 0 && h('span', { class: 'mentions', text: String(c.mentions) }),
       unread && srOnly(', unread messages:'),
       unread && h('span', { class: 'unread', text: String(c.unread) })));
+}
+
+/** A shared channel's mark: an icon, "Shared with …" on hover and for screen readers. */
+export function sharedMark(conversation) {
+  const text = sharedWith(conversation);
+  return h('span', { class: 'shared', title: text }, icon('shared'), srOnly(`, ${text}`));
 }
 
 /** A green dot (active) or a hollow one (away), with its word for screen readers. */

@@ -8,6 +8,7 @@
  * @property {string} name
  * @property {string} real_name
  * @property {{display_name?: string, real_name?: string, image_48?: string, image_72?: string}} profile
+ * @property {string} [team_id]  their workspace; another one for a person of a shared channel
  * @property {boolean} deleted
  * @property {boolean} is_bot
  * @property {string} [presence]  'active' | 'away'
@@ -29,6 +30,8 @@
  * @property {string} latestTs    ts of the newest message shown in the channel
  * @property {number} unread
  * @property {number} mentions
+ * @property {boolean} isShared
+ * @property {string[]} sharedTeams  the workspaces it is in, its home first; [] unless shared
  */
 
 /**
@@ -36,6 +39,8 @@
  * @property {string} ts
  * @property {string} text
  * @property {string} [user]
+ * @property {string} [team]        the author's workspace
+ * @property {string} [user_team]   the same, when it is not the channel's home
  * @property {string} [bot_id]
  * @property {string} [subtype]
  * @property {string} [thread_ts]
@@ -50,6 +55,7 @@
 export const state = {
   /** @type {{id: string, name: string}|null} */ self: null,
   /** @type {{id: string, name: string, domain: string}|null} */ team: null,
+  /** @type {Map<string, {id: string, name: string, domain: string}>} the person's workspaces */ teams: new Map(),
   /** @type {Map<string, User>} */ users: new Map(),
   /** @type {Map<string, {id: string, name: string}>} */ bots: new Map(),
   /** @type {Map<string, Conversation>} */ conversations: new Map(),
@@ -68,7 +74,7 @@ export const state = {
 const listeners = new Map();
 const pending = new Set();
 
-/** Topics: conversations, users, presence, history (the open one), thread, typing, connection. */
+/** Topics: conversations, users, presence, history (the open one), thread, typing, connection, teams. */
 export function on(topic, fn) {
   if (!listeners.has(topic)) listeners.set(topic, new Set());
   listeners.get(topic).add(fn);
@@ -90,7 +96,7 @@ function flush() {
 export function reset() {
   listeners.clear();
   pending.clear();
-  for (const map of [state.users, state.bots, state.conversations, state.histories, state.threads]) map.clear();
+  for (const map of [state.users, state.bots, state.conversations, state.histories, state.threads, state.teams]) map.clear();
   for (const timers of state.typing.values()) for (const timer of timers.values()) clearTimeout(timer);
   state.typing.clear();
   Object.assign(state, { self: null, team: null, openId: '', thread: null, editing: null });
@@ -102,8 +108,10 @@ export function reset() {
 export function loadBoot(boot) {
   state.self = boot.self;
   state.team = boot.team;
+  // People of other workspaces are not in the boot (users.info brought them): keep them.
+  const outsiders = [...state.users.values()].filter((u) => u.team_id && u.team_id !== boot.team.id);
   state.users.clear();
-  for (const user of boot.users) state.users.set(user.id, user);
+  for (const user of [...outsiders, ...boot.users]) state.users.set(user.id, user);
   for (const bot of boot.bots || []) state.bots.set(bot.id, bot);
   const seen = new Set();
   for (const raw of [...boot.channels, ...boot.groups, ...boot.ims, ...boot.mpims]) {
@@ -113,6 +121,13 @@ export function loadBoot(boot) {
   for (const id of state.conversations.keys()) if (!seen.has(id)) state.conversations.delete(id);
   emit('users');
   emit('conversations');
+}
+
+/** auth.teams.list: the workspaces the person has a seat in (the workspace switcher). */
+export function setTeams(teams) {
+  state.teams.clear();
+  for (const team of teams) state.teams.set(team.id, team);
+  emit('teams');
 }
 
 /** @param {User} user */
@@ -151,9 +166,11 @@ export function upsertConversation(raw) {
     latestTs: raw.latest === undefined ? undefined : raw.latest?.ts ?? '',
     unread: raw.unread_count,
     mentions: raw.mention_count ?? (raw.is_im ? raw.unread_count : undefined),
+    isShared: raw.is_shared,
+    sharedTeams: raw.is_shared === undefined ? undefined : (raw.is_shared && raw.shared_team_ids) || [],
   };
   const defaults = { name: '', isMember: false, isArchived: false, isGeneral: false, user: '', members: [],
-    topic: '', lastRead: '', latestTs: '', unread: 0, mentions: 0 };
+    topic: '', lastRead: '', latestTs: '', unread: 0, mentions: 0, isShared: false, sharedTeams: [] };
   const conversation = Object.assign(existing || defaults, definedOnly(fresh));
   state.conversations.set(raw.id, conversation);
   emit('conversations');
@@ -181,6 +198,21 @@ export function setMembership(id, userId, joined) {
   if (conversation.numMembers !== undefined) conversation.numMembers = members.length;
   if (userId === state.self?.id) conversation.isMember = joined;
   emit('conversations');
+}
+
+/**
+ * channel_shared / channel_unshared: a workspace joins or leaves a channel. When it is ours
+ * that leaves, the channel is gone from here.
+ */
+export function setSharedTeam(id, teamId, connected) {
+  const conversation = state.conversations.get(id);
+  if (!conversation) return;
+  if (!connected && teamId === state.team?.id) return removeConversation(id);
+  // An unshared channel we see is our own: its home is this workspace.
+  const teams = conversation.sharedTeams.length ? conversation.sharedTeams : [state.team?.id || ''];
+  const next = teams.filter((t) => t !== teamId).concat(connected ? [teamId] : []);
+  const shared = next.length > 1;
+  patchConversation(id, { isShared: shared, sharedTeams: shared ? next : [] });
 }
 
 export function removeConversation(id) {

@@ -2,9 +2,9 @@
 // ones) and people. Arrows move, Enter opens, Escape closes.
 import { openModal } from './dialogs.js';
 import { glyph, h, icon, replaceChildren } from './dom.js';
-import { conversationName, userName } from './names.js';
+import { conversationName, isOutsider, userName } from './names.js';
 import { state } from './store.js';
-import { presenceDot } from './sidebar.js';
+import { presenceDot, sharedMark } from './sidebar.js';
 
 const MAX_RESULTS = 30;
 
@@ -89,7 +89,7 @@ function candidates() {
     }
   }
   for (const user of state.users.values()) {
-    if (user.deleted || user.is_bot || dmWith.has(user.id) || user.id === state.self?.id) continue;
+    if (user.deleted || user.is_bot || dmWith.has(user.id) || user.id === state.self?.id || isOutsider(user)) continue;
     items.push({ kind: 'person', userId: user.id, name: userName(user.id) });
   }
   return items;
@@ -133,5 +133,6 @@ function option(item, index, onClick) {
     h('span', { class: 'name', text: item.name }),
     sigil,
     presence && presenceDot(presence),
+    item.kind === 'channel' && c?.isShared && sharedMark(c),
     item.kind === 'channel' && !c?.isMember && h('span', { class: 'hint', text: 'not joined' }));
 }
