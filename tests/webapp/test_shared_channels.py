@@ -11,10 +11,11 @@ import pytest
 
 from backchannel.app import Backchannel
 from backchannel.models import TokenInfo
-from backchannel.services import ServiceContext, users
+from backchannel.services import ServiceContext, auth, users
+from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.support.rtm import RtmSocket, live_edge, open_rtm
-from tests.webapp.conftest import Initech, client_for, error_of, post
+from tests.webapp.conftest import INITECH_PASSWORD, Initech, client_for, error_of, post
 
 
 @dataclass
@@ -269,3 +270,58 @@ async def test_an_org_wide_channel_reaches_workspaces_made_later(
     wendy = await users.create_user(ctx, workspace=west, email="wendy@initech.test", name="Wendy")
     listed = _by_id((await client_for(server, wendy.token).conversations_list())["channels"])
     assert listed[announcements]["is_org_shared"] is True
+
+
+async def test_a_connected_workspace_is_named_by_team_info(
+    initech: Initech, shared: Shared, acme: Acme
+) -> None:
+    labs = (await shared.olivia.team_info(team=initech.labs.id))["team"]
+    assert (labs["id"], labs["name"]) == (initech.labs.id, "Initech Labs")
+    assert (await shared.sam.team_info(team=initech.hq.id))["team"]["name"] == "Initech HQ"
+    assert await error_of(shared.sam.team_info(team=acme.workspace.id)) == "team_not_found"
+
+
+async def test_one_person_in_a_shared_channel_is_a_member_from_each_seat(
+    ctx: ServiceContext, edge_url: str, server: str, initech: Initech, shared: Shared
+) -> None:
+    await shared.peter.conversations_join(channel=shared.channel)
+    await shared.olivia.admin_users_assign(team_id=initech.labs.id, user_id=initech.peter.user.id)
+    token = await auth.sign_in(
+        ctx, workspace="initech-labs", email="peter@initech.test", password=INITECH_PASSWORD
+    )
+    boot = await client_for(server, token).rtm_start()
+    seen = _by_id(boot["channels"])[shared.channel]
+    assert seen["is_member"] is True
+    assert initech.peter.user.id in seen["members"] and initech.sam.user.id in seen["members"]
+
+
+async def test_shares_and_profile_changes_are_heard_across_the_boundary(
+    ctx: ServiceContext, edge_url: str, initech: Initech, shared: Shared
+) -> None:
+    sam = TokenInfo(initech.sam.user.id, initech.labs.id, "user")
+    olivia = TokenInfo(initech.olivia.user.id, initech.hq.id, "user")
+    sam_socket = await open_rtm(ctx, edge_url, sam)
+    olivia_socket = await open_rtm(ctx, edge_url, olivia)
+    try:
+        news = (await shared.olivia.conversations_create(name="news"))["channel"]["id"]
+        await shared.olivia.admin_conversations_setTeams(
+            channel_id=news, target_team_ids=initech.labs.id
+        )
+        told = await sam_socket.next("channel_shared")
+        assert (told["channel"], told["connected_team_id"]) == (news, initech.labs.id)
+
+        await shared.sam.users_profile_set(profile={"title": "Lab lead"})
+        changed = await olivia_socket.next("user_change")
+        assert (changed["user"]["id"], changed["user"]["profile"]["title"]) == (
+            sam.user_id,
+            "Lab lead",
+        )
+
+        await shared.olivia.admin_conversations_disconnectShared(
+            channel_id=news, leaving_team_ids=initech.labs.id
+        )
+        gone = await sam_socket.next("channel_unshared")
+        assert (gone["channel"], gone["previously_connected_team_id"]) == (news, initech.labs.id)
+    finally:
+        await sam_socket.close()
+        await olivia_socket.close()

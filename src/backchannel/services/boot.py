@@ -102,7 +102,8 @@ async def _joined_state_txn(
     )
     if among is not None:
         joined = [channel for channel in joined if channel.is_shared_with(workspace_id)]
-    return list((await _read_state_txn(conn, workspace_id, user_id, joined, {})).values())
+    seat = workspace_id if among is None else None
+    return list((await _read_state_txn(conn, seat, user_id, joined, {})).values())
 
 
 class _Keyed(Protocol):
@@ -142,8 +143,10 @@ async def _conversations_txn(
     )
     if among is not None:
         visible = [channel for channel in visible if channel.is_shared_with(workspace_id)]
-    members = await store.co_members_txn(conn, workspace_id, user_id) if among is None else {}
-    mine = await _read_state_txn(conn, workspace_id, user_id, visible, members)
+    # At a shared channel's home the person may be in it from another of their seats.
+    seat = workspace_id if among is None else None
+    members = await store.co_members_txn(conn, seat, user_id)
+    mine = await _read_state_txn(conn, seat, user_id, visible, members)
     return [
         mine.get(channel.id) or BootConversation(channel=channel, is_member=False, members=[])
         for channel in visible
@@ -152,7 +155,7 @@ async def _conversations_txn(
 
 async def _read_state_txn(
     conn: Conn,
-    workspace_id: str,
+    workspace_id: str | None,
     user_id: str,
     chosen: Sequence[Channel],
     members: Mapping[str, list[str]],

@@ -9,7 +9,7 @@ from backchannel.models import TokenInfo, User, Workspace
 from backchannel.router import ShardFor
 from backchannel.services.context import ServiceContext
 from backchannel.services.profiles import with_current_status
-from backchannel.services.shared_refs import co_member_workspace
+from backchannel.services.shared_refs import co_member_workspace, sharing_workspaces
 from backchannel.services.workspaces import find_workspace
 from backchannel.storage import users
 from backchannel.types import is_keyed_id
@@ -84,7 +84,10 @@ async def find_user_by_email(ctx: ServiceContext, workspace_id: str, email: str)
 
 
 async def get_team(ctx: ServiceContext, info: TokenInfo, team_id: str | None) -> Workspace:
-    """The caller's own workspace; any other team is not found (it is not theirs to see)."""
-    if team_id is not None and team_id != info.workspace_id:
+    """The caller's own workspace, or one it shares a channel with (as in Slack); any other
+    team is not found (it is not theirs to see)."""
+    if team_id is None or team_id == info.workspace_id:
+        return await find_workspace(ctx, info.workspace_id)
+    if team_id not in await sharing_workspaces(ctx, info.workspace_id):
         raise NotFound(f"no team {team_id}", slack_error="team_not_found")
-    return await find_workspace(ctx, info.workspace_id)
+    return await find_workspace(ctx, team_id)

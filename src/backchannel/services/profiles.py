@@ -18,6 +18,7 @@ from backchannel.models.events import to_workspace
 from backchannel.router import Main, ShardFor
 from backchannel.services import events
 from backchannel.services.context import ServiceContext
+from backchannel.services.shared_refs import sharing_workspaces
 from backchannel.storage import organisations as org_store
 from backchannel.storage import users
 from backchannel.storage.connection import Conn
@@ -64,6 +65,7 @@ async def set_profile(
         raise AuthError("a bot token cannot change profiles", slack_error="user_is_bot")
     checked = check_changes(changes)
     now = ctx.clock()
+    relay_to = await sharing_workspaces(ctx, caller.workspace_id, user_id or caller.user_id)
     async with (
         events.publishing(ctx) as outbox,
         ctx.router.write(ShardFor(caller.workspace_id)) as conn,
@@ -77,7 +79,7 @@ async def set_profile(
             check_may_edit(actor, found)
             target = found
         updated = apply_changes(target, checked, now)
-        await store_profile_txn(conn, outbox, updated, now)
+        await store_profile_txn(conn, outbox, updated, now, relay_to)
     await spread_to_other_seats(ctx, updated, now)
     return with_current_status(updated, now)
 
@@ -94,6 +96,7 @@ async def spread_to_other_seats(ctx: ServiceContext, stored: User, now: float) -
     for workspace in seats:
         if workspace.id == stored.workspace_id:
             continue
+        relay_to = await sharing_workspaces(ctx, workspace.id, stored.id)
         async with (
             events.publishing(ctx) as outbox,
             ctx.router.write(ShardFor(workspace.id)) as conn,
@@ -108,13 +111,17 @@ async def spread_to_other_seats(ctx: ServiceContext, stored: User, now: float) -
                 profile=stored.profile,
                 updated=now,
             )
-            await store_profile_txn(conn, outbox, copied, now)
+            await store_profile_txn(conn, outbox, copied, now, relay_to)
 
 
-async def store_profile_txn(conn: Conn, outbox: events.Outbox, user: User, now: float) -> None:
-    """Store a seat's names and profile as `user` has them, and announce the change."""
+async def store_profile_txn(
+    conn: Conn, outbox: events.Outbox, user: User, now: float, relay_to: tuple[str, ...]
+) -> None:
+    """Store a seat's names and profile as `user` has them, and announce the change to its
+    workspace, and (relayed) to `relay_to`: the workspaces in shared channels with them."""
     await users.update_profile_txn(conn, user)
-    await outbox.append_txn(conn, user_changed(with_current_status(user, now), now))
+    changed = user_changed(with_current_status(user, now), now)
+    await outbox.append_txn(conn, replace(changed, relay_to=relay_to))
 
 
 async def acting_user_txn(conn: Conn, caller: TokenInfo) -> User:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from backchannel.errors import AuthError, BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Channel, Event, Organisation, SharedTeam, TokenInfo, Workspace
-from backchannel.models.events import to_channel
+from backchannel.models.events import to_channel, to_user, to_workspace
 from backchannel.router import Main, ShardFor
 from backchannel.services import events
 from backchannel.services.channels import (
@@ -153,39 +153,55 @@ async def share(
     ctx: ServiceContext, channel: Channel, team: SharedTeam, *, joining: str | None = None
 ) -> Channel:
     """Add a workspace to a channel: its reference, then the channel row (see above), with
-    `joining` (of that workspace) in it: who accepted a Slack Connect invitation."""
+    `joining` (of that workspace) in it: who accepted a Slack Connect invitation.
+
+    The home's members hear `channel_shared` in the channel; the workspace it now reaches
+    hears it too: all of it for a public channel, only `joining` for a private one."""
     home = (await ctx.router.assignment(channel.workspace_id)).db_shard
     there = (await ctx.router.assignment(team.id)).db_shard
+    # Both ways: the channel's events go there, and its people's profile changes come back.
     await events.start_relay(ctx, home, there)
+    await events.start_relay(ctx, there, home)
     async with ctx.router.write(ShardFor(team.id)) as conn:
         await store.add_ref_txn(conn, team.id, channel.id, channel.workspace_id, ctx.clock())
+    payload = {
+        "type": "channel_shared",
+        "connected_team_id": team.id,
+        "channel": channel.id,
+        "event_ts": now_ts(ctx),
+    }
     async with (
         events.publishing(ctx) as outbox,
         conversation_txn(ctx, channel.id, write=True) as conn,
     ):
         now = await _current_txn(conn, channel.id)
-        if now.is_shared_with(team.id):
-            return now
-        teams = (*now.shared_with, team)
-        await channel_store.set_shared_with_txn(conn, channel.id, teams)
+        newly = not now.is_shared_with(team.id)
+        teams = (*now.shared_with, team) if newly else now.shared_with
+        if newly:
+            await channel_store.set_shared_with_txn(conn, channel.id, teams)
+            shared = to_channel(channel.workspace_id, channel.id, payload)
+            await outbox.append_txn(conn, _relayed(shared, ()))
         if joining is not None and not await channel_store.is_member_txn(conn, channel.id, joining):
             await channel_store.add_member_txn(
                 conn, channel_id=channel.id, user_id=joining, workspace_id=team.id, now=ctx.clock()
             )
             await outbox.append_txn(conn, member_joined(_with(now, teams), joining, now_ts(ctx)))
-        payload = {
-            "type": "channel_shared",
-            "connected_team_id": team.id,
-            "channel": channel.id,
-            "event_ts": now_ts(ctx),
-        }
-        await outbox.append_txn(conn, to_channel(channel.workspace_id, channel.id, payload))
+    if newly and (joining is not None or not channel.is_private):
+        async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(team.id)) as conn:
+            there_payload = {**payload, "event_ts": now_ts(ctx)}
+            told = (
+                to_workspace(team.id, there_payload)
+                if not channel.is_private
+                else to_user(team.id, str(joining), there_payload)
+            )
+            await outbox.append_txn(conn, told)
     return _with(now, teams)
 
 
 async def unshare(ctx: ServiceContext, channel: Channel, workspace_id: str) -> Channel:
     """Take a workspace out of a channel: the channel row and that side's memberships first,
-    then its reference. The events still reach the side that leaves: they are the last."""
+    then its reference. That side's members hear that they left, and, for a public channel,
+    the whole side hears `channel_unshared` with the reference's removal."""
     async with (
         events.publishing(ctx) as outbox,
         conversation_txn(ctx, channel.id, write=True) as conn,
@@ -209,10 +225,12 @@ async def unshare(ctx: ServiceContext, channel: Channel, workspace_id: str) -> C
             "is_ext_shared": any(team.kind == EXT for team in teams),
             "event_ts": event_ts,
         }
-        unshared = to_channel(channel.workspace_id, channel.id, payload)
-        await outbox.append_txn(conn, _relayed(unshared, before))
-    async with ctx.router.write(ShardFor(workspace_id)) as conn:
+        # To the home's members and the sides that stay (the channel row names them now).
+        await outbox.append_txn(conn, to_channel(channel.workspace_id, channel.id, payload))
+    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
         await store.remove_ref_txn(conn, workspace_id, channel.id)
+        if not channel.is_private:
+            await outbox.append_txn(conn, to_workspace(workspace_id, payload))
     return _with(now, teams)
 
 

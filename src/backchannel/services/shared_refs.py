@@ -43,6 +43,29 @@ async def co_member_workspace(
     return None
 
 
+async def sharing_workspaces(
+    ctx: ServiceContext, workspace_id: str, member: str | None = None
+) -> tuple[str, ...]:
+    """The other workspaces in a shared channel with this workspace (with `member`: in one
+    that person is in, who hear of the person's profile changes)."""
+    by_host = await refs_by_host(ctx, workspace_id)
+    async with ctx.router.read(ShardFor(workspace_id)) as conn:
+        own = await channel_store.own_shared_ids_txn(conn, workspace_id)
+    if own:
+        by_host[workspace_id] = own
+    found: set[str] = set()
+    for host, channel_ids in by_host.items():
+        async with ctx.router.read(ShardFor(host)) as conn:
+            if member is not None:
+                channel_ids = sorted(await channel_store.joined_of_txn(conn, member, channel_ids))
+            for channel_id in channel_ids:
+                channel = await channel_store.get_channel_txn(conn, channel_id)
+                if channel is not None and channel.shared_with:
+                    found.update(channel.shared_team_ids)
+    found.discard(workspace_id)
+    return tuple(sorted(found))
+
+
 async def shared_channels_joined(ctx: ServiceContext, workspace_id: str, user_id: str) -> set[str]:
     """The channels shared with the workspace that the user is in."""
     joined: set[str] = set()

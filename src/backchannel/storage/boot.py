@@ -51,11 +51,15 @@ def _shown_in_channel() -> ColumnElement[bool]:
     )
 
 
-def _mine(workspace_id: str, user_id: str) -> ColumnElement[bool]:
+def _mine(workspace_id: str | None, user_id: str) -> ColumnElement[bool]:
+    """The person's memberships made from one workspace's seat, or (None) from any: on a
+    shared channel's home, one person may be in it from another of their seats."""
+    if workspace_id is None:
+        return memberships.c.user_id == user_id
     return and_(memberships.c.user_id == user_id, memberships.c.workspace_id == workspace_id)
 
 
-async def memberships_txn(conn: Conn, workspace_id: str, user_id: str) -> list[Membership]:
+async def memberships_txn(conn: Conn, workspace_id: str | None, user_id: str) -> list[Membership]:
     """Every conversation `user_id` is in, with when they joined and where they read to."""
     marker = and_(
         read_markers.c.channel_id == memberships.c.channel_id,
@@ -69,7 +73,9 @@ async def memberships_txn(conn: Conn, workspace_id: str, user_id: str) -> list[M
     return [Membership(*row) for row in await conn.execute(query)]
 
 
-async def co_members_txn(conn: Conn, workspace_id: str, user_id: str) -> dict[str, list[str]]:
+async def co_members_txn(
+    conn: Conn, workspace_id: str | None, user_id: str
+) -> dict[str, list[str]]:
     """The members of every conversation `user_id` is in, in the order they joined."""
     everyone = memberships.alias("everyone")
     query = (
@@ -84,7 +90,7 @@ async def co_members_txn(conn: Conn, workspace_id: str, user_id: str) -> dict[st
     return found
 
 
-async def latest_shown_txn(conn: Conn, workspace_id: str, user_id: str) -> list[Message]:
+async def latest_shown_txn(conn: Conn, workspace_id: str | None, user_id: str) -> list[Message]:
     """The newest message shown in each conversation `user_id` is in (none for empty ones).
 
     The newest ts of each is found by walking its (channel_id, ts) key backwards to the

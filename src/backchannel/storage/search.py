@@ -111,9 +111,9 @@ def _visible_to(
     public = and_(
         channels.c.is_private.is_(False), channels.c.is_im.is_(False), channels.c.is_mpim.is_(False)
     )
-    joined = select(memberships.c.channel_id).where(
-        memberships.c.user_id == user_id, memberships.c.workspace_id == workspace_id
-    )
+    joined = select(memberships.c.channel_id).where(memberships.c.user_id == user_id)
+    if among is None:  # at a shared channel's home the person may be in it from another seat
+        joined = joined.where(memberships.c.workspace_id == workspace_id)
     if among is None:
         scope = [messages.c.workspace_id == workspace_id, channels.c.workspace_id == workspace_id]
     else:
