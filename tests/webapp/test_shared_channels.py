@@ -264,6 +264,15 @@ async def test_an_org_wide_channel_reaches_workspaces_made_later(
     await olivia.admin_conversations_setTeams(channel_id=announcements, org_channel=True)
     sam = client_for(server, initech.sam.token)
     assert announcements in _by_id((await sam.conversations_list())["channels"])
+    # A refused change leaves it organisation-wide.
+    assert (
+        await error_of(
+            olivia.admin_conversations_setTeams(
+                channel_id=announcements, target_team_ids="T00099ZZZZZ"
+            )
+        )
+        == "team_not_found"
+    )
     west = (await olivia.admin_teams_create(team_domain="initech-west", team_name="West"))["team"]
     teams = (await olivia.admin_conversations_getTeams(channel_id=announcements))["team_ids"]
     assert teams == [initech.hq.id, initech.labs.id, west]

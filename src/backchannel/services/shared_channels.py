@@ -61,10 +61,6 @@ async def set_teams(
             f"{channel_id} is not a channel of {team_id}", slack_error="channel_not_found"
         )
     members = {w.id: w for w in await _org_workspaces(ctx, org)}
-    async with ctx.router.write(Main()) as conn:
-        await org_store.set_org_channel_txn(
-            conn, org.id, channel.id, org_wide=org_channel, now=ctx.clock()
-        )
     if org_channel:
         wanted = [w for w in members if w != channel.workspace_id]
     else:
@@ -74,6 +70,11 @@ async def set_teams(
                 f"no workspace {unknown[0]} in this organisation", slack_error="team_not_found"
             )
         wanted = [t for t in dict.fromkeys(target_team_ids) if t != channel.workspace_id]
+    # Recorded first: a workspace made while the shares below run gets the channel too.
+    async with ctx.router.write(Main()) as conn:
+        await org_store.set_org_channel_txn(
+            conn, org.id, channel.id, org_wide=org_channel, now=ctx.clock()
+        )
     current = {team.id for team in channel.shared_with if team.kind == ORG}
     for workspace_id in sorted(set(wanted) - current):
         channel = await share(ctx, channel, SharedTeam(workspace_id, ORG))
@@ -99,7 +100,7 @@ async def get_teams(
 ) -> TeamsPage:
     """admin.conversations.getTeams: the workspaces the channel is in, its own first."""
     org = await administered_org(ctx, caller)
-    channel = await _org_channel(ctx, org, channel_id)
+    channel = await _org_channel(ctx, org, channel_id, to_share=False)
     ids = channel.shared_team_ids
     start = ids.index(after) + 1 if after in ids else 0
     page = ids[start : start + limit]
@@ -262,14 +263,17 @@ async def _channel(ctx: ServiceContext, channel_id: str) -> Channel:
     return channel
 
 
-async def _org_channel(ctx: ServiceContext, org: Organisation, channel_id: str) -> Channel:
-    """A channel of one of the organisation's workspaces that can be shared."""
+async def _org_channel(
+    ctx: ServiceContext, org: Organisation, channel_id: str, *, to_share: bool = True
+) -> Channel:
+    """A channel of one of the organisation's workspaces (`to_share`: that can be shared)."""
     channel = await _channel(ctx, channel_id)
     async with ctx.router.read(Main()) as conn:
         home = await workspace_store.find_workspace_txn(conn, channel.workspace_id)
     if home is None or home.org_id != org.id:
         raise no_channel(channel_id)
-    check_shareable(channel)
+    if to_share:
+        check_shareable(channel)
     return channel
 
 
