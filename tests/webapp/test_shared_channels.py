@@ -11,7 +11,11 @@ import pytest
 
 from backchannel.app import Backchannel
 from backchannel.models import TokenInfo
+from backchannel.models.events import to_channel
+from backchannel.router import ShardFor
 from backchannel.services import ServiceContext, auth, users
+from backchannel.services import events as event_service
+from backchannel.storage import events as event_store
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.support.rtm import RtmSocket, live_edge, open_rtm
@@ -334,3 +338,28 @@ async def test_shares_and_profile_changes_are_heard_across_the_boundary(
     finally:
         await sam_socket.close()
         await olivia_socket.close()
+
+
+async def test_the_sweep_relays_what_a_writer_left_unrelayed(
+    ctx: ServiceContext, initech: Initech, shared: Shared
+) -> None:
+    """A writer that died after its commit, before relaying: its event is in the home log
+    only. The sweep (run here, and by the live server every 2 s) copies it, once."""
+    home = (await ctx.router.assignment(initech.hq.id)).db_shard
+    labs = (await ctx.router.assignment(initech.labs.id)).db_shard
+    since = await event_service.stream_head(ctx, labs)
+    orphan = to_channel(
+        initech.hq.id, shared.channel, {"type": "message", "text": "orphan", "ts": "1.000001"}
+    )
+    async with ctx.router.write(ShardFor(shared.channel)) as conn:
+        await event_store.append_event_txn(
+            conn, home, orphan, ctx.clock(), shared_with=[initech.labs.id]
+        )
+    await event_service.relay_all(ctx)
+    await event_service.relay_all(ctx)  # again: nothing more
+    copies = [
+        event
+        for event in await event_service.read_stream(ctx, since, limit=1000)
+        if event.payload.get("text") == "orphan"
+    ]
+    assert [(e.workspace_id, e.channel_id) for e in copies] == [(initech.labs.id, shared.channel)]

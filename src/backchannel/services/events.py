@@ -176,7 +176,9 @@ async def relay_all(ctx: ServiceContext) -> int:
     """Relay every log into every shard that takes from it (the sweep that makes up for a
     process that died between a write and its relay)."""
     copied = 0
-    for target in sorted((await ctx.router.shard_map.refresh()).db_shards):
+    # The cached map (the shard-map watch keeps it current): a sweep every few seconds must
+    # not reload it from the main DB each time.
+    for target in sorted(ctx.router.shard_map.current.db_shards):
         async with ctx.router.read(Shard(target)) as conn:
             sources = await shared_store.relay_sources_txn(conn)
         for source in sources:
