@@ -88,8 +88,22 @@ async def _joined_state_txn(
 ) -> list[BootConversation]:
     """The read state of the conversations the user is in: the workspace's own, or (`among`)
     those of these shared channels on `conn`'s shard."""
-    joined = await _every_page(
-        lambda after: channels.member_channels_txn(
+    joined = await _listed_txn(channels.member_channels_txn, conn, workspace_id, user_id, among)
+    seat = workspace_id if among is None else None
+    return list((await _read_state_txn(conn, seat, user_id, joined, {})).values())
+
+
+async def _listed_txn(
+    listing: Callable[..., Awaitable[list[Channel]]],
+    conn: Conn,
+    workspace_id: str,
+    user_id: str,
+    among: Sequence[str] | None,
+) -> list[Channel]:
+    """All of a channel listing (visible_channels_txn or member_channels_txn) of every kind;
+    with `among`, only the channels still shared with the workspace (the home decides)."""
+    found = await _every_page(
+        lambda after: listing(
             conn,
             workspace_id,
             user_id,
@@ -100,10 +114,9 @@ async def _joined_state_txn(
             among=among,
         )
     )
-    if among is not None:
-        joined = [channel for channel in joined if channel.is_shared_with(workspace_id)]
-    seat = workspace_id if among is None else None
-    return list((await _read_state_txn(conn, seat, user_id, joined, {})).values())
+    if among is None:
+        return found
+    return [channel for channel in found if channel.is_shared_with(workspace_id)]
 
 
 class _Keyed(Protocol):
@@ -129,20 +142,7 @@ async def _conversations_txn(
 ) -> list[BootConversation]:
     """The conversations the user sees: the workspace's own, or (`among`) those of these
     shared channels on `conn`'s shard."""
-    visible = await _every_page(
-        lambda after: channels.visible_channels_txn(
-            conn,
-            workspace_id,
-            user_id,
-            kinds=channels.KINDS,
-            exclude_archived=False,
-            after_id=after,
-            limit=PAGE,
-            among=among,
-        )
-    )
-    if among is not None:
-        visible = [channel for channel in visible if channel.is_shared_with(workspace_id)]
+    visible = await _listed_txn(channels.visible_channels_txn, conn, workspace_id, user_id, among)
     # At a shared channel's home the person may be in it from another of their seats.
     seat = workspace_id if among is None else None
     members = await store.co_members_txn(conn, seat, user_id)

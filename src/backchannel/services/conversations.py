@@ -142,31 +142,21 @@ async def _shared_views(
     """The channels other workspaces share with `workspace_id` that the viewer may see (with
     `subject`: that the subject is in), as the viewer sees them: read at their homes, by id,
     after `after`, at most `limit`."""
+    # The viewer's visible channels, or those the subject is in: one query shape for both.
+    listing = store.visible_channels_txn if subject is None else store.member_channels_txn
     views: list[ConversationView] = []
     for host, channel_ids in (await refs_by_host(ctx, workspace_id, after=after)).items():
         async with ctx.router.read(ShardFor(host)) as conn:
-            if subject is None:
-                found = await store.visible_channels_txn(
-                    conn,
-                    workspace_id,
-                    viewer,
-                    kinds=kinds,
-                    exclude_archived=exclude_archived,
-                    after_id=after,
-                    limit=limit,
-                    among=channel_ids,
-                )
-            else:
-                found = await store.member_channels_txn(
-                    conn,
-                    workspace_id,
-                    subject,
-                    kinds=kinds,
-                    exclude_archived=exclude_archived,
-                    after_id=after,
-                    limit=limit,
-                    among=channel_ids,
-                )
+            found = await listing(
+                conn,
+                workspace_id,
+                subject or viewer,
+                kinds=kinds,
+                exclude_archived=exclude_archived,
+                after_id=after,
+                limit=limit,
+                among=channel_ids,
+            )
             # A reference outlives its share for a moment in a disconnect: the home decides.
             shared = [channel for channel in found if channel.is_shared_with(workspace_id)]
             views += await describe_txn(conn, shared, viewer)

@@ -25,16 +25,23 @@ async def refs_by_host(
     return dict(sorted(by_host.items()))
 
 
-async def co_member_workspace(
-    ctx: ServiceContext, workspace_id: str, viewer: str, user_id: str
-) -> str | None:
-    """The workspace of a person of another workspace who is in a shared channel with
-    `viewer` (of `workspace_id`); None when there is none (then they are not to be seen)."""
+async def every_shared_by_host(ctx: ServiceContext, workspace_id: str) -> dict[str, list[str]]:
+    """Every shared channel the workspace is in, grouped by home: those others share with it
+    (its references), and its own that it shares."""
     by_host = await refs_by_host(ctx, workspace_id)
     async with ctx.router.read(ShardFor(workspace_id)) as conn:
         own = await channel_store.own_shared_ids_txn(conn, workspace_id)
     if own:
         by_host[workspace_id] = own
+    return by_host
+
+
+async def co_member_workspace(
+    ctx: ServiceContext, workspace_id: str, viewer: str, user_id: str
+) -> str | None:
+    """The workspace of a person of another workspace who is in a shared channel with
+    `viewer` (of `workspace_id`); None when there is none (then they are not to be seen)."""
+    by_host = await every_shared_by_host(ctx, workspace_id)
     for host, channel_ids in by_host.items():
         async with ctx.router.read(ShardFor(host)) as conn:
             found = await channel_store.co_member_workspace_txn(conn, viewer, user_id, channel_ids)
@@ -48,11 +55,7 @@ async def sharing_workspaces(
 ) -> tuple[str, ...]:
     """The other workspaces in a shared channel with this workspace (with `member`: in one
     that person is in, who hear of the person's profile changes)."""
-    by_host = await refs_by_host(ctx, workspace_id)
-    async with ctx.router.read(ShardFor(workspace_id)) as conn:
-        own = await channel_store.own_shared_ids_txn(conn, workspace_id)
-    if own:
-        by_host[workspace_id] = own
+    by_host = await every_shared_by_host(ctx, workspace_id)
     found: set[str] = set()
     for host, channel_ids in by_host.items():
         async with ctx.router.read(ShardFor(host)) as conn:
