@@ -62,12 +62,19 @@ class Backchannel:
                 self.ctx.router.shard_map.watch(SHARD_MAP_CHECK_SECONDS), name="shard-map-watch"
             )
         ]
+        stop = asyncio.Event()
+        sweeper = None
         if upkeep:
             tasks.append(asyncio.create_task(self._prune_events(), name="prune-events"))
-            tasks.append(asyncio.create_task(self._sweep_relays(), name="sweep-relays"))
+            sweeper = asyncio.create_task(self._sweep_relays(stop), name="sweep-relays")
         try:
             yield
         finally:
+            if sweeper is not None:
+                # Asked to stop, not cancelled: cancelling it in the middle of a database
+                # call could leave a pooled connection waiting for ever at shutdown.
+                stop.set()
+                await sweeper
             for task in tasks:
                 task.cancel()
             for task in tasks:
@@ -83,15 +90,16 @@ class Backchannel:
             except Exception as exc:  # a shard that is down is pruned next time
                 log.warning("pruning the event logs failed: %s", exc)
 
-    async def _sweep_relays(self) -> None:
+    async def _sweep_relays(self, stop: asyncio.Event) -> None:
         """Each write relays its own shared-channel events; this makes up for a process that
         died in between (docs/organisations.md)."""
-        while True:
+        while not stop.is_set():
             try:
                 await event_service.relay_all(self.ctx)
             except Exception as exc:  # a shard that is down is relayed next time
                 log.warning("relaying shared-channel events failed: %s", exc)
-            await asyncio.sleep(RELAY_SWEEP_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), RELAY_SWEEP_SECONDS)
 
     async def close(self) -> None:
         await self.ctx.router.close()
