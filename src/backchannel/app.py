@@ -51,7 +51,12 @@ class Backchannel:
 
     def edge(self) -> Edge:
         """The message server of the edge role; start it on a listening socket."""
-        return Edge(self.ctx, ms_shards=self.settings.server.edge_ms_shards or None)
+        server = self.settings.server
+        return Edge(
+            self.ctx,
+            ms_shards=server.edge_ms_shards or None,
+            cache_bytes=int(server.edge_cache_mb * 1024 * 1024),
+        )
 
     @contextlib.asynccontextmanager
     async def background(self, *, upkeep: bool) -> AsyncIterator[None]:
@@ -120,6 +125,8 @@ async def open_backchannel(
         raise ConfigError(f"role must be one of {', '.join(ROLES)}, got {server.role!r}")
     if server.role != "all" and server.nats_url is None:
         raise ConfigError(f"role {server.role} runs beside other processes: give --nats URL")
+    if server.edge_cache_mb <= 0:
+        raise ConfigError(f"edge_cache_mb must be above 0, got {server.edge_cache_mb}")
     if server.event_retention_hours <= 0:
         raise ConfigError(
             f"event_retention_hours must be above 0, got {server.event_retention_hours}"

@@ -48,6 +48,7 @@ class ServerSettings:
     edge_ms_shards: tuple[str, ...] = ()  # the message-server shards an edge serves (all)
     edge_public_url: str | None = None  # where clients reach the edge, e.g. wss://rtm.example
     event_retention_hours: float = 7 * 24.0  # how long a client can be away and resume
+    edge_cache_mb: float = 256.0  # the edge cache's bound (docs/edge-cache.md)
 
     @property
     def base_url(self) -> str:
@@ -80,6 +81,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "edge_ms_shards": (list,),
     "edge_public_url": (str,),
     "event_retention_hours": (int, float),
+    "edge_cache_mb": (int, float),
 }
 _STORAGE_KEYS = {
     "data_dir",
@@ -102,6 +104,7 @@ _SERVER_KEYS = {
     "edge_ms_shards",
     "edge_public_url",
     "event_retention_hours",
+    "edge_cache_mb",
 }
 ROLES = ("all", "webapp", "edge")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backchannel.models import Channel, Message, User, Workspace
+from backchannel.models import Bot, Channel, Message, User, Workspace
 
 SYSTEM_USER = "USLACKBOT"  # Slack's author of what no person made, e.g. #general
 AVATAR_SIZES = (24, 32, 48, 72, 192, 512, 1024)  # Slack's image_<size> fields
@@ -95,6 +95,39 @@ def user_json(user: User, *, presence: str | None = None) -> dict[str, Any]:
     if presence is not None:
         payload["presence"] = presence
     return payload
+
+
+def self_json(user_id: str, name: str, updated: float, *, manual_away: bool) -> dict[str, Any]:
+    """The boot's `self`: who the caller is, and the presence they chose."""
+    return {
+        "id": user_id,
+        "name": name,
+        "prefs": {},
+        # Users keep no creation time; their last change is the nearest there is.
+        "created": int(updated),
+        "manual_presence": "away" if manual_away else "active",
+    }
+
+
+def bot_json(bot: Bot) -> dict[str, Any]:
+    # Bots have no avatars of their own yet (people can set one: users.setPhoto).
+    return {
+        "id": bot.id,
+        "name": bot.name,
+        "deleted": bot.deleted,
+        "updated": int(bot.updated),
+        "icons": {},
+    }
+
+
+def boot_list(conversation: dict[str, Any]) -> str:
+    """Which of a boot's four lists a conversation's JSON goes in (Slack's rtm.start):
+    public channels, private channels, DMs or group DMs."""
+    if conversation.get("is_im"):
+        return "ims"
+    if conversation.get("is_mpim"):
+        return "mpims"
+    return "groups" if conversation.get("is_private") else "channels"
 
 
 def conversation_json(

@@ -1,5 +1,6 @@
-"""What a client may send on its socket (Slack's RTM): ping, typing, message, presence_sub,
-presence_query. Anything else gets an error event; nothing a client sends can break the edge.
+"""What a client may send on its socket: Slack's RTM (ping, typing, message, presence_sub,
+presence_query) and the edge cache's lean boot and queries (lean.py). Anything else gets an
+error event; nothing a client sends can break the edge.
 """
 
 from __future__ import annotations
@@ -9,13 +10,13 @@ from typing import Any
 
 import orjson
 
+from backchannel.edge import lean
 from backchannel.edge.frames import json_frame
-from backchannel.edge.room import Room
-from backchannel.edge.session import Session
+from backchannel.edge.peer import Handler, Peer
 from backchannel.errors import BackchannelError, InvalidArgument
 from backchannel.models.events import to_channel
-from backchannel.services import ServiceContext, messages
 from backchannel.services import events as event_service
+from backchannel.services import messages
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,8 @@ def error_event(code: int, message: str, reply_to: Any = None) -> bytes:
     return json_frame(body)
 
 
-async def handle_frame(ctx: ServiceContext, room: Room, session: Session, raw: str | bytes) -> None:
+async def handle_frame(peer: Peer, raw: str | bytes) -> None:
+    session = peer.session
     if isinstance(raw, bytes):
         session.write(error_event(BAD_MESSAGE, "send text frames of JSON, not binary"))
         return
@@ -49,7 +51,7 @@ async def handle_frame(ctx: ServiceContext, room: Room, session: Session, raw: s
         session.write(error_event(UNSUPPORTED, f"unsupported type {kind[:40]!r}", reply_to))
         return
     try:
-        await handler(ctx, room, session, frame)
+        await handler(peer, frame)
     except BackchannelError as exc:
         session.write(_failed(reply_to, exc.slack_error, str(exc)))
 
@@ -60,13 +62,14 @@ def _failed(reply_to: Any, slack_error: str, message: str) -> bytes:
     return json_frame({"ok": False, "reply_to": reply_to, "error": {"code": 2, "msg": slack_error}})
 
 
-async def _ping(ctx: ServiceContext, room: Room, session: Session, frame: dict[str, Any]) -> None:
+async def _ping(peer: Peer, frame: dict[str, Any]) -> None:
     # Slack echoes whatever else the ping carried (clients put a time in it).
     reply = {key: value for key, value in frame.items() if key not in ("type", "id")}
-    session.write(json_frame({**reply, "type": "pong", "reply_to": frame.get("id")}))
+    peer.session.write(json_frame({**reply, "type": "pong", "reply_to": frame.get("id")}))
 
 
-async def _typing(ctx: ServiceContext, room: Room, session: Session, frame: dict[str, Any]) -> None:
+async def _typing(peer: Peer, frame: dict[str, Any]) -> None:
+    session = peer.session
     channel_id = frame.get("channel")
     if not isinstance(channel_id, str) or channel_id not in session.channels:
         raise InvalidArgument(
@@ -74,13 +77,12 @@ async def _typing(ctx: ServiceContext, room: Room, session: Session, frame: dict
         )
     payload = {"type": "user_typing", "channel": channel_id, "user": session.user_id}
     await event_service.publish_live(
-        ctx, to_channel(session.workspace_id, channel_id, payload, skip_user=session.user_id)
+        peer.ctx, to_channel(session.workspace_id, channel_id, payload, skip_user=session.user_id)
     )
 
 
-async def _message(
-    ctx: ServiceContext, room: Room, session: Session, frame: dict[str, Any]
-) -> None:
+async def _message(peer: Peer, frame: dict[str, Any]) -> None:
+    session = peer.session
     channel_id, text = frame.get("channel"), frame.get("text")
     thread_ts = frame.get("thread_ts")
     if not isinstance(channel_id, str):
@@ -90,7 +92,7 @@ async def _message(
     if thread_ts is not None and not isinstance(thread_ts, str):
         raise InvalidArgument("thread_ts must be a string", slack_error="invalid_thread_ts")
     message = await messages.post_message(
-        ctx,
+        peer.ctx,
         workspace_id=session.workspace_id,
         user_id=session.user_id,
         channel_id=channel_id,
@@ -111,25 +113,21 @@ def _user_ids(frame: dict[str, Any]) -> list[str]:
     return ids
 
 
-async def _presence_sub(
-    ctx: ServiceContext, room: Room, session: Session, frame: dict[str, Any]
-) -> None:
-    ids = _user_ids(frame)
-    room.subscribe_presence(session, ids)
-    await _presence_query(ctx, room, session, frame)
+async def _presence_sub(peer: Peer, frame: dict[str, Any]) -> None:
+    peer.room.subscribe_presence(peer.session, _user_ids(frame))
+    await _presence_query(peer, frame)
 
 
-async def _presence_query(
-    ctx: ServiceContext, room: Room, session: Session, frame: dict[str, Any]
-) -> None:
+async def _presence_query(peer: Peer, frame: dict[str, Any]) -> None:
     for user_id in _user_ids(frame):
-        presence = room.presence_of(user_id)
-        session.write(
+        presence = peer.room.presence_of(user_id)
+        peer.session.write(
             json_frame({"type": "presence_change", "user": user_id, "presence": presence})
         )
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, Handler] = {
+    **lean.HANDLERS,
     "ping": _ping,
     "typing": _typing,
     "message": _message,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from backchannel.edge.cache import Named, WorkspaceCache
 from backchannel.edge.frames import event_frame, json_frame
 from backchannel.edge.session import Session, write_to_all
 from backchannel.models import Event
@@ -25,6 +26,7 @@ class Room:
     by_channel: dict[str, set[Session]] = field(default_factory=dict)
     presence_subs: dict[str, set[Session]] = field(default_factory=dict)
     manual_away: set[str] = field(default_factory=set)
+    cache: WorkspaceCache | None = None  # once a socket has asked for a lean boot
 
     # -- sessions ----------------------------------------------------------------------
 
@@ -126,6 +128,8 @@ class Room:
         if not targets:
             return
         frame = event_frame(event)
+        if self.cache is not None:
+            targets = self._deliver_lean(event, targets, frame, self.cache)
         if event.membership is None and event.skip_user is None:
             # Every target wants it (the indexes say so): the common case, kept tight.
             write_to_all(targets, frame, event.position.seq if event.position else None)
@@ -133,6 +137,52 @@ class Room:
         for session in targets:
             if session.accept(event):
                 session.write(frame)
+
+    def _deliver_lean(
+        self, event: Event, targets: list[Session], frame: bytes, cache: WorkspaceCache
+    ) -> list[Session]:
+        """Write the event to the lean sessions among `targets`, each preceded by the
+        objects it names that the session has not been sent; the others are returned."""
+        lean = [session for session in targets if session.sent is not None]
+        if not lean:
+            return targets
+        named = cache.named(event.payload)
+        for session in lean:
+            if session.accept(event):
+                if named:
+                    self._push_objects(session, named, cache)
+                session.write(frame)
+        return [session for session in targets if session.sent is None]
+
+    def _push_objects(self, session: Session, named: Named, cache: WorkspaceCache) -> None:
+        """Flannel's just in time: one `objects` frame with what the event is about to name."""
+        sent = session.sent
+        assert sent is not None
+        sent.update(named.carried)
+        body: dict[str, object] = {"type": "objects"}
+        users = [
+            user
+            for user_id in dict.fromkeys(named.users)
+            if user_id not in sent
+            and (user := cache.user_view(user_id, self.presence_of(user_id))) is not None
+        ]
+        bots = [
+            cache.bots[bot_id]
+            for bot_id in dict.fromkeys(named.bots)
+            if bot_id not in sent and bot_id in cache.bots
+        ]
+        channels = [
+            view
+            for channel_id in dict.fromkeys(named.channels)
+            if channel_id not in sent
+            and (view := cache.channel_view(channel_id, session.user_id)) is not None
+        ]
+        for key, found in (("users", users), ("bots", bots), ("channels", channels)):
+            if found:
+                body[key] = found
+                sent.update(str(item["id"]) for item in found)
+        if len(body) > 1:
+            session.write(json_frame(body))
 
     def _close_if_deactivated(self, event: Event) -> None:
         """A deactivated person's sockets close, once they have had the news."""

@@ -21,7 +21,9 @@ from websockets.http11 import Request, Response
 from backchannel.bus import Subscription
 from backchannel.bus.bus import EVENTS, LIVE
 from backchannel.bus.codec import decode_event
+from backchannel.edge.cache import EdgeCache
 from backchannel.edge.frames import event_frame, json_frame, parse_resume_token, resume_token
+from backchannel.edge.peer import Peer
 from backchannel.edge.protocol import RATE_LIMITED, error_event, handle_frame
 from backchannel.edge.room import Room
 from backchannel.edge.session import Session
@@ -47,9 +49,21 @@ class Identity:
     # stream is the workspace's shard
 
 
+DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
+
+
 class Edge:
-    def __init__(self, ctx: ServiceContext, *, ms_shards: Collection[str] | None = None) -> None:
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        *,
+        ms_shards: Collection[str] | None = None,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
+    ) -> None:
         self.ctx = ctx
+        self.cache = EdgeCache(
+            ctx, max_bytes=cache_bytes, in_use=lambda w: w in self.rooms, follow=self._follow
+        )
         self.ms_shards = frozenset(ms_shards) if ms_shards else None
         self.rooms: dict[str, Room] = {}
         self.followers: dict[str, StreamFollower] = {}
@@ -91,6 +105,7 @@ class Edge:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        await self.cache.close()
         for follower in self.followers.values():
             await follower.stop()
 
@@ -124,6 +139,8 @@ class Edge:
             return None
 
     def _dispatch(self, event: Event) -> None:
+        # The cache first: what a socket is sent with this event must already reflect it.
+        self.cache.apply(event)
         room = self.rooms.get(event.workspace_id)
         if room is not None:
             room.dispatch(event)
@@ -245,7 +262,7 @@ class Edge:
                 session.write(error_event(RATE_LIMITED, "too many frames: slow down"))
                 continue
             try:
-                await handle_frame(self.ctx, room, session, raw)
+                await handle_frame(Peer(self.ctx, self.cache, room, session), raw)
             except Exception:
                 log.exception("frame from %s failed", session.user_id)
                 session.write(error_event(1, "internal_error"))

@@ -37,6 +37,9 @@ class Session:
     channels: set[str] = field(default_factory=set)
     backlog: list[Event] | None = field(default_factory=list)  # events while catching up
     presence_subs: frozenset[str] = frozenset()
+    # A lean socket's (docs/edge-cache.md): the users, bots and channels it has been sent.
+    # None until the client asks for client.boot: it has them all (rtm.start) or wants none.
+    sent: set[str] | None = None
     on_index: IndexHook | None = None
     allowance: float = FRAME_BURST
     checked: float = field(default_factory=time.monotonic)
@@ -80,6 +83,10 @@ class Session:
             self.channels.discard(channel_id)
         if self.on_index is not None:
             self.on_index(self, channel_id, joined)
+
+    def sent_ids(self) -> set[str]:
+        """What the socket has been sent, to add to (a throwaway set unless it is lean)."""
+        return self.sent if self.sent is not None else set()
 
     def write(self, frame: bytes) -> None:
         """Queue a pre-built frame; never waits. A socket that cannot keep up is closed."""

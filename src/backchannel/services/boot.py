@@ -1,5 +1,6 @@
 """The boot payload of rtm.start: what a client shows before its socket's first event
-(docs/realtime.md).
+(docs/realtime.md); and the reads of the edge's lean boot (docs/edge-cache.md): a
+workspace's whole directory for its cache, and a person's read state.
 
 It is read in one transaction on the workspace's shard, with a fixed number of queries
 whatever the number of conversations (storage/boot.py reads all of the caller's at once).
@@ -7,22 +8,25 @@ whatever the number of conversations (storage/boot.py reads all of the caller's 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from backchannel.models import Bot, Channel, Message, TokenInfo, User, Workspace
+from backchannel.models import Bot, Channel, Message, Position, TokenInfo, User, Workspace
 from backchannel.router import ShardFor
 from backchannel.services.context import ServiceContext
 from backchannel.services.directory import describe_caller
 from backchannel.services.edges import socket_url
 from backchannel.services.profiles import with_current_status
 from backchannel.services.shared_refs import refs_by_host
+from backchannel.services.workspaces import find_workspace
 from backchannel.storage import boot as store
 from backchannel.storage import channels, reactions, users
+from backchannel.storage import events as event_store
 from backchannel.storage.connection import Conn
 
 PAGE = 1000  # rows per query when reading a whole workspace's users or channels
+IDS_PER_QUERY = 500  # ids in one IN (...)
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,98 @@ async def boot(ctx: ServiceContext, caller: TokenInfo) -> Boot:
             )
     people = [with_current_status(person, now) for person in people]
     return Boot(who.workspace, who.user, people, bots, conversations, url, now)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A workspace's directory as its log stood at `through` (or later): what the edge's
+    cache is filled from, events after `through` being applied on top."""
+
+    workspace: Workspace
+    through: Position
+    users: list[User]  # its people and bot users, and the others in its shared channels
+    bots: list[Bot]
+    channels: list[Channel]  # its conversations, and the channels shared with it
+    members: dict[str, list[str]]  # channel id -> member ids, by id
+
+
+async def snapshot(ctx: ServiceContext, workspace_id: str) -> Snapshot:
+    """Read everything the edge's cache holds of a workspace. The log's head is read first,
+    in the same transaction: whatever the isolation, the rows are at least that recent."""
+    workspace = await find_workspace(ctx, workspace_id)
+    now = ctx.clock()
+    async with ctx.router.read(ShardFor(workspace_id)) as conn:
+        state = await event_store.stream_state_txn(conn)
+        people = await _every_page(
+            lambda after: users.list_users_txn(conn, workspace_id, after_id=after, limit=PAGE)
+        )
+        bots = await store.bots_txn(conn, workspace_id)
+        conversations = await _every_channel_txn(conn, workspace_id, None)
+        memberships = await channels.every_member_txn(conn, workspace_id)
+    for host, channel_ids in (await refs_by_host(ctx, workspace_id)).items():
+        async with ctx.router.read(ShardFor(host)) as conn:
+            shared = await _every_channel_txn(conn, host, channel_ids)
+            conversations += [c for c in shared if c.is_shared_with(workspace_id)]
+            memberships += await channels.every_member_txn(conn, host, among=channel_ids)
+    people += await _people(ctx, [m for m in memberships if m[2] != workspace_id])
+    members: dict[str, list[str]] = {channel.id: [] for channel in conversations}
+    for channel_id, user_id, _ in memberships:
+        if channel_id in members:
+            members[channel_id].append(user_id)
+    through = Position(workspace.db_shard, state.epoch, state.head)
+    people = [with_current_status(person, now) for person in people]
+    return Snapshot(workspace, through, people, bots, conversations, members)
+
+
+async def _every_channel_txn(
+    conn: Conn, workspace_id: str, among: Sequence[str] | None
+) -> list[Channel]:
+    return await _every_page(
+        lambda after: channels.every_channel_txn(
+            conn, workspace_id, among=among, after_id=after, limit=PAGE
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ChannelSnapshot:
+    channel: Channel
+    members: list[str]  # by id
+    newcomers: list[User]  # the members that were not `known`, from their own seats
+
+
+async def channel_snapshot(
+    ctx: ServiceContext, workspace_id: str, channel_id: str, known: Collection[str]
+) -> ChannelSnapshot | None:
+    """One conversation as the workspace has it now, for the edge's cache to read again;
+    None when it is gone or no longer shared with the workspace."""
+    async with ctx.router.read(ShardFor(channel_id)) as conn:
+        channel = await channels.get_channel_txn(conn, channel_id)
+        if channel is None or not (
+            channel.workspace_id == workspace_id or channel.is_shared_with(workspace_id)
+        ):
+            return None
+        memberships = await channels.every_member_txn(
+            conn, channel.workspace_id, among=[channel_id]
+        )
+    unknown = [membership for membership in memberships if membership[1] not in known]
+    newcomers = [with_current_status(user, ctx.clock()) for user in await _people(ctx, unknown)]
+    return ChannelSnapshot(channel, [user_id for _, user_id, _ in memberships], newcomers)
+
+
+async def _people(ctx: ServiceContext, memberships: Sequence[tuple[str, str, str]]) -> list[User]:
+    """The people of these memberships, each from the shard of their seat's workspace."""
+    wanted: dict[str, set[str]] = {}
+    for _, user_id, seat in memberships:
+        wanted.setdefault(seat, set()).add(user_id)
+    found: list[User] = []
+    for seat, user_ids in sorted(wanted.items()):
+        ordered = sorted(user_ids)
+        async with ctx.router.read(ShardFor(seat)) as conn:
+            for start in range(0, len(ordered), IDS_PER_QUERY):
+                batch = ordered[start : start + IDS_PER_QUERY]
+                found += await users.users_by_ids_txn(conn, seat, batch)
+    return found
 
 
 async def read_state(ctx: ServiceContext, caller: TokenInfo) -> list[BootConversation]:

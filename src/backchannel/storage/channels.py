@@ -233,6 +233,34 @@ async def _page_txn(
     return [channel_from_row(row) for row in await conn.execute(query)]
 
 
+async def every_channel_txn(
+    conn: Conn,
+    workspace_id: str,
+    *,
+    among: Collection[str] | None = None,
+    after_id: str,
+    limit: int,
+) -> list[Channel]:
+    """A page of every conversation of the workspace, of every kind, archived ones too, by
+    id; with `among`, of these channels instead (see visible_channels_txn)."""
+    query = select(channels).where(_scope(workspace_id, among))
+    return await _page_txn(conn, query, False, after_id, limit)
+
+
+async def every_member_txn(
+    conn: Conn, workspace_id: str, *, among: Collection[str] | None = None
+) -> list[tuple[str, str, str]]:
+    """(channel id, member id, the member's workspace) of every membership of the
+    workspace's conversations (or of `among`), by channel and member."""
+    query = (
+        select(memberships.c.channel_id, memberships.c.user_id, memberships.c.workspace_id)
+        .join(channels, channels.c.id == memberships.c.channel_id)
+        .where(_scope(workspace_id, among))
+        .order_by(memberships.c.channel_id, memberships.c.user_id)
+    )
+    return [(str(c), str(u), str(w)) for c, u, w in await conn.execute(query)]
+
+
 async def member_counts_txn(conn: Conn, channel_ids: Sequence[str]) -> dict[str, int]:
     query = (
         select(memberships.c.channel_id, func.count())

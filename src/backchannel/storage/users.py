@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import ColumnElement, and_, delete, insert, select, update
 from sqlalchemy.engine import Row
 
@@ -81,6 +83,16 @@ async def list_users_txn(
         .where(users.c.workspace_id == workspace_id, users.c.id > after_id)
         .order_by(users.c.id)
         .limit(limit)
+    )
+    return [user_from_row(row) for row in await conn.execute(query)]
+
+
+async def users_by_ids_txn(conn: Conn, workspace_id: str, user_ids: Collection[str]) -> list[User]:
+    """These people's seats in the workspace (those that exist), by id."""
+    query = (
+        select(users)
+        .where(users.c.workspace_id == workspace_id, users.c.id.in_(sorted(user_ids)))
+        .order_by(users.c.id)
     )
     return [user_from_row(row) for row in await conn.execute(query)]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from backchannel.cursors import decode_cursor, next_cursor_metadata
 from backchannel.models import Workspace
 from backchannel.services import organisations, shared_channels, teams
-from backchannel.webapp.cursors import decode_cursor, next_cursor_metadata
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from backchannel.cursors import decode_cursor, next_cursor_metadata
 from backchannel.models import Message, TokenInfo
 from backchannel.services import channel_settings, channels, conversations, direct_messages, history
 from backchannel.services.conversations import ConversationView
 from backchannel.services.history import TsRange
 from backchannel.types import parse_ts
 from backchannel.webapp.args import Args, check_ts
-from backchannel.webapp.cursors import decode_cursor, next_cursor_metadata
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
 from backchannel.wire import conversation_json, message_json

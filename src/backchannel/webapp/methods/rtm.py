@@ -8,14 +8,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from backchannel.models import Bot, User
+from backchannel.models import User
 from backchannel.services import boot, directory, edges
 from backchannel.services.boot import Boot, BootConversation
 from backchannel.services.presence import presence_of
 from backchannel.types import ts_at
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
-from backchannel.wire import conversation_json, message_json, team_json, user_json
+from backchannel.wire import (
+    boot_list,
+    bot_json,
+    conversation_json,
+    message_json,
+    self_json,
+    team_json,
+    user_json,
+)
 
 # What Slack's rtm.start carries that Backchannel has no feature behind: the empty values.
 NO_DND = {
@@ -52,7 +60,7 @@ async def rtm_start(call: Call) -> SlackResponse:
         groups=kinds["groups"],
         ims=kinds["ims"],
         mpims=kinds["mpims"],
-        bots=[_bot_json(bot) for bot in found.bots],
+        bots=[bot_json(bot) for bot in found.bots],
         cache_ts=int(found.now),
         cache_version=CACHE_VERSION,
         cache_ts_version=CACHE_VERSION,
@@ -68,28 +76,15 @@ async def rtm_start(call: Call) -> SlackResponse:
 
 def _self_json(found: Boot) -> dict[str, Any]:
     me = found.user
-    return {
-        "id": me.id,
-        "name": me.name,
-        "prefs": {},
-        # Users keep no creation time; their last change is the nearest there is.
-        "created": int(me.updated),
-        "manual_presence": "away" if presence_of(me).manual_away else "active",
-    }
+    return self_json(me.id, me.name, me.updated, manual_away=presence_of(me).manual_away)
 
 
 def _by_kind(found: Boot) -> dict[str, list[dict[str, Any]]]:
     """Slack's four lists: public channels, private channels, DMs and group DMs."""
     kinds: dict[str, list[dict[str, Any]]] = {"channels": [], "groups": [], "ims": [], "mpims": []}
     for conversation in found.conversations:
-        channel = conversation.channel
-        if channel.is_im:
-            kind = "ims"
-        elif channel.is_mpim:
-            kind = "mpims"
-        else:
-            kind = "groups" if channel.is_private else "channels"
-        kinds[kind].append(_conversation_json(conversation, found.user))
+        payload = _conversation_json(conversation, found.user)
+        kinds[boot_list(payload)].append(payload)
     return kinds
 
 
@@ -113,14 +108,3 @@ def _conversation_json(conversation: BootConversation, viewer: User) -> dict[str
     if not conversation.channel.is_im:  # a DM names its other person in `user` instead
         payload["members"] = conversation.members
     return payload
-
-
-def _bot_json(bot: Bot) -> dict[str, Any]:
-    # Bots have no avatars of their own yet (people can set one: users.setPhoto).
-    return {
-        "id": bot.id,
-        "name": bot.name,
-        "deleted": bot.deleted,
-        "updated": int(bot.updated),
-        "icons": {},
-    }

@@ -9,10 +9,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from backchannel.cursors import decode_cursor, next_cursor_metadata
 from backchannel.errors import BackchannelError, InvalidArgument
 from backchannel.services import search
 from backchannel.webapp.args import Args
-from backchannel.webapp.cursors import decode_cursor, next_cursor_metadata
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
 from backchannel.wire import conversation_json
