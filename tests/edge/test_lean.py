@@ -4,7 +4,6 @@ the cache kept fresh by the events, over real sockets on the parametrised storag
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import count
 from typing import Any
 
 import pytest
@@ -22,19 +21,6 @@ from backchannel.services import (
 )
 from tests.conftest import Acme
 from tests.edge.conftest import Connect, info
-from tests.support.rtm import RtmSocket
-
-_ids = count(1)
-
-
-async def ask(rtm: RtmSocket, kind: str, **fields: Any) -> dict[str, Any]:
-    """Send a request frame and return its reply (events before it are kept in received)."""
-    request_id = next(_ids)
-    await rtm.send({"type": kind, "id": request_id, **fields})
-    while True:
-        reply = await rtm.next()
-        if reply.get("reply_to") == request_id:
-            return reply
 
 
 @dataclass
@@ -86,7 +72,7 @@ async def test_the_lean_boot_holds_the_callers_conversations_and_whom_they_name(
     connect: Connect, team: Team
 ) -> None:
     alice = await connect(team.who("alice"))
-    boot = await ask(alice, "client.boot")
+    boot = await alice.ask("client.boot")
     assert boot["ok"] is True and boot["lean"] is True
     assert boot["self"]["id"] == team.acme.alice.user.id
     assert boot["team"]["id"] == team.acme.workspace.id
@@ -113,19 +99,19 @@ async def test_the_lean_boot_is_smaller_than_rtm_start_as_the_workspace_grows(
             ctx, workspace="acme", email=f"p{number}@acme.test", name=f"Person {number}"
         )
     alice = await connect(team.who("alice"))
-    boot = await ask(alice, "client.boot")
+    boot = await alice.ask("client.boot")
     assert len(boot["users"]) <= 4  # still only the ones her conversations name
 
 
 async def test_users_are_found_by_prefix_and_by_id(connect: Connect, team: Team) -> None:
     alice = await connect(team.who("alice"))
-    found = await ask(alice, "users.search", query="da")
+    found = await alice.ask("users.search", query="da")
     assert [user["id"] for user in found["users"]] == [team.dave.user.id]
-    by_surname = await ask(alice, "users.search", query="DAY")
+    by_surname = await alice.ask("users.search", query="DAY")
     assert [user["id"] for user in by_surname["users"]] == [team.dave.user.id]
-    limited = await ask(alice, "users.search", query="", limit=2)
+    limited = await alice.ask("users.search", query="", limit=2)
     assert len(limited["users"]) == 2
-    info_reply = await ask(alice, "users.info", users=[team.dave.user.id, "U0NOBODY00"])
+    info_reply = await alice.ask("users.info", users=[team.dave.user.id, "U0NOBODY00"])
     assert [user["name"] for user in info_reply["users"]] == [team.dave.user.name]
     assert info_reply["missing"] == ["U0NOBODY00"]
 
@@ -135,25 +121,23 @@ async def test_channels_are_found_as_the_caller_may_see_them(
 ) -> None:
     secret = await daves_private(ctx, team, "quiet-plans")
     alice = await connect(team.who("alice"))
-    found = await ask(alice, "channels.search", query="qui")
+    found = await alice.ask("channels.search", query="qui")
     assert [(c["name"], c["is_member"]) for c in found["channels"]] == [("quiet", False)]
-    info_reply = await ask(alice, "channels.info", channels=[team.quiet, secret, team.dm])
+    info_reply = await alice.ask("channels.info", channels=[team.quiet, secret, team.dm])
     assert [c["id"] for c in info_reply["channels"]] == [team.quiet, team.dm]
     assert info_reply["missing"] == [secret]
     dave = await connect(team.who("dave"))
-    mine = await ask(dave, "channels.search", query="qui")
+    mine = await dave.ask("channels.search", query="qui")
     assert [c["name"] for c in mine["channels"]] == ["quiet", "quiet-plans"]
 
 
 async def test_members_come_a_page_at_a_time(connect: Connect, team: Team) -> None:
     alice = await connect(team.who("alice"))
-    general = next(
-        c["id"] for c in (await ask(alice, "client.boot"))["channels"] if c["is_general"]
-    )
+    general = next(c["id"] for c in (await alice.ask("client.boot"))["channels"] if c["is_general"])
     seen: list[str] = []
     cursor = ""
     while True:
-        page = await ask(alice, "conversations.members", channel=general, limit=3, cursor=cursor)
+        page = await alice.ask("conversations.members", channel=general, limit=3, cursor=cursor)
         seen += page["members"]
         cursor = page["response_metadata"]["next_cursor"]
         if not cursor:
@@ -178,7 +162,7 @@ async def test_a_bad_query_gets_a_slack_error(
 ) -> None:
     alice = await connect(info(acme, "alice"))
     fields = dict(frame)  # the parameters are shared by every backend's run
-    reply = await ask(alice, fields.pop("type"), **fields)
+    reply = await alice.ask(fields.pop("type"), **fields)
     assert reply["ok"] is False and reply["error"]["msg"] == error
 
 
@@ -187,9 +171,9 @@ async def test_a_private_channel_is_no_ones_business_but_its_members(
 ) -> None:
     secret = await daves_private(ctx, team, "hush")
     alice = await connect(team.who("alice"))
-    reply = await ask(alice, "conversations.members", channel=secret)
+    reply = await alice.ask("conversations.members", channel=secret)
     assert reply["ok"] is False and reply["error"]["msg"] == "channel_not_found"
-    reply = await ask(alice, "channels.search", query="hu")
+    reply = await alice.ask("channels.search", query="hu")
     assert reply["channels"] == []
 
 
@@ -198,8 +182,8 @@ async def test_an_unsent_author_and_mention_arrive_just_before_the_message(
 ) -> None:
     alice = await connect(team.who("alice"))
     plain = await connect(team.who("bob"))  # never asks for the lean boot
-    await ask(alice, "client.boot")
-    general = next(c for c in (await ask(alice, "channels.search", query="gen"))["channels"])
+    await alice.ask("client.boot")
+    general = next(c for c in (await alice.ask("channels.search", query="gen"))["channels"])
     text = f"hello <@{team.carol.user.id}> and <@{team.dave.user.id}>"
     await messages.post_message(
         ctx,
@@ -231,7 +215,7 @@ async def test_a_channel_one_is_added_to_arrives_before_its_events(
     ctx: ServiceContext, connect: Connect, team: Team
 ) -> None:
     alice = await connect(team.who("alice"))
-    await ask(alice, "client.boot")
+    await alice.ask("client.boot")
     await channels.invite_to_channel(
         ctx,
         workspace_id=team.acme.workspace.id,
@@ -251,7 +235,7 @@ async def test_the_cache_follows_the_events(
     ctx: ServiceContext, connect: Connect, team: Team
 ) -> None:
     alice = await connect(team.who("alice"))
-    await ask(alice, "client.boot")  # the workspace is cached from here on
+    await alice.ask("client.boot")  # the workspace is cached from here on
     workspace = team.acme.workspace.id
     await profiles.set_profile(ctx, team.who("dave"), {"display_name": "captain"}, user_id=None)
     await channel_settings.rename_channel(
@@ -265,12 +249,12 @@ async def test_the_cache_follows_the_events(
         ctx, workspace_id=workspace, creator=erin.user.id, name="erins-corner"
     )
     await alice.next("channel_created")
-    found = await ask(alice, "users.search", query="capt")
+    found = await alice.ask("users.search", query="capt")
     assert [user["id"] for user in found["users"]] == [team.dave.user.id]
-    assert (await ask(alice, "users.search", query="erin"))["users"][0]["id"] == erin.user.id
-    calm = (await ask(alice, "channels.info", channels=[team.quiet]))["channels"][0]
+    assert (await alice.ask("users.search", query="erin"))["users"][0]["id"] == erin.user.id
+    calm = (await alice.ask("channels.info", channels=[team.quiet]))["channels"][0]
     assert (calm["name"], calm["topic"]["value"]) == ("calm", "tea")
-    corner = await ask(alice, "channels.search", query="erin")
+    corner = await alice.ask("channels.search", query="erin")
     assert [c["name"] for c in corner["channels"]] == ["erins-corner"]
 
 

@@ -44,6 +44,7 @@ async def live_edge(backchannel: Backchannel) -> AsyncIterator[str]:
 class RtmSocket:
     connection: ClientConnection
     received: list[dict[str, Any]] = field(default_factory=list)
+    asked: int = 0  # the id of the last request frame sent
 
     async def next(self, kind: str | None = None, *, within: float = WAIT) -> dict[str, Any]:
         """The next event (of `kind`, skipping others), as it arrives."""
@@ -71,6 +72,16 @@ class RtmSocket:
 
     async def send(self, body: dict[str, Any]) -> None:
         await self.connection.send(orjson.dumps(body).decode())
+
+    async def ask(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """Send a request frame (docs/edge-cache.md) and return its reply; the events that
+        come before it are kept in `received`."""
+        self.asked += 1
+        await self.send({"type": kind, "id": self.asked, **fields})
+        while True:
+            reply = await self.next()
+            if reply.get("reply_to") == self.asked and "type" not in reply:
+                return reply
 
     async def close(self) -> None:
         await self.connection.close()

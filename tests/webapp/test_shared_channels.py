@@ -4,8 +4,10 @@ Through Slack's SDK and real RTM sockets, on SQLite and PostgreSQL (docs/organis
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -363,3 +365,47 @@ async def test_the_sweep_relays_what_a_writer_left_unrelayed(
         if event.payload.get("text") == "orphan"
     ]
     assert [(e.workspace_id, e.channel_id) for e in copies] == [(initech.labs.id, shared.channel)]
+
+
+async def test_the_edge_cache_holds_the_other_side_of_a_shared_channel(
+    ctx: ServiceContext, edge_url: str, initech: Initech, shared: Shared
+) -> None:
+    """Sam's lean boot (docs/edge-cache.md) has the channel of HQ; he may look up its people
+    but no one else of HQ; their messages bring their authors; the disconnect takes it away."""
+    sam = TokenInfo(initech.sam.user.id, initech.labs.id, "user")
+    socket = await open_rtm(ctx, edge_url, sam)
+    try:
+        boot = await socket.ask("client.boot")
+        assert shared.channel in {channel["id"] for channel in boot["channels"]}
+        olivia, peter = initech.olivia.user.id, initech.peter.user.id
+        await post(shared.olivia, shared.channel, "hello from HQ")
+        objects = await socket.next("objects")  # olivia was not in the boot: no message yet
+        assert [user["id"] for user in objects["users"]] == [olivia]
+        assert (await socket.next("message"))["text"] == "hello from HQ"
+        found = await socket.ask("users.info", users=[olivia, peter])
+        assert ([u["id"] for u in found["users"]], found["missing"]) == ([olivia], [peter])
+        assert found["users"][0]["team_id"] == initech.hq.id
+        await shared.peter.conversations_join(channel=shared.channel)
+        await socket.next("member_joined_channel")
+        # The edge reads the channel again for its newcomer: then peter may be looked up.
+        await until(socket, "users.info", lambda reply: bool(reply["users"]), users=[peter])
+
+        await shared.olivia.admin_conversations_disconnectShared(
+            channel_id=shared.channel, leaving_team_ids=initech.labs.id
+        )
+        await socket.next("channel_unshared")
+        await until(
+            socket, "channels.info", lambda reply: not reply["channels"], channels=[shared.channel]
+        )
+    finally:
+        await socket.close()
+
+
+async def until(
+    socket: RtmSocket, kind: str, done: Callable[[dict[str, Any]], bool], **fields: Any
+) -> None:
+    """Ask the edge again until its reply is `done` (what it learns after an event)."""
+    async with asyncio.timeout(10):
+        # A question to a server, not a flag of ours to wait on.
+        while not done(await socket.ask(kind, **fields)):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)

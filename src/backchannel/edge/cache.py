@@ -79,6 +79,7 @@ class WorkspaceCache:
     changes: dict[str, int] = field(default_factory=dict)  # channel -> events applied
     stale: set[str] = field(default_factory=set)  # channels to read again (see apply)
     size: int = 0
+    _indexing: bool = True  # False while filling: the indexes are sorted afterwards
 
     # -- filling -----------------------------------------------------------------------
 
@@ -87,12 +88,18 @@ class WorkspaceCache:
         through = snapshot.through
         cache = cls(snapshot.workspace.id, team_json(snapshot.workspace, ""), through.epoch, 0)
         cache.through = through.seq
-        for user in snapshot.users:
-            cache.put_user(user)
         for bot in snapshot.bots:
             cache.bots[bot.id] = bot_json(bot)
+        # The indexes are sorted once at the end: inserting 32,000 people one by one into a
+        # sorted list would move it 32,000 times.
+        cache._indexing = False
+        for user in snapshot.users:
+            cache.put_user(user)
         for channel in snapshot.channels:
             cache.put_channel(channel, snapshot.members.get(channel.id, []))
+        cache._indexing = True
+        cache.names.sort()
+        cache.channel_names.sort()
         cache.size = cache.estimate()
         return cache
 
@@ -141,7 +148,7 @@ class WorkspaceCache:
         if event.channel_id is not None:
             self.changes[event.channel_id] = self.changes.get(event.channel_id, 0) + 1
         if kind in ("user_change", "team_join") and isinstance(payload.get("user"), dict):
-            self._put_user({k: v for k, v in payload["user"].items() if k != "presence"})
+            self._changed_user(payload["user"])
         elif kind in ("channel_created", "group_joined", "im_created", "mpim_joined"):
             self._created(event)
         elif kind.endswith("_rename"):
@@ -154,6 +161,13 @@ class WorkspaceCache:
             self._set_text(event)
         if event.membership is not None and event.channel_id and event.user_id:
             self._membership(event.channel_id, event.user_id, event.membership == "join")
+
+    def _changed_user(self, user: dict[str, Any]) -> None:
+        # A person with a seat here is kept as this seat has them, not as a relayed change
+        # of their seat in another workspace says (each seat hears of its own change).
+        own = user.get("team_id") == self.workspace_id
+        if own or str(user.get("id")) not in self.user_keys:
+            self._put_user({key: value for key, value in user.items() if key != "presence"})
 
     def _created(self, event: Event) -> None:
         view = event.payload.get("channel")
@@ -211,9 +225,11 @@ class WorkspaceCache:
 
     def _membership(self, channel_id: str, user_id: str, joined: bool) -> None:
         members = self.members.get(channel_id)
+        if joined and (members is None or user_id not in self.users):
+            # A channel the cache has never read, or a person of another workspace new to
+            # it (a shared channel): read the channel again, with its newcomers.
+            self._mark_stale(channel_id)
         if members is None:
-            if joined:
-                self._mark_stale(channel_id)  # a channel the cache has never read
             return
         at = bisect.bisect_left(members, user_id)
         present = at < len(members) and members[at] == user_id
@@ -230,7 +246,7 @@ class WorkspaceCache:
             self._unindex(self.channel_names, (str(before["name"]), channel_id))
         self.channels[channel_id] = view
         if view.get("name") and not view.get("is_mpim") and not view.get("is_im"):
-            bisect.insort(self.channel_names, (str(view["name"]), channel_id))
+            self._index(self.channel_names, (str(view["name"]), channel_id))
 
     def _put_user(self, user: dict[str, Any]) -> None:
         user_id = str(user["id"])
@@ -245,7 +261,7 @@ class WorkspaceCache:
             keys = _search_keys(user)
             self.user_keys[user_id] = keys
             for key in keys:
-                bisect.insort(self.names, (key, user_id))
+                self._index(self.names, (key, user_id))
         bot_id = (user.get("profile") or {}).get("bot_id")
         if isinstance(bot_id, str):
             self._put_bot_user(bot_id, user)
@@ -264,6 +280,12 @@ class WorkspaceCache:
             updated=float(user.get("updated", 0)),
         )
         self.bots[bot_id] = bot_json(bot)
+
+    def _index(self, index: list[tuple[str, str]], entry: tuple[str, str]) -> None:
+        if self._indexing:
+            bisect.insort(index, entry)
+        else:
+            index.append(entry)
 
     @staticmethod
     def _unindex(index: list[tuple[str, str]], entry: tuple[str, str]) -> None:

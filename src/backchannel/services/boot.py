@@ -106,7 +106,8 @@ async def snapshot(ctx: ServiceContext, workspace_id: str) -> Snapshot:
             shared = await _every_channel_txn(conn, host, channel_ids)
             conversations += [c for c in shared if c.is_shared_with(workspace_id)]
             memberships += await channels.every_member_txn(conn, host, among=channel_ids)
-    people += await _people(ctx, [m for m in memberships if m[2] != workspace_id])
+    own = {person.id for person in people}
+    people += await _people(ctx, [m for m in memberships if m[1] not in own])
     members: dict[str, list[str]] = {channel.id: [] for channel in conversations}
     for channel_id, user_id, _ in memberships:
         if channel_id in members:
