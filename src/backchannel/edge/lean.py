@@ -8,6 +8,7 @@ carries as sent.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from backchannel.cursors import decode_cursor, next_cursor_metadata
@@ -16,9 +17,8 @@ from backchannel.edge.peer import Handler, Peer
 from backchannel.edge.room import Room
 from backchannel.edge.session import Session
 from backchannel.errors import InvalidArgument, NotFound
-from backchannel.models import TokenInfo
 from backchannel.services import boot as boot_service
-from backchannel.services.boot import BootConversation
+from backchannel.services.boot import ReadMark
 from backchannel.wire import boot_list, message_json, self_json
 
 MAX_IDS = 100  # ids one users.info, bots.info or channels.info may name
@@ -32,37 +32,40 @@ MEMBERS_CURSOR = "members"
 
 async def client_boot(peer: Peer, frame: dict[str, Any]) -> None:
     session = peer.session
-    caller = TokenInfo(session.user_id, session.workspace_id, session.kind)
-    await peer.workspace()
-    # The read state is the person's own: read from the shard, not cached.
-    state = await boot_service.read_state(peer.ctx, caller)
+    cache = await peer.workspace()
+    viewer = session.user_id
+    hosts = {
+        str(cache.channels[channel_id].get("conversation_host_id") or cache.workspace_id)
+        for channel_id in cache.joined.get(viewer, ())
+        if channel_id in cache.channels
+    }
+    # The read state is the person's own: read from the shards, not cached.
+    marks = await boot_service.read_marks(peer.ctx, session.workspace_id, viewer, hosts)
     # From here on nothing awaits: the reply shows the cache at its place in the stream.
     cache = await peer.workspace()
-    peer.reply(frame, lean_boot(cache, peer.room, session, state, peer.ctx.clock()))
+    peer.reply(frame, lean_boot(cache, peer.room, session, marks, peer.ctx.clock()))
 
 
 def lean_boot(
     cache: WorkspaceCache,
     room: Room,
     session: Session,
-    state: list[BootConversation],
+    marks: Mapping[str, ReadMark],
     now: float,
 ) -> dict[str, Any]:
     viewer = session.user_id
-    read = {conversation.channel.id: conversation for conversation in state}
     lists: dict[str, list[dict[str, Any]]] = {"channels": [], "groups": [], "ims": [], "mpims": []}
     people: set[str] = {viewer}
     bots: set[str] = set()
-    for channel_id in sorted(cache.joined.get(viewer, ())):
+    for channel_id in cache.joined.get(viewer, ()):
         view = cache.channel_view(channel_id, viewer)
         if view is None:
             continue
-        conversation = read.get(channel_id)
-        _with_read_state(view, conversation)
-        if conversation is not None and conversation.latest is not None:
-            latest = conversation.latest
-            people.update(filter(None, [latest.user_id]))
-            bots.update(filter(None, [latest.bot_id]))
+        mark = marks.get(channel_id)
+        _with_read_state(view, mark)
+        if mark is not None and mark.latest is not None:
+            people.update(filter(None, [mark.latest.user_id]))
+            bots.update(filter(None, [mark.latest.bot_id]))
         if view.get("is_im"):
             people.add(str(view["user"]))
         people.update(view.get("members", ()))
@@ -86,18 +89,20 @@ def lean_boot(
     }
 
 
-def _with_read_state(view: dict[str, Any], conversation: BootConversation | None) -> None:
-    unread = conversation.unread_count if conversation else 0
+def _with_read_state(view: dict[str, Any], mark: ReadMark | None) -> None:
+    """A conversation's read state; without a mark (the cache saw the join before the
+    shard's read did), nothing is unread."""
+    unread = mark.unread.messages if mark else 0
+    direct = bool(view.get("is_im") or view.get("is_mpim"))
     view.update(
-        is_member=True,
-        last_read=conversation.last_read if conversation else None,
+        last_read=mark.last_read if mark else None,
         unread_count=unread,
         unread_count_display=unread,
-        mention_count=conversation.mention_count if conversation else 0,
+        mention_count=mark.mention_count(direct) if mark else 0,
     )
-    if view.get("is_im"):
-        view.pop("is_member")
-    latest = conversation.latest if conversation else None
+    if not view.get("is_im"):
+        view["is_member"] = True
+    latest = mark.latest if mark else None
     view["latest"] = message_json(latest) if latest is not None else None
 
 
@@ -133,7 +138,7 @@ def _may_see_user(cache: WorkspaceCache, viewer: str, user_id: str) -> bool:
         return False
     if user_id in cache.user_keys:  # a person of this workspace (see WorkspaceCache)
         return True
-    return bool(cache.joined.get(user_id, set()) & cache.joined.get(viewer, set()))
+    return not set(cache.joined.get(user_id, ())).isdisjoint(cache.joined.get(viewer, ()))
 
 
 async def bots_info(peer: Peer, frame: dict[str, Any]) -> None:

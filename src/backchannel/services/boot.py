@@ -258,29 +258,65 @@ async def _read_state_txn(
     members: Mapping[str, list[str]],
 ) -> dict[str, BootConversation]:
     """The conversations among `chosen` that the user is in, with their read state, by id."""
-    joined = {m.channel_id: m for m in await store.memberships_txn(conn, workspace_id, user_id)}
-    newest = await store.latest_shown_txn(conn, workspace_id, user_id)
-    latest = {m.channel_id: m for m in await reactions.with_reactions_txn(conn, newest)}
-    read_to = {channel_id: _read_to(m) for channel_id, m in joined.items()}
-    unread = await store.unread_counts_txn(conn, user_id, read_to)
-    none = store.Unread(0, 0)
+    marks = await _read_marks_txn(conn, workspace_id, user_id)
     return {
         channel.id: BootConversation(
             channel=channel,
             is_member=True,
             members=members.get(channel.id, []),
-            last_read=read_to[channel.id],
-            latest=latest.get(channel.id),
-            unread_count=unread.get(channel.id, none).messages,
-            mention_count=_mentions(channel, unread.get(channel.id, none)),
+            last_read=marks[channel.id].last_read,
+            latest=marks[channel.id].latest,
+            unread_count=marks[channel.id].unread.messages,
+            mention_count=marks[channel.id].mention_count(channel.is_im or channel.is_mpim),
         )
         for channel in chosen
-        if channel.id in joined
+        if channel.id in marks
     }
 
 
-def _mentions(channel: Channel, unread: store.Unread) -> int:
-    return unread.messages if channel.is_im or channel.is_mpim else unread.mentions
+@dataclass(frozen=True)
+class ReadMark:
+    """A member's read state in one conversation."""
+
+    last_read: str
+    latest: Message | None  # the newest message shown in it
+    unread: store.Unread
+
+    def mention_count(self, direct: bool) -> int:
+        """What its badge counts: mentions of the reader, or in a (group) DM every unread
+        message (as Slack)."""
+        return self.unread.messages if direct else self.unread.mentions
+
+
+async def read_marks(
+    ctx: ServiceContext, workspace_id: str, user_id: str, hosts: Collection[str]
+) -> dict[str, ReadMark]:
+    """The read state of every conversation the person is in, on the shard of their
+    workspace and on those of these other workspaces (homes of shared channels they are
+    in), by channel id: the edge's lean boot, which knows their conversations already."""
+    async with ctx.router.read(ShardFor(workspace_id)) as conn:
+        found = await _read_marks_txn(conn, workspace_id, user_id)
+    for host in sorted(set(hosts) - {workspace_id}):
+        async with ctx.router.read(ShardFor(host)) as conn:
+            found.update(await _read_marks_txn(conn, None, user_id))
+    return found
+
+
+async def _read_marks_txn(
+    conn: Conn, workspace_id: str | None, user_id: str
+) -> dict[str, ReadMark]:
+    """The user's read state in each conversation they are in on `conn`'s shard (from one
+    seat's memberships, or with None from any seat's)."""
+    joined = await store.memberships_txn(conn, workspace_id, user_id)
+    newest = await store.latest_shown_txn(conn, workspace_id, user_id)
+    latest = {m.channel_id: m for m in await reactions.with_reactions_txn(conn, newest)}
+    read_to = {m.channel_id: _read_to(m) for m in joined}
+    unread = await store.unread_counts_txn(conn, user_id, read_to)
+    none = store.Unread(0, 0)
+    return {
+        channel_id: ReadMark(after, latest.get(channel_id), unread.get(channel_id, none))
+        for channel_id, after in read_to.items()
+    }
 
 
 def _read_to(membership: store.Membership) -> str:
