@@ -10,7 +10,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from backchannel.bench import api, fanout
+from backchannel.bench import api, boot, fanout
 from backchannel.errors import ConfigError
 
 
@@ -116,6 +116,28 @@ def _servers(only: str | None) -> tuple[str, ...]:
     if only not in fanout.SERVERS:
         raise ConfigError(f"--only must be baseline or backchannel, got {only!r}")
     return (only,)
+
+
+@bench.command("boot")
+@click.option(
+    "--sizes", default="1500,32000", help="Workspace sizes in people (default 1500,32000)."
+)
+@click.option("--warm", type=int, default=200, help="Warm boots of each kind (default 200).")
+@click.option("--cold", type=int, default=3, help="Server starts per kind of boot (default 3).")
+@click.option("--queries", type=int, default=300, help="Queries of each kind (default 300).")
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as one JSON object.")
+def boot_command(sizes: str, warm: int, cold: int, queries: int, as_json: bool) -> None:
+    """rtm.start against the edge's lean boot (client.boot), and the edge's queries."""
+    options = boot.BootOptions.checked(sizes, warm, cold, queries)
+    reports = asyncio.run(boot.run(options, Console(stderr=True)))
+    rows = [row for report in reports for row in report.boot_rows()]
+    queried = [row for report in reports for row in report.query_rows()]
+    title = "backchannel bench boot (embedded SQLite, rate limits off)"
+    if as_json:
+        _print(rows, title, as_json, {"queries": queried})
+        return
+    _print([boot.cells(row) for row in rows], title, as_json)
+    _print([boot.cells(row) for row in queried], "queries on a lean socket", as_json)
 
 
 def _print(
