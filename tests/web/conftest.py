@@ -7,20 +7,32 @@ them, and a failing test leaves one of the moment it failed.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import re
 import shutil
 import socket
 from collections.abc import AsyncIterator, Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Request,
+    WebSocket,
+    async_playwright,
+    expect,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 
-from backchannel.bench.harness import ServerProcess
+from backchannel.bench.harness import ServerProcess, run_cli
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -68,7 +80,18 @@ class DemoServer:
     async def person(self, first_name: str, full_name: str, domain: str = "acme") -> Person:
         """Signed in as a browser would be: xoxc token plus its `d` cookie, in the person's
         first workspace."""
-        email = f"{first_name}@{domain}.example"
+        return await self.signed_in(f"{first_name}@{domain}.example", full_name)
+
+    async def new_person(self, full_name: str) -> Person:
+        """Someone who joins acme now (`admin create-user` beside the running server), so no
+        page booted before has been sent them."""
+        email = f"{full_name.lower().replace(' ', '.')}@acme.example"
+        made = ["--workspace", "acme", "--email", email, "--name", full_name]
+        options = ["--password", PASSWORD, "--data-dir", str(self.data_dir)]
+        await asyncio.to_thread(run_cli, "admin", "create-user", *made, *options)
+        return await self.signed_in(email, full_name)
+
+    async def signed_in(self, email: str, full_name: str) -> Person:
         async with httpx.AsyncClient(base_url=self.url) as http:
             reply = await http.post("/auth/signin", json={"email": email, "password": PASSWORD})
         body = reply.json()
@@ -147,6 +170,43 @@ def artefacts() -> Path:
     return ARTEFACTS
 
 
+@dataclass
+class Traffic:
+    """What one page said to the server: the Web API methods it called, in order, and the
+    JSON frames its sockets sent and received."""
+
+    methods: list[str] = field(default_factory=list)
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+    def watch(self, page: Page) -> None:
+        page.on("request", self._request)
+        page.on("websocket", self._socket)
+
+    def _request(self, request: Request) -> None:
+        path = urlsplit(request.url).path
+        if path.startswith("/api/"):
+            self.methods.append(path.removeprefix("/api/"))
+
+    def _socket(self, socket: WebSocket) -> None:
+        socket.on("framesent", lambda payload: _keep(self.sent, payload))
+        socket.on("framereceived", lambda payload: _keep(self.received, payload))
+
+    def sent_of(self, kind: str) -> list[dict[str, Any]]:
+        return [frame for frame in self.sent if frame.get("type") == kind]
+
+    def replies_to(self, kind: str) -> list[dict[str, Any]]:
+        """The replies to the requests of this type the page sent."""
+        ids = {frame.get("id") for frame in self.sent_of(kind)}
+        return [frame for frame in self.received if frame.get("reply_to", "") in ids]
+
+
+def _keep(frames: list[dict[str, Any]], payload: str | bytes) -> None:
+    frame = json.loads(payload)
+    if isinstance(frame, dict):
+        frames.append(frame)
+
+
 class Browsers:
     """The browser windows of one test; each fails the test on a page error."""
 
@@ -156,6 +216,7 @@ class Browsers:
         self.prefix = re.sub(r"[^\w.-]+", "_", test_name)
         self.contexts: list[BrowserContext] = []
         self.pages: list[Page] = []
+        self.traffic: dict[Page, Traffic] = {}
         self.errors: list[str] = []
 
     async def open(self, url: str) -> Page:
@@ -165,6 +226,8 @@ class Browsers:
         page = await context.new_page()
         page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
         self.pages.append(page)
+        self.traffic[page] = Traffic()
+        self.traffic[page].watch(page)
         await page.goto(url)
         return page
 

@@ -31,7 +31,7 @@ async def switch_to(page: Page, name: str) -> None:
 
 async def channel_id(person: Person, name: str) -> str:
     listed = await person.api.conversations_list(limit=1000)
-    return next(c["id"] for c in listed["channels"] if c["name"] == name)
+    return str(next(c["id"] for c in listed["channels"] if c["name"] == name))
 
 
 async def team_ids(person: Person) -> dict[str, str]:

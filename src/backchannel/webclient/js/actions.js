@@ -1,7 +1,9 @@
 // What the person does, as Web API calls; each applies its reply to the store at once
 // (the RTM event that follows is then a no-op), so the page never waits on the socket.
 import { api, ApiError } from './api.js';
+import { lookUpPeople, lookUpUsers, searchDirectory } from './directory.js';
 import { escapeText } from './mrkdwn.js';
+import { socket } from './rtm.js';
 import * as store from './store.js';
 import { state } from './store.js';
 
@@ -9,17 +11,8 @@ const PAGE_SIZE = 50;
 const TYPING_EVERY_MS = 3000;
 const MARK_AFTER_MS = 1000;
 
-/** @type {import('./rtm.js').Rtm|null} */
-let rtm = null;
-export function useRtm(connection) {
-  rtm = connection;
-}
-
-/** Signing out or switching workspace: no mark, typing frame or late lookup may land afterwards. */
+/** Signing out or switching workspace: no mark may land afterwards. */
 export function resetActions() {
-  rtm = null;
-  generation += 1;
-  lookedUp.clear();
   for (const timer of markTimers.values()) clearTimeout(timer);
   markTimers.clear();
   lastTyping.clear();
@@ -29,7 +22,7 @@ export function resetActions() {
 
 /** Post `text` (as typed) in a conversation or, with `threadTs`, in a thread. */
 export async function sendMessage(channel, text, threadTs = '') {
-  const args = { channel, text: encode(text), client_msg_id: crypto.randomUUID() };
+  const args = { channel, text: await encode(text), client_msg_id: crypto.randomUUID() };
   if (threadTs) args.thread_ts = threadTs;
   const reply = await api('chat.postMessage', args);
   const message = { ...reply.message, ts: reply.ts };
@@ -38,7 +31,7 @@ export async function sendMessage(channel, text, threadTs = '') {
 }
 
 export async function editMessage(channel, ts, text) {
-  const reply = await api('chat.update', { channel, ts, text: encode(text) });
+  const reply = await api('chat.update', { channel, ts, text: await encode(text) });
   const old = store.findMessage(channel, ts);
   if (old) store.replaceMessage(channel, { ...old, text: reply.text, edited: { user: state.self.id, ts: String(Date.now() / 1000) } });
 }
@@ -63,15 +56,32 @@ export async function toggleReaction(channel, ts, name) {
   store.setReaction(channel, ts, name, state.self.id, !mine);
 }
 
-/** Slack's clients escape &, <, > and turn @handle (and @here...) into real mentions. */
-function encode(text) {
-  return escapeText(text).replace(/(^|\s)@([\w][\w.-]*)/g, (whole, space, handle) => {
-    const bare = handle.replace(/[.-]+$/, '');
+const HANDLE = /(^|\s)@([\w][\w.-]*)/g;
+const BROADCASTS = ['here', 'channel', 'everyone'];
+
+/**
+ * Slack's clients escape &, <, > and turn @handle (and @here...) into real mentions. A
+ * handle of someone the store does not have yet is looked for first (users.search).
+ */
+async function encode(text) {
+  const unknown = new Set();
+  for (const [, , handle] of text.matchAll(HANDLE)) {
+    const bare = bareHandle(handle);
+    if (!BROADCASTS.includes(bare) && !findByHandle(bare)) unknown.add(bare);
+  }
+  await Promise.all([...unknown].map((handle) => searchDirectory(handle, { channels: false })));
+  return escapeText(text).replace(HANDLE, (whole, space, handle) => {
+    const bare = bareHandle(handle);
     const rest = handle.slice(bare.length);
-    if (['here', 'channel', 'everyone'].includes(bare)) return `${space}<!${bare}>${rest}`;
+    if (BROADCASTS.includes(bare)) return `${space}<!${bare}>${rest}`;
     const user = findByHandle(bare);
     return user ? `${space}<@${user.id}>${rest}` : whole;
   });
+}
+
+/** "@bob." at the end of a sentence names bob. */
+function bareHandle(handle) {
+  return handle.replace(/[.-]+$/, '');
 }
 
 function findByHandle(handle) {
@@ -81,40 +91,6 @@ function findByHandle(handle) {
     if (user.name.toLowerCase() === wanted || user.profile?.display_name?.toLowerCase() === wanted) return user;
   }
   return null;
-}
-
-// -- people of other workspaces ---------------------------------------------------------
-
-const SYSTEM_USER = 'USLACKBOT';
-const MENTION = /<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g;
-const lookedUp = new Set();
-let generation = 0;
-
-/**
- * People these messages show (authors, reactions, mentions) that the boot did not list: in
- * a shared channel, people of another workspace. users.info names them, once each.
- * @param {import('./store.js').Message[]} messages
- */
-export function lookUpPeople(messages) {
-  const ids = new Set();
-  for (const message of messages) {
-    if (message.user) ids.add(message.user);
-    for (const reaction of message.reactions || []) for (const id of reaction.users) ids.add(id);
-    for (const [, id] of String(message.text || '').matchAll(MENTION)) ids.add(id);
-  }
-  lookUpUsers(ids);
-}
-
-/** @param {Iterable<string>} ids */
-export function lookUpUsers(ids) {
-  const mine = generation;
-  for (const id of ids) {
-    if (!id || id === SYSTEM_USER || state.users.has(id) || lookedUp.has(id)) continue;
-    lookedUp.add(id); // a failure is not retried: the id shows instead of a name
-    api('users.info', { user: id })
-      .then(({ user }) => mine === generation && store.upsertUser(user))
-      .catch(() => {});
-  }
 }
 
 // -- history ----------------------------------------------------------------------------
@@ -128,8 +104,8 @@ export async function loadHistory(channel, { older = false, replace = false } = 
     const args = { channel, limit: PAGE_SIZE };
     if (older && h.cursor) args.cursor = h.cursor;
     const page = await api('conversations.history', args);
+    await lookUpPeople(page.messages); // so the page shows names, not ids
     store.addHistoryPage(channel, page, { replace });
-    lookUpPeople(page.messages);
   } finally {
     h.loading = false;
   }
@@ -137,31 +113,35 @@ export async function loadHistory(channel, { older = false, replace = false } = 
 
 export async function loadThread(channel, ts) {
   const reply = await api('conversations.replies', { channel, ts, limit: 1000 });
+  await lookUpPeople(reply.messages);
   store.setThread(channel, ts, reply.messages);
-  lookUpPeople(reply.messages);
 }
 
 // -- conversations ----------------------------------------------------------------------
 
-/** Make sure the store knows a conversation (one opened elsewhere, a link to a channel). */
+/**
+ * Make sure the store knows a conversation (one opened elsewhere, a link to a channel), and
+ * the people who name it (a DM's, a group DM's).
+ */
 export async function ensureConversation(id) {
-  const known = state.conversations.get(id);
-  if (known && (known.kind !== 'mpim' || known.members.length)) return known;
-  const { channel } = await api('conversations.info', { channel: id, include_num_members: true });
-  const conversation = store.upsertConversation(channel);
+  let conversation = state.conversations.get(id);
+  if (!conversation || (conversation.kind === 'mpim' && !conversation.members.length)) {
+    const { channel } = await api('conversations.info', { channel: id, include_num_members: true });
+    conversation = store.upsertConversation(channel);
+  }
   if (conversation.kind === 'mpim' && !conversation.members.length) {
     const { members } = await api('conversations.members', { channel: id });
     store.patchConversation(id, { members });
   }
+  await lookUpUsers(conversation.kind === 'im' ? [conversation.user] : conversation.members);
   return conversation;
 }
 
-/** Fetch a conversation's details again, and its members if we are one; failures only cost a count. */
-export async function refreshConversation(id, { members = false } = {}) {
+/** Fetch a conversation's details (its member count) again; a failure only costs the count. */
+export async function refreshConversation(id) {
   try {
     const { channel } = await api('conversations.info', { channel: id, include_num_members: true });
     store.upsertConversation(channel);
-    if (members) store.patchConversation(id, { members: (await api('conversations.members', { channel: id })).members });
   } catch {
     // The header shows no count, or an old one.
   }
@@ -185,8 +165,8 @@ export async function createChannel(name, isPrivate) {
 
 export async function joinChannel(id) {
   const { channel } = await api('conversations.join', { channel: id });
+  store.setMembership(id, state.self.id, true); // first: it counts us in if not yet
   store.upsertConversation({ ...channel, is_member: true });
-  store.setMembership(id, state.self.id, true);
 }
 
 export async function leaveChannel(id) {
@@ -233,7 +213,7 @@ export function typing(channel) {
   const now = Date.now();
   if (now - (lastTyping.get(channel) || 0) < TYPING_EVERY_MS) return;
   lastTyping.set(channel, now);
-  rtm?.send({ type: 'typing', channel });
+  socket()?.send({ type: 'typing', channel });
 }
 
 // -- threads and editing: view state that several panels share --------------------------

@@ -33,12 +33,10 @@ export function conversationView({ onLeft }) {
   const drawHeader = () => {
     const c = current();
     if (!c) return;
-    // The members we know when we are one (a shared channel seen from another side may not list them).
-    const count = c.isMember && c.members.length ? c.members.length : c.numMembers;
-    const key = JSON.stringify([c.id, conversationName(c), c.topic, count, c.isMember, c.isArchived, sharedWith(c)]);
+    const key = JSON.stringify([c.id, conversationName(c), c.topic, c.numMembers, c.isMember, c.isArchived, sharedWith(c)]);
     if (key === headerKey) return; // redraw only on change: the Leave button may have focus
     headerKey = key;
-    replaceChildren(header, headerContent(c, count, () => leave(c.id)));
+    replaceChildren(header, headerContent(c, () => leave(c.id)));
   };
 
   const drawFooter = () => {
@@ -86,9 +84,8 @@ export function conversationView({ onLeft }) {
     });
     list = new MessageList(log, { channel: id, inThread: false });
     intro = introFor(current());
-    if (!current().isMember) actions.refreshConversation(id); // for its member count
-    // A shared channel seen from another workspace may come without its members.
-    else if (current().isShared && !current().members.includes(state.self?.id)) actions.refreshConversation(id, { members: true });
+    // Membership events come only for the channels we are in: another's count may be old.
+    if (!current().isMember || current().numMembers === undefined) actions.refreshConversation(id);
     replaceChildren(logSlot, log);
     drawHeader();
     drawFooter();
@@ -117,7 +114,8 @@ export function conversationView({ onLeft }) {
   return { main, show, reload };
 }
 
-function headerContent(c, count, onLeave) {
+function headerContent(c, onLeave) {
+  const count = c.numMembers;
   const sigil = c.kind === 'public' ? glyph('#', 'sigil') : c.kind === 'private' ? icon('lock', 'sigil') : null;
   return [
     h('div', { class: 'title-row' },

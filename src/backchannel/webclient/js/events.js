@@ -1,11 +1,14 @@
 // RTM events into the store. Each handler is safe to run twice (a reply we applied from the
-// API comes back as an event; a resumed socket replays from the last token).
+// API comes back as an event; a resumed socket replays from the last token; the boot may
+// already reflect an event that arrived before it: docs/web-client.md, "The boot").
 import * as actions from './actions.js';
+import { lookUpPeople, lookUpUsers } from './directory.js';
 import * as store from './store.js';
 import { state } from './store.js';
 
-/** @type {Record<string, (event: any) => void>} */
+/** @type {Record<string, (event: any, held: boolean) => void>} */
 const HANDLERS = {
+  objects: (e) => store.addObjects(e),
   message: onMessage,
   reaction_added: (e) => onReaction(e, true),
   reaction_removed: (e) => onReaction(e, false),
@@ -22,9 +25,12 @@ const HANDLERS = {
   member_left_channel: onLeft,
   group_joined: (e) => {
     store.upsertConversation({ ...e.channel, is_member: true });
-    actions.refreshConversation(e.channel.id, { members: true }); // the event does not list them
+    actions.refreshConversation(e.channel.id); // the event does not count its members
   },
-  im_created: (e) => store.upsertConversation({ ...e.channel, is_im: true, is_member: true }),
+  im_created: (e) => {
+    store.upsertConversation({ ...e.channel, is_im: true, is_member: true });
+    lookUpUsers([e.channel.user]); // the event names us, not them
+  },
   mpim_joined: (e) => {
     store.upsertConversation({ ...e.channel, is_mpim: true, is_member: true });
     actions.ensureConversation(e.channel.id).catch(() => {}); // its members name it
@@ -43,14 +49,18 @@ const HANDLERS = {
   },
 };
 
-/** @param {{type: string}} event */
-export function handleEvent(event) {
-  HANDLERS[event.type]?.(event);
+/**
+ * @param {{type: string}} event
+ * @param {{held?: boolean}} [options]  held: it arrived before the boot's reply, which
+ *   reflects its memberships already
+ */
+export function handleEvent(event, { held = false } = {}) {
+  HANDLERS[event.type]?.(event, held);
 }
 
 function onMessage(e) {
   if (e.subtype === 'message_changed') {
-    actions.lookUpPeople([e.message]);
+    lookUpPeople([e.message]);
     return store.replaceMessage(e.channel, e.message);
   }
   if (e.subtype === 'message_deleted') return store.removeMessage(e.channel, e.deleted_ts);
@@ -59,10 +69,15 @@ function onMessage(e) {
   // Announced in the channel, as Slack does; the event carries the new topic.
   if (e.subtype === 'channel_topic' && typeof e.topic === 'string') store.patchConversation(e.channel, { topic: e.topic });
   const { channel, ...message } = e;
+  const known = state.conversations.get(channel);
+  // Not newer than the newest we know: the boot's unread counts have it already (they are
+  // read from the database, which may be a moment ahead of the socket, or behind it).
+  const counted = Boolean(known) && message.ts <= known.latestTs;
   if (message.user) store.clearTyping(channel, message.user);
   store.addMessage(channel, message);
-  actions.lookUpPeople([message]); // an author of another workspace, in a shared channel
-  if (!state.conversations.has(channel)) {
+  lookUpPeople([message]); // the objects frame before it brought them, normally
+  if (counted) return;
+  if (!known) {
     actions.ensureConversation(channel).then(() => countUnread(channel, message)).catch(() => {});
   } else {
     countUnread(channel, message);
@@ -88,13 +103,13 @@ function countUnread(channel, message) {
 
 function onReaction(e, added) {
   if (e.item?.type !== 'message') return;
-  actions.lookUpUsers([e.user]);
+  lookUpUsers([e.user]);
   store.setReaction(e.item.channel, e.item.ts, e.reaction, e.user, added);
 }
 
 function onTyping(e) {
   if (e.user === state.self?.id) return;
-  actions.lookUpUsers([e.user]);
+  lookUpUsers([e.user]);
   store.setTyping(e.channel, e.user);
 }
 
@@ -111,17 +126,16 @@ function onRename(e) {
   store.patchConversation(e.channel.id, { name: e.channel.name });
 }
 
-function onJoined(e) {
-  store.setMembership(e.channel, e.user, true);
+function onJoined(e, held) {
+  store.setMembership(e.channel, e.user, true, { count: !held });
   if (e.user !== state.self.id) return;
-  const known = state.conversations.get(e.channel);
-  // Joined elsewhere (another tab, an invite): we need its members to count them.
-  if (!known || known.members.length <= 1) actions.refreshConversation(e.channel, { members: true });
+  // Joined elsewhere (another tab, an invite) a channel we had not counted.
+  if (state.conversations.get(e.channel)?.numMembers === undefined) actions.refreshConversation(e.channel);
 }
 
-function onLeft(e) {
+function onLeft(e, held) {
   const conversation = state.conversations.get(e.channel);
-  store.setMembership(e.channel, e.user, false);
+  store.setMembership(e.channel, e.user, false, { count: !held });
   if (e.user !== state.self.id) return;
   if (conversation?.kind === 'private') store.removeConversation(e.channel);
   // Our workspace may have been taken out of a shared channel (no channel_unshared comes to

@@ -1,13 +1,14 @@
-// Entry point: sign-in or boot (rtm.start, the websocket), the page's layout, routing by
-// the URL's hash (#/<conversation id>), and switching workspace (a new boot).
+// Entry point: sign-in or boot (the websocket, client.boot on it), the page's layout,
+// routing by the URL's hash (#/<conversation id>), and switching workspace (a new boot).
 import * as actions from './actions.js';
 import { api, ApiError, loadSession, signOut, switchWorkspace, whenSessionChangedElsewhere, whenSessionOver } from './api.js';
 import { conversationView } from './conversation.js';
 import { createChannelDialog, errorText, toast } from './dialogs.js';
+import * as directory from './directory.js';
 import { h, replaceChildren } from './dom.js';
 import { handleEvent } from './events.js';
 import { isOutsider } from './names.js';
-import { Rtm } from './rtm.js';
+import { Rtm, socket, useSocket } from './rtm.js';
 import { sidebar } from './sidebar.js';
 import { signInForm } from './signin.js';
 import * as store from './store.js';
@@ -18,8 +19,6 @@ import { workspaceRail } from './workspaces.js';
 
 const PRESENCE_SUB_MAX = 500;
 const app = /** @type {HTMLElement} */ (document.getElementById('app'));
-/** @type {Rtm|null} */
-let rtm = null;
 /** @type {ReturnType<typeof conversationView>|null} */
 let view = null;
 let boots = 0; // a boot overtaken by a newer one (a switch, another tab) stops
@@ -57,56 +56,52 @@ function showSignIn(notice = '') {
   replaceChildren(app, signInForm({ onSignedIn: () => enter(), notice }));
 }
 
-/** Boot: rtm.start, draw the app, open the socket. A server that is down is retried. */
-async function enter(attempt = 0) {
+/**
+ * Boot: rtm.connect and the socket (retried while the server is down), the lean boot on it
+ * (client.boot) and auth.teams.list, then draw the app.
+ */
+async function enter() {
   const mine = ++boots;
   app.dataset.state = 'loading';
-  replaceChildren(app, h('p', { class: 'loading', role: 'status', text: attempt ? 'Cannot reach Backchannel. Retrying…' : 'Loading…' }));
-  let boot;
-  try {
-    boot = await loadWorkspace(mine);
-  } catch {
-    if (!loadSession() || mine !== boots) return; // the session is over, or another boot took over
-    setTimeout(() => mine === boots && enter(attempt + 1), Math.min(5000, 500 * 2 ** attempt));
-    return;
-  }
-  drawApp();
-  app.dataset.state = 'signed-in';
-  rtm = new Rtm({
+  const notice = h('p', { class: 'loading', role: 'status', text: 'Loading…' });
+  replaceChildren(app, notice);
+  const teams = loadTeams();
+  /** @type {() => void} */
+  let booted = () => {};
+  const firstBoot = new Promise((resolve) => (booted = resolve));
+  const connection = new Rtm({
     onEvent: handleEvent,
-    onHello,
-    onState: (connection) => {
-      state.connection = connection;
+    onHello: async (hello) => {
+      await boot(connection, hello);
+      booted();
+    },
+    onState: (value) => {
+      state.connection = value;
       store.emit('connection');
+      if (app.dataset.state === 'loading' && value !== 'connecting') notice.textContent = 'Cannot reach Backchannel. Retrying…';
     },
   });
-  actions.useRtm(rtm);
-  rtm.start(boot.url);
+  useSocket(connection);
+  connection.start();
+  const [list] = await Promise.all([teams, firstBoot]);
+  if (mine !== boots) return; // the session is over, or another boot took over
+  store.setTeams(list.length ? list : [state.team]);
+  drawApp();
+  app.dataset.state = 'signed-in';
   route();
 }
 
 /**
- * rtm.start into the store, with the mention counts from client.counts if it lacks them, and
- * the person's workspaces for the switcher. A boot overtaken by a newer one throws.
+ * The lean boot, on every new socket (docs/edge-cache.md): the store gets what the page
+ * shows first, and the edge learns what this socket has been sent. The events that arrived
+ * meanwhile are handed on after it (rtm.js). Throws if the socket is gone first.
  */
-async function loadWorkspace(mine = boots) {
-  const [boot, teams] = await Promise.all([api('rtm.start'), loadTeams()]);
-  if (mine !== boots) throw new Error('overtaken');
-  store.loadBoot(boot);
-  store.setTeams(teams.length ? teams : [boot.team]);
-  const joined = [...boot.channels, ...boot.groups, ...boot.mpims].filter((c) => c.is_member);
-  if (joined.some((c) => c.mention_count === undefined)) {
-    try {
-      const counts = await api('client.counts');
-      for (const c of mine === boots ? [...counts.channels, ...counts.mpims, ...counts.ims] : []) {
-        store.patchConversation(c.id, { unread: c.unread_count, mentions: c.mention_count, lastRead: c.last_read });
-      }
-    } catch {
-      // Badges then show unread counts without mentions until the next boot.
-    }
-    if (mine !== boots) throw new Error('overtaken');
-  }
-  return boot;
+async function boot(connection, hello) {
+  const reply = await connection.request({ type: 'client.boot' });
+  store.loadBoot(reply);
+  subscribePresence(connection, { again: true });
+  actions.markOpenRead(); // the boot's counts do not know what is being read right now
+  if (hello.limited) resync();
 }
 
 /** auth.teams.list; without it the switcher is not shown, and other workspaces go unnamed. */
@@ -128,23 +123,36 @@ function drawApp() {
   replaceChildren(app, shell);
   store.on('conversations', () => {
     if (state.openId && !state.conversations.has(state.openId)) goHome();
+    const connection = socket();
+    if (connection) subscribePresence(connection);
   });
 }
 
-function onHello(hello) {
-  // Presence of everyone we may show (DM partners, authors): the workspace's people, capped.
-  const ids = [...state.users.values()].filter((u) => !u.is_bot && !u.deleted && !isOutsider(u)).map((u) => u.id);
-  rtm?.send({ type: 'presence_sub', ids: ids.slice(0, PRESENCE_SUB_MAX) });
-  if (hello.limited) resync();
+let presenceIds = '';
+
+/**
+ * Presence of the people whose dots we show: ourselves and our DMs' people (capped). Sent
+ * on each new socket, and again when a DM comes or goes.
+ */
+function subscribePresence(connection, { again = false } = {}) {
+  const ims = [...state.conversations.values()].filter((c) => c.kind === 'im' && c.isMember).map((c) => c.user);
+  const ids = [...new Set([state.self?.id, ...ims])]
+    .filter((id) => id && !isOutsider(state.users.get(id)))
+    .slice(0, PRESENCE_SUB_MAX);
+  if (!again && ids.join() === presenceIds) return;
+  presenceIds = ids.join();
+  connection.send({ type: 'presence_sub', ids });
 }
 
-/** The server could not replay everything we missed: fetch the state afresh. */
+/**
+ * The server could not replay everything we missed (a `limited` hello): the boot has
+ * brought the conversations afresh, but loaded messages may have gaps. The open
+ * conversation and thread are loaded again, the others when next opened.
+ */
 async function resync() {
-  try {
-    await loadWorkspace();
-  } catch {
-    return; // still down: the next hello tries again
-  }
+  for (const id of [...state.histories.keys()]) if (id !== state.openId) state.histories.delete(id);
+  const open = state.thread ? `${state.thread.channel}/${state.thread.ts}` : '';
+  for (const key of [...state.threads.keys()]) if (key !== open) state.threads.delete(key);
   if (!state.conversations.has(state.openId)) return goHome();
   await view?.reload();
   if (state.thread) actions.loadThread(state.thread.channel, state.thread.ts).catch(() => {});
@@ -216,10 +224,12 @@ async function signOutNow() {
 }
 
 function endSession() {
-  rtm?.stop();
-  rtm = null;
+  socket()?.stop();
+  useSocket(null);
+  presenceIds = '';
   view = null;
   actions.resetActions();
+  directory.resetDirectory();
   store.reset();
   for (const dialog of document.querySelectorAll('dialog')) dialog.remove();
   state.connection = 'connecting';

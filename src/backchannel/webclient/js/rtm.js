@@ -1,17 +1,37 @@
-// The RTM websocket: hello, events, pings, and resuming after any break (docs/realtime.md).
-import { api } from './api.js';
+// The RTM websocket: hello, the lean boot on every socket, requests and their replies,
+// events, pings, and resuming after any break (docs/realtime.md, docs/edge-cache.md).
+import { api, ApiError } from './api.js';
 
 const PING_EVERY_MS = 20_000;
 const MAX_BACKOFF_MS = 5_000;
+const REQUEST_TIMEOUT_MS = 30_000; // a reply that never comes (the edge may drop a frame it rate-limits)
 
 /** @typedef {'connecting'|'connected'|'reconnecting'|'offline'} ConnectionState */
 
 /**
  * @typedef {object} RtmHandlers
- * @property {(event: any) => void} onEvent       every frame but hello, pong and errors
- * @property {(hello: any) => void} onHello        after each (re)connect
+ * @property {(event: any, options: {held: boolean}) => void} onEvent
+ *   every frame but hello, pong, errors and replies; `held`: it arrived before the boot's reply
+ * @property {(hello: any) => Promise<void>} onHello
+ *   after each (re)connect: the boot (client.boot). Events wait until it is done; if it
+ *   fails, the socket is closed and opened again.
  * @property {(state: ConnectionState) => void} onState
  */
+
+const BOOT_FAILED = 4001; // our own close code: a boot that failed, try a new socket
+
+/** @type {Rtm|null} the page's socket: one a session, opened by main.js */
+let current = null;
+
+/** The socket of this session (null between sessions), for whatever sends on it. */
+export function socket() {
+  return current;
+}
+
+/** @param {Rtm|null} rtm */
+export function useSocket(rtm) {
+  current = rtm;
+}
 
 export class Rtm {
   /** @param {RtmHandlers} handlers */
@@ -20,10 +40,14 @@ export class Rtm {
     /** @type {WebSocket|null} */
     this.socket = null;
     this.resume = '';     // the last resume token seen: the server replays what follows it
-    this.attempt = 0;     // failed attempts since the last hello, for the backoff
+    this.attempt = 0;     // failed attempts since the last boot, for the backoff
     this.stopped = false;
-    this.pingId = 0;
+    this.lastId = 0;      // frame ids: pings and requests
     this.awaitingPong = false;
+    /** @type {Map<number, {resolve: (reply: any) => void, reject: (err: Error) => void, timer: number}>} */
+    this.pending = new Map();
+    /** @type {any[]|null} events held while the socket boots (null: none is booting) */
+    this.held = null;
     this.timers = { ping: 0, retry: 0 };
     this.onOnline = () => this.reconnectNow();
     // Offline, the socket is as good as dead: close it now and resume when back online.
@@ -35,10 +59,10 @@ export class Rtm {
     window.addEventListener('offline', this.onOffline);
   }
 
-  /** Open the first socket with the URL rtm.start returned. */
-  start(url) {
+  /** Ask rtm.connect for the edge's URL and open the first socket. */
+  start() {
     this.setState('connecting');
-    this.open(url);
+    this.reconnect();
   }
 
   stop() {
@@ -49,11 +73,30 @@ export class Rtm {
     window.removeEventListener('offline', this.onOffline);
     this.socket?.close(1000);
     this.socket = null;
+    this.dropPending();
   }
 
   /** Send a frame if connected; frames are best effort (typing, presence_sub). */
   send(frame) {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(frame));
+  }
+
+  /**
+   * A request frame on the socket (`id` added); its reply (`{"ok": true, "reply_to": id, ...}`).
+   * Rejects with ApiError: the error's code, network_error when the socket is not open or
+   * closes first, timeout when no reply comes.
+   * @param {Record<string, any>} frame
+   * @returns {Promise<any>}
+   */
+  request(frame) {
+    const socket = this.socket;
+    if (socket?.readyState !== WebSocket.OPEN) return Promise.reject(new ApiError('network_error'));
+    const id = ++this.lastId;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => this.settle({ reply_to: id, ok: false, error: { msg: 'timeout' } }), REQUEST_TIMEOUT_MS);
+      this.pending.set(id, { resolve, reject, timer });
+      socket.send(JSON.stringify({ ...frame, id }));
+    });
   }
 
   setState(state) {
@@ -78,18 +121,46 @@ export class Rtm {
       return;
     }
     if (typeof frame.resume === 'string') this.resume = frame.resume;
-    if (frame.type === 'hello') return this.hello(frame);
+    if (frame.type === 'hello') return void this.hello(frame);
     if (frame.type === 'pong') return void (this.awaitingPong = false);
     if (frame.type === 'goodbye') return this.socket?.close(1000);
+    if (frame.reply_to !== undefined && this.pending.has(frame.reply_to)) return this.settle(frame);
     if (frame.type === 'error' || frame.reply_to !== undefined) return;
-    this.handlers.onEvent(frame);
+    if (this.held) this.held.push(frame);
+    else this.handlers.onEvent(frame, { held: false });
   }
 
-  hello(frame) {
+  /** A reply: `{"ok": false, "error": {"msg": code}}`, and an error event, are failures. */
+  settle(frame) {
+    const waiting = this.pending.get(frame.reply_to);
+    if (!waiting) return;
+    const { resolve, reject, timer } = waiting;
+    clearTimeout(timer);
+    this.pending.delete(frame.reply_to);
+    if (frame.ok === true) resolve(frame);
+    else reject(new ApiError(frame.error?.msg || 'unknown_error'));
+  }
+
+  /**
+   * The boot comes first on every socket: what arrives meanwhile is held, and handed on
+   * once the boot is in the store (marked `held`: the boot may already reflect it).
+   */
+  async hello(frame) {
+    const socket = this.socket;
+    this.held = [];
+    this.startPinging();
+    try {
+      await this.handlers.onHello(frame);
+    } catch {
+      if (socket === this.socket) socket?.close(BOOT_FAILED); // lost() retries, with backoff
+      return;
+    }
+    if (socket !== this.socket || this.stopped) return;
+    const held = this.held || [];
+    this.held = null;
     this.attempt = 0;
     this.setState('connected');
-    this.startPinging();
-    this.handlers.onHello(frame);
+    for (const event of held) this.handlers.onEvent(event, { held: true });
   }
 
   /** A ping without its pong by the next one means a dead link the browser has not noticed. */
@@ -99,13 +170,15 @@ export class Rtm {
     this.timers.ping = setInterval(() => {
       if (this.awaitingPong) return this.socket?.close(4000);
       this.awaitingPong = true;
-      this.send({ type: 'ping', id: ++this.pingId });
+      this.send({ type: 'ping', id: ++this.lastId });
     }, PING_EVERY_MS);
   }
 
   lost() {
     clearInterval(this.timers.ping);
     this.socket = null;
+    this.held = null;
+    this.dropPending();
     if (this.stopped) return;
     this.setState('reconnecting');
     this.scheduleRetry();
@@ -117,6 +190,16 @@ export class Rtm {
     const base = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.attempt);
     this.attempt += 1;
     this.timers.retry = setTimeout(() => this.reconnect(), base * (0.8 + Math.random() * 0.4));
+  }
+
+  /** Requests still waiting fail: their socket is gone, and the reply with it. */
+  dropPending() {
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const { reject, timer } of pending) {
+      clearTimeout(timer);
+      reject(new ApiError('network_error'));
+    }
   }
 
   reconnectNow() {
@@ -134,10 +217,12 @@ export class Rtm {
       ({ url } = await api('rtm.connect'));
     } catch {
       // A session-ending error stops us through api()'s handler; anything else: try again.
-      if (!this.stopped) this.scheduleRetry();
+      if (this.stopped) return;
+      this.setState('reconnecting');
+      this.scheduleRetry();
       return;
     }
-    if (this.stopped) return;
+    if (this.stopped || this.socket) return; // another attempt got there first
     const resume = this.resume ? `&resume=${encodeURIComponent(this.resume)}` : '';
     this.open(url + resume);
   }

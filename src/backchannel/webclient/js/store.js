@@ -23,7 +23,7 @@
  * @property {boolean} isArchived
  * @property {boolean} isGeneral
  * @property {string} user        a DM's other person
- * @property {string[]} members
+ * @property {string[]} members   a group DM's (a channel's are not listed, only counted)
  * @property {number} [numMembers]
  * @property {string} topic
  * @property {string} lastRead    ts read up to
@@ -80,6 +80,10 @@ export function on(topic, fn) {
   listeners.get(topic).add(fn);
 }
 
+export function off(topic, fn) {
+  listeners.get(topic)?.delete(fn);
+}
+
 export function emit(topic) {
   if (pending.has(topic)) return;
   pending.add(topic);
@@ -104,23 +108,39 @@ export function reset() {
 
 // -- people and conversations -----------------------------------------------------------
 
-/** Load (or reload, after a `limited` hello) what rtm.start returned. */
+/**
+ * Merge a lean boot (client.boot, sent again on every new socket: docs/edge-cache.md) into
+ * the store. It lists only the conversations we are in, and only the people and bots they
+ * name: everything else the store has stays (messages, people and bots met since, people of
+ * other workspaces, public channels we only look at); a conversation we are no longer in goes.
+ */
 export function loadBoot(boot) {
   state.self = boot.self;
   state.team = boot.team;
-  // People of other workspaces are not in the boot (users.info brought them): keep them.
-  const outsiders = [...state.users.values()].filter((u) => u.team_id && u.team_id !== boot.team.id);
-  state.users.clear();
-  for (const user of [...outsiders, ...boot.users]) state.users.set(user.id, user);
-  for (const bot of boot.bots || []) state.bots.set(bot.id, bot);
+  addObjects({ users: boot.users, bots: boot.bots });
   const seen = new Set();
   for (const raw of [...boot.channels, ...boot.groups, ...boot.ims, ...boot.mpims]) {
     upsertConversation(raw);
     seen.add(raw.id);
   }
-  for (const id of state.conversations.keys()) if (!seen.has(id)) state.conversations.delete(id);
-  emit('users');
+  for (const conversation of [...state.conversations.values()]) {
+    if (seen.has(conversation.id)) continue;
+    if (conversation.kind === 'public') Object.assign(conversation, { isMember: false, unread: 0, mentions: 0 });
+    else removeConversation(conversation.id);
+  }
   emit('conversations');
+}
+
+/**
+ * People, bots and conversations as the edge sends them: an `objects` frame (just before
+ * the event that names them), the replies to users.info and the searches.
+ * @param {{users?: User[], bots?: {id: string, name: string}[], channels?: object[]}} objects
+ */
+export function addObjects({ users = [], bots = [], channels = [] }) {
+  for (const user of users) upsertUser(user);
+  for (const bot of bots) state.bots.set(bot.id, bot);
+  for (const channel of channels) upsertConversation(channel);
+  if (bots.length) emit('users'); // authors' names
 }
 
 /** auth.teams.list: the workspaces the person has a seat in (the workspace switcher). */
@@ -189,14 +209,24 @@ export function patchConversation(id, fields) {
   emit('conversations');
 }
 
-export function setMembership(id, userId, joined) {
+/**
+ * Someone joined or left. A group DM lists its members; a channel only counts them
+ * (numMembers, from the boot or conversations.info): `count: false` leaves the count alone,
+ * for an event the count already reflects. Our own joining is counted once however often
+ * it is told.
+ */
+export function setMembership(id, userId, joined, { count = true } = {}) {
   const conversation = state.conversations.get(id);
   if (!conversation) return;
-  const members = conversation.members.filter((m) => m !== userId);
-  if (joined) members.push(userId);
-  conversation.members = members;
-  if (conversation.numMembers !== undefined) conversation.numMembers = members.length;
-  if (userId === state.self?.id) conversation.isMember = joined;
+  const self = userId === state.self?.id;
+  if (conversation.kind === 'mpim') {
+    const members = conversation.members.filter((m) => m !== userId);
+    if (joined) members.push(userId);
+    conversation.members = members;
+  } else if (count && conversation.numMembers !== undefined && !(self && conversation.isMember === joined)) {
+    conversation.numMembers = Math.max(0, conversation.numMembers + (joined ? 1 : -1));
+  }
+  if (self) conversation.isMember = joined;
   emit('conversations');
 }
 

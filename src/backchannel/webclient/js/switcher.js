@@ -1,16 +1,21 @@
-// The quick switcher (Ctrl+K / Cmd+K): a fuzzy filter over channels (yours and public
-// ones) and people. Arrows move, Enter opens, Escape closes.
+// The quick switcher (Ctrl+K / Cmd+K): a fuzzy filter over the channels and people the
+// store has, and those the edge finds for the query's first word (users.search and
+// channels.search on the socket: the lean boot sent only what the sidebar shows). Arrows
+// move, Enter opens (once the search for what was typed is in), Escape closes.
 import { openModal } from './dialogs.js';
+import { searchDirectory } from './directory.js';
 import { glyph, h, icon, replaceChildren } from './dom.js';
 import { conversationName, isOutsider, userName } from './names.js';
-import { state } from './store.js';
+import { off, on, state } from './store.js';
 import { presenceDot, sharedMark } from './sidebar.js';
 
 const MAX_RESULTS = 30;
+const SEARCH_AFTER_MS = 150; // typing pauses this long before the edge is asked
 
 /**
  * @typedef {object} Item
  * @property {string} name
+ * @property {string[]} keys    what a query is matched against: the name, a person's handle
  * @property {'channel'|'dm'|'person'} kind
  * @property {string} [id]      a conversation's id
  * @property {string} [userId]  a person without a DM yet
@@ -22,7 +27,8 @@ const MAX_RESULTS = 30;
  */
 export function openSwitcher(onChoose) {
   if (document.querySelector('dialog[aria-label="Quick switcher"]')) return;
-  const items = candidates();
+  const searches = new Map(); // the query's first word -> its search, once per opening
+  let timer = 0;
   // A plain textbox pointing at the highlighted option (aria-activedescendant).
   const input = h('input', {
     type: 'text', 'aria-label': 'Jump to', placeholder: 'Jump to…', 'aria-controls': 'switcher-results', autocomplete: 'off',
@@ -47,32 +53,70 @@ export function openSwitcher(onChoose) {
     }
   };
 
-  const { close } = openModal({
+  /** The edge's search for the query's first word; the same promise while it is asked. */
+  const search = (word) => {
+    if (!searches.has(word)) searches.set(word, searchDirectory(word).then(redraw));
+    return searches.get(word);
+  };
+  const searchLater = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => search(firstWord(input.value)), SEARCH_AFTER_MS);
+  };
+
+  /** @type {(keepSelection: boolean) => void} */
+  let draw = () => {};
+  // Results that come in (or a store change) keep the highlighted item where it is.
+  const redraw = () => dialog.open && draw(true);
+  const { dialog, close } = openModal({
     label: 'Quick switcher',
     className: 'switcher',
+    onClose: () => {
+      clearTimeout(timer);
+      off('conversations', redraw);
+      off('users', redraw);
+    },
     content: (closeDialog) => {
-      const draw = () => {
-        shown = filter(items, input.value);
+      draw = (keepSelection) => {
+        const current = keepSelection ? shown[selected] : null;
+        shown = filter(candidates(), input.value);
         replaceChildren(listbox, ...shown.map((item, i) => option(item, i, () => choose(item, closeDialog))));
         if (!shown.length) listbox.append(h('p', { class: 'empty', text: 'No matches' }));
-        select(0);
+        select(current ? Math.max(0, shown.findIndex((item) => itemKey(item) === itemKey(current))) : 0);
       };
-      input.addEventListener('input', draw);
-      draw();
+      input.addEventListener('input', () => {
+        draw(false);
+        searchLater();
+      });
+      draw(false);
       return [input, listbox];
     },
   });
+  on('conversations', redraw);
+  on('users', redraw);
+  search(''); // with nothing typed: some channels and people beyond the sidebar's
 
-  input.addEventListener('keydown', (event) => {
+  input.addEventListener('keydown', async (event) => {
     if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
       event.preventDefault();
       select(selected + (event.key === 'ArrowDown' ? 1 : -1));
     } else if (event.key === 'Enter') {
       event.preventDefault();
-      if (shown[selected]) choose(shown[selected], close);
+      // What was typed may be found by the edge alone: wait for its search.
+      clearTimeout(timer);
+      await search(firstWord(input.value));
+      if (dialog.open && shown[selected]) choose(shown[selected], close);
     }
   });
   input.focus();
+}
+
+/** The edge matches names from their start, one word at a time; the rest is filtered here. */
+function firstWord(query) {
+  return query.trim().replace(/^[#@]/, '').split(/\s+/)[0].toLowerCase();
+}
+
+function itemKey(item) {
+  return item.id || item.userId;
 }
 
 /** @returns {Item[]} */
@@ -81,16 +125,19 @@ function candidates() {
   const dmWith = new Set();
   for (const c of state.conversations.values()) {
     if (c.isArchived) continue;
+    const name = conversationName(c);
     if (c.kind === 'public' || (c.kind === 'private' && c.isMember)) {
-      items.push({ kind: 'channel', id: c.id, name: conversationName(c), conversation: c });
+      items.push({ kind: 'channel', id: c.id, name, keys: [name], conversation: c });
     } else if (c.isMember && (c.kind === 'im' || c.kind === 'mpim')) {
       if (c.kind === 'im') dmWith.add(c.user);
-      items.push({ kind: 'dm', id: c.id, name: conversationName(c), conversation: c });
+      const handle = c.kind === 'im' ? state.users.get(c.user)?.name : '';
+      items.push({ kind: 'dm', id: c.id, name, keys: [name, handle || ''], conversation: c });
     }
   }
   for (const user of state.users.values()) {
     if (user.deleted || user.is_bot || dmWith.has(user.id) || user.id === state.self?.id || isOutsider(user)) continue;
-    items.push({ kind: 'person', userId: user.id, name: userName(user.id) });
+    const name = userName(user.id);
+    items.push({ kind: 'person', userId: user.id, name, keys: [name, user.name] });
   }
   return items;
 }
@@ -99,7 +146,7 @@ function candidates() {
 function filter(items, query) {
   const q = query.trim().toLowerCase().replace(/^[#@]/, '');
   const scored = items
-    .map((item) => ({ item, score: q ? score(item.name.toLowerCase(), q) : mineFirst(item) }))
+    .map((item) => ({ item, score: q ? Math.max(...item.keys.map((key) => score(key.toLowerCase(), q))) : mineFirst(item) }))
     .filter(({ score: s }) => s > 0);
   scored.sort((a, b) => b.score - a.score || a.item.name.localeCompare(b.item.name));
   return scored.slice(0, MAX_RESULTS).map(({ item }) => item);
