@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
@@ -15,7 +16,8 @@ from backchannel.bus import Bus, MemoryBus
 from backchannel.config import ROLES, Settings
 from backchannel.edge import Edge
 from backchannel.errors import ConfigError
-from backchannel.services import Clock, ServiceContext
+from backchannel.models import EdgeInfo
+from backchannel.services import Clock, ServiceContext, edges
 from backchannel.services import events as event_service
 from backchannel.services.deployment import Progress, open_router
 from backchannel.webapp.app import create_webapp
@@ -52,11 +54,48 @@ class Backchannel:
     def edge(self) -> Edge:
         """The message server of the edge role; start it on a listening socket."""
         server = self.settings.server
-        return Edge(
-            self.ctx,
-            ms_shards=server.edge_ms_shards or None,
-            cache_bytes=int(server.edge_cache_mb * 1024 * 1024),
-        )
+        return Edge(self.ctx, cache_bytes=int(server.edge_cache_mb * 1024 * 1024))
+
+    @contextlib.asynccontextmanager
+    async def running_edge(
+        self, sock: socket.socket, url: str
+    ) -> AsyncIterator[tuple[Edge, EdgeInfo]]:
+        """The edge role serving `sock`, registered in the main DB as `url`, heartbeating
+        and letting go of the workspaces it stops owning (docs/edge-cache.md, Routing). On
+        the way out it unregisters first, so that its clients are sent elsewhere, then says
+        goodbye to them."""
+        server = self.settings.server
+        url = edges.check_edge_url(url)  # as registered: the edge knows itself by it
+        edge = self.edge()
+        await edge.start(sock, url)
+        try:
+            me = await edges.register_edge(
+                self.ctx,
+                server.edge_ms_shards or None,
+                url,
+                heartbeat_seconds=server.edge_heartbeat_seconds,
+            )
+
+            async def beat() -> None:
+                await edges.heartbeat(self.ctx, me)
+                await edge.check_ownership()
+
+            stop = asyncio.Event()
+            beating = asyncio.create_task(
+                _every(server.edge_heartbeat_seconds, stop, beat, "the edge's heartbeat"),
+                name="edge-heartbeat",
+            )
+            try:
+                yield edge, me
+            finally:
+                stop.set()
+                await beating
+                try:
+                    await edges.unregister_edge(self.ctx, me)
+                except Exception as exc:  # then it is gone once its heartbeat is stale
+                    log.warning("unregistering the edge failed: %s", exc)
+        finally:
+            await edge.stop()
 
     @contextlib.asynccontextmanager
     async def background(self, *, upkeep: bool) -> AsyncIterator[None]:
@@ -98,17 +137,31 @@ class Backchannel:
     async def _sweep_relays(self, stop: asyncio.Event) -> None:
         """Each write relays its own shared-channel events; this makes up for a process that
         died in between (docs/organisations.md)."""
-        while not stop.is_set():
-            try:
-                await event_service.relay_all(self.ctx)
-            except Exception as exc:  # a shard that is down is relayed next time
-                log.warning("relaying shared-channel events failed: %s", exc)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), RELAY_SWEEP_SECONDS)
+        await _every(
+            RELAY_SWEEP_SECONDS,
+            stop,
+            lambda: event_service.relay_all(self.ctx),
+            "relaying shared-channel events",
+        )
 
     async def close(self) -> None:
         await self.ctx.router.close()
         await self.ctx.bus.close()
+
+
+async def _every(
+    seconds: float, stop: asyncio.Event, work: Callable[[], Awaitable[object]], what: str
+) -> None:
+    """Do `work` now and every `seconds` until `stop` is set. Asked to stop, not cancelled:
+    cancelling it in the middle of a database call could leave a pooled connection waiting
+    for ever at shutdown. A failure (a database that is down) is tried again next time."""
+    while not stop.is_set():
+        try:
+            await work()
+        except Exception as exc:
+            log.warning("%s failed: %s", what, exc)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
 
 
 async def open_backchannel(
@@ -127,6 +180,10 @@ async def open_backchannel(
         raise ConfigError(f"role {server.role} runs beside other processes: give --nats URL")
     if server.edge_cache_mb <= 0:
         raise ConfigError(f"edge_cache_mb must be above 0, got {server.edge_cache_mb}")
+    if server.edge_heartbeat_seconds <= 0:
+        raise ConfigError(
+            f"edge_heartbeat_seconds must be above 0, got {server.edge_heartbeat_seconds}"
+        )
     if server.event_retention_hours <= 0:
         raise ConfigError(
             f"event_retention_hours must be above 0, got {server.event_retention_hours}"

@@ -49,6 +49,7 @@ class ServerSettings:
     edge_public_url: str | None = None  # where clients reach the edge, e.g. wss://rtm.example
     event_retention_hours: float = 7 * 24.0  # how long a client can be away and resume
     edge_cache_mb: float = 256.0  # the edge cache's bound (docs/edge-cache.md)
+    edge_heartbeat_seconds: float = 2.0  # an edge silent for 5 of these is not live
 
     @property
     def base_url(self) -> str:
@@ -82,6 +83,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "edge_public_url": (str,),
     "event_retention_hours": (int, float),
     "edge_cache_mb": (int, float),
+    "edge_heartbeat_seconds": (int, float),
 }
 _STORAGE_KEYS = {
     "data_dir",
@@ -105,6 +107,7 @@ _SERVER_KEYS = {
     "edge_public_url",
     "event_retention_hours",
     "edge_cache_mb",
+    "edge_heartbeat_seconds",
 }
 ROLES = ("all", "webapp", "edge")
 

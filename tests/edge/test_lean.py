@@ -271,3 +271,27 @@ async def test_a_full_cache_lets_go_of_the_least_recently_used_workspace(
         assert found.users and acme.workspace.id in edge.cache
     finally:
         await edge.stop()
+
+
+async def test_a_search_of_several_words_needs_each_of_them(connect: Connect, team: Team) -> None:
+    alice = await connect(team.who("alice"))
+    found = await alice.ask("users.search", query="dave da")
+    assert [user["id"] for user in found["users"]] == [team.dave.user.id]
+    assert (await alice.ask("users.search", query="dave smith"))["users"] == []
+
+
+async def test_a_new_dm_pushes_its_other_person(
+    ctx: ServiceContext, connect: Connect, team: Team
+) -> None:
+    dave = await connect(team.who("dave"))
+    await dave.ask("client.boot")
+    await direct_messages.open_conversation(
+        ctx,
+        workspace_id=team.acme.workspace.id,
+        user_id=team.carol.user.id,
+        with_users=[team.dave.user.id],
+    )
+    objects = await dave.next()
+    assert objects["type"] == "objects"
+    assert [user["id"] for user in objects["users"]] == [team.carol.user.id]
+    assert (await dave.next())["type"] == "im_created"

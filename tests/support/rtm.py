@@ -14,30 +14,35 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from backchannel.app import Backchannel
+from backchannel.edge import Edge
 from backchannel.models import TokenInfo
 from backchannel.services import ServiceContext
-from backchannel.services.edges import register_edge
 from backchannel.services.tickets import issue_ticket
 
 WAIT = 10.0
 
 
 @asynccontextmanager
-async def live_edge(backchannel: Backchannel) -> AsyncIterator[str]:
-    """An edge on a free port serving every message-server shard; yields its ws:// URL."""
+async def serving_edge(backchannel: Backchannel) -> AsyncIterator[tuple[Edge, str]]:
+    """An edge on a free port, registered (serving every message-server shard unless the
+    settings say otherwise) and heartbeating; yields it and its ws:// URL."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(512)
     sock.setblocking(False)
     url = f"ws://127.0.0.1:{sock.getsockname()[1]}"
-    edge = backchannel.edge()
-    await edge.start(sock)
-    await register_edge(backchannel.ctx, None, url)
     try:
-        yield url
+        async with backchannel.running_edge(sock, url) as (edge, _):
+            yield edge, url
     finally:
-        await edge.stop()
         sock.close()
+
+
+@asynccontextmanager
+async def live_edge(backchannel: Backchannel) -> AsyncIterator[str]:
+    """serving_edge's URL alone."""
+    async with serving_edge(backchannel) as (_, url):
+        yield url
 
 
 @dataclass

@@ -120,7 +120,7 @@ async def test_signing_out_revokes_the_token_and_drops_the_cookie(server: str, a
 async def test_a_browser_session_opens_the_real_time_socket(
     server: str, ctx: ServiceContext, acme: Acme
 ) -> None:
-    await edges.register_edge(ctx, None, "ws://127.0.0.1:9")
+    await edges.register_edge(ctx, None, "ws://127.0.0.1:9", heartbeat_seconds=2.0)
     async with httpx.AsyncClient(base_url=server) as http:
         token = (await sign_in(http, **ALICE)).json()["token"]
         reply = await http.post("/api/rtm.connect", headers={"Authorization": f"Bearer {token}"})

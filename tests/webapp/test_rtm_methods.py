@@ -1,5 +1,5 @@
-"""rtm.connect and rtm.start through slack_sdk: each workspace is sent to its own edge with a
-single-use ticket, and rtm.start's boot payload holds what a client shows first."""
+"""rtm.connect and rtm.start through slack_sdk: each workspace is sent to the edge that owns
+it with a single-use ticket, and rtm.start's boot payload holds what a client shows first."""
 
 from __future__ import annotations
 
@@ -28,11 +28,16 @@ EDGES = {"ms-0": "ws://127.0.0.1:8001", "ms-1": "ws://127.0.0.1:8002"}
 TRANSACTION_CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE")
 
 
+async def register_edges(ctx: ServiceContext) -> dict[str, str]:
+    """One edge for each message-server shard: each is the owner of that shard's workspaces."""
+    for ms_shard, url in EDGES.items():
+        await edges.register_edge(ctx, [ms_shard], url, heartbeat_seconds=2.0)
+    return EDGES
+
+
 @pytest.fixture
 async def edges_up(ctx: ServiceContext) -> dict[str, str]:
-    for ms_shard, url in EDGES.items():
-        await edges.register_edge(ctx, [ms_shard], url)
-    return EDGES
+    return await register_edges(ctx)
 
 
 def ticket_of(url: str) -> str:
@@ -47,7 +52,7 @@ def info(acme: Acme, who: str) -> TokenInfo:
 # -- rtm.connect ---------------------------------------------------------------------------
 
 
-async def test_rtm_connect_sends_each_workspace_to_its_own_edge(
+async def test_rtm_connect_sends_each_workspace_to_the_edge_that_owns_it(
     ctx: ServiceContext,
     edges_up: dict[str, str],
     alice: ValidatingAsyncWebClient,
@@ -84,9 +89,8 @@ async def timed(deployment: Backchannel, acme: Acme) -> AsyncIterator[Timed]:
         yield Timed(url, timed_ctx, clock)
 
 
-async def test_an_rtm_connect_ticket_lasts_30_seconds(
-    timed: Timed, edges_up: dict[str, str], acme: Acme
-) -> None:
+async def test_an_rtm_connect_ticket_lasts_30_seconds(timed: Timed, acme: Acme) -> None:
+    await register_edges(timed.ctx)  # heartbeats on the test's clock
     alice = client_for(timed.url, acme.alice.token)
     in_time = ticket_of((await alice.rtm_connect())["url"])
     too_late = ticket_of((await alice.rtm_connect())["url"])
@@ -99,7 +103,7 @@ async def test_an_rtm_connect_ticket_lasts_30_seconds(
 async def test_without_an_edge_both_methods_say_so(
     ctx: ServiceContext, alice: ValidatingAsyncWebClient, acme: Acme
 ) -> None:
-    await edges.register_edge(ctx, ["ms-1"], EDGES["ms-1"])  # not acme's shard
+    await edges.register_edge(ctx, ["ms-1"], EDGES["ms-1"], heartbeat_seconds=2.0)  # not acme's
     assert await error_of(alice.rtm_start()) == "service_unavailable"
     with pytest.raises(SlackApiError) as refused:
         await alice.rtm_connect()
@@ -108,7 +112,7 @@ async def test_without_an_edge_both_methods_say_so(
         "error": "service_unavailable",
         "response_metadata": {
             "messages": [
-                f"[ERROR] no edge serves message-server shard ms-0 (workspace "
+                f"[ERROR] no live edge serves message-server shard ms-0 (workspace "
                 f"{acme.workspace.id}): start an edge for it (`backchannel serve --ms-shard ms-0`)"
             ]
         },

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import gc
 import signal
 import socket
 from collections.abc import Iterator
@@ -18,10 +19,10 @@ from backchannel import __version__
 from backchannel.app import Backchannel, open_backchannel
 from backchannel.cli.options import build_settings, storage_options
 from backchannel.config import ROLES, Settings
-from backchannel.edge import Edge
 from backchannel.errors import ConfigError
+from backchannel.models import EdgeInfo
 from backchannel.services.demo import DemoInfo, ensure_demo
-from backchannel.services.edges import register_edge
+from backchannel.services.deployment import refresh_statistics
 from backchannel.storage.engine import redact
 
 
@@ -70,6 +71,13 @@ class Server(uvicorn.Server):
 )
 @click.option(
     "--edge-url", "edge_public_url", default=None, help="Where clients reach the edge (ws://...)."
+)
+@click.option(
+    "--edge-heartbeat",
+    "edge_heartbeat_seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds between the edge's heartbeats (default 2); 5 missed: it is not live.",
 )
 @storage_options
 def serve(demo: bool, **options: Any) -> None:
@@ -132,32 +140,36 @@ async def _serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     backchannel = await open_backchannel(settings, progress=lambda line: click.echo(line))
-    edge: Edge | None = None
     try:
-        url = _url(settings, http_sock, "http")
-        if http_sock is not None:
-            _print_banner(backchannel, url)
-        if edge_sock is not None:
-            edge = backchannel.edge()
-            await edge.start(edge_sock)
-            edge_url = settings.server.edge_public_url or _url(settings, edge_sock, "ws")
-            served = await register_edge(
-                backchannel.ctx, settings.server.edge_ms_shards or None, edge_url
-            )
-            if http_sock is None:
-                _print_banner(backchannel, edge_url)
-            click.echo(f"  edge: {edge_url} (message-server shards {', '.join(served)})")
-        if demo and http_sock is not None:
-            _print_demo(await ensure_demo(backchannel.ctx), url)
-        if http_sock is not None:
-            await _serve_http(backchannel, http_sock, url, stop)
-        else:
-            async with backchannel.background(upkeep=False):
-                await stop.wait()
+        # SQLite's planner knows nothing of the tables' sizes until told (PostgreSQL's
+        # autovacuum tells its own): a data set loaded since the last start is then planned
+        # well from the first request.
+        await refresh_statistics(backchannel.ctx.router)
+        # The edge, if any, is unregistered and stopped on leaving.
+        async with contextlib.AsyncExitStack() as running:
+            url = _url(settings, http_sock, "http")
+            if http_sock is not None:
+                _print_banner(backchannel, url)
+            if edge_sock is not None:
+                edge_url = settings.server.edge_public_url or _url(settings, edge_sock, "ws")
+                _, me = await running.enter_async_context(
+                    backchannel.running_edge(edge_sock, edge_url)
+                )
+                if http_sock is None:
+                    _print_banner(backchannel, edge_url)
+                _print_edge(backchannel, me)
+            if demo and http_sock is not None:
+                _print_demo(await ensure_demo(backchannel.ctx), url)
+            # What start-up made lives as long as the process: out of the garbage collector's
+            # sight, whose full collections otherwise walk it all, pausing every request.
+            gc.freeze()
+            if http_sock is not None:
+                await _serve_http(backchannel, http_sock, url, stop)
+            else:
+                async with backchannel.background(upkeep=False):
+                    await stop.wait()
         click.echo("backchannel stopped")
     finally:
-        if edge is not None:
-            await edge.stop()
         await backchannel.close()
 
 
@@ -205,6 +217,15 @@ def _print_banner(backchannel: Backchannel, url: str) -> None:
     click.echo(
         f"  storage: {where}, {len(shard_map.db_shards)} shards, "
         f"{len(shard_map.ms_shards)} message-server shards"
+    )
+
+
+def _print_edge(backchannel: Backchannel, me: EdgeInfo) -> None:
+    every = backchannel.ctx.router.shard_map.current.ms_shards
+    served = every if me.ms_shards is None else sorted(me.ms_shards)
+    click.echo(
+        f"  edge: {me.url} (heartbeat every {me.heartbeat_seconds:g} s; "
+        f"message-server shards {', '.join(served)})"
     )
 
 

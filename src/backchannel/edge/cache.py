@@ -349,10 +349,19 @@ class WorkspaceCache:
             view["members"] = list(members)
         return view
 
-    def search_users(self, prefix: str, limit: int) -> list[str]:
-        """Active people of the workspace with a search key starting with `prefix`, in the
-        order of that key."""
-        return self._search(self.names, prefix.lower(), limit, lambda uid: uid not in self.inactive)
+    def search_users(self, query: str, limit: int) -> list[str]:
+        """Active people of the workspace with a search key starting with the query's first
+        word, in the order of that key, who also have a key starting with each other word
+        ("ann lee" finds Ann Leeds)."""
+        first, *others = query.lower().split() or [""]
+
+        def wanted(user_id: str) -> bool:
+            keys = self.user_keys.get(user_id, ())
+            return user_id not in self.inactive and all(
+                any(key.startswith(word) for key in keys) for word in others
+            )
+
+        return self._search(self.names, first, limit, wanted)
 
     def search_channels(self, prefix: str, viewer: str, limit: int) -> list[str]:
         """Channels `viewer` may see whose name starts with `prefix`, by name."""
@@ -401,8 +410,12 @@ class WorkspaceCache:
             if isinstance(channel, str):
                 channels.append(channel)
             elif isinstance(channel, dict) and isinstance(channel.get("id"), str):
-                # A whole conversation (group_joined, im_created) is the object itself.
+                # A whole conversation (group_joined, im_created) is the object itself, and
+                # names its people: a DM's other person, a group DM's members.
                 (carried if "is_im" in channel else channels).append(channel["id"])
+                if isinstance(channel.get("user"), str):
+                    users.append(channel["user"])
+                users.extend(m for m in channel.get("members") or () if isinstance(m, str))
             text = part.get("text")
             if isinstance(text, str) and "<" in text:
                 for sigil, named_id in MENTION.findall(text):
@@ -458,6 +471,9 @@ class EdgeCache:
 
     def __contains__(self, workspace_id: str) -> bool:
         return workspace_id in self._workspaces
+
+    def workspace_ids(self) -> list[str]:
+        return list(self._workspaces)
 
     def peek(self, workspace_id: str) -> WorkspaceCache | None:
         return self._workspaces.get(workspace_id)

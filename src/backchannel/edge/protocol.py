@@ -56,6 +56,21 @@ async def handle_frame(peer: Peer, raw: str | bytes) -> None:
         session.write(_failed(reply_to, exc.slack_error, str(exc)))
 
 
+def rate_limited(raw: str | bytes) -> bytes:
+    """The answer to a frame over the client's allowance: to the request it was, if it had
+    an id, so that a client waiting for the reply is not left waiting."""
+    try:
+        frame = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        frame = None
+    reply_to = frame.get("id") if isinstance(frame, dict) else None
+    if reply_to is None:
+        return error_event(RATE_LIMITED, "too many frames: slow down")
+    return json_frame(
+        {"ok": False, "reply_to": reply_to, "error": {"code": RATE_LIMITED, "msg": "ratelimited"}}
+    )
+
+
 def _failed(reply_to: Any, slack_error: str, message: str) -> bytes:
     if reply_to is None:
         return error_event(BAD_MESSAGE, f"{slack_error}: {message}")

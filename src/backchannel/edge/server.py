@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import socket
 import weakref
-from collections.abc import Collection
+from collections.abc import Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
@@ -24,13 +24,13 @@ from backchannel.bus.codec import decode_event
 from backchannel.edge.cache import EdgeCache
 from backchannel.edge.frames import event_frame, json_frame, parse_resume_token, resume_token
 from backchannel.edge.peer import Peer
-from backchannel.edge.protocol import RATE_LIMITED, error_event, handle_frame
+from backchannel.edge.protocol import error_event, handle_frame, rate_limited
 from backchannel.edge.room import Room
 from backchannel.edge.session import Session
 from backchannel.edge.streams import StreamFollower
 from backchannel.errors import AuthError, BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Event, Position, TokenInfo
-from backchannel.services import ServiceContext
+from backchannel.services import ServiceContext, edges
 from backchannel.services import events as event_service
 from backchannel.services.directory import get_user
 from backchannel.services.tickets import redeem_ticket
@@ -57,14 +57,13 @@ class Edge:
         self,
         ctx: ServiceContext,
         *,
-        ms_shards: Collection[str] | None = None,
         cache_bytes: int = DEFAULT_CACHE_BYTES,
     ) -> None:
         self.ctx = ctx
         self.cache = EdgeCache(
             ctx, max_bytes=cache_bytes, in_use=lambda w: w in self.rooms, follow=self._follow
         )
-        self.ms_shards = frozenset(ms_shards) if ms_shards else None
+        self.url: str | None = None  # where clients reach it: its key among the edges
         self.rooms: dict[str, Room] = {}
         self.followers: dict[str, StreamFollower] = {}
         # Handshake -> handler; weak, so a connection lost in between leaves nothing behind.
@@ -76,7 +75,10 @@ class Edge:
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    async def start(self, sock: socket.socket) -> None:
+    async def start(self, sock: socket.socket, url: str) -> None:
+        """Serve sockets on `sock`; `url` is where clients reach it, as registered (see
+        app.py's running_edge, which registers it and keeps it live)."""
+        self.url = url
         bus = self.ctx.bus
         self._subscriptions = [
             await bus.subscribe(f"{EVENTS}.*", self._on_durable),
@@ -96,10 +98,7 @@ class Edge:
 
     async def stop(self) -> None:
         """Say goodbye to every client (Slack's `goodbye`), then close the sockets."""
-        goodbye = json_frame({"type": "goodbye"})
-        for room in self.rooms.values():
-            for session in room.sessions | room.catching_up:
-                session.write(goodbye)
+        self.release(list(self.rooms))
         for subscription in self._subscriptions:
             await subscription.unsubscribe()
         if self._server is not None:
@@ -115,6 +114,38 @@ class Edge:
             len(room.by_user) and sum(map(len, room.by_user.values()))
             for room in self.rooms.values()
         )
+
+    # -- ownership (docs/edge-cache.md, Routing) ---------------------------------------
+
+    async def _owns(self, workspace_id: str) -> bool:
+        found = await edges.owner(self.ctx, workspace_id)
+        return found is not None and found.url == self.url
+
+    async def check_ownership(self) -> list[str]:
+        """Let go of the workspaces another edge owns now (one joined, or came back); their
+        ids. Run after each heartbeat."""
+        # Rooms come and go while we wait; cached workspaces without sockets count too.
+        held = sorted(set(self.rooms) | set(self.cache.workspace_ids()))
+        lost = [workspace_id for workspace_id in held if not await self._owns(workspace_id)]
+        self.release(lost)
+        return lost
+
+    def release(self, workspace_ids: Iterable[str]) -> None:
+        for workspace_id in workspace_ids:
+            self._released(workspace_id)
+
+    def _released(self, workspace_id: str) -> None:
+        """Say goodbye to the workspace's sockets and close them (1001): their clients come
+        back through rtm.connect, to the owner, and resume from their last token. Its cache
+        goes too: the owner keeps one."""
+        self.cache.drop(workspace_id)
+        room = self.rooms.get(workspace_id)
+        if room is None:
+            return
+        goodbye = json_frame({"type": "goodbye"})
+        for session in room.sessions | room.catching_up:
+            session.write(goodbye)
+            session.start_closing(GOING_AWAY, "goodbye")
 
     # -- the bus -----------------------------------------------------------------------
 
@@ -178,11 +209,12 @@ class Edge:
     async def _admit(
         self, connection: ServerConnection, ticket: str, since: tuple[str, int] | None
     ) -> Response | None:
-        assignment = await self.ctx.router.assignment(ticket.partition("-")[0])
-        if self.ms_shards is not None and assignment.ms_shard not in self.ms_shards:
+        workspace_id = ticket.partition("-")[0]
+        assignment = await self.ctx.router.assignment(workspace_id)
+        if not await self._owns(workspace_id):
             # Before the ticket is used up: the client may still take it to the right edge.
             return connection.respond(
-                HTTPStatus.MISDIRECTED_REQUEST, "this edge does not serve that workspace\n"
+                HTTPStatus.MISDIRECTED_REQUEST, "this edge does not own that workspace\n"
             )
         redeemed = await redeem_ticket(self.ctx, ticket)
         if redeemed is None:
@@ -259,7 +291,7 @@ class Edge:
                     # flooded us with: close_timeout bounds the wait.
                     await connection.close(POLICY, "flood: too many frames")
                     return
-                session.write(error_event(RATE_LIMITED, "too many frames: slow down"))
+                session.write(rate_limited(raw))
                 continue
             try:
                 await handle_frame(Peer(self.ctx, self.cache, room, session), raw)

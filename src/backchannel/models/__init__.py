@@ -13,12 +13,13 @@ from backchannel.models.objects import (
     Webhook,
     Workspace,
 )
-from backchannel.models.topology import DbShard, ShardMap, WorkspaceAssignment
+from backchannel.models.topology import DbShard, EdgeInfo, ShardMap, WorkspaceAssignment
 
 __all__ = [
     "Bot",
     "Channel",
     "DbShard",
+    "EdgeInfo",
     "Event",
     "Message",
     "Organisation",

@@ -1,4 +1,5 @@
-"""The shard map: which database shard and message-server shard each workspace lives on."""
+"""The shard map: which database shard and message-server shard each workspace lives on;
+the edges that serve the message-server shards."""
 
 from __future__ import annotations
 
@@ -26,14 +27,23 @@ class ShardMap:
 
     version: int
     db_shards: dict[str, DbShard] = field(default_factory=dict)
-    # Message-server shard -> websocket base URL of the edge serving it (None: no edge yet).
-    ms_urls: dict[str, str | None] = field(default_factory=dict)
+    ms_shards: tuple[str, ...] = ()  # the message-server shards' names, in name order
     by_keyspace: dict[int, WorkspaceAssignment] = field(default_factory=dict)
-
-    @property
-    def ms_shards(self) -> tuple[str, ...]:
-        """The message-server shards' names, in name order."""
-        return tuple(sorted(self.ms_urls))
 
     def workspaces_on(self, db_shard: str) -> list[WorkspaceAssignment]:
         return [a for a in self.by_keyspace.values() if a.db_shard == db_shard]
+
+
+@dataclass(frozen=True)
+class EdgeInfo:
+    """An edge process as registered in the main DB (docs/edge-cache.md, Routing). Its URL
+    is its key: an edge restarted at the same URL is the same edge."""
+
+    url: str  # the websocket base URL clients are sent to
+    ms_shards: frozenset[str] | None  # the message-server shards it serves; None: all
+    started: float
+    heartbeat: float  # when it last said it was alive
+    heartbeat_seconds: float  # how often it says so
+
+    def serves(self, ms_shard: str) -> bool:
+        return self.ms_shards is None or ms_shard in self.ms_shards

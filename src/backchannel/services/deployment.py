@@ -25,6 +25,7 @@ from backchannel.storage.engine import (
     parse_database_url,
     redact,
 )
+from backchannel.storage.statistics import refresh_statistics_txn
 
 MAIN_FILE = "main.sqlite3"
 MAIN_LABEL = "the main database"
@@ -223,3 +224,15 @@ async def _upgrade(
         raise StorageUnavailable(f"migrating {label} failed: {reason}") from None
     if progress is not None:
         progress(f"migrated {label}: {before or 'empty'} -> {migrate.head_revision(kind)}")
+
+
+async def refresh_statistics(router: Router) -> int:
+    """Refresh the query planner's statistics of the main DB and every shard where the
+    engine does not do it itself (SQLite); how many databases were refreshed."""
+    refreshed = 0
+    names = sorted((await router.shard_map.refresh()).db_shards)
+    destinations: list[Main | Shard] = [Main(), *(Shard(name) for name in names)]
+    for destination in destinations:
+        async with router.write(destination) as conn:
+            refreshed += await refresh_statistics_txn(conn)
+    return refreshed

@@ -1,28 +1,39 @@
-"""Edges: which websocket URL serves each message-server shard (docs/realtime.md).
+"""Edges: which live edge owns each workspace, and the websocket URL a client is sent to
+(docs/edge-cache.md, Routing; docs/realtime.md, Tickets).
 
-An edge registers the message-server shards it serves when it starts. The URL is kept in
-the main DB's topology and the shard map's version moves on, so every process's shard-map
-cache (router/shard_map.py) sees it at its next check. rtm.connect and rtm.start then send
-each workspace's clients to the edge of the workspace's message-server shard, with a ticket.
+An edge registers in the main DB at start (its URL, the message-server shards it serves),
+heartbeats every few seconds and unregisters when it stops. It is live while its last
+heartbeat is younger than LIVE_HEARTBEATS of its own heartbeat periods. The owner of a
+workspace is chosen by rendezvous (highest random weight) hashing over the live edges
+serving the workspace's message-server shard: when an edge comes or goes, only the
+workspaces it gains or loses move. Every process (webapps, edges) computes the owner with
+`owner` over its own view of the live edges (services/edge_view.py), read at most about
+once a second: the webapp to route rtm.connect and rtm.start, the edge to admit tickets and
+let go of the workspaces it no longer owns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import hashlib
+from collections.abc import Collection, Iterable
+from dataclasses import replace
 from urllib.parse import quote, urlsplit
 
 from backchannel.errors import BackchannelError, InvalidArgument, NotFound
-from backchannel.models import TokenInfo
+from backchannel.models import EdgeInfo, TokenInfo
 from backchannel.router import Main
 from backchannel.services.context import ServiceContext
 from backchannel.services.tickets import issue_ticket
+from backchannel.storage import edges as store
 from backchannel.storage import topology
 
 SCHEMES = ("ws", "wss")
+LIVE_HEARTBEATS = 5  # an edge silent for this many of its heartbeat periods is not live
+FORGET_AFTER_SECONDS = 24 * 3600.0  # a killed edge's row goes when an edge next registers
 
 
 class NoEdge(BackchannelError):
-    """No edge serves the workspace's message-server shard, so there is no socket to give."""
+    """No live edge serves the workspace's message-server shard: no socket to give."""
 
     slack_error = "service_unavailable"
 
@@ -37,57 +48,107 @@ def check_edge_url(url: str) -> str:
     return parts.geturl()
 
 
-def _check_names(ms_shards: Collection[str]) -> list[str]:
-    names = sorted({name.strip() for name in ms_shards if name.strip()})
+def _check_names(ms_shards: Collection[str]) -> frozenset[str]:
+    names = frozenset(name.strip() for name in ms_shards if name.strip())
     if not names:
         raise InvalidArgument("name at least one message-server shard for the edge to serve")
     return names
 
 
+# -- the registry ---------------------------------------------------------------------------
+
+
 async def register_edge(
-    ctx: ServiceContext, ms_shards: Collection[str] | None, url: str
-) -> list[str]:
-    """Record `url` as the edge of these message-server shards (None: all of them),
-    replacing any earlier edge of theirs; the names of the shards, sorted."""
+    ctx: ServiceContext,
+    ms_shards: Collection[str] | None,
+    url: str,
+    *,
+    heartbeat_seconds: float,
+) -> EdgeInfo:
+    """Record the edge at `url` as live, serving these message-server shards (None: all of
+    them, those added later too), heartbeating every `heartbeat_seconds`."""
     url = check_edge_url(url)
+    names = None if ms_shards is None else _check_names(ms_shards)
+    now = ctx.clock()
+    edge = EdgeInfo(url, names, started=now, heartbeat=now, heartbeat_seconds=heartbeat_seconds)
     async with ctx.router.write(Main()) as conn:
         known = await topology.ms_shard_names_txn(conn)
-        names = sorted(known) if ms_shards is None else _check_names(ms_shards)
-        unknown = sorted(set(names) - known)
-        if unknown or not names:
+        unknown = sorted((names or set()) - known)
+        if unknown:
             raise NotFound(
-                f"no message-server shard named {', '.join(unknown) or '(any)'}; "
+                f"no message-server shard named {', '.join(unknown)}; "
                 f"this deployment has {', '.join(sorted(known)) or 'none'}"
             )
-        await topology.set_ms_shard_urls_txn(conn, names, url)
-    await ctx.router.shard_map.refresh()
-    return names
+        await store.forget_edges_txn(conn, silent_since=now - FORGET_AFTER_SECONDS)
+        await store.put_edge_txn(conn, edge)
+    ctx.edges.expire()
+    return edge
 
 
-async def unregister_edge(ctx: ServiceContext, ms_shards: Collection[str], url: str) -> None:
-    """Forget `url` for these shards, unless another edge has registered for one since."""
+async def heartbeat(ctx: ServiceContext, edge: EdgeInfo) -> None:
+    """The edge is alive now (recorded again if its row went meanwhile)."""
     async with ctx.router.write(Main()) as conn:
-        cleared = await topology.clear_ms_shard_urls_txn(conn, _check_names(ms_shards), url)
-    if cleared:
-        await ctx.router.shard_map.refresh()
+        await store.put_edge_txn(conn, replace(edge, heartbeat=ctx.clock()))
+
+
+async def unregister_edge(ctx: ServiceContext, edge: EdgeInfo) -> None:
+    """The edge is stopping: its workspaces move to the other live edges at once."""
+    async with ctx.router.write(Main()) as conn:
+        await store.delete_edge_txn(conn, edge.url, edge.started)
+    ctx.edges.expire()
+
+
+async def live_edges(ctx: ServiceContext) -> tuple[EdgeInfo, ...]:
+    """The live edges as this process sees them, read again when its view is a second old."""
+    view = ctx.edges
+    if view.fresh(ctx.clock()):
+        return view.live
+    async with view.lock:
+        now = ctx.clock()
+        if not view.fresh(now):  # unless the task we waited for has just read it
+            async with ctx.router.read(Main()) as conn:
+                live = await store.live_edges_txn(conn, now, LIVE_HEARTBEATS)
+            view.put(tuple(live), now)
+    return view.live
+
+
+# -- ownership ------------------------------------------------------------------------------
+
+
+def _weight(workspace_id: str, url: str) -> int:
+    # A stable hash, the same in every process (Python's hash() of a str is salted).
+    digest = hashlib.blake2b(f"{workspace_id} {url}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def choose_owner(workspace_id: str, ms_shard: str, edges: Iterable[EdgeInfo]) -> EdgeInfo | None:
+    """Rendezvous hashing: of the edges serving `ms_shard`, the one with the highest weight
+    for this workspace (ties, which a 64-bit hash makes unlikely, go to the greater URL)."""
+    serving = [edge for edge in edges if edge.serves(ms_shard)]
+    return max(serving, key=lambda edge: (_weight(workspace_id, edge.url), edge.url), default=None)
+
+
+async def owner(ctx: ServiceContext, workspace_id: str) -> EdgeInfo | None:
+    """The live edge that owns the workspace, as this process sees the edges now."""
+    ms_shard = (await ctx.router.assignment(workspace_id)).ms_shard
+    return choose_owner(workspace_id, ms_shard, await live_edges(ctx))
 
 
 async def edge_url(ctx: ServiceContext, workspace_id: str) -> str:
-    """The websocket base URL of the edge serving the workspace's message-server shard."""
-    ms_shard = (await ctx.router.assignment(workspace_id)).ms_shard
-    url = ctx.router.shard_map.current.ms_urls.get(ms_shard)
-    # An edge may have registered a moment ago, before this process's next check of the
-    # shard map: look at its version once (one small query) before giving up. Read the map
-    # again even when the version is unchanged: a concurrent request may have just reloaded it.
-    if url is None:
-        await ctx.router.shard_map.refresh_if_changed()
-        url = ctx.router.shard_map.current.ms_urls.get(ms_shard)
-    if url is None:
+    """The websocket base URL of the edge that owns the workspace."""
+    found = await owner(ctx, workspace_id)
+    if found is None:
+        # An edge may have registered since this process's view was read: read it again
+        # before giving up (one small query, on a path that is an error anyway).
+        ctx.edges.expire()
+        found = await owner(ctx, workspace_id)
+    if found is None:
+        ms_shard = (await ctx.router.assignment(workspace_id)).ms_shard
         raise NoEdge(
-            f"no edge serves message-server shard {ms_shard} (workspace {workspace_id}): "
+            f"no live edge serves message-server shard {ms_shard} (workspace {workspace_id}): "
             f"start an edge for it (`backchannel serve --ms-shard {ms_shard}`)"
         )
-    return url
+    return found.url
 
 
 async def socket_url(ctx: ServiceContext, caller: TokenInfo) -> str:

@@ -47,14 +47,26 @@ db_shards = Table(
     Column("created", Float, nullable=False),
 )
 
-# Message-server shards: the edge instances that hold the websockets of a workspace. `url`
-# (main migration 0003) is the websocket base URL of the edge serving the shard, if any.
+# Message-server shards: each workspace is assigned one; the live edges serving it share
+# its workspaces out (see `edges`).
 ms_shards = Table(
     "ms_shards",
     main_metadata,
     Column("name", String(64), primary_key=True),
     Column("created", Float, nullable=False),
-    Column("url", Text, nullable=True),
+)
+
+# Edge processes (main_0008), keyed by the websocket URL clients are sent to. `ms_shards` is
+# a JSON list of the message-server shards served, null for all of them. An edge is live
+# while its heartbeat is younger than a few of its heartbeat_seconds (services/edges.py).
+edges = Table(
+    "edges",
+    main_metadata,
+    Column("url", Text, primary_key=True),
+    Column("ms_shards", JSON, nullable=True),
+    Column("started", Float, nullable=False),
+    Column("heartbeat", Float, nullable=False),
+    Column("heartbeat_seconds", Float, nullable=False),
 )
 
 workspaces = Table(

@@ -1,8 +1,6 @@
-"""Main DB: shards, message-server shards (with their edges' URLs) and the versioned shard map."""
+"""Main DB: shards, message-server shards and the versioned shard map."""
 
 from __future__ import annotations
-
-from collections.abc import Collection
 
 from sqlalchemy import Column, Table, func, insert, select, update
 
@@ -41,12 +39,7 @@ async def load_shard_map_txn(conn: Conn) -> ShardMap:
         row.name: DbShard(row.name, row.url, row.role)
         for row in await conn.execute(select(db_shards).order_by(db_shards.c.name))
     }
-    ms = {
-        row.name: row.url
-        for row in await conn.execute(
-            select(ms_shards.c.name, ms_shards.c.url).order_by(ms_shards.c.name)
-        )
-    }
+    ms = tuple(await conn.scalars(select(ms_shards.c.name).order_by(ms_shards.c.name)))
     assignments = {
         row.keyspace: WorkspaceAssignment(row.id, row.keyspace, row.db_shard, row.ms_shard)
         for row in await conn.execute(
@@ -55,7 +48,7 @@ async def load_shard_map_txn(conn: Conn) -> ShardMap:
             )
         )
     }
-    return ShardMap(version=version, db_shards=shards, ms_urls=ms, by_keyspace=assignments)
+    return ShardMap(version=version, db_shards=shards, ms_shards=ms, by_keyspace=assignments)
 
 
 async def insert_db_shard_txn(conn: Conn, name: str, url: str, now: float) -> None:
@@ -70,24 +63,6 @@ async def insert_ms_shard_txn(conn: Conn, name: str, now: float) -> None:
 
 async def ms_shard_names_txn(conn: Conn) -> set[str]:
     return set(await conn.scalars(select(ms_shards.c.name)))
-
-
-async def set_ms_shard_urls_txn(conn: Conn, names: Collection[str], url: str | None) -> None:
-    """Record (or with None, forget) the edge URL of these message-server shards."""
-    await conn.execute(update(ms_shards).where(ms_shards.c.name.in_(names)).values(url=url))
-    await bump_shard_map_version_txn(conn)
-
-
-async def clear_ms_shard_urls_txn(conn: Conn, names: Collection[str], url: str) -> int:
-    """Forget the URL of those of these shards that still have `url`; how many did."""
-    cleared = await conn.execute(
-        update(ms_shards)
-        .where(ms_shards.c.name.in_(names), ms_shards.c.url == url)
-        .values(url=None)
-    )
-    if cleared.rowcount:
-        await bump_shard_map_version_txn(conn)
-    return int(cleared.rowcount)
 
 
 async def least_loaded_shards_txn(conn: Conn) -> tuple[str, str]:
