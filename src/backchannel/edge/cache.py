@@ -153,8 +153,10 @@ class WorkspaceCache:
         self.through = position.seq
         payload = event.payload
         kind = event.type
-        if event.channel_id is not None:
-            self.changes[event.channel_id] = self.changes.get(event.channel_id, 0) + 1
+        channel = payload.get("channel")
+        touched = event.channel_id or (channel.get("id") if isinstance(channel, dict) else channel)
+        if isinstance(touched, str):  # a re-read of it that began before is out of date
+            self.changes[touched] = self.changes.get(touched, 0) + 1
         if kind in ("user_change", "team_join") and isinstance(payload.get("user"), dict):
             self._changed_user(payload["user"])
         elif kind in ("channel_created", "group_joined", "im_created", "mpim_joined"):
@@ -202,9 +204,7 @@ class WorkspaceCache:
             return
         if channel_id not in self.channels:
             self._set_channel(channel_id, {k: v for k, v in view.items() if k not in VIEWER_FIELDS})
-            self.members.setdefault(channel_id, [])
-            if isinstance(view.get("members"), list) and view.get("is_mpim"):
-                self.channels[channel_id]["name"] = view.get("name")
+            self.members.setdefault(channel_id, [])  # its joins come as their own events
 
     def _renamed(self, summary: Any) -> None:
         if isinstance(summary, dict) and isinstance(summary.get("name"), str):
