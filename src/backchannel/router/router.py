@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -12,6 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from backchannel.errors import InvalidArgument, NotFound, StorageUnavailable
 from backchannel.models import DbShard, ShardMap, WorkspaceAssignment
+from backchannel.router.consolidation import Consolidator
 from backchannel.router.destinations import AllShards, Destination, Main, Shard, ShardFor
 from backchannel.router.pools import ShardPools
 from backchannel.router.shard_map import ShardMapCache
@@ -37,6 +38,7 @@ class Router:
         self.main = main
         self.pools = ShardPools(base_dir=base_dir, pool_size=pool_size, pool_timeout=pool_timeout)
         self.shard_map = ShardMapCache(self._load_shard_map, self._read_shard_map_version)
+        self.consolidator = Consolidator()
 
     # -- the shard map -----------------------------------------------------------------
 
@@ -95,6 +97,24 @@ class Router:
         label, engines = await self._engines(destination)
         async with self._guard(label), engines.read() as conn:
             yield conn
+
+    async def read_shared(
+        self,
+        destination: Destination,
+        work: Callable[..., Awaitable[T]],
+        *args: Hashable,
+    ) -> T:
+        """`await work(conn, *args)` in a read transaction on the destination's shard, shared
+        with the identical reads (same shard, function and arguments) in flight: they wait
+        for this one's result instead of running again (router/consolidation.py). For reads
+        whose result does not depend on the caller and that callers do not change."""
+        label, engines = await self._engines(destination)
+
+        async def read() -> T:
+            async with self._guard(label), engines.read() as conn:
+                return await work(conn, *args)
+
+        return await self.consolidator.run((label, work, args), read)
 
     async def scatter(
         self, _: AllShards, work: Callable[[str, Conn], Awaitable[T]]

@@ -40,8 +40,10 @@ async def describe_caller(ctx: ServiceContext, info: TokenInfo) -> Caller:
 
 async def get_user(ctx: ServiceContext, workspace_id: str, user_id: str) -> User:
     """A user of the workspace; user_not_found for anyone else's."""
-    async with ctx.router.read(ShardFor(workspace_id)) as conn:
-        user = await users.get_user_txn(conn, workspace_id, user_id)
+    # Shared with the identical lookups in flight (router/consolidation.py).
+    user = await ctx.router.read_shared(
+        ShardFor(workspace_id), users.get_user_txn, workspace_id, user_id
+    )
     if user is None:
         raise NotFound(f"no user {user_id}", slack_error="user_not_found")
     return with_current_status(user, ctx.clock())

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from backchannel.errors import BackchannelError, NotFound
 from backchannel.models import Channel, Event, Message
 from backchannel.models.events import to_user
+from backchannel.router import ShardFor
 from backchannel.services import events
 from backchannel.services.channels import access_channel_txn, conversation_txn, now_ts
 from backchannel.services.context import ServiceContext
@@ -63,9 +64,19 @@ async def channel_history(
 ) -> HistoryPage:
     async with conversation_txn(ctx, channel_id, write=False) as conn:
         await _readable_txn(conn, workspace_id, user_id, channel_id, is_bot=is_bot)
-        found = await store.history_txn(conn, channel_id, within, limit=limit + 1)
-        shown = await reactions.with_reactions_txn(conn, found[:limit])
-        pin_count = await store.pin_count_txn(conn, channel_id)
+    # The page is the same whoever may read it: a burst of members loading it after a new
+    # message shares one read (router/consolidation.py).
+    return await ctx.router.read_shared(
+        ShardFor(channel_id), _history_page_txn, channel_id, within, limit
+    )
+
+
+async def _history_page_txn(
+    conn: Conn, channel_id: str, within: TsRange, limit: int
+) -> HistoryPage:
+    found = await store.history_txn(conn, channel_id, within, limit=limit + 1)
+    shown = await reactions.with_reactions_txn(conn, found[:limit])
+    pin_count = await store.pin_count_txn(conn, channel_id)
     more = len(found) > limit
     return HistoryPage(shown, more, found[limit].ts if more else None, pin_count)
 
