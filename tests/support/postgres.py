@@ -45,6 +45,7 @@ class PostgresCluster:
     bindir: Path = field(default_factory=_bindir)
     port: int = field(default_factory=_free_port)
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bc-pg-")))
+    durable: bool = False  # fsync: for tests that crash the server and start it again
 
     def __post_init__(self) -> None:
         self._as_user: Callable[[], None] | None = None
@@ -89,11 +90,15 @@ class PostgresCluster:
             "UTF8",
             "--locale=C",
         )
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the server on its existing data (after `halt`), on the same port."""
         options = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=300"
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=300"
         )
+        if not self.durable:  # fast, but what it acknowledged does not survive a crash
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
             "pg_ctl",
             "-D",
@@ -108,9 +113,21 @@ class PostgresCluster:
             "start",
         )
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Stop the server at once, as a crash would, keeping its data (see `resume`)."""
         self._run("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "-w", "stop")
+
+    def stop(self) -> None:
+        try:
+            self.halt()
+        except RuntimeError:
+            if self.running:  # a server that was halted already has nothing to stop
+                raise
         shutil.rmtree(self.root, ignore_errors=True)
+
+    @property
+    def running(self) -> bool:
+        return (self.datadir / "postmaster.pid").exists()
 
     def url(self, database: str) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
