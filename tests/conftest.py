@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,15 +56,22 @@ def backend(make_storage: StorageFactory, request: pytest.FixtureRequest) -> str
     return str(request.node.callspec.params["make_storage"])
 
 
-@pytest.fixture
-async def deployment(make_storage: StorageFactory) -> AsyncIterator[Backchannel]:
-    # Rate limits get in the way of most tests; tests/webapp/test_rate_limits.py turns them on.
-    settings = Settings(storage=make_storage(), server=ServerSettings(rate_limits=False))
+@asynccontextmanager
+async def opened(storage: StorageSettings) -> AsyncIterator[Backchannel]:
+    """A deployment on `storage`, closed afterwards. Rate limits get in the way of most
+    tests; tests/webapp/test_rate_limits.py turns them on."""
+    settings = Settings(storage=storage, server=ServerSettings(rate_limits=False))
     backchannel = await open_backchannel(settings)
     try:
         yield backchannel
     finally:
         await backchannel.close()
+
+
+@pytest.fixture
+async def deployment(make_storage: StorageFactory) -> AsyncIterator[Backchannel]:
+    async with opened(make_storage()) as backchannel:
+        yield backchannel
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ class StorageSettings:
     ms_shards: int = DEFAULT_MS_SHARDS
     pool_size: int = 5
     pool_timeout: float = 5.0
+    max_rows: int = 100_000  # a read returning more fails (storage/row_limit.py)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "ms_shards": (int,),
     "pool_size": (int,),
     "pool_timeout": (int, float),
+    "max_rows": (int,),
     "host": (str,),
     "port": (int,),
     "public_url": (str,),
@@ -93,6 +95,7 @@ _STORAGE_KEYS = {
     "ms_shards",
     "pool_size",
     "pool_timeout",
+    "max_rows",
 }
 _SERVER_KEYS = {
     "host",

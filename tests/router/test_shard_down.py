@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from backchannel.app import Backchannel, open_backchannel
-from backchannel.config import ServerSettings, Settings, StorageSettings
+from backchannel.app import Backchannel
+from backchannel.config import StorageSettings
 from backchannel.services import users, workspaces
+from tests.conftest import opened
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.support.postgres import PostgresCluster
 from tests.support.server import live_server
@@ -39,13 +40,8 @@ async def split(
         shard_urls=(postgres.create_database("shard"), lonely.create_database("shard")),
         pool_timeout=2.0,
     )
-    backchannel = await open_backchannel(
-        Settings(storage=storage, server=ServerSettings(rate_limits=False))
-    )
-    try:
+    async with opened(storage) as backchannel:
         yield backchannel
-    finally:
-        await backchannel.close()
 
 
 async def _member(backchannel: Backchannel, url: str, domain: str) -> ValidatingAsyncWebClient:

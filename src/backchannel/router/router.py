@@ -19,6 +19,7 @@ from backchannel.router.shard_map import ShardMapCache
 from backchannel.storage import topology
 from backchannel.storage.connection import Conn, Engines
 from backchannel.storage.engine import redact
+from backchannel.storage.row_limit import DEFAULT_MAX_ROWS, RowLimitedConn
 from backchannel.types import InvalidId, keyspace_of
 
 T = TypeVar("T")
@@ -33,9 +34,16 @@ class Router:
     """Every read and write of Backchannel's data goes through one of these."""
 
     def __init__(
-        self, main: Engines, *, base_dir: Path, pool_size: int = 5, pool_timeout: float = 5.0
+        self,
+        main: Engines,
+        *,
+        base_dir: Path,
+        pool_size: int = 5,
+        pool_timeout: float = 5.0,
+        max_rows: int = DEFAULT_MAX_ROWS,
     ) -> None:
         self.main = main
+        self.max_rows = max_rows
         self.pools = ShardPools(base_dir=base_dir, pool_size=pool_size, pool_timeout=pool_timeout)
         self.shard_map = ShardMapCache(self._load_shard_map, self._read_shard_map_version)
         self.consolidator = Consolidator()
@@ -89,14 +97,18 @@ class Router:
         """A transaction on the destination's primary: committed when the block exits."""
         label, engines = await self._engines(destination)
         async with self._guard(label), engines.write() as conn:
-            yield conn
+            yield RowLimitedConn(conn, self.max_rows, label)
 
     @asynccontextmanager
-    async def read(self, destination: Destination) -> AsyncIterator[Conn]:
-        """A read transaction (on SQLite a consistent snapshot; READ COMMITTED on PostgreSQL)."""
+    async def read(
+        self, destination: Destination, *, unbounded: bool = False
+    ) -> AsyncIterator[Conn]:
+        """A read transaction (on SQLite a consistent snapshot; READ COMMITTED on PostgreSQL).
+        Its SELECTs return at most `max_rows` rows or fail (storage/row_limit.py), unless it
+        is `unbounded`: for the few reads that must see everything (the edge's cache)."""
         label, engines = await self._engines(destination)
         async with self._guard(label), engines.read() as conn:
-            yield conn
+            yield conn if unbounded else RowLimitedConn(conn, self.max_rows, label)
 
     async def read_shared(
         self,
@@ -112,7 +124,7 @@ class Router:
 
         async def read() -> T:
             async with self._guard(label), engines.read() as conn:
-                return await work(conn, *args)
+                return await work(RowLimitedConn(conn, self.max_rows, label), *args)
 
         return await self.consolidator.run((label, work, args), read)
 

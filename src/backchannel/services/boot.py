@@ -93,7 +93,8 @@ async def snapshot(ctx: ServiceContext, workspace_id: str) -> Snapshot:
     in the same transaction: whatever the isolation, the rows are at least that recent."""
     workspace = await find_workspace(ctx, workspace_id)
     now = ctx.clock()
-    async with ctx.router.read(ShardFor(workspace_id)) as conn:
+    # Unbounded (storage/row_limit.py): the cache holds the whole workspace, on purpose.
+    async with ctx.router.read(ShardFor(workspace_id), unbounded=True) as conn:
         state = await event_store.stream_state_txn(conn)
         people = await _every_page(
             lambda after: users.list_users_txn(conn, workspace_id, after_id=after, limit=PAGE)
@@ -102,7 +103,7 @@ async def snapshot(ctx: ServiceContext, workspace_id: str) -> Snapshot:
         conversations = await _every_channel_txn(conn, workspace_id, None)
         memberships = await channels.every_member_txn(conn, workspace_id)
     for host, channel_ids in (await refs_by_host(ctx, workspace_id)).items():
-        async with ctx.router.read(ShardFor(host)) as conn:
+        async with ctx.router.read(ShardFor(host), unbounded=True) as conn:
             shared = await _every_channel_txn(conn, host, channel_ids)
             conversations += [c for c in shared if c.is_shared_with(workspace_id)]
             memberships += await channels.every_member_txn(conn, host, among=channel_ids)
@@ -139,7 +140,7 @@ async def channel_snapshot(
 ) -> ChannelSnapshot | None:
     """One conversation as the workspace has it now, for the edge's cache to read again;
     None when it is gone or no longer shared with the workspace."""
-    async with ctx.router.read(ShardFor(channel_id)) as conn:
+    async with ctx.router.read(ShardFor(channel_id), unbounded=True) as conn:
         channel = await channels.get_channel_txn(conn, channel_id)
         if channel is None or not (
             channel.workspace_id == workspace_id or channel.is_shared_with(workspace_id)

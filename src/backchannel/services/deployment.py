@@ -85,12 +85,15 @@ async def _open(
                 "start with `backchannel serve` or `backchannel db migrate`"
             )
         _prepare_directory(main_file.parent)
+    if settings.max_rows < 1:
+        raise ConfigError(f"max_rows must be at least 1, got {settings.max_rows}")
     main = create_engines(url, pool_size=settings.pool_size, pool_timeout=settings.pool_timeout)
     router = Router(
         main,
         base_dir=settings.data_dir.resolve(),
         pool_size=settings.pool_size,
         pool_timeout=settings.pool_timeout,
+        max_rows=settings.max_rows,
     )
     try:
         await _bring_main_up(router, url, create=create, upgrade=upgrade, progress=progress)
