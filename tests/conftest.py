@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -68,9 +72,41 @@ async def opened(storage: StorageSettings) -> AsyncIterator[Backchannel]:
         await backchannel.close()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int, int], Path]:
+    """template(shards, ms_shards): a new SQLite deployment's data dir, made once per
+    session by `backchannel db migrate`. Copying it costs a test 0.03 s where creating and
+    migrating the files cost 0.17 s. Its URLs are relative to the data dir, so a copy is a
+    deployment of its own."""
+    made: dict[tuple[int, int], Path] = {}
+
+    def template(shards: int, ms_shards: int) -> Path:
+        if (shards, ms_shards) not in made:
+            data_dir = tmp_path_factory.mktemp("template") / "data"
+            command = [sys.executable, "-m", "backchannel.cli.main", "db", "migrate"]
+            options = ["--data-dir", str(data_dir), "--shards", str(shards)]
+            environment = {k: v for k, v in os.environ.items() if not k.startswith("BACKCHANNEL_")}
+            subprocess.run(
+                [*command, *options, "--ms-shards", str(ms_shards)],
+                check=True,
+                capture_output=True,
+                env=environment,
+            )
+            made[shards, ms_shards] = data_dir
+        return made[shards, ms_shards]
+
+    return template
+
+
 @pytest.fixture
-async def deployment(make_storage: StorageFactory) -> AsyncIterator[Backchannel]:
-    async with opened(make_storage()) as backchannel:
+async def deployment(
+    make_storage: StorageFactory, sqlite_template: Callable[[int, int], Path]
+) -> AsyncIterator[Backchannel]:
+    storage = make_storage()
+    if storage.database_url is None:  # SQLite: a copy of a migrated deployment
+        shards = storage.shards if storage.shards is not None else SHARDS
+        shutil.copytree(sqlite_template(shards, storage.ms_shards), storage.data_dir)
+    async with opened(storage) as backchannel:
         yield backchannel
 
 
