@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,6 +14,7 @@ from backchannel.app import Backchannel, open_backchannel
 from backchannel.config import ServerSettings, Settings, StorageSettings
 from backchannel.models import Workspace
 from backchannel.services import ServiceContext, channels, users, workspaces
+from tests.support.cli import run_cli
 from tests.support.nats import nats_server, nats_url, shared_nats  # noqa: F401  (fixtures)
 from tests.support.postgres import PostgresCluster
 
@@ -83,15 +81,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int, 
     def template(shards: int, ms_shards: int) -> Path:
         if (shards, ms_shards) not in made:
             data_dir = tmp_path_factory.mktemp("template") / "data"
-            command = [sys.executable, "-m", "backchannel.cli.main", "db", "migrate"]
             options = ["--data-dir", str(data_dir), "--shards", str(shards)]
-            environment = {k: v for k, v in os.environ.items() if not k.startswith("BACKCHANNEL_")}
-            subprocess.run(
-                [*command, *options, "--ms-shards", str(ms_shards)],
-                check=True,
-                capture_output=True,
-                env=environment,
-            )
+            created = run_cli("db", "migrate", *options, "--ms-shards", str(ms_shards))
+            assert created.returncode == 0, created.stderr
             made[shards, ms_shards] = data_dir
         return made[shards, ms_shards]
 

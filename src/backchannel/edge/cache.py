@@ -15,9 +15,9 @@ import contextlib
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -45,7 +45,7 @@ MENTION = re.compile(r"<([@#])([A-Z][A-Z0-9]{2,15})(?:\|[^>]*)?>")
 # Rough bytes per cached row beyond its JSON: the dicts, lists and sets that index it.
 ROW_OVERHEAD = 200
 MEMBER_BYTES = 120
-LOG_EVERY_EVICTION = 1
+_Item = TypeVar("_Item", str, tuple[str, str])
 
 
 @dataclass(frozen=True)
@@ -239,8 +239,7 @@ class WorkspaceCache:
             self._mark_stale(channel_id)
         if members is None:
             return
-        at = bisect.bisect_left(members, user_id)
-        present = at < len(members) and members[at] == user_id
+        at, present = _find(members, user_id)
         if joined and not present:
             members.insert(at, user_id)
             self._set_joined(user_id, channel_id, True)
@@ -250,17 +249,14 @@ class WorkspaceCache:
 
     def _set_joined(self, user_id: str, channel_id: str, joined: bool) -> None:
         mine = self.joined.get(user_id, ())
-        at = bisect.bisect_left(mine, channel_id)
-        present = at < len(mine) and mine[at] == channel_id
+        at, present = _find(mine, channel_id)
         if joined and not present:
             self.joined[user_id] = (*mine[:at], channel_id, *mine[at:])
         elif not joined and present:
             self.joined[user_id] = mine[:at] + mine[at + 1 :]
 
     def is_in(self, user_id: str, channel_id: str) -> bool:
-        mine = self.joined.get(user_id, ())
-        at = bisect.bisect_left(mine, channel_id)
-        return at < len(mine) and mine[at] == channel_id
+        return _find(self.joined.get(user_id, ()), channel_id)[1]
 
     def _set_channel(self, channel_id: str, view: dict[str, Any]) -> None:
         before = self.channels.get(channel_id)
@@ -312,8 +308,8 @@ class WorkspaceCache:
 
     @staticmethod
     def _unindex(index: list[tuple[str, str]], entry: tuple[str, str]) -> None:
-        at = bisect.bisect_left(index, entry)
-        if at < len(index) and index[at] == entry:
+        at, present = _find(index, entry)
+        if present:
             del index[at]
 
     # -- reading -----------------------------------------------------------------------
@@ -429,6 +425,12 @@ def _parts(payload: dict[str, Any]) -> Iterator[dict[str, Any]]:
     inner = payload.get("message")
     if isinstance(inner, dict):
         yield inner
+
+
+def _find(ordered: Sequence[_Item], item: _Item) -> tuple[int, bool]:
+    """Where `item` is, or would go, in a sorted sequence; and whether it is there."""
+    at = bisect.bisect_left(ordered, item)
+    return at, at < len(ordered) and ordered[at] == item
 
 
 def _from(index: list[tuple[str, str]], prefix: str) -> Iterator[tuple[str, str]]:

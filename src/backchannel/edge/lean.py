@@ -109,12 +109,8 @@ def _with_read_state(view: dict[str, Any], mark: ReadMark | None) -> None:
 def _users(
     cache: WorkspaceCache, room: Room, user_ids: list[str], sent: set[str]
 ) -> list[dict[str, Any]]:
-    found = []
-    for user_id in user_ids:
-        user = cache.user_view(user_id, room.presence_of(user_id))
-        if user is not None:
-            found.append(user)
-            sent.add(user_id)
+    found = room.user_views(cache, user_ids)
+    sent.update(str(user["id"]) for user in found)
     return found
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from backchannel.edge.cache import Named, WorkspaceCache
 from backchannel.edge.frames import event_frame, json_frame
@@ -160,12 +161,7 @@ class Room:
         assert sent is not None
         sent.update(named.carried)
         body: dict[str, object] = {"type": "objects"}
-        users = [
-            user
-            for user_id in dict.fromkeys(named.users)
-            if user_id not in sent
-            and (user := cache.user_view(user_id, self.presence_of(user_id))) is not None
-        ]
+        users = self.user_views(cache, [u for u in dict.fromkeys(named.users) if u not in sent])
         bots = [
             cache.bots[bot_id]
             for bot_id in dict.fromkeys(named.bots)
@@ -183,6 +179,12 @@ class Room:
                 sent.update(str(item["id"]) for item in found)
         if len(body) > 1:
             session.write(json_frame(body))
+
+    def user_views(self, cache: WorkspaceCache, user_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """These people as the cache has them, with their presence on this edge now; the
+        ones it does not know are left out."""
+        views = (cache.user_view(user_id, self.presence_of(user_id)) for user_id in user_ids)
+        return [view for view in views if view is not None]
 
     def _close_if_deactivated(self, event: Event) -> None:
         """A deactivated person's sockets close, once they have had the news."""
