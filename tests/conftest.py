@@ -15,6 +15,7 @@ from backchannel.config import ServerSettings, Settings, StorageSettings
 from backchannel.models import Workspace
 from backchannel.services import ServiceContext, channels, users, workspaces
 from tests.support.cli import run_cli
+from tests.support.etcd import etcd, etcd_topology  # noqa: F401  (fixtures)
 from tests.support.nats import nats_server, nats_url, shared_nats  # noqa: F401  (fixtures)
 from tests.support.postgres import PostgresCluster
 
@@ -114,6 +115,8 @@ class Acme:
     workspace: Workspace
     alice: users.NewUser
     bob: users.NewUser
+    db_shard: str  # where the shard map put it
+    ms_shard: str
 
 
 @pytest.fixture
@@ -128,7 +131,8 @@ async def acme(ctx: ServiceContext) -> Acme:
         admin=True,
     )
     bob = await users.create_user(ctx, workspace="acme", email="bob@acme.test", name="Bob")
-    return Acme(workspace, alice, bob)
+    placed = await ctx.router.assignment(workspace.id)
+    return Acme(workspace, alice, bob, placed.db_shard, placed.ms_shard)
 
 
 async def dev_channel(ctx: ServiceContext, acme: Acme) -> str:

@@ -25,7 +25,6 @@ from backchannel.webapp.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
-SHARD_MAP_CHECK_SECONDS = 1.0
 PRUNE_EVERY_SECONDS = 600.0
 RELAY_SWEEP_SECONDS = 2.0
 
@@ -101,11 +100,7 @@ class Backchannel:
     async def background(self, *, upkeep: bool) -> AsyncIterator[None]:
         """Follow the shard map. With `upkeep` (the webapp's), drop events past the retention
         now and then, and sweep the shared-channel relays."""
-        tasks = [
-            asyncio.create_task(
-                self.ctx.router.shard_map.watch(SHARD_MAP_CHECK_SECONDS), name="shard-map-watch"
-            )
-        ]
+        tasks = [asyncio.create_task(self.ctx.router.shard_map.watch(), name="shard-map-watch")]
         stop = asyncio.Event()
         sweeper = None
         if upkeep:

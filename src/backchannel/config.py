@@ -34,6 +34,7 @@ class StorageSettings:
     pool_size: int = 5
     pool_timeout: float = 5.0
     max_rows: int = 100_000  # a read returning more fails (storage/row_limit.py)
+    topology: str | None = None  # etcd://host:port/prefix; None: the main DB holds it
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "pool_size": (int,),
     "pool_timeout": (int, float),
     "max_rows": (int,),
+    "topology": (str,),
     "host": (str,),
     "port": (int,),
     "public_url": (str,),
@@ -96,6 +98,7 @@ _STORAGE_KEYS = {
     "pool_size",
     "pool_timeout",
     "max_rows",
+    "topology",
 }
 _SERVER_KEYS = {
     "host",

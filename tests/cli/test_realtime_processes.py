@@ -79,7 +79,8 @@ async def populate(storage: StorageSettings, plan: dict[str, list[str]]) -> dict
                     ctx, workspace=domain, email=f"{name}@{domain}.test", name=name.title()
                 )
                 people[name] = Person(name, new.user.id, new.token)
-            teams[domain] = Team(made.id, domain, made.ms_shard, people)
+            ms_shard = (await ctx.router.assignment(made.id)).ms_shard
+            teams[domain] = Team(made.id, domain, ms_shard, people)
     finally:
         await backchannel.close()
     return teams

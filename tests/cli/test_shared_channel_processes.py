@@ -58,7 +58,10 @@ async def populate(storage: StorageSettings) -> tuple[dict[str, dict[str, Person
         await organisations.make_org_admin(
             ctx, org_id=org.id, user_id=people["north"]["ann"].user_id
         )
-        placed = {w.id: (w.db_shard, w.ms_shard) for w in await workspaces.list_workspaces(ctx)}
+        placed = {
+            a.workspace_id: (a.db_shard, a.ms_shard)
+            for a in (await ctx.router.shard_map.refresh()).by_keyspace.values()
+        }
     finally:
         await backchannel.close()
     north, south = placed[ids["north"]], placed[ids["south"]]

@@ -29,7 +29,7 @@ def a_winner_over(url: str, acme: Acme) -> str:
     for port in range(9000, 9100):
         other = f"ws://127.0.0.1:{port}"
         pair = [EdgeInfo(u, None, 0.0, 0.0, 2.0) for u in (url, other)]
-        found = edges.choose_owner(acme.workspace.id, acme.workspace.ms_shard, pair)
+        found = edges.choose_owner(acme.workspace.id, acme.ms_shard, pair)
         if found is not None and found.url == other:
             return other
     raise AssertionError("no port wins")

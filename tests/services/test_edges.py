@@ -12,7 +12,7 @@ import pytest
 
 from backchannel.app import Backchannel
 from backchannel.errors import InvalidArgument, NotFound
-from backchannel.models import EdgeInfo, TokenInfo, Workspace
+from backchannel.models import EdgeInfo, TokenInfo, WorkspaceAssignment
 from backchannel.router import Router
 from backchannel.services import ServiceContext, edges, workspaces
 from backchannel.services.deployment import open_router
@@ -49,21 +49,22 @@ async def other_process(deployment: Backchannel, clock: FakeClock) -> AsyncItera
 
 
 @pytest.fixture
-async def spaces(ctx: ServiceContext, acme: Acme) -> list[Workspace]:
+async def spaces(ctx: ServiceContext, acme: Acme) -> list[WorkspaceAssignment]:
     """acme and five more workspaces, three on each message-server shard."""
     made = [acme.workspace]
     for n in range(5):
         made.append(await workspaces.create_workspace(ctx, name=f"W{n}", domain=f"w{n}"))
-    assert sorted(w.ms_shard for w in made) == ["ms-0"] * 3 + ["ms-1"] * 3
-    return made
+    placed = [await ctx.router.assignment(w.id) for w in made]
+    assert sorted(w.ms_shard for w in placed) == ["ms-0"] * 3 + ["ms-1"] * 3
+    return placed
 
 
 async def register(ctx: ServiceContext, url: str, *ms_shards: str) -> EdgeInfo:
     return await edges.register_edge(ctx, ms_shards or None, url, heartbeat_seconds=BEAT)
 
 
-async def owners(ctx: ServiceContext, spaces: list[Workspace]) -> dict[str, str]:
-    return {w.id: await edges.edge_url(ctx, w.id) for w in spaces}
+async def owners(ctx: ServiceContext, spaces: list[WorkspaceAssignment]) -> dict[str, str]:
+    return {w.workspace_id: await edges.edge_url(ctx, w.workspace_id) for w in spaces}
 
 
 def ticket_of(url: str) -> str:
@@ -75,7 +76,7 @@ def ticket_of(url: str) -> str:
 
 
 async def test_every_process_picks_the_same_one_owner_for_each_workspace(
-    timed: ServiceContext, other_process: ServiceContext, spaces: list[Workspace]
+    timed: ServiceContext, other_process: ServiceContext, spaces: list[WorkspaceAssignment]
 ) -> None:
     for url in (EDGE_0, EDGE_1, EDGE_2):
         await register(timed, url)
@@ -85,8 +86,8 @@ async def test_every_process_picks_the_same_one_owner_for_each_workspace(
     live = await edges.live_edges(timed)
     assert [edge.url for edge in live] == [EDGE_0, EDGE_1, EDGE_2]
     for w in spaces:
-        found = edges.choose_owner(w.id, w.ms_shard, reversed(live))  # in any order
-        assert found is not None and found.url == mine[w.id]
+        found = edges.choose_owner(w.workspace_id, w.ms_shard, reversed(live))  # in any order
+        assert found is not None and found.url == mine[w.workspace_id]
     assert other_process.edges.reads == 1  # six workspaces routed, one small query
 
 
@@ -112,7 +113,7 @@ async def test_an_edge_that_leaves_moves_only_its_workspaces(
     timed: ServiceContext,
     other_process: ServiceContext,
     clock: FakeClock,
-    spaces: list[Workspace],
+    spaces: list[WorkspaceAssignment],
     acme: Acme,
 ) -> None:
     registered = {url: await register(timed, url) for url in (EDGE_0, EDGE_1, EDGE_2)}
@@ -124,14 +125,14 @@ async def test_an_edge_that_leaves_moves_only_its_workspaces(
     after = await owners(other_process, spaces)
     assert after == await owners(timed, spaces)
     for w in spaces:
-        if before[w.id] == leaving:
-            assert after[w.id] != leaving
+        if before[w.workspace_id] == leaving:
+            assert after[w.workspace_id] != leaving
         else:
-            assert after[w.id] == before[w.id]
+            assert after[w.workspace_id] == before[w.workspace_id]
 
 
 async def test_an_edge_that_joins_takes_workspaces_from_no_one_else(
-    timed: ServiceContext, spaces: list[Workspace]
+    timed: ServiceContext, spaces: list[WorkspaceAssignment]
 ) -> None:
     await register(timed, EDGE_0)
     await register(timed, EDGE_1)
@@ -142,7 +143,7 @@ async def test_an_edge_that_joins_takes_workspaces_from_no_one_else(
 
 
 async def test_a_stale_heartbeat_makes_an_edge_not_live(
-    timed: ServiceContext, clock: FakeClock, spaces: list[Workspace]
+    timed: ServiceContext, clock: FakeClock, spaces: list[WorkspaceAssignment]
 ) -> None:
     first = await register(timed, EDGE_0)
     second = await register(timed, EDGE_1)
@@ -161,17 +162,21 @@ async def test_a_stale_heartbeat_makes_an_edge_not_live(
 
 
 async def test_each_edge_owns_only_workspaces_of_the_message_server_shards_it_serves(
-    timed: ServiceContext, spaces: list[Workspace]
+    timed: ServiceContext, spaces: list[WorkspaceAssignment]
 ) -> None:
     await register(timed, EDGE_0, "ms-0")
     await register(timed, EDGE_1, "ms-1")
     everywhere = await register(timed, EDGE_2)
     found = await owners(timed, spaces)
     for w in spaces:
-        assert found[w.id] in ({EDGE_0, EDGE_2} if w.ms_shard == "ms-0" else {EDGE_1, EDGE_2})
+        assert found[w.workspace_id] in (
+            {EDGE_0, EDGE_2} if w.ms_shard == "ms-0" else {EDGE_1, EDGE_2}
+        )
     await edges.unregister_edge(timed, everywhere)
     found = await owners(timed, spaces)
-    assert all(found[w.id] == (EDGE_0 if w.ms_shard == "ms-0" else EDGE_1) for w in spaces)
+    assert all(
+        found[w.workspace_id] == (EDGE_0 if w.ms_shard == "ms-0" else EDGE_1) for w in spaces
+    )
 
 
 async def test_without_a_live_edge_the_error_says_which_shard_needs_one(

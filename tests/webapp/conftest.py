@@ -44,13 +44,14 @@ class Globex:
 
     workspace: Workspace
     eve: users.NewUser
+    ms_shard: str  # where the shard map put it
 
 
 @pytest.fixture
 async def globex(ctx: ServiceContext) -> Globex:
     workspace = await workspaces.create_workspace(ctx, name="Globex", domain="globex")
     eve = await users.create_user(ctx, workspace="globex", email="eve@globex.test", name="Eve")
-    return Globex(workspace, eve)
+    return Globex(workspace, eve, (await ctx.router.assignment(workspace.id)).ms_shard)
 
 
 INITECH_PASSWORD = "initech-pass"

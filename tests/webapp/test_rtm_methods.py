@@ -60,7 +60,7 @@ async def test_rtm_connect_sends_each_workspace_to_the_edge_that_owns_it(
     acme: Acme,
     globex: Globex,
 ) -> None:
-    assert (acme.workspace.ms_shard, globex.workspace.ms_shard) == ("ms-0", "ms-1")
+    assert (acme.ms_shard, globex.ms_shard) == ("ms-0", "ms-1")
     reply = (await alice.rtm_connect()).data
     assert reply["self"] == {"id": acme.alice.user.id, "name": acme.alice.user.name}
     assert reply["team"] == {"id": acme.workspace.id, "name": "Acme", "domain": "acme"}
@@ -306,7 +306,7 @@ async def test_another_workspace_sees_none_of_this_one(
 @pytest.fixture
 def statements(ctx: ServiceContext, acme: Acme) -> Iterator[list[str]]:
     """The SQL statements run on acme's shard while the test runs."""
-    shard = ctx.router.shard_map.current.db_shards[acme.workspace.db_shard]
+    shard = ctx.router.shard_map.current.db_shards[acme.db_shard]
     engine = ctx.router.pools.engines_for(shard).sync_engine
     seen: list[str] = []
 

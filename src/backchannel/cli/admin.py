@@ -51,13 +51,15 @@ def create_workspace(
     settings = build_settings(**storage)
 
     async def work(ctx: ServiceContext) -> Any:
-        return await teams.create_org_workspace(ctx, name=name, domain=domain, org_id=org_id)
+        made = await teams.create_org_workspace(ctx, name=name, domain=domain, org_id=org_id)
+        return made, await ctx.router.assignment(made.id)
 
-    made = run_with_services(settings, work, create=True)
+    made, placed = run_with_services(settings, work, create=True)
     emit(
-        {"id": made.id, "db_shard": made.db_shard, "ms_shard": made.ms_shard},
+        {"id": made.id, "db_shard": placed.db_shard, "ms_shard": placed.ms_shard},
         as_json=as_json,
-        human=f"created workspace {made.domain} ({made.id}) on {made.db_shard} and {made.ms_shard}",
+        human=f"created workspace {made.domain} ({made.id}) on {placed.db_shard} and "
+        f"{placed.ms_shard}",
     )
 
 

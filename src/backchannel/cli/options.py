@@ -52,6 +52,13 @@ _STORAGE_OPTIONS = [
         default=None,
         help="How many message-server shards a new deployment gets (default 2).",
     ),
+    click.option(
+        "--topology",
+        default=None,
+        envvar="BACKCHANNEL_TOPOLOGY",
+        help="Where the shard map and edge registry live: etcd://host:2379/prefix "
+        "(default: the main DB).",
+    ),
 ]
 
 
@@ -73,6 +80,7 @@ def build_settings(
     shard_urls: tuple[str, ...],
     shards: int | None,
     ms_shards: int | None,
+    topology: str | None,
     **server: Any,
 ) -> Settings:
     base = load_config_file(config_file) if config_file is not None else Settings()
@@ -83,5 +91,6 @@ def build_settings(
         shard_urls=shard_urls or None,
         shards=shards,
         ms_shards=ms_shards,
+        topology=topology,
         **server,
     )

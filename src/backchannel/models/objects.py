@@ -20,9 +20,7 @@ class Workspace:
     name: str
     domain: str
     org_id: str | None
-    db_shard: str
-    ms_shard: str
-    created: float
+    created: float  # its shards are in the shard map: router.assignment(id)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,13 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class DbShard:
     name: str
-    url: str  # as recorded in the main DB; relative SQLite paths are under the data dir
+    url: str  # the primary's, as recorded; relative SQLite paths are under the data dir
     role: str = "primary"
+    replica_url: str | None = None  # a streaming replica, promoted by `admin failover`
+
+
+SERVING = "serving"
+MOVING = "moving"  # `admin move-workspace` is copying it to another DB shard
 
 
 @dataclass(frozen=True)
@@ -19,6 +24,7 @@ class WorkspaceAssignment:
     keyspace: int
     db_shard: str
     ms_shard: str
+    state: str = SERVING
 
 
 @dataclass(frozen=True)
@@ -47,3 +53,33 @@ class EdgeInfo:
 
     def serves(self, ms_shard: str) -> bool:
         return self.ms_shards is None or ms_shard in self.ms_shards
+
+
+# -- changes: the topology changes only by a list of these, committed by compare-and-set ------
+
+
+@dataclass(frozen=True)
+class PutDbShard:
+    """Add a DB shard, or replace one of the same name (its URL, role or replica)."""
+
+    shard: DbShard
+
+
+@dataclass(frozen=True)
+class PutMsShard:
+    name: str
+
+
+@dataclass(frozen=True)
+class PutAssignment:
+    """Assign a keyspace (a new workspace), or change its assignment (a move)."""
+
+    assignment: WorkspaceAssignment
+
+
+@dataclass(frozen=True)
+class DropAssignment:
+    keyspace: int
+
+
+TopologyChange = PutDbShard | PutMsShard | PutAssignment | DropAssignment

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -12,17 +13,20 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from backchannel.errors import InvalidArgument, NotFound, StorageUnavailable
 from backchannel.models import DbShard, ShardMap, WorkspaceAssignment
+from backchannel.models.topology import TopologyChange
 from backchannel.router.consolidation import Consolidator
 from backchannel.router.destinations import AllShards, Destination, Main, Shard, ShardFor
 from backchannel.router.pools import ShardPools
 from backchannel.router.shard_map import ShardMapCache
-from backchannel.storage import topology
+from backchannel.router.topology import TopologyConflict, TopologyStore, apply_changes
+from backchannel.router.topology_main import MainDbTopology
 from backchannel.storage.connection import Conn, Engines
 from backchannel.storage.engine import redact
 from backchannel.storage.row_limit import DEFAULT_MAX_ROWS, RowLimitedConn
 from backchannel.types import InvalidId, keyspace_of
 
 T = TypeVar("T")
+CHANGE_ATTEMPTS = 20
 
 
 def _unavailable(name: str, exc: BaseException) -> StorageUnavailable:
@@ -41,22 +45,39 @@ class Router:
         pool_size: int = 5,
         pool_timeout: float = 5.0,
         max_rows: int = DEFAULT_MAX_ROWS,
+        topology: TopologyStore | None = None,
     ) -> None:
         self.main = main
         self.max_rows = max_rows
         self.pools = ShardPools(base_dir=base_dir, pool_size=pool_size, pool_timeout=pool_timeout)
-        self.shard_map = ShardMapCache(self._load_shard_map, self._read_shard_map_version)
+        self.topology = topology or MainDbTopology(
+            lambda: self.read(Main()), lambda: self.write(Main()), main.url
+        )
+        self.shard_map = ShardMapCache(self.topology)
         self.consolidator = Consolidator()
 
     # -- the shard map -----------------------------------------------------------------
 
-    async def _load_shard_map(self) -> ShardMap:
-        async with self.read(Main()) as conn:
-            return await topology.load_shard_map_txn(conn)
-
-    async def _read_shard_map_version(self) -> int:
-        async with self.read(Main()) as conn:
-            return await topology.shard_map_version_txn(conn)
+    async def change_topology(
+        self, plan: Callable[[ShardMap], Sequence[TopologyChange]]
+    ) -> ShardMap:
+        """Change the topology by compare-and-set: `plan(current)` says what to change, and
+        is asked again against the newer map if another change came first. plan may raise
+        to refuse (nothing changes). Returns the new map, now this router's current one."""
+        for _ in range(CHANGE_ATTEMPTS):
+            current = await self.shard_map.refresh()
+            changes = plan(current)
+            if not changes:
+                return current
+            apply_changes(current, changes)  # refuse a change that breaks the map's rules
+            try:
+                await self.topology.commit(current.version, changes, time.time())
+            except TopologyConflict:
+                continue
+            return await self.shard_map.refresh()
+        raise TopologyConflict(
+            f"the topology kept changing under this change ({CHANGE_ATTEMPTS} attempts): try again"
+        )
 
     async def assignment(self, keyed_id: str) -> WorkspaceAssignment:
         """The workspace assignment (DB shard, message-server shard) of any keyed id."""
@@ -151,6 +172,7 @@ class Router:
             raise
 
     async def close(self) -> None:
+        await self.topology.close()
         await self.pools.close()
         await self.main.dispose()
 

@@ -1,29 +1,24 @@
-"""The in-process cache of the shard map, refreshed when its version changes."""
+"""The in-process cache of the shard map, refreshed when the topology store says its version
+changed (router/topology.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable
 
 from backchannel.errors import NotFound
 from backchannel.models import ShardMap, WorkspaceAssignment
+from backchannel.router.topology import TopologyStore
 
 
 class ShardMapCache:
-    """Holds the newest ShardMap seen; reloads it when the main DB's version moves on.
+    """Holds the newest ShardMap seen; reloads it when the store's version moves on.
 
     Lookups are answered from memory. A keyspace not in the cache triggers one reload (a
     workspace created by another process a moment ago), then fails as not found.
     """
 
-    def __init__(
-        self,
-        load: Callable[[], Awaitable[ShardMap]],
-        read_version: Callable[[], Awaitable[int]],
-    ) -> None:
-        self._load = load
-        self._read_version = read_version
+    def __init__(self, store: TopologyStore) -> None:
+        self._store = store
         self._current = ShardMap(version=-1)
         self._lock = asyncio.Lock()
         self.reloads = 0
@@ -34,12 +29,15 @@ class ShardMapCache:
 
     async def refresh(self) -> ShardMap:
         async with self._lock:
-            self._current = await self._load()
+            self._current = await self._store.load()
             self.reloads += 1
             return self._current
 
-    async def refresh_if_changed(self) -> bool:
-        if await self._read_version() == self._current.version:
+    async def refresh_if_changed(self, version: int | None = None) -> bool:
+        """Reload if the store's version (or the one given) is not the one held."""
+        if version is None:
+            version = await self._store.version()
+        if version == self._current.version:
             return False
         await self.refresh()
         return True
@@ -52,9 +50,9 @@ class ShardMapCache:
             raise NotFound(f"no workspace has keyspace {keyspace}", slack_error="team_not_found")
         return found
 
-    async def watch(self, interval: float) -> None:
-        """Follow the version until cancelled; a failed check is retried next round."""
-        while True:
-            await asyncio.sleep(interval)
-            with contextlib.suppress(Exception):
-                await self.refresh_if_changed()
+    async def watch(self) -> None:
+        """Follow the store's changes until cancelled (serve runs this in every process)."""
+        await self._store.watch(self._on_version)
+
+    async def _on_version(self, version: int) -> None:
+        await self.refresh_if_changed(version)

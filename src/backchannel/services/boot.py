@@ -92,6 +92,7 @@ async def snapshot(ctx: ServiceContext, workspace_id: str) -> Snapshot:
     """Read everything the edge's cache holds of a workspace. The log's head is read first,
     in the same transaction: whatever the isolation, the rows are at least that recent."""
     workspace = await find_workspace(ctx, workspace_id)
+    stream = (await ctx.router.assignment(workspace_id)).db_shard
     now = ctx.clock()
     # Unbounded (storage/row_limit.py): the cache holds the whole workspace, on purpose.
     async with ctx.router.read(ShardFor(workspace_id), unbounded=True) as conn:
@@ -113,7 +114,7 @@ async def snapshot(ctx: ServiceContext, workspace_id: str) -> Snapshot:
     for channel_id, user_id, _ in memberships:
         if channel_id in members:
             members[channel_id].append(user_id)
-    through = Position(workspace.db_shard, state.epoch, state.head)
+    through = Position(stream, state.epoch, state.head)
     people = [with_current_status(person, now) for person in people]
     return Snapshot(workspace, through, people, bots, conversations, members)
 

@@ -16,8 +16,11 @@ from sqlalchemy.engine import URL
 
 from backchannel.config import DEFAULT_SHARDS, StorageSettings
 from backchannel.errors import ConfigError, SchemaBehind, StorageUnavailable
+from backchannel.models import DbShard
+from backchannel.models.topology import PutDbShard, PutMsShard, TopologyChange
 from backchannel.router import Main, Router, Shard
-from backchannel.storage import migrate, topology
+from backchannel.router.topology import TopologyStore
+from backchannel.storage import migrate
 from backchannel.storage.connection import Engines
 from backchannel.storage.engine import (
     create_engines,
@@ -87,6 +90,7 @@ async def _open(
         _prepare_directory(main_file.parent)
     if settings.max_rows < 1:
         raise ConfigError(f"max_rows must be at least 1, got {settings.max_rows}")
+    store = _topology_store(settings)
     main = create_engines(url, pool_size=settings.pool_size, pool_timeout=settings.pool_timeout)
     router = Router(
         main,
@@ -94,15 +98,26 @@ async def _open(
         pool_size=settings.pool_size,
         pool_timeout=settings.pool_timeout,
         max_rows=settings.max_rows,
+        topology=store,
     )
     try:
         await _bring_main_up(router, url, create=create, upgrade=upgrade, progress=progress)
-        fresh = await _register_shards_if_none(router, settings, create=create, now=now)
+        fresh = await _register_shards_if_none(router, settings, create=create)
         await _bring_shards_up(router, settings, fresh=fresh, upgrade=upgrade, progress=progress)
     except BaseException:
         await router.close()
         raise
     return router
+
+
+def _topology_store(settings: StorageSettings) -> TopologyStore | None:
+    """etcd's store if asked for (None: the main DB's). Imported only then: its gRPC
+    client costs every command a tenth of a second to load."""
+    if settings.topology is None:
+        return None
+    from backchannel.router.topology_etcd import EtcdTopology
+
+    return EtcdTopology(settings.topology)
 
 
 async def _bring_main_up(
@@ -121,7 +136,7 @@ async def _bring_main_up(
 
 
 async def _register_shards_if_none(
-    router: Router, settings: StorageSettings, *, create: bool, now: float
+    router: Router, settings: StorageSettings, *, create: bool
 ) -> bool:
     """Record the shards of a new deployment (all or nothing); True if it was new."""
     if (await router.shard_map.refresh()).db_shards:
@@ -136,12 +151,12 @@ async def _register_shards_if_none(
         raise ConfigError(f"ms_shards must be at least 1, got {settings.ms_shards}")
     if not settings.shard_urls:
         _prepare_directory(base_dir)
-    async with router.write(Main()) as conn:
-        for index, shard_url in enumerate(urls):
-            await topology.insert_db_shard_txn(conn, f"shard-{index}", shard_url, now)
-        for index in range(settings.ms_shards):
-            await topology.insert_ms_shard_txn(conn, f"ms-{index}", now)
-    await router.shard_map.refresh()
+    changes: list[TopologyChange] = [
+        PutDbShard(DbShard(f"shard-{index}", url)) for index, url in enumerate(urls)
+    ]
+    changes += [PutMsShard(f"ms-{index}") for index in range(settings.ms_shards)]
+    # Nothing if another process registered them meanwhile (the compare-and-set decides).
+    await router.change_topology(lambda current: [] if current.db_shards else changes)
     return True
 
 

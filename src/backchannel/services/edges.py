@@ -1,15 +1,15 @@
 """Edges: which live edge owns each workspace, and the websocket URL a client is sent to
 (docs/edge-cache.md, Routing; docs/realtime.md, Tickets).
 
-An edge registers in the main DB at start (its URL, the message-server shards it serves),
-heartbeats every few seconds and unregisters when it stops. It is live while its last
-heartbeat is younger than LIVE_HEARTBEATS of its own heartbeat periods. The owner of a
-workspace is chosen by rendezvous (highest random weight) hashing over the live edges
-serving the workspace's message-server shard: when an edge comes or goes, only the
-workspaces it gains or loses move. Every process (webapps, edges) computes the owner with
-`owner` over its own view of the live edges (services/edge_view.py), read at most about
-once a second: the webapp to route rtm.connect and rtm.start, the edge to admit tickets and
-let go of the workspaces it no longer owns.
+An edge registers in the topology store (router/topology.py) at start (its URL, the
+message-server shards it serves), heartbeats every few seconds and unregisters when it
+stops. It is live while its last heartbeat is younger than LIVE_HEARTBEATS of its own
+heartbeat periods. The owner of a workspace is chosen by rendezvous (highest random
+weight) hashing over the live edges serving the workspace's message-server shard: when an
+edge comes or goes, only the workspaces it gains or loses move. Every process (webapps,
+edges) computes the owner with `owner` over its own view of the live edges
+(services/edge_view.py), read at most about once a second: the webapp to route rtm.connect
+and rtm.start, the edge to admit tickets and let go of the workspaces it no longer owns.
 """
 
 from __future__ import annotations
@@ -21,11 +21,8 @@ from urllib.parse import quote, urlsplit
 
 from backchannel.errors import BackchannelError, InvalidArgument, NotFound
 from backchannel.models import EdgeInfo, TokenInfo
-from backchannel.router import Main
 from backchannel.services.context import ServiceContext
 from backchannel.services.tickets import issue_ticket
-from backchannel.storage import edges as store
-from backchannel.storage import topology
 
 SCHEMES = ("ws", "wss")
 LIVE_HEARTBEATS = 5  # an edge silent for this many of its heartbeat periods is not live
@@ -71,30 +68,28 @@ async def register_edge(
     names = None if ms_shards is None else _check_names(ms_shards)
     now = ctx.clock()
     edge = EdgeInfo(url, names, started=now, heartbeat=now, heartbeat_seconds=heartbeat_seconds)
-    async with ctx.router.write(Main()) as conn:
-        known = await topology.ms_shard_names_txn(conn)
-        unknown = sorted((names or set()) - known)
-        if unknown:
-            raise NotFound(
-                f"no message-server shard named {', '.join(unknown)}; "
-                f"this deployment has {', '.join(sorted(known)) or 'none'}"
-            )
-        await store.forget_edges_txn(conn, silent_since=now - FORGET_AFTER_SECONDS)
-        await store.put_edge_txn(conn, edge)
+    known = set((await ctx.router.shard_map.refresh()).ms_shards)
+    unknown = sorted((names or set()) - known)
+    if unknown:
+        raise NotFound(
+            f"no message-server shard named {', '.join(unknown)}; "
+            f"this deployment has {', '.join(sorted(known)) or 'none'}"
+        )
+    registry = ctx.router.topology
+    await registry.forget_edges(silent_since=now - FORGET_AFTER_SECONDS)
+    await registry.put_edge(edge)
     ctx.edges.expire()
     return edge
 
 
 async def heartbeat(ctx: ServiceContext, edge: EdgeInfo) -> None:
     """The edge is alive now (recorded again if its row went meanwhile)."""
-    async with ctx.router.write(Main()) as conn:
-        await store.put_edge_txn(conn, replace(edge, heartbeat=ctx.clock()))
+    await ctx.router.topology.put_edge(replace(edge, heartbeat=ctx.clock()))
 
 
 async def unregister_edge(ctx: ServiceContext, edge: EdgeInfo) -> None:
     """The edge is stopping: its workspaces move to the other live edges at once."""
-    async with ctx.router.write(Main()) as conn:
-        await store.delete_edge_txn(conn, edge.url, edge.started)
+    await ctx.router.topology.delete_edge(edge.url, edge.started)
     ctx.edges.expire()
 
 
@@ -106,8 +101,7 @@ async def live_edges(ctx: ServiceContext) -> tuple[EdgeInfo, ...]:
     async with view.lock:
         now = ctx.clock()
         if not view.fresh(now):  # unless the task we waited for has just read it
-            async with ctx.router.read(Main()) as conn:
-                live = await store.live_edges_txn(conn, now, LIVE_HEARTBEATS)
+            live = await ctx.router.topology.live_edges(now, LIVE_HEARTBEATS)
             view.put(tuple(live), now)
     return view.live
 

@@ -13,8 +13,14 @@ async def describe_shards(ctx: ServiceContext) -> dict[str, Any]:
     shard_map = await ctx.router.shard_map.refresh()
     spaces = await list_workspaces(ctx)
 
+    placed = {a.workspace_id: a for a in shard_map.by_keyspace.values()}
+
     def on(attribute: str, name: str) -> list[dict[str, str]]:
-        return [{"id": w.id, "domain": w.domain} for w in spaces if getattr(w, attribute) == name]
+        return [
+            {"id": w.id, "domain": w.domain}
+            for w in spaces
+            if w.id in placed and getattr(placed[w.id], attribute) == name
+        ]
 
     return {
         "version": shard_map.version,

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 from functools import partial
 
+from sqlalchemy.exc import IntegrityError
+
 from backchannel.errors import AlreadyExists, NotFound
-from backchannel.models import Channel, Organisation, Workspace
+from backchannel.models import Channel, Organisation, ShardMap, Workspace, WorkspaceAssignment
+from backchannel.models.topology import DropAssignment, PutAssignment, TopologyChange
 from backchannel.router import Main, Shard
+from backchannel.router.topology import least_loaded, next_keyspace
 from backchannel.services.context import ServiceContext
 from backchannel.services.crossdb import main_then_shards
 from backchannel.services.validation import check_display_name, check_domain
-from backchannel.storage import channels, topology
+from backchannel.storage import channels
 from backchannel.storage import workspaces as store
+from backchannel.storage.connection import Conn
 from backchannel.types import PUBLIC_CHANNEL, WORKSPACE, new_keyed_id, new_org_id
 
 GENERAL = "general"
@@ -29,38 +35,65 @@ async def create_workspace(
 ) -> Workspace:
     """Create a workspace on the least-loaded DB and message-server shards, with #general.
 
-    The workspace appears in the shard map only when whole (see services/crossdb.py).
+    Its keyspace and shards are assigned first, by compare-and-set on the topology (so two
+    creations never take one keyspace); then its rows are written (services/crossdb.py).
+    If that fails, the assignment is dropped again; if the process dies in between, an
+    assignment without a workspace stays, which costs a keyspace and nothing else.
     """
     name = check_display_name(name)
     domain = check_domain(domain)
     now = ctx.clock()
-    async with main_then_shards(ctx) as (conn, open_shard):
-        # Bumping the shard map's version first locks its row: creations run one at a time
-        # from here on, so the domain check and the next keyspace cannot race.
-        await topology.bump_shard_map_version_txn(conn)
-        if org_id is not None and await store.get_org_txn(conn, org_id) is None:
-            raise NotFound(f"no organisation {org_id}", slack_error="org_not_found")
-        if await store.domain_taken_txn(conn, domain):
-            raise AlreadyExists(f"the domain {domain!r} is taken", slack_error="domain_taken")
-        db_shard, ms_shard = await topology.least_loaded_shards_txn(conn)
-        keyspace = await store.next_keyspace_txn(conn)
-        workspace = Workspace(
-            id=new_keyed_id(WORKSPACE, keyspace),
-            keyspace=keyspace,
-            name=name,
-            domain=domain,
-            org_id=org_id,
-            db_shard=db_shard,
-            ms_shard=ms_shard,
-            created=now,
-        )
-        await store.insert_workspace_txn(conn, workspace)
-        general = _general_channel(workspace, now)
-        undo = partial(channels.delete_channel_txn, channel_id=general.id)
-        async with open_shard(Shard(db_shard), undo) as shard_conn:
-            await channels.insert_channel_txn(shard_conn, general)
-    await ctx.router.shard_map.refresh()
+    async with ctx.router.read(Main()) as conn:  # refuse early, before taking a keyspace
+        await _check_free(conn, domain, org_id)
+    assignment = await _assign_shards(ctx)
+    workspace = Workspace(
+        id=assignment.workspace_id,
+        keyspace=assignment.keyspace,
+        name=name,
+        domain=domain,
+        org_id=org_id,
+        created=now,
+    )
+    try:
+        async with main_then_shards(ctx) as (conn, open_shard):
+            await _check_free(conn, domain, org_id)
+            try:
+                await store.insert_workspace_txn(conn, workspace)
+            except IntegrityError:  # the same domain, created meanwhile
+                raise AlreadyExists(
+                    f"the domain {domain!r} is taken", slack_error="domain_taken"
+                ) from None
+            general = _general_channel(workspace, now)
+            undo = partial(channels.delete_channel_txn, channel_id=general.id)
+            async with open_shard(Shard(assignment.db_shard), undo) as shard_conn:
+                await channels.insert_channel_txn(shard_conn, general)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await ctx.router.change_topology(lambda _: [DropAssignment(assignment.keyspace)])
+        raise
     return workspace
+
+
+async def _check_free(conn: Conn, domain: str, org_id: str | None) -> None:
+    if org_id is not None and await store.get_org_txn(conn, org_id) is None:
+        raise NotFound(f"no organisation {org_id}", slack_error="org_not_found")
+    if await store.domain_taken_txn(conn, domain):
+        raise AlreadyExists(f"the domain {domain!r} is taken", slack_error="domain_taken")
+
+
+async def _assign_shards(ctx: ServiceContext) -> WorkspaceAssignment:
+    """A new keyspace on the least-loaded shards, recorded in the topology."""
+    chosen: list[WorkspaceAssignment] = []
+
+    def plan(current: ShardMap) -> list[TopologyChange]:
+        db_shard, ms_shard = least_loaded(current)
+        keyspace = next_keyspace(current)
+        workspace_id = new_keyed_id(WORKSPACE, keyspace)
+        chosen[:] = [WorkspaceAssignment(workspace_id, keyspace, db_shard, ms_shard)]
+        return [PutAssignment(chosen[0])]
+
+    await ctx.router.change_topology(plan)
+    return chosen[0]
 
 
 def _general_channel(workspace: Workspace, now: float) -> Channel:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from backchannel.storage.connection import Engines
 from backchannel.storage.schema import main_metadata, shard_metadata
+from backchannel.storage.sqlite import SqliteEngines
 
 Kind = Literal["main", "shard"]
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -72,6 +73,9 @@ async def _run(engines: Engines, kind: Kind, action: Any) -> None:
         config.attributes["connection"] = sync_conn
         action(config)
 
+    if isinstance(engines, SqliteEngines):
+        await engines.write_without_foreign_keys(in_transaction)
+        return
     async with engines.write() as conn:
         await conn.run_sync(in_transaction)
 

@@ -45,6 +45,7 @@ db_shards = Table(
     Column("url", Text, nullable=False),
     Column("role", String(16), nullable=False, server_default="primary"),
     Column("created", Float, nullable=False),
+    Column("replica_url", Text, nullable=True),  # main_0009: a streaming replica
 )
 
 # Message-server shards: each workspace is assigned one; the live edges serving it share
@@ -77,12 +78,23 @@ workspaces = Table(
     Column("name", String(250), nullable=False),
     Column("domain", String(64), nullable=False, unique=True),
     Column("org_id", String(16), ForeignKey("organisations.id"), nullable=True),
-    Column("db_shard", String(64), ForeignKey("db_shards.name"), nullable=False),
-    Column("ms_shard", String(64), ForeignKey("ms_shards.name"), nullable=False),
     Column("created", Float, nullable=False),
 )
 
-# Versioned topology entries; every change of the shard map bumps "shard_map".
+# Each workspace's shards (main_0009): the main DB's topology store (router/topology_main.py).
+# With `--topology etcd://...` this table stays empty and etcd holds them.
+keyspaces = Table(
+    "keyspaces",
+    main_metadata,
+    Column("keyspace", Integer, primary_key=True, autoincrement=False),
+    Column("workspace_id", String(16), nullable=False),
+    Column("db_shard", String(64), ForeignKey("db_shards.name"), nullable=False),
+    Column("ms_shard", String(64), ForeignKey("ms_shards.name"), nullable=False),
+    Column("state", String(16), nullable=False, server_default="serving"),
+)
+
+# The topology's version: every change of the shard map bumps "shard_map", by
+# compare-and-set (router/topology_main.py).
 topology_versions = Table(
     "topology_versions",
     main_metadata,

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import orjson
 from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import NullPool
 
@@ -141,6 +142,31 @@ class SqliteEngines(Engines):
                     await self._commit(batch)
 
         asyncio.get_running_loop().create_task(flush())
+
+    async def write_without_foreign_keys(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` in a write transaction of its own with foreign keys off: a schema
+        migration that rebuilds a table other tables refer to needs that (SQLite's own
+        table-rebuild recipe). Every foreign key is checked before the commit."""
+        await self._acquire_writer()
+        try:
+            if self._batch is not None:
+                await self._commit(self._batch)
+            with self._engine.connect() as conn:
+                # Outside any transaction, where SQLite honours it; this connection only.
+                driver = conn.connection.driver_connection
+                assert driver is not None
+                driver.execute("PRAGMA foreign_keys=OFF")
+                conn.info["immediate"] = True
+                with conn.begin():
+                    result = work(conn)
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise IntegrityError(
+                            "PRAGMA foreign_key_check", None, ValueError(f"broken: {broken}")
+                        )
+                return result
+        finally:
+            self._write_lock.release()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Conn]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.engine import Row
 
 from backchannel.models import Organisation, Workspace
@@ -19,11 +19,6 @@ async def get_org_txn(conn: Conn, org_id: str) -> Organisation | None:
     return Organisation(row.id, row.name, row.created) if row else None
 
 
-async def next_keyspace_txn(conn: Conn) -> int:
-    highest = await conn.scalar(select(func.max(workspaces.c.keyspace)))
-    return 1 if highest is None else int(highest) + 1
-
-
 async def insert_workspace_txn(conn: Conn, workspace: Workspace) -> None:
     await conn.execute(
         insert(workspaces).values(
@@ -32,8 +27,6 @@ async def insert_workspace_txn(conn: Conn, workspace: Workspace) -> None:
             name=workspace.name,
             domain=workspace.domain,
             org_id=workspace.org_id,
-            db_shard=workspace.db_shard,
-            ms_shard=workspace.ms_shard,
             created=workspace.created,
         )
     )
@@ -65,7 +58,5 @@ def workspace_from_row(row: Row) -> Workspace:
         name=row.name,
         domain=row.domain,
         org_id=row.org_id,
-        db_shard=row.db_shard,
-        ms_shard=row.ms_shard,
         created=row.created,
     )
