@@ -10,7 +10,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from backchannel.bench import api, boot, fanout
+from backchannel.bench import api, boot, fanout, router
 from backchannel.errors import ConfigError
 
 
@@ -138,6 +138,31 @@ def boot_command(sizes: str, warm: int, cold: int, queries: int, as_json: bool) 
         return
     _print([boot.cells(row) for row in rows], title, as_json)
     _print([boot.cells(row) for row in queried], "queries on a lean socket", as_json)
+
+
+@bench.command("router")
+@click.option(
+    "--ops", type=int, default=1000, help="Reads of each kind a side a round (default 1000)."
+)
+@click.option("--burst", type=int, default=50, help="Identical reads in a burst (default 50).")
+@click.option(
+    "--rounds", type=int, default=6, help="Rounds, the sides taking turns first (default 6)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as one JSON object.")
+def router_command(ops: int, burst: int, rounds: int, as_json: bool) -> None:
+    """The router against plain SQLAlchemy on one shard, and query consolidation's gain."""
+    options = router.RouterOptions.checked(ops, burst, rounds)
+    console = Console(stderr=True)
+    report = asyncio.run(router.run(options, lambda line: console.print(f"[dim]{line}[/dim]")))
+    title = "backchannel bench router (embedded SQLite, one shard)"
+    if as_json:
+        _print(report.overhead_rows(), title, as_json, report.extra())
+        return
+    _print([boot.cells(row) for row in report.overhead_rows()], title, as_json)
+    click.echo(report.verdict())
+    bursts = f"consolidation: bursts of {burst} identical history reads"
+    _print([boot.cells(row) for row in report.burst_rows()], bursts, as_json)
+    click.echo(report.consolidation_line())
 
 
 def _print(
