@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -135,6 +136,11 @@ class PostgresCluster:
     def create_database(self, prefix: str = "bc") -> str:
         """A new, empty database; returns its URL."""
         name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        self.sql(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def sql(self, statement: str) -> str:
+        """Run one statement as the superuser on the `postgres` database; its output."""
         result = subprocess.run(
             [
                 str(self.bindir / "psql"),
@@ -149,12 +155,57 @@ class PostgresCluster:
                 "-v",
                 "ON_ERROR_STOP=1",
                 "-q",
+                "-A",
+                "-t",
                 "-c",
-                f'CREATE DATABASE "{name}"',
+                statement,
             ],
             capture_output=True,
             text=True,
         )
         if result.returncode != 0:
-            raise RuntimeError(f"CREATE DATABASE failed: {result.stderr.strip()}")
-        return self.url(name)
+            raise RuntimeError(f"{statement} failed: {result.stderr.strip()}")
+        return result.stdout.strip()
+
+    def start_replica(self) -> PostgresCluster:
+        """A streaming replica of this server on a port of its own, cloned with
+        `pg_basebackup -R` (which writes its standby.signal and primary_conninfo) and
+        started like this one. Replication uses the defaults of PostgreSQL 10 and later
+        (`wal_level=replica`, `max_wal_senders=10`) and initdb's pg_hba, which trusts
+        replication connections on loopback here (`-A trust`).
+
+        This server then commits synchronously (`synchronous_standby_names = '*'`): a
+        commit is acknowledged only once the replica has it on disk, so promoting the
+        replica loses no acknowledged write. That needs `synchronous_commit` on, so only
+        a durable cluster can have a replica."""
+        if not self.durable:
+            raise RuntimeError("only PostgresCluster(durable=True) can have a replica")
+        replica = PostgresCluster(bindir=self.bindir, durable=True)
+        replica._run(
+            "pg_basebackup",
+            *("-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"),
+            *("-D", str(replica.datadir), "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"),
+        )
+        replica.resume()
+        # Set after the cloning, so that the replica does not inherit it.
+        self.reconfigure("synchronous_standby_names", "*")
+        streaming = "SELECT count(*) FROM pg_stat_replication"
+        _until(lambda: self.sql(streaming) == "1", "the replica streaming")
+        return replica
+
+    def reconfigure(self, name: str, value: str | None) -> None:
+        """ALTER SYSTEM SET a setting (RESET it, for None) and wait until sessions see it."""
+        if value is None:
+            self.sql(f"ALTER SYSTEM RESET {name}")
+        else:
+            self.sql(f"ALTER SYSTEM SET {name} = '{value}'")
+        self.sql("SELECT pg_reload_conf()")
+        _until(lambda: self.sql(f"SHOW {name}") == (value or ""), f"{name} = {value!r}")
+
+
+def _until(done: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no {what} within {timeout} s")
+        time.sleep(0.05)

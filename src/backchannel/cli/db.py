@@ -23,7 +23,9 @@ def db() -> None:
 @storage_options
 @json_option
 def migrate_command(as_json: bool, **storage: Any) -> None:
-    """Bring the main DB and every shard to the newest schema (creating a new deployment)."""
+    """Bring the main DB and every shard to the newest schema (creating a new deployment).
+
+    A shard that fails does not stop the others; running it again does what is left."""
     settings = build_settings(**storage)
     steps: list[str] = []
 

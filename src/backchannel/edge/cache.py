@@ -506,6 +506,8 @@ class EdgeCache:
                 cache.apply(event)
         finally:
             self._early.pop(workspace_id, None)
+        if (await self.ctx.router.assignment(workspace_id)).db_shard != stream:
+            return cache  # it moved shard meanwhile (its sockets are told): not kept
         self._workspaces[workspace_id] = cache
         self._refresh_stale(cache)
         self._evict(keep=workspace_id)
@@ -524,7 +526,8 @@ class EdgeCache:
                 self._refresh_stale(cache)
 
     def drop(self, workspace_id: str) -> None:
-        """Forget a workspace (it moved to another edge): a later use reads it afresh."""
+        """Forget a workspace (it moved to another edge or DB shard): a later use reads it
+        afresh."""
         self._workspaces.pop(workspace_id, None)
         task = self._refreshing.pop(workspace_id, None)
         if task is not None:

@@ -1,7 +1,8 @@
 """The edge's websocket server: the handshake (a ticket), catch-up, hello, then live events.
 
 See docs/realtime.md. Sockets are served by the `websockets` library on their own port; the
-edge follows the event logs of the shards its workspaces live on, through the bus.
+edge follows the event logs of the shards its workspaces live on, through the bus, and the
+shard map, to let go of a workspace that moves to another shard (Workspace moves).
 """
 
 from __future__ import annotations
@@ -29,17 +30,36 @@ from backchannel.edge.room import Room
 from backchannel.edge.session import Session
 from backchannel.edge.streams import StreamFollower
 from backchannel.errors import AuthError, BackchannelError, InvalidArgument, NotFound
-from backchannel.models import Event, Position, TokenInfo
+from backchannel.models import Event, Position, ShardMap, TokenInfo, WorkspaceAssignment
+from backchannel.models.topology import FROZEN
 from backchannel.services import ServiceContext, edges
 from backchannel.services import events as event_service
 from backchannel.services.directory import get_user
+from backchannel.services.moves import check_not_moving
 from backchannel.services.tickets import redeem_ticket
+from backchannel.types import keyspace_of
 
 log = logging.getLogger(__name__)
 
 MAX_FRAME = 16 * 1024  # Slack's RTM refused messages over 16 KB
 FLOOD_CLOSE = 100  # frames over the allowance before the socket is closed
-GOING_AWAY, POLICY, TRY_AGAIN = 1001, 1008, 1013
+GOING_AWAY, POLICY, SERVICE_RESTART, TRY_AGAIN = 1001, 1008, 1012, 1013
+
+
+@dataclass(frozen=True)
+class Farewell:
+    """What a workspace's sockets are told before the edge closes them; their clients come
+    back through rtm.connect."""
+
+    frame: bytes
+    code: int
+    reason: str
+
+
+GOODBYE = Farewell(json_frame({"type": "goodbye"}), GOING_AWAY, "goodbye")  # another edge owns it
+MIGRATING = Farewell(  # it moves to another DB shard (Slack's own event)
+    json_frame({"type": "team_migration_started"}), SERVICE_RESTART, "team_migration_started"
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +99,7 @@ class Edge:
         """Serve sockets on `sock`; `url` is where clients reach it, as registered (see
         app.py's running_edge, which registers it and keeps it live)."""
         self.url = url
+        self.ctx.router.shard_map.observe(self._on_shard_map)
         bus = self.ctx.bus
         self._subscriptions = [
             await bus.subscribe(f"{EVENTS}.*", self._on_durable),
@@ -130,22 +151,34 @@ class Edge:
         self.release(lost)
         return lost
 
-    def release(self, workspace_ids: Iterable[str]) -> None:
+    def release(self, workspace_ids: Iterable[str], farewell: Farewell = GOODBYE) -> None:
         for workspace_id in workspace_ids:
-            self._released(workspace_id)
+            self._released(workspace_id, farewell)
 
-    def _released(self, workspace_id: str) -> None:
-        """Say goodbye to the workspace's sockets and close them (1001): their clients come
-        back through rtm.connect, to the owner, and resume from their last token. Its cache
-        goes too: the owner keeps one."""
+    def _released(self, workspace_id: str, farewell: Farewell) -> None:
+        """Bid the workspace's sockets farewell and close them: their clients come back
+        through rtm.connect, to the owner, and resume from their last token. Its cache goes
+        too: the owner keeps one."""
         self.cache.drop(workspace_id)
         room = self.rooms.get(workspace_id)
         if room is None:
             return
-        goodbye = json_frame({"type": "goodbye"})
         for session in room.sessions | room.catching_up:
-            session.write(goodbye)
-            session.start_closing(GOING_AWAY, "goodbye")
+            _bid(session, farewell)
+
+    # -- workspace moves (docs/realtime.md, Workspace moves) ---------------------------
+
+    def _on_shard_map(self, old: ShardMap, new: ShardMap) -> None:
+        """Let go of the workspaces that froze for a move or now live on another DB shard:
+        their sockets follow the old shard's log, their caches were filled from it."""
+        held = sorted(set(self.rooms) | set(self.cache.workspace_ids()))
+        self.release([w for w in held if _moved(old, new, w)], MIGRATING)
+
+    def _left_behind(self, identity: Identity) -> bool:
+        """Did the workspace begin to move after the socket's handshake? The shard map's
+        observer did not see the socket then: it was in no room yet."""
+        current = _assignment(self.ctx.router.shard_map.current, identity.caller.workspace_id)
+        return _left(current, identity.since.stream)
 
     # -- the bus -----------------------------------------------------------------------
 
@@ -211,6 +244,7 @@ class Edge:
     ) -> Response | None:
         workspace_id = ticket.partition("-")[0]
         assignment = await self.ctx.router.assignment(workspace_id)
+        await check_not_moving(self.ctx, workspace_id)  # 503 migration_in_progress, ticket kept
         if not await self._owns(workspace_id):
             # Before the ticket is used up: the client may still take it to the right edge.
             return connection.respond(
@@ -231,8 +265,12 @@ class Edge:
     async def _serve_socket(self, connection: ServerConnection) -> None:
         identity = self._identities.pop(connection)
         caller = identity.caller
-        room = self.rooms.setdefault(caller.workspace_id, Room(caller.workspace_id))
         session = Session(connection, caller.workspace_id, caller.user_id, caller.kind)
+        if self._left_behind(identity):
+            _bid(session, MIGRATING)
+            await connection.wait_closed()
+            return
+        room = self.rooms.setdefault(caller.workspace_id, Room(caller.workspace_id))
         came_online = room.add(session)
         try:
             await self._start_session(room, session, identity, came_online)
@@ -298,3 +336,25 @@ class Edge:
             except Exception:
                 log.exception("frame from %s failed", session.user_id)
                 session.write(error_event(1, "internal_error"))
+
+
+def _bid(session: Session, farewell: Farewell) -> None:
+    session.write(farewell.frame)
+    session.start_closing(farewell.code, farewell.reason)
+
+
+def _assignment(shard_map: ShardMap, workspace_id: str) -> WorkspaceAssignment | None:
+    return shard_map.by_keyspace.get(keyspace_of(workspace_id))
+
+
+def _moved(old: ShardMap, new: ShardMap, workspace_id: str) -> bool:
+    before = _assignment(old, workspace_id)
+    return _left(_assignment(new, workspace_id), before.db_shard if before else None)
+
+
+def _left(now: WorkspaceAssignment | None, shard: str | None) -> bool:
+    """Is the workspace leaving `shard` (whose log its sockets follow; None: not known):
+    frozen for the last step of a move, or on another DB shard now?"""
+    if now is None:
+        return False
+    return now.state == FROZEN or (shard is not None and shard != now.db_shard)

@@ -14,8 +14,10 @@ class DbShard:
     replica_url: str | None = None  # a streaming replica, promoted by `admin failover`
 
 
+# A workspace's state (`admin move-workspace`, services/moves.py):
 SERVING = "serving"
-MOVING = "moving"  # `admin move-workspace` is copying it to another DB shard
+COPYING = "copying"  # its rows are being copied to another DB shard; all works as usual
+FROZEN = "frozen"  # the last of the copy: writes wait, sockets are told to come back later
 
 
 @dataclass(frozen=True)

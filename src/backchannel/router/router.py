@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
@@ -13,7 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from backchannel.errors import InvalidArgument, NotFound, StorageUnavailable
 from backchannel.models import DbShard, ShardMap, WorkspaceAssignment
-from backchannel.models.topology import TopologyChange
+from backchannel.models.topology import FROZEN, TopologyChange
 from backchannel.router.consolidation import Consolidator
 from backchannel.router.destinations import AllShards, Destination, Main, Shard, ShardFor
 from backchannel.router.pools import ShardPools
@@ -27,6 +29,14 @@ from backchannel.types import InvalidId, keyspace_of
 
 T = TypeVar("T")
 CHANGE_ATTEMPTS = 20
+CHANGE_BACKOFF_SECONDS = 0.002
+FREEZE_POLL_SECONDS = 0.02
+READ_ONLY_SQL_TRANSACTION = "25006"  # PostgreSQL's SQLSTATE
+
+
+def _read_only(exc: DBAPIError) -> bool:
+    """A write refused by a read-only server: an old primary fenced by a failover."""
+    return getattr(exc.orig, "sqlstate", None) == READ_ONLY_SQL_TRANSACTION
 
 
 def _unavailable(name: str, exc: BaseException) -> StorageUnavailable:
@@ -46,9 +56,11 @@ class Router:
         pool_timeout: float = 5.0,
         max_rows: int = DEFAULT_MAX_ROWS,
         topology: TopologyStore | None = None,
+        freeze_wait: float = 30.0,
     ) -> None:
         self.main = main
         self.max_rows = max_rows
+        self.freeze_wait = freeze_wait
         self.pools = ShardPools(base_dir=base_dir, pool_size=pool_size, pool_timeout=pool_timeout)
         self.topology = topology or MainDbTopology(
             lambda: self.read(Main()), lambda: self.write(Main()), main.url
@@ -64,7 +76,11 @@ class Router:
         """Change the topology by compare-and-set: `plan(current)` says what to change, and
         is asked again against the newer map if another change came first. plan may raise
         to refuse (nothing changes). Returns the new map, now this router's current one."""
-        for _ in range(CHANGE_ATTEMPTS):
+        for attempt in range(CHANGE_ATTEMPTS):
+            if attempt:
+                # Let the winner's commit land (on SQLite it may wait in a group commit
+                # that this read would not see yet), and spread the losers out.
+                await asyncio.sleep(random.uniform(0, CHANGE_BACKOFF_SECONDS * attempt))
             current = await self.shard_map.refresh()
             changes = plan(current)
             if not changes:
@@ -86,6 +102,27 @@ class Router:
         except InvalidId as exc:
             raise InvalidArgument(str(exc)) from None
         return await self.shard_map.assignment(keyspace)
+
+    async def _wait_while_frozen(self, keyed_id: str) -> None:
+        """Wait while the id's workspace is FROZEN (a move's last copy), up to
+        `freeze_wait` seconds; then refuse, so the caller can retry."""
+        assignment = await self.assignment(keyed_id)
+        if assignment.state != FROZEN:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.freeze_wait
+        checked = loop.time()
+        while assignment.state == FROZEN:
+            if loop.time() >= deadline:
+                raise StorageUnavailable(
+                    f"workspace {assignment.workspace_id} is being moved to another shard: "
+                    "try again in a moment"
+                )
+            await asyncio.sleep(FREEZE_POLL_SECONDS)
+            if loop.time() - checked >= 1.0:  # in case no watch runs here (a CLI command)
+                await self.shard_map.refresh()
+                checked = loop.time()
+            assignment = await self.assignment(keyed_id)
 
     async def resolve(self, destination: Destination) -> DbShard | None:
         """The shard a destination names; None for the main DB."""
@@ -115,7 +152,11 @@ class Router:
 
     @asynccontextmanager
     async def write(self, destination: Destination) -> AsyncIterator[Conn]:
-        """A transaction on the destination's primary: committed when the block exits."""
+        """A transaction on the destination's primary: committed when the block exits. A
+        write to a workspace being moved waits out its brief freeze, then goes to wherever
+        the workspace is then (services/moves.py)."""
+        if isinstance(destination, ShardFor):
+            await self._wait_while_frozen(destination.keyed_id)
         label, engines = await self._engines(destination)
         async with self._guard(label), engines.write() as conn:
             yield RowLimitedConn(conn, self.max_rows, label)
@@ -167,7 +208,7 @@ class Router:
         except (OperationalError, InterfaceError, PoolTimeout, OSError) as exc:
             raise _unavailable(label, exc) from exc
         except DBAPIError as exc:
-            if exc.connection_invalidated:
+            if exc.connection_invalidated or _read_only(exc):
                 raise _unavailable(label, exc) from exc
             raise
 

@@ -4,10 +4,13 @@ changed (router/topology.py)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from backchannel.errors import NotFound
 from backchannel.models import ShardMap, WorkspaceAssignment
 from backchannel.router.topology import TopologyStore
+
+Observer = Callable[[ShardMap, ShardMap], None]
 
 
 class ShardMapCache:
@@ -21,7 +24,13 @@ class ShardMapCache:
         self._store = store
         self._current = ShardMap(version=-1)
         self._lock = asyncio.Lock()
+        self._observers: list[Observer] = []
         self.reloads = 0
+
+    def observe(self, observer: Observer) -> None:
+        """Call `observer(old, new)` after every reload that changed the version (in the
+        reloading task: keep it quick, start a task for anything slow)."""
+        self._observers.append(observer)
 
     @property
     def current(self) -> ShardMap:
@@ -29,8 +38,11 @@ class ShardMapCache:
 
     async def refresh(self) -> ShardMap:
         async with self._lock:
-            self._current = await self._store.load()
+            old, self._current = self._current, await self._store.load()
             self.reloads += 1
+            if old.version != self._current.version:
+                for observer in self._observers:
+                    observer(old, self._current)
             return self._current
 
     async def refresh_if_changed(self, version: int | None = None) -> bool:

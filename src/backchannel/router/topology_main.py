@@ -81,8 +81,11 @@ class MainDbTopology(TopologyStore):
         self._changed.clear()
         with contextlib.suppress(Exception):  # the main DB down: try again next round
             await on_version(await self.version())
+        # Not wait_for: on Python 3.11 it can swallow a cancellation that comes as the
+        # event is set, and the watch would then never stop.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._changed.wait(), then_wait)
+            async with asyncio.timeout(then_wait):
+                await self._changed.wait()
 
     @contextlib.asynccontextmanager
     async def _listening(self) -> AsyncIterator[asyncpg.Connection]:

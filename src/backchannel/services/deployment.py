@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL
 
 from backchannel.config import DEFAULT_SHARDS, StorageSettings
-from backchannel.errors import ConfigError, SchemaBehind, StorageUnavailable
+from backchannel.errors import BackchannelError, ConfigError, SchemaBehind, StorageUnavailable
 from backchannel.models import DbShard
 from backchannel.models.topology import PutDbShard, PutMsShard, TopologyChange
 from backchannel.router import Main, Router, Shard
@@ -51,13 +51,22 @@ def _prepare_directory(directory: Path) -> None:
 
 
 async def open_router(
-    settings: StorageSettings, *, create: bool, now: float, progress: Progress | None = None
+    settings: StorageSettings,
+    *,
+    create: bool,
+    now: float,
+    progress: Progress | None = None,
+    check_shards: bool = True,
 ) -> Router:
     """A Router over a deployment whose every schema is current.
 
     create: make a new deployment when the main DB is empty; otherwise say how to make one.
+    check_shards: False opens the main DB only, for what must work while a shard is down
+    (`admin shards`); then nothing is known of the shards' schemas.
     """
-    return await _open(settings, create=create, upgrade=False, now=now, progress=progress)
+    return await _open(
+        settings, create=create, upgrade=False, now=now, progress=progress, shards=check_shards
+    )
 
 
 async def migrate_deployment(
@@ -65,8 +74,9 @@ async def migrate_deployment(
 ) -> Router:
     """`backchannel db migrate`: upgrade the main DB and every shard to head.
 
-    Each database is upgraded in its own transaction, so a failure leaves every other shard
-    done and this one untouched; running the command again resumes.
+    Each database is upgraded in its own transaction, so a failure leaves this one untouched;
+    the other shards are migrated all the same, then one SchemaBehind says which failed and
+    why. Running the command again resumes: a database at head is left alone.
     """
     return await _open(settings, create=True, upgrade=True, now=now, progress=progress)
 
@@ -78,6 +88,7 @@ async def _open(
     upgrade: bool,
     now: float,
     progress: Progress | None,
+    shards: bool = True,
 ) -> Router:
     url = main_url(settings)
     if is_sqlite(url):
@@ -103,7 +114,10 @@ async def _open(
     try:
         await _bring_main_up(router, url, create=create, upgrade=upgrade, progress=progress)
         fresh = await _register_shards_if_none(router, settings, create=create)
-        await _bring_shards_up(router, settings, fresh=fresh, upgrade=upgrade, progress=progress)
+        if shards:
+            await _bring_shards_up(
+                router, settings, fresh=fresh, upgrade=upgrade, progress=progress
+            )
     except BaseException:
         await router.close()
         raise
@@ -123,14 +137,14 @@ def _topology_store(settings: StorageSettings) -> TopologyStore | None:
 async def _bring_main_up(
     router: Router, url: URL, *, create: bool, upgrade: bool, progress: Progress | None
 ) -> None:
-    revision = await _revision(router.main, MAIN_LABEL)
+    revision = await schema_revision(router.main, MAIN_LABEL)
     if revision is None and not create:
         raise ConfigError(
             f"the main database {redact(url)} has no Backchannel schema: "
             "run `backchannel db migrate`"
         )
     if revision is None or upgrade:
-        await _upgrade(router.main, "main", MAIN_LABEL, progress)
+        await upgrade_schema(router.main, "main", MAIN_LABEL, progress)
     else:
         _check_current(MAIN_LABEL, "main", revision)
 
@@ -183,19 +197,49 @@ async def _bring_shards_up(
             "only applies to a new one"
         )
     base_dir = settings.data_dir.resolve()
+    failures: list[BackchannelError] = []
     for name in sorted(shard_map.db_shards):
-        shard = shard_map.db_shards[name]
-        label = f"shard {name}"
-        url = parse_database_url(shard.url, base_dir=base_dir)
-        if not fresh and is_sqlite(url) and not Path(str(url.database)).exists():
-            # Never quietly replace a lost shard with an empty one.
-            raise ConfigError(f"{label}'s file {url.database} is missing: restore it from backup")
-        engines = router.pools.engines_for(shard)
-        if fresh or upgrade:
-            await _upgrade(engines, "shard", label, progress)
-        else:
-            _check_current(label, "shard", await _revision(engines, label))
-        await _probe(router, name)
+        try:
+            shard = shard_map.db_shards[name]
+            await _bring_shard_up(router, shard, base_dir, fresh, upgrade, progress)
+        except BackchannelError as exc:
+            if not upgrade:
+                raise
+            failures.append(exc)  # `db migrate` goes on: the other shards get done
+    if failures:
+        raise _unfinished(failures, len(shard_map.db_shards))
+
+
+async def _bring_shard_up(
+    router: Router,
+    shard: DbShard,
+    base_dir: Path,
+    fresh: bool,
+    upgrade: bool,
+    progress: Progress | None,
+) -> None:
+    label = f"shard {shard.name}"
+    url = parse_database_url(shard.url, base_dir=base_dir)
+    if not fresh and is_sqlite(url) and not Path(str(url.database)).exists():
+        # Never quietly replace a lost shard with an empty one.
+        raise ConfigError(f"{label}'s file {url.database} is missing: restore it from backup")
+    engines = router.pools.engines_for(shard)
+    if fresh or upgrade:
+        await upgrade_schema(engines, "shard", label, progress)
+    else:
+        _check_current(label, "shard", await schema_revision(engines, label))
+    await _probe(router, shard.name)
+
+
+def _unfinished(failures: list[BackchannelError], shards: int) -> SchemaBehind:
+    """One line for a `db migrate` that could not do every shard: what failed and why, and
+    that the rest is done, so running it again only does what is left."""
+    reasons = "; ".join(" ".join(exc.message.split()) for exc in failures)
+    done = shards - len(failures)
+    return SchemaBehind(
+        f"{reasons}. The main database and {done} of {shards} shard(s) are at the newest "
+        "schema: run `backchannel db migrate` again to migrate the rest"
+    )
 
 
 async def _probe(router: Router, name: str) -> None:
@@ -203,7 +247,7 @@ async def _probe(router: Router, name: str) -> None:
         await conn.exec_driver_sql("SELECT 1")
 
 
-async def _revision(engines: Engines, label: str) -> str | None:
+async def schema_revision(engines: Engines, label: str) -> str | None:
     try:
         return await migrate.current_revision(engines)
     except Exception as exc:
@@ -229,10 +273,10 @@ def _check_current(label: str, kind: migrate.Kind, revision: str | None) -> None
     )
 
 
-async def _upgrade(
+async def upgrade_schema(
     engines: Engines, kind: migrate.Kind, label: str, progress: Progress | None
 ) -> None:
-    before = await _revision(engines, label)
+    before = await schema_revision(engines, label)
     if before == migrate.head_revision(kind):
         return
     try:

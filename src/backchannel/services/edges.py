@@ -22,6 +22,7 @@ from urllib.parse import quote, urlsplit
 from backchannel.errors import BackchannelError, InvalidArgument, NotFound
 from backchannel.models import EdgeInfo, TokenInfo
 from backchannel.services.context import ServiceContext
+from backchannel.services.moves import check_not_moving
 from backchannel.services.tickets import issue_ticket
 
 SCHEMES = ("ws", "wss")
@@ -146,7 +147,9 @@ async def edge_url(ctx: ServiceContext, workspace_id: str) -> str:
 
 
 async def socket_url(ctx: ServiceContext, caller: TokenInfo) -> str:
-    """Where the caller opens their websocket: their edge, with a fresh single-use ticket."""
+    """Where the caller opens their websocket: their edge, with a fresh single-use ticket.
+    Refused (migration_in_progress) while the workspace is frozen for a move."""
+    await check_not_moving(ctx, caller.workspace_id)
     base = await edge_url(ctx, caller.workspace_id)
     if not urlsplit(base).path:
         # "ws://host:port?ticket=..." would do for most clients, but slack_sdk's own

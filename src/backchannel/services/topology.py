@@ -1,27 +1,33 @@
-"""What operators see of the topology: shards and the workspaces on each."""
+"""What operators see of the topology: shards, how each is doing, and the workspaces on each."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
+from dataclasses import asdict
 from typing import Any
 
+from backchannel.models import WorkspaceAssignment
 from backchannel.services.context import ServiceContext
+from backchannel.services.shards import shard_status
 from backchannel.services.workspaces import list_workspaces
 from backchannel.storage.engine import redact
 
 
 async def describe_shards(ctx: ServiceContext) -> dict[str, Any]:
+    """The shard map with each DB shard's size and replication. A shard that cannot be
+    reached says so in its entry (`available`, `error`); the others are described all the
+    same. Shards are asked at once, so one that hangs costs its timeout once."""
     shard_map = await ctx.router.shard_map.refresh()
-    spaces = await list_workspaces(ctx)
+    domains = {w.id: w.domain for w in await list_workspaces(ctx)}
+    shards = list(shard_map.db_shards.values())
+    statuses = await asyncio.gather(*(shard_status(ctx, shard) for shard in shards))
 
-    placed = {a.workspace_id: a for a in shard_map.by_keyspace.values()}
+    def listed(assignments: Iterable[WorkspaceAssignment]) -> list[dict[str, str]]:
+        ordered = sorted(assignments, key=lambda a: a.keyspace)
+        return [{"id": a.workspace_id, "domain": domains.get(a.workspace_id, "")} for a in ordered]
 
-    def on(attribute: str, name: str) -> list[dict[str, str]]:
-        return [
-            {"id": w.id, "domain": w.domain}
-            for w in spaces
-            if w.id in placed and getattr(placed[w.id], attribute) == name
-        ]
-
+    assignments = shard_map.by_keyspace.values()
     return {
         "version": shard_map.version,
         "db_shards": [
@@ -29,11 +35,15 @@ async def describe_shards(ctx: ServiceContext) -> dict[str, Any]:
                 "name": shard.name,
                 "role": shard.role,
                 "url": redact(shard.url),
-                "workspaces": on("db_shard", shard.name),
+                "replica_url": None if shard.replica_url is None else redact(shard.replica_url),
+                "available": status.error is None,
+                **asdict(status),
+                "workspaces": listed(shard_map.workspaces_on(shard.name)),
             }
-            for shard in shard_map.db_shards.values()
+            for shard, status in zip(shards, statuses, strict=True)
         ],
         "ms_shards": [
-            {"name": name, "workspaces": on("ms_shard", name)} for name in shard_map.ms_shards
+            {"name": name, "workspaces": listed(a for a in assignments if a.ms_shard == name)}
+            for name in shard_map.ms_shards
         ],
     }

@@ -1,7 +1,8 @@
 """rtm.connect and rtm.start: the websocket URL of the caller's edge, and the boot payload.
 
 Both hand out a URL with a single-use ticket valid for 30 seconds (services/edges.py,
-services/tickets.py); see docs/realtime.md.
+services/tickets.py), and answer migration_in_progress while the workspace is frozen for a
+move (services/moves.py); see docs/realtime.md.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from backchannel.models import User
-from backchannel.services import boot, directory, edges
+from backchannel.services import boot, directory, edges, moves
 from backchannel.services.boot import Boot, BootConversation
 from backchannel.services.presence import presence_of
 from backchannel.types import ts_at
@@ -49,6 +50,7 @@ async def rtm_connect(call: Call) -> SlackResponse:
 
 @api_method("rtm.start")
 async def rtm_start(call: Call) -> SlackResponse:
+    await moves.check_not_moving(call.ctx, call.caller.workspace_id)  # before the boot's reads
     found = await boot.boot(call.ctx, call.caller)
     kinds = _by_kind(found)
     return ok(

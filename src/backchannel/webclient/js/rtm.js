@@ -19,6 +19,9 @@ const REQUEST_TIMEOUT_MS = 30_000; // a reply that never comes (the edge may dro
  */
 
 const BOOT_FAILED = 4001; // our own close code: a boot that failed, try a new socket
+// What the server says before closing a socket to be opened again: another edge owns the
+// workspace now (goodbye), or the workspace moves to another DB shard.
+const COME_BACK = new Set(['goodbye', 'team_migration_started']);
 
 /** @type {Rtm|null} the page's socket: one a session, opened by main.js */
 let current = null;
@@ -123,7 +126,7 @@ export class Rtm {
     if (typeof frame.resume === 'string') this.resume = frame.resume;
     if (frame.type === 'hello') return void this.hello(frame);
     if (frame.type === 'pong') return void (this.awaitingPong = false);
-    if (frame.type === 'goodbye') return this.socket?.close(1000);
+    if (COME_BACK.has(frame.type)) return this.socket?.close(1000);
     if (frame.reply_to !== undefined && this.pending.has(frame.reply_to)) return this.settle(frame);
     if (frame.type === 'error' || frame.reply_to !== undefined) return;
     if (this.held) this.held.push(frame);
@@ -216,7 +219,8 @@ export class Rtm {
     try {
       ({ url } = await api('rtm.connect'));
     } catch {
-      // A session-ending error stops us through api()'s handler; anything else: try again.
+      // A session-ending error stops us through api()'s handler; anything else (such as
+      // migration_in_progress while the workspace moves shard): try again, with the backoff.
       if (this.stopped) return;
       this.setState('reconnecting');
       this.scheduleRetry();
