@@ -35,6 +35,7 @@ class StorageSettings:
     pool_timeout: float = 5.0
     max_rows: int = 100_000  # a read returning more fails (storage/row_limit.py)
     topology: str | None = None  # etcd://host:port/prefix; None: the main DB holds it
+    replica_reads: bool = False  # reads that allow it go to a shard's replica, if it has one
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "pool_timeout": (int, float),
     "max_rows": (int,),
     "topology": (str,),
+    "replica_reads": (bool,),
     "host": (str,),
     "port": (int,),
     "public_url": (str,),
@@ -99,6 +101,7 @@ _STORAGE_KEYS = {
     "pool_timeout",
     "max_rows",
     "topology",
+    "replica_reads",
 }
 _SERVER_KEYS = {
     "host",

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -253,3 +253,42 @@ def _shard_map(storage: list[str]) -> tuple[int, list[tuple[str, str, str | None
     shown = json.loads(run_cli("admin", "shards", "--json", *storage).stdout)
     shards = [(s["name"], s["url"], s["replica_url"]) for s in shown["db_shards"]]
     return shown["version"], shards
+
+
+async def test_with_replica_reads_history_stays_readable_while_the_primary_is_down(
+    storage: StorageSettings, replicated: Replicated
+) -> None:
+    """`replica_reads`: a conversation's history is read from the shard's replica. With the
+    primary down, posting fails (503) but reading goes on; without the setting, it fails."""
+    async with opened(replace(storage, replica_reads=True)) as deployment:
+        ctx = deployment.ctx
+        await _room(ctx, "first")  # shard-0
+        room = await _room(ctx, "second")  # shard-1, the replicated one
+        await set_replica(ctx, "shard-1", replicated.replica_url())
+        posted = await messages.post_message(
+            ctx,
+            workspace_id=room.workspace_id,
+            user_id=room.user_id,
+            channel_id=room.channel_id,
+            text="kept",
+        )
+        async with opened(storage) as primary_only:  # the same deployment, no replica reads
+            replicated.primary.halt()
+            try:
+                async with asyncio.timeout(HANG_GUARD):  # the replica replays it soon after
+                    seen = await _history(ctx, room)
+                    while posted.ts not in seen:
+                        await asyncio.sleep(0.01)
+                        seen = await _history(ctx, room)
+                with pytest.raises(StorageUnavailable):
+                    await _history(primary_only.ctx, room)
+                with pytest.raises(StorageUnavailable):
+                    await messages.post_message(
+                        ctx,
+                        workspace_id=room.workspace_id,
+                        user_id=room.user_id,
+                        channel_id=room.channel_id,
+                        text="refused",
+                    )
+            finally:
+                replicated.primary.resume()

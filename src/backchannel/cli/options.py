@@ -59,6 +59,12 @@ _STORAGE_OPTIONS = [
         help="Where the shard map and edge registry live: etcd://host:2379/prefix "
         "(default: the main DB).",
     ),
+    click.option(
+        "--replica-reads",
+        is_flag=True,
+        default=None,
+        help="Send the reads that allow it (history pages, search) to a shard's replica.",
+    ),
 ]
 
 
@@ -81,6 +87,7 @@ def build_settings(
     shards: int | None,
     ms_shards: int | None,
     topology: str | None,
+    replica_reads: bool | None,
     **server: Any,
 ) -> Settings:
     base = load_config_file(config_file) if config_file is not None else Settings()
@@ -92,5 +99,6 @@ def build_settings(
         shards=shards,
         ms_shards=ms_shards,
         topology=topology,
+        replica_reads=replica_reads,
         **server,
     )

@@ -31,6 +31,12 @@ class ShardPools:
         self._urls[shard.name] = shard.url
         return engines
 
+    def replica_engines_for(self, shard: DbShard) -> Engines | None:
+        """The pool of the shard's streaming replica; None if it has none."""
+        if shard.replica_url is None:
+            return None
+        return self.engines_for(DbShard(f"{shard.name} (replica)", shard.replica_url))
+
     async def close(self) -> None:
         for engines in self._engines.values():
             await engines.dispose()

@@ -6,7 +6,7 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -57,8 +57,10 @@ class Router:
         max_rows: int = DEFAULT_MAX_ROWS,
         topology: TopologyStore | None = None,
         freeze_wait: float = 30.0,
+        replica_reads: bool = False,
     ) -> None:
         self.main = main
+        self.replica_reads = replica_reads
         self.max_rows = max_rows
         self.freeze_wait = freeze_wait
         self.pools = ShardPools(base_dir=base_dir, pool_size=pool_size, pool_timeout=pool_timeout)
@@ -163,30 +165,56 @@ class Router:
 
     @asynccontextmanager
     async def read(
-        self, destination: Destination, *, unbounded: bool = False
+        self, destination: Destination, *, unbounded: bool = False, replica_ok: bool = False
     ) -> AsyncIterator[Conn]:
         """A read transaction (on SQLite a consistent snapshot; READ COMMITTED on PostgreSQL).
         Its SELECTs return at most `max_rows` rows or fail (storage/row_limit.py), unless it
-        is `unbounded`: for the few reads that must see everything (the edge's cache)."""
+        is `unbounded`: for the few reads that must see everything (the edge's cache).
+        `replica_ok`: a read that may lag the primary a little goes to the shard's replica
+        when the deployment says so (`replica_reads`), or to the primary if the replica
+        cannot be reached."""
         label, engines = await self._engines(destination)
-        async with self._guard(label), engines.read() as conn:
+        async with AsyncExitStack() as stack:
+            if replica_ok and self.replica_reads:
+                conn = await self._replica_read(stack, destination)
+            else:
+                conn = None
+            if conn is None:
+                await stack.enter_async_context(self._guard(label))
+                conn = await stack.enter_async_context(engines.read())
             yield conn if unbounded else RowLimitedConn(conn, self.max_rows, label)
+
+    async def _replica_read(self, stack: AsyncExitStack, destination: Destination) -> Conn | None:
+        """A read transaction on the destination's replica, or None if it has none or the
+        replica cannot be reached (then the caller reads the primary)."""
+        shard = await self.resolve(destination)
+        replica = None if shard is None else self.pools.replica_engines_for(shard)
+        if shard is None or replica is None:
+            return None
+        try:
+            conn = await stack.enter_async_context(replica.read())
+        except (OperationalError, InterfaceError, PoolTimeout, OSError):
+            return None
+        await stack.enter_async_context(self._guard(f"shard {shard.name}'s replica"))
+        return conn
 
     async def read_shared(
         self,
         destination: Destination,
         work: Callable[..., Awaitable[T]],
         *args: Hashable,
+        replica_ok: bool = False,
     ) -> T:
         """`await work(conn, *args)` in a read transaction on the destination's shard, shared
         with the identical reads (same shard, function and arguments) in flight: they wait
         for this one's result instead of running again (router/consolidation.py). For reads
-        whose result does not depend on the caller and that callers do not change."""
-        label, engines = await self._engines(destination)
+        whose result does not depend on the caller and that callers do not change.
+        `replica_ok`: as for `read`."""
+        label, _ = await self._engines(destination)
 
         async def read() -> T:
-            async with self._guard(label), engines.read() as conn:
-                return await work(RowLimitedConn(conn, self.max_rows, label), *args)
+            async with self.read(destination, replica_ok=replica_ok) as conn:
+                return await work(conn, *args)
 
         return await self.consolidator.run((label, work, args), read)
 

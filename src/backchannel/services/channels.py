@@ -273,7 +273,7 @@ _CONVERSATION_KINDS = frozenset("CGD")
 
 @asynccontextmanager
 async def conversation_txn(
-    ctx: ServiceContext, channel_id: str, *, write: bool
+    ctx: ServiceContext, channel_id: str, *, write: bool, replica_ok: bool = False
 ) -> AsyncIterator[Conn]:
     """A transaction on the shard of a conversation id: its home, where its members,
     messages and the workspaces it is shared with are.
@@ -283,10 +283,13 @@ async def conversation_txn(
     """
     if not is_keyed_id(channel_id) or channel_id[0] not in _CONVERSATION_KINDS:
         raise no_channel(channel_id)
-    transaction = ctx.router.write if write else ctx.router.read
     try:
-        async with transaction(ShardFor(channel_id)) as conn:
-            yield conn
+        if write:
+            async with ctx.router.write(ShardFor(channel_id)) as conn:
+                yield conn
+        else:
+            async with ctx.router.read(ShardFor(channel_id), replica_ok=replica_ok) as conn:
+                yield conn
     except NotFound as exc:
         if exc.slack_error != "team_not_found":
             raise

@@ -110,6 +110,7 @@ async def _open(
         pool_timeout=settings.pool_timeout,
         max_rows=settings.max_rows,
         topology=store,
+        replica_reads=settings.replica_reads,
     )
     try:
         await _bring_main_up(router, url, create=create, upgrade=upgrade, progress=progress)

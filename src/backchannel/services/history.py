@@ -62,12 +62,13 @@ async def channel_history(
     limit: int = 100,
     is_bot: bool = False,
 ) -> HistoryPage:
-    async with conversation_txn(ctx, channel_id, write=False) as conn:
+    # From a replica when the deployment allows it: a membership a moment old decides.
+    async with conversation_txn(ctx, channel_id, write=False, replica_ok=True) as conn:
         await _readable_txn(conn, workspace_id, user_id, channel_id, is_bot=is_bot)
     # The page is the same whoever may read it: a burst of members loading it after a new
     # message shares one read (router/consolidation.py).
     return await ctx.router.read_shared(
-        ShardFor(channel_id), _history_page_txn, channel_id, within, limit
+        ShardFor(channel_id), _history_page_txn, channel_id, within, limit, replica_ok=True
     )
 
 

@@ -119,7 +119,7 @@ async def _search_shard(
 ) -> Results:
     """The matches on the shard of `home`: the caller's workspace's own conversations, or
     (`among`) the channels `home` shares with it."""
-    async with ctx.router.read(ShardFor(home)) as conn:
+    async with ctx.router.read(ShardFor(home), replica_ok=True) as conn:
         page = await store.search_messages_txn(
             conn,
             workspace_id=caller.workspace_id,
