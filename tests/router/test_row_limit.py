@@ -46,6 +46,9 @@ async def test_a_read_past_the_limit_fails_after_limit_plus_one_rows(limited: Ba
     async with ctx.router.read(ShardFor(workspace.id)) as conn:
         few = (await conn.execute(everyone.limit(MAX_ROWS))).all()
     assert len(few) == MAX_ROWS
+    with pytest.raises(RowLimitExceeded):  # a LIMIT of its own above max_rows: counted
+        async with ctx.router.read(ShardFor(workspace.id)) as conn:
+            await conn.execute(everyone.limit(MAX_ROWS + 1))
     async with ctx.router.read(ShardFor(workspace.id), unbounded=True) as conn:
         assert len((await conn.execute(everyone)).all()) == 5
 

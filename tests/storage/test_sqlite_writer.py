@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from backchannel.storage.engine import create_engines, parse_database_url
 from backchannel.storage.sqlite import SqliteEngines
@@ -75,3 +76,17 @@ async def test_a_cancelled_waiter_does_not_strand_the_batch(database: SqliteEngi
     async with database.read() as conn:
         assert (await conn.scalar(text("SELECT count(*) FROM notes WHERE id = 100"))) == 1
     await database.dispose()
+
+
+async def test_a_reader_that_cannot_open_the_file_gives_its_slot_back(tmp_path: Path) -> None:
+    folder = tmp_path / "not yet"
+    url = parse_database_url(f"sqlite:///{folder / 'r.sqlite3'}")
+    engines = create_engines(url, pool_size=1, pool_timeout=0.1)
+    for _ in range(2):  # the second needs the first one's slot back
+        with pytest.raises(OperationalError):
+            async with engines.read():
+                pass
+    folder.mkdir()
+    async with engines.read() as conn:
+        assert await conn.scalar(text("SELECT 1")) == 1
+    await engines.dispose()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -91,7 +91,9 @@ class SqliteEngines(Engines):
     async def _acquire_writer(self) -> None:
         self._waiting += 1
         try:
-            await asyncio.wait_for(self._write_lock.acquire(), self._timeout)
+            # Not wait_for: on Python 3.11 it makes a task of every wait, even a free lock's.
+            async with asyncio.timeout(self._timeout):
+                await self._write_lock.acquire()
         except BaseException as exc:
             self._waiting -= 1
             self._flush_soon()
@@ -168,22 +170,31 @@ class SqliteEngines(Engines):
         finally:
             self._write_lock.release()
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[Conn]:
-        try:
-            await asyncio.wait_for(self._reader_slots.acquire(), self._timeout)
-        except TimeoutError:
-            raise PoolTimeout(f"no SQLite reader within {self._timeout}s") from None
-        conn = self._readers.pop() if self._readers else self._engine.connect()
-        try:
-            transaction = conn.begin()  # a deferred BEGIN: never waits
+    def read(self) -> AbstractAsyncContextManager[Conn]:
+        return _Read(self)
+
+    async def _take_reader(self) -> Connection:
+        """A reader slot, waited for up to pool_timeout, and a reader connection."""
+        slots = self._reader_slots
+        if slots.locked():
             try:
-                yield InlineConnection(conn)
-            finally:
-                transaction.rollback()  # a read keeps nothing it may have written
-        finally:
-            self._readers.append(conn)
-            self._reader_slots.release()
+                async with asyncio.timeout(self._timeout):
+                    await slots.acquire()
+            except TimeoutError:
+                raise PoolTimeout(f"no SQLite reader within {self._timeout}s") from None
+        else:
+            # Returns at once. Not wait_for: on Python 3.11 it makes a task of every wait
+            # (~40 us a read).
+            await slots.acquire()
+        try:
+            return self._readers.pop() if self._readers else self._engine.connect()
+        except BaseException:
+            slots.release()
+            raise
+
+    def _give_back(self, conn: Connection) -> None:
+        self._readers.append(conn)
+        self._reader_slots.release()
 
     async def dispose(self) -> None:
         for conn in [*self._readers, *([self._writer] if self._writer else [])]:
@@ -191,6 +202,32 @@ class SqliteEngines(Engines):
         self._readers.clear()
         self._writer = None
         self._engine.dispose()
+
+
+class _Read(AbstractAsyncContextManager[Conn]):
+    """A read: a reader connection, a deferred BEGIN (it never waits), and a rollback at
+    the end (a read keeps nothing it may have written).
+
+    A class rather than an @asynccontextmanager generator, which cost about 6 us more a
+    read (a read by id takes 140 us: docs/benchmarks.md, `bench router`)."""
+
+    def __init__(self, engines: SqliteEngines) -> None:
+        self._engines = engines
+
+    async def __aenter__(self) -> Conn:
+        self._conn = await self._engines._take_reader()
+        try:
+            self._transaction = self._conn.begin()
+        except BaseException:
+            self._engines._give_back(self._conn)
+            raise
+        return InlineConnection(self._conn)
+
+    async def __aexit__(self, *_: object) -> None:
+        try:
+            self._transaction.rollback()
+        finally:
+            self._engines._give_back(self._conn)
 
 
 async def _in_thread(call: Callable[[], T]) -> T:
