@@ -93,7 +93,6 @@ async def move_workspace(
     report = MoveReport(found.id, assignment.db_shard, target)
     tell = progress or (lambda *_: None)
     await _set_state(ctx, assignment, COPYING)
-    switched = False
     try:
         await _delete_all(ctx, target, found.id)  # what an interrupted move left there
         report.copied = await _copy(ctx, report, tell)
@@ -104,11 +103,16 @@ async def move_workspace(
         report.caught_up = await _catch_up(ctx, report, scopes, tell)
         before = await _verify(ctx, report, scopes)
         await _switch(ctx, assignment, target)
-        switched = True
         report.frozen_seconds = time.monotonic() - frozen
-    finally:
-        if not switched:
+    except BaseException as exc:
+        try:
             await _undo(ctx, assignment, target)
+        except Exception:
+            raise MoveFailed(
+                f"{exc}; and {found.id} could not be put back to serving on "
+                f"{assignment.db_shard}: run the move again with --restart"
+            ) from exc
+        raise
     await _relay_shared_channels(ctx, found.id, target)
     await asyncio.sleep(grace)  # processes that were a moment late have followed
     await _clean_up(ctx, report, scopes, before)
@@ -188,7 +192,9 @@ async def _undo(ctx: ServiceContext, assignment: WorkspaceAssignment, target: st
             return []
         return [PutAssignment(replace(assignment, state=SERVING))]
 
-    await ctx.router.change_topology(plan)
+    now = (await ctx.router.change_topology(plan)).by_keyspace.get(assignment.keyspace)
+    if now is not None and now.db_shard == target:
+        return  # the switch was committed after all (what failed came after it)
     # The next move deletes it first anyway: an unreachable target must not hide the cause.
     with contextlib.suppress(Exception):
         await _delete_all(ctx, target, assignment.workspace_id)
