@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -147,22 +148,42 @@ async def dev_channel(ctx: ServiceContext, acme: Acme) -> str:
 
 
 WEBAPP_TESTS = Path(__file__).parent / "webapp"
+# What this process ran and validated; with pytest-xdist, the controller gathers every
+# worker's (each runs some of the files) before it checks the spec's coverage.
+_files_run: set[Path] = set()
+_validated_by_workers: set[str] = set()
+
+
+def pytest_runtest_logfinish(nodeid: str) -> None:
+    _files_run.add((Path(__file__).parent.parent / nodeid.split("::")[0]).resolve())
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist, in the controller: a worker finished; keep what it ran and validated."""
+    output = getattr(node, "workeroutput", {})
+    _files_run.update(Path(path) for path in output.get("files_run", ()))
+    _validated_by_workers.update(output.get("validated", ()))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Once every Web API test has run and passed, every registered method in Slack's
     published spec must have had a success reply validated against it (see
     tests/support/slack_spec.py)."""
-    files_run = {Path(str(item.fspath)) for item in session.items}
-    every_file = set(WEBAPP_TESTS.glob("test_*.py"))
-    filtered = session.config.option.keyword or session.config.option.markexpr
-    if exitstatus != 0 or filtered or not every_file <= files_run:
-        return
-    from backchannel.webapp.registry import METHODS
     from tests.support.slack_spec import validated
 
+    if hasattr(session.config, "workeroutput"):  # an xdist worker: the controller checks
+        session.config.workeroutput["files_run"] = sorted(map(str, _files_run))
+        session.config.workeroutput["validated"] = sorted(validated)
+        return
+    every_file = {path.resolve() for path in WEBAPP_TESTS.glob("test_*.py")}
+    filtered = session.config.option.keyword or session.config.option.markexpr
+    if exitstatus != 0 or filtered or not every_file <= _files_run:
+        return
+    from backchannel.webapp.registry import METHODS
+
     published = {name for name, method in METHODS.items() if method.published}
-    missing = sorted(published - validated)
+    missing = sorted(published - validated - _validated_by_workers)
     if missing:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
