@@ -174,15 +174,16 @@ class Router:
         when the deployment says so (`replica_reads`), or to the primary if the replica
         cannot be reached."""
         label, engines = await self._engines(destination)
+        if not (replica_ok and self.replica_reads):  # the usual path, kept lean
+            async with self._guard(label), engines.read() as conn:
+                yield conn if unbounded else RowLimitedConn(conn, self.max_rows, label)
+            return
         async with AsyncExitStack() as stack:
-            if replica_ok and self.replica_reads:
-                conn = await self._replica_read(stack, destination)
-            else:
-                conn = None
-            if conn is None:
+            chosen = await self._replica_read(stack, destination)
+            if chosen is None:  # no replica, or none that answers: the primary
                 await stack.enter_async_context(self._guard(label))
-                conn = await stack.enter_async_context(engines.read())
-            yield conn if unbounded else RowLimitedConn(conn, self.max_rows, label)
+                chosen = await stack.enter_async_context(engines.read())
+            yield chosen if unbounded else RowLimitedConn(chosen, self.max_rows, label)
 
     async def _replica_read(self, stack: AsyncExitStack, destination: Destination) -> Conn | None:
         """A read transaction on the destination's replica, or None if it has none or the
