@@ -32,6 +32,8 @@ CHANGE_ATTEMPTS = 20
 CHANGE_BACKOFF_SECONDS = 0.002
 FREEZE_POLL_SECONDS = 0.02
 READ_ONLY_SQL_TRANSACTION = "25006"  # PostgreSQL's SQLSTATE
+# A lost or refused connection, SQLite's lock wait running out, no pooled connection in time.
+_UNREACHABLE = (OperationalError, InterfaceError, PoolTimeout, OSError)
 
 
 def _read_only(exc: DBAPIError) -> bool:
@@ -194,7 +196,7 @@ class Router:
             return None
         try:
             conn = await stack.enter_async_context(replica.read())
-        except (OperationalError, InterfaceError, PoolTimeout, OSError):
+        except _UNREACHABLE:
             return None
         await stack.enter_async_context(self._guard(f"shard {shard.name}'s replica"))
         return conn
@@ -234,7 +236,7 @@ class Router:
         """Turn a lost connection or a full pool into StorageUnavailable for this shard only."""
         try:
             yield
-        except (OperationalError, InterfaceError, PoolTimeout, OSError) as exc:
+        except _UNREACHABLE as exc:
             raise _unavailable(label, exc) from exc
         except DBAPIError as exc:
             if exc.connection_invalidated or _read_only(exc):

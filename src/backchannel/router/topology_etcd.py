@@ -34,6 +34,7 @@ from backchannel.models.topology import (
     TopologyChange,
 )
 from backchannel.router.topology import OnVersion, TopologyConflict, TopologyStore
+from backchannel.storage.edges import edge_from_record, edge_record
 
 SCHEME = "etcd"
 DEFAULT_PREFIX = "/backchannel"
@@ -156,29 +157,15 @@ class EtcdTopology(TopologyStore):
         return (self._edges + quote(url, safe="")).encode()
 
     async def put_edge(self, edge: EdgeInfo) -> None:
-        value = {
-            "ms_shards": None if edge.ms_shards is None else sorted(edge.ms_shards),
-            "started": edge.started,
-            "heartbeat": edge.heartbeat,
-            "heartbeat_seconds": edge.heartbeat_seconds,
-        }
-        put = self._client.put(self._edge_key(edge.url), orjson.dumps(value))
+        put = self._client.put(self._edge_key(edge.url), orjson.dumps(edge_record(edge)))
         await self._call("put edge", put)
 
     async def _edges_with_revisions(self) -> list[tuple[EdgeInfo, int]]:
         response = await self._call("edges", self._client.get_prefix(self._edges.encode()))
         found = []
         for kv in response:
-            value = orjson.loads(kv.value)
-            shards = value["ms_shards"]
-            edge = EdgeInfo(
-                url=unquote(kv.key.decode()[len(self._edges) :]),
-                ms_shards=None if shards is None else frozenset(shards),
-                started=value["started"],
-                heartbeat=value["heartbeat"],
-                heartbeat_seconds=value["heartbeat_seconds"],
-            )
-            found.append((edge, kv.mod_revision))
+            url = unquote(kv.key.decode()[len(self._edges) :])
+            found.append((edge_from_record(url, orjson.loads(kv.value)), kv.mod_revision))
         return found
 
     async def _delete_if_unchanged(self, url: str, revision: int) -> None:

@@ -19,7 +19,7 @@ from backchannel.models.topology import TopologyChange
 from backchannel.router.topology import OnVersion, TopologyConflict, TopologyStore
 from backchannel.storage import edges, topology
 from backchannel.storage.connection import Conn
-from backchannel.storage.engine import is_sqlite
+from backchannel.storage.engine import asyncpg_dsn, is_sqlite
 
 OpenConn = Callable[[], AbstractAsyncContextManager[Conn]]
 CHANNEL = "backchannel_topology"  # NOTIFY carries the new version
@@ -90,8 +90,7 @@ class MainDbTopology(TopologyStore):
     @contextlib.asynccontextmanager
     async def _listening(self) -> AsyncIterator[asyncpg.Connection]:
         """A connection LISTENing on CHANNEL: each NOTIFY, or its loss, wakes `_report`."""
-        dsn = self._url.set(drivername="postgresql").render_as_string(hide_password=False)
-        listener = await asyncpg.connect(dsn)
+        listener = await asyncpg.connect(asyncpg_dsn(self._url))
 
         def wake(*_: object) -> None:
             self._changed.set()

@@ -41,6 +41,7 @@ from backchannel.services.workspaces import find_workspace
 from backchannel.storage import migrate
 from backchannel.storage import moves as store
 from backchannel.storage.moves import Key, Row, Scope
+from backchannel.types import keyspace_of
 
 PAGE = 1000
 GRACE_SECONDS = 1.0
@@ -207,8 +208,8 @@ async def _scopes(ctx: ServiceContext, shard: str, workspace_id: str) -> list[Sc
     async with ctx.router.read(Shard(shard)) as conn:
         channel_ids = await store.channel_ids_txn(conn, workspace_id)
         people = await store.user_ids_txn(conn, workspace_id)
-    keyspace = workspace_id[1:6]
-    own = [person for person in people if person[1:6] == keyspace]  # avatars of its own only
+    keyspace = keyspace_of(workspace_id)
+    own = [person for person in people if keyspace_of(person) == keyspace]  # avatars: its own
     return store.scopes(workspace_id, channel_ids, own)
 
 

@@ -3,6 +3,7 @@ Routing). services/edges.py decides who is live and who owns which workspace."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -12,14 +13,31 @@ from backchannel.storage.connection import Conn
 from backchannel.storage.schema import edges
 
 
-async def put_edge_txn(conn: Conn, edge: EdgeInfo) -> None:
-    """Record the edge as it is now, under its URL (an edge restarted there replaces it)."""
-    values: dict[str, Any] = {
+def edge_record(edge: EdgeInfo) -> dict[str, Any]:
+    """An edge's values beside its URL, as both topology stores keep them (a row here, a
+    JSON value in etcd)."""
+    return {
         "ms_shards": None if edge.ms_shards is None else sorted(edge.ms_shards),
         "started": edge.started,
         "heartbeat": edge.heartbeat,
         "heartbeat_seconds": edge.heartbeat_seconds,
     }
+
+
+def edge_from_record(url: str, record: Mapping[Any, Any]) -> EdgeInfo:
+    shards = record["ms_shards"]
+    return EdgeInfo(
+        url=url,
+        ms_shards=None if shards is None else frozenset(shards),
+        started=record["started"],
+        heartbeat=record["heartbeat"],
+        heartbeat_seconds=record["heartbeat_seconds"],
+    )
+
+
+async def put_edge_txn(conn: Conn, edge: EdgeInfo) -> None:
+    """Record the edge as it is now, under its URL (an edge restarted there replaces it)."""
+    values = edge_record(edge)
     updated = await conn.execute(update(edges).where(edges.c.url == edge.url).values(values))
     if not updated.rowcount:
         await conn.execute(insert(edges).values(url=edge.url, **values))
@@ -43,13 +61,4 @@ async def live_edges_txn(conn: Conn, now: float, heartbeats: float) -> list[Edge
         .where(edges.c.heartbeat + edges.c.heartbeat_seconds * heartbeats > now)
         .order_by(edges.c.url)
     )
-    return [
-        EdgeInfo(
-            url=row.url,
-            ms_shards=None if row.ms_shards is None else frozenset(row.ms_shards),
-            started=row.started,
-            heartbeat=row.heartbeat,
-            heartbeat_seconds=row.heartbeat_seconds,
-        )
-        for row in rows
-    ]
+    return [edge_from_record(row.url, row._mapping) for row in rows]

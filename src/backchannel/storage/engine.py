@@ -65,6 +65,12 @@ def redact(url: URL | str) -> str:
     return url.render_as_string(hide_password=True)
 
 
+def asyncpg_dsn(url: URL) -> str:
+    """A PostgreSQL URL as asyncpg's own connect() takes it (password included: never log
+    it), for the few connections made outside a pool (LISTEN, replication statements)."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def is_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite"
 

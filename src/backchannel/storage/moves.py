@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -62,6 +63,13 @@ class Scope:
     @property
     def key(self) -> list[Any]:
         return list(self.table.primary_key.columns)
+
+    @cached_property
+    def key_positions(self) -> tuple[int, ...]:
+        """Where the primary key's columns are in a whole row (worked out once: every row of
+        a page is keyed)."""
+        columns = list(self.table.columns)
+        return tuple(columns.index(column) for column in self.key)
 
     def after(self, key: Key | None) -> ColumnElement[bool]:
         """Rows after `key` in primary-key order (keyset paging)."""
@@ -139,8 +147,7 @@ async def rows_by_key_txn(conn: Conn, scope: Scope, keys: Sequence[Key]) -> dict
 
 
 def key_of(scope: Scope, row: Row) -> Key:
-    columns = list(scope.table.columns)
-    return tuple(row[columns.index(column)] for column in scope.key)
+    return tuple(row[at] for at in scope.key_positions)
 
 
 async def insert_txn(conn: Conn, scope: Scope, rows: Sequence[Row]) -> None:

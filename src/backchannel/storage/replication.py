@@ -16,7 +16,7 @@ import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.engine import URL
 
 from backchannel.errors import BackchannelError, StorageUnavailable
-from backchannel.storage.engine import redact
+from backchannel.storage.engine import asyncpg_dsn, redact
 
 Session: TypeAlias = asyncpg.Connection
 
@@ -28,11 +28,9 @@ _UNREACHABLE = (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.CannotCon
 async def session(url: URL, label: str, connect_seconds: float) -> AsyncIterator[Session]:
     """A connection to `url`. Failures name `label` and the URL without its password: an
     unreachable server is StorageUnavailable, a refused statement a BackchannelError."""
-    url = url.set(drivername="postgresql")  # asyncpg's own, and as operators write it
-    dsn = url.render_as_string(hide_password=False)
-    where = f"{label} ({redact(url)})"
+    where = f"{label} ({redact(url.set(drivername='postgresql'))})"  # as operators write it
     try:
-        conn = await asyncpg.connect(dsn, timeout=connect_seconds)
+        conn = await asyncpg.connect(asyncpg_dsn(url), timeout=connect_seconds)
     except (*_UNREACHABLE, asyncpg.PostgresError) as exc:
         raise StorageUnavailable(f"cannot reach {where}: {_reason(exc)}") from None
     try:
