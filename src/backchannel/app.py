@@ -8,7 +8,7 @@ import logging
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 
@@ -16,7 +16,11 @@ from backchannel.bus import Bus, MemoryBus
 from backchannel.config import ROLES, Settings
 from backchannel.edge import Edge
 from backchannel.errors import ConfigError
+from backchannel.metrics import Metrics, Series
 from backchannel.models import EdgeInfo
+from backchannel.router import Router
+from backchannel.router.consolidation import ConsolidationStats
+from backchannel.router.router import MAIN
 from backchannel.services import Clock, ServiceContext, edges
 from backchannel.services import events as event_service
 from backchannel.services.deployment import Progress, open_router
@@ -34,6 +38,12 @@ class Backchannel:
     settings: Settings
     ctx: ServiceContext
     rate_limiter: RateLimiter | None = None
+    # The process's metrics, served by the webapp and the edge alike (docs/metrics.md).
+    metrics: Metrics = field(default_factory=Metrics)
+
+    def __post_init__(self) -> None:
+        _sample_router(self.metrics, self.ctx.router)
+        _sample_limiter(self.metrics, self.rate_limiter)
 
     def asgi(self, base_url: str | None = None) -> Starlette:
         """The ASGI app of the webapp role (the Web API), with the background work."""
@@ -46,6 +56,7 @@ class Backchannel:
         return create_webapp(
             self.ctx,
             base_url or self.settings.server.base_url,
+            metrics=self.metrics,
             rate_limiter=self.rate_limiter,
             lifespan=lifespan,
         )
@@ -53,7 +64,8 @@ class Backchannel:
     def edge(self) -> Edge:
         """The message server of the edge role; start it on a listening socket."""
         server = self.settings.server
-        return Edge(self.ctx, cache_bytes=int(server.edge_cache_mb * 1024 * 1024))
+        cache_bytes = int(server.edge_cache_mb * 1024 * 1024)
+        return Edge(self.ctx, cache_bytes=cache_bytes, metrics=self.metrics)
 
     @contextlib.asynccontextmanager
     async def running_edge(
@@ -142,6 +154,57 @@ class Backchannel:
     async def close(self) -> None:
         await self.ctx.router.close()
         await self.ctx.bus.close()
+
+
+def _sample_router(metrics: Metrics, router: Router) -> None:
+    """The router's pools and consolidated reads, read when scraped: no cost per query."""
+
+    def pools(in_use: bool) -> Series:
+        main = router.main.use()
+        yield (MAIN, "primary"), main.in_use if in_use else main.size
+        for shard, role, use in router.pools.usage():
+            yield (shard, role), use.in_use if in_use else use.size
+
+    def consolidated() -> Series:
+        by_shard = router.consolidator.by_shard
+        for shard in sorted(set(by_shard) | set(router.shard_map.current.db_shards)):
+            stats = by_shard.get(shard, ConsolidationStats())
+            yield (shard, "ran"), stats.executed
+            yield (shard, "shared"), stats.shared
+
+    labels = ["shard", "role"]
+    metrics.sample(
+        "backchannel_shard_pool_in_use",
+        "Connections a shard's pool has handed out now (main: the main DB).",
+        "gauge",
+        labels,
+        lambda: pools(in_use=True),
+    )
+    metrics.sample(
+        "backchannel_shard_pool_size",
+        "The most connections a shard's pool hands out at once (SQLite: readers + 1 writer).",
+        "gauge",
+        labels,
+        lambda: pools(in_use=False),
+    )
+    metrics.sample(
+        "backchannel_consolidation_reads",
+        "Shared reads by shard: ran, or shared the result of an identical read in flight.",
+        "counter",
+        ["shard", "result"],
+        consolidated,
+    )
+
+
+def _sample_limiter(metrics: Metrics, limiter: RateLimiter | None) -> None:
+    rejected = {} if limiter is None else limiter.rejected
+    metrics.sample(
+        "backchannel_ratelimited",
+        "Calls answered ratelimited (HTTP 429), by method (auth.signin: the web sign-in).",
+        "counter",
+        ["method"],
+        lambda: (((method,), count) for method, count in sorted(rejected.items())),
+    )
 
 
 async def _every(

@@ -53,6 +53,8 @@ class ServerSettings:
     event_retention_hours: float = 7 * 24.0  # how long a client can be away and resume
     edge_cache_mb: float = 256.0  # the edge cache's bound (docs/edge-cache.md)
     edge_heartbeat_seconds: float = 2.0  # an edge silent for 5 of these is not live
+    log_format: str = "text"  # text | json (one object a line); see logs.py
+    log_level: str = "warning"  # debug | info (one line per request) | warning | error
 
     @property
     def base_url(self) -> str:
@@ -90,6 +92,8 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "event_retention_hours": (int, float),
     "edge_cache_mb": (int, float),
     "edge_heartbeat_seconds": (int, float),
+    "log_format": (str,),
+    "log_level": (str,),
 }
 _STORAGE_KEYS = {
     "data_dir",
@@ -117,6 +121,8 @@ _SERVER_KEYS = {
     "event_retention_hours",
     "edge_cache_mb",
     "edge_heartbeat_seconds",
+    "log_format",
+    "log_level",
 }
 ROLES = ("all", "webapp", "edge")
 

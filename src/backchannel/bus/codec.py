@@ -1,7 +1,8 @@
-"""Events on the bus: one compact JSON object each (orjson)."""
+"""Events on the bus: one compact JSON object each (orjson), stamped with when it was sent."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import orjson
@@ -10,7 +11,14 @@ from backchannel.models import Event, Position
 
 
 def encode_event(event: Event) -> bytes:
-    body: dict[str, Any] = {"w": event.workspace_id, "s": event.scope, "p": event.payload}
+    # The wall clock, not the deployment's injected one: the edge measures the bus's lag
+    # against its own (docs/metrics.md).
+    body: dict[str, Any] = {
+        "w": event.workspace_id,
+        "s": event.scope,
+        "p": event.payload,
+        "t": time.time(),
+    }
     if event.channel_id is not None:
         body["c"] = event.channel_id
     if event.user_id is not None:
@@ -38,4 +46,5 @@ def decode_event(data: bytes) -> Event:
         membership=body.get("m"),
         skip_user=body.get("x"),
         position=Position(at[0], at[1], int(at[2])) if at else None,
+        sent_at=body.get("t"),
     )

@@ -1,5 +1,5 @@
 """`backchannel admin ...`: create organisations, workspaces, people and bots; list and add
-shards.
+shards; a deployment's status (cli/status.py).
 
 Works whether a server runs or not: every command goes straight to the databases.
 """
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
@@ -23,12 +22,12 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
 
 from backchannel.cli.options import build_settings, json_option, storage_options
 from backchannel.cli.output import emit
 from backchannel.cli.runner import run_with_services
-from backchannel.config import StorageSettings
+from backchannel.cli.shard_tables import read_deployment, shard_errors, shard_tables
+from backchannel.cli.status import status
 from backchannel.models import DbShard
 from backchannel.services import (
     ServiceContext,
@@ -41,7 +40,6 @@ from backchannel.services import (
 )
 from backchannel.services import failover as failover_service
 from backchannel.services import shards as shard_service
-from backchannel.services.deployment import open_router
 from backchannel.services.topology import describe_shards
 from backchannel.storage.engine import redact
 
@@ -49,6 +47,9 @@ from backchannel.storage.engine import redact
 @click.group()
 def admin() -> None:
     """Administer a deployment (server running or not)."""
+
+
+admin.add_command(status)
 
 
 @admin.command("create-org")
@@ -215,60 +216,13 @@ def revoke_webhook(webhook_id: str, as_json: bool, **storage: Any) -> None:
 def shards(as_json: bool, **storage: Any) -> None:
     """List the shards: role, size, replication, workspaces. A shard that is down is listed
     as unavailable (exit status 0)."""
-    report = asyncio.run(_describe(build_settings(**storage).storage))
+    report = asyncio.run(read_deployment(build_settings(**storage).storage, describe_shards))
     if as_json:
         emit(report, as_json=True, human="")
         return
-    db_table = Table(title=f"shard map version {report['version']}: DB shards")
-    for column in ("shard", "role", "url", "replica", "size", "replication", "workspaces"):
-        # A URL folds onto more lines rather than lose its end; the short columns stay whole.
-        folds = column in ("url", "replica", "workspaces")
-        db_table.add_column(column, overflow="fold", no_wrap=not folds)
-    for s in report["db_shards"]:
-        size = "unavailable" if s["error"] else _size(s["size_bytes"])
-        replica = s["replica_url"] or "-"
-        db_table.add_row(
-            s["name"], s["role"], s["url"], replica, size, _replication(s), _domains(s)
-        )
-    ms_table = Table("shard", "workspaces", title="message-server shards")
-    for s in report["ms_shards"]:
-        ms_table.add_row(s["name"], _domains(s))
-    Console().print(db_table, ms_table)
-    for s in report["db_shards"]:
-        if s["error"]:
-            click.echo(s["error"])
-
-
-async def _describe(storage: StorageSettings) -> dict[str, Any]:
-    """Opened without checking the shards, so that one that is down is shown, not fatal."""
-    router = await open_router(storage, create=False, now=time.time(), check_shards=False)
-    try:
-        return await describe_shards(ServiceContext(router))
-    finally:
-        await router.close()
-
-
-def _domains(shard: dict[str, Any]) -> str:
-    return ", ".join(w["domain"] for w in shard["workspaces"]) or "-"
-
-
-def _size(size: float) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000:
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} TB"
-
-
-def _replication(shard: dict[str, Any]) -> str:
-    """How far behind its replicas are; whether the one it names streams at all."""
-    replication = shard["replication"]
-    if replication is None:
-        return "not streaming" if shard["replica_url"] and not shard["error"] else "-"
-    lag_bytes, seconds = replication["lag_bytes"], replication["lag_seconds"]
-    behind = "?" if lag_bytes is None else _size(lag_bytes)
-    late = "" if seconds is None else f", {seconds:.1f} s"
-    return f"{replication['replicas']} streaming, {behind} behind{late}"
+    Console().print(*shard_tables(report))
+    for error in shard_errors(report):
+        click.echo(error)
 
 
 @admin.command("add-shard")

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import errno
 import gc
+import logging
 import signal
 import socket
 from collections.abc import Iterator
@@ -20,10 +21,13 @@ from backchannel.app import Backchannel, open_backchannel
 from backchannel.cli.options import build_settings, storage_options
 from backchannel.config import ROLES, Settings
 from backchannel.errors import ConfigError
+from backchannel.logs import LOG_FORMATS, LOG_LEVELS, configure_logging
 from backchannel.models import EdgeInfo
 from backchannel.services.demo import DemoInfo, ensure_demo
 from backchannel.services.deployment import refresh_statistics
 from backchannel.storage.engine import redact
+
+log = logging.getLogger("backchannel.serve")
 
 
 class Server(uvicorn.Server):
@@ -79,12 +83,27 @@ class Server(uvicorn.Server):
     default=None,
     help="Seconds between the edge's heartbeats (default 2); 5 missed: it is not live.",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS),
+    default=None,
+    envvar="BACKCHANNEL_LOG_FORMAT",
+    help="text (default): readable lines; json: one JSON object a line, on stderr.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(LOG_LEVELS),
+    default=None,
+    envvar="BACKCHANNEL_LOG_LEVEL",
+    help="warning (default); info adds one line per API call and per socket.",
+)
 @storage_options
 def serve(demo: bool, **options: Any) -> None:
     """Serve Backchannel: the Web API, the websockets, or both in one process."""
     options["edge_ms_shards"] = options["edge_ms_shards"] or None
     settings = build_settings(**options)
     server = settings.server
+    configure_logging(server.log_format, server.log_level)
     http_sock = _bind(server.host, server.port) if server.role != "edge" else None
     edge_sock = None
     try:
@@ -163,11 +182,13 @@ async def _serve(
             # What start-up made lives as long as the process: out of the garbage collector's
             # sight, whose full collections otherwise walk it all, pausing every request.
             gc.freeze()
+            log.info("serving", extra={"url": url or None, "role": settings.server.role})
             if http_sock is not None:
                 await _serve_http(backchannel, http_sock, url, stop)
             else:
                 async with backchannel.background(upkeep=False):
                     await stop.wait()
+        log.info("stopped")
         click.echo("backchannel stopped")
     finally:
         await backchannel.close()
@@ -191,7 +212,8 @@ async def _serve_http(
         http="httptools",
         ws="none",
         lifespan="on",
-        access_log=False,  # query strings may carry tokens: never log them
+        access_log=False,  # query strings may carry tokens: the webapp logs its own calls
+        log_config=None,  # uvicorn's records go through logs.py like every other
         log_level="warning",
     )
     server = Server(config)

@@ -2,6 +2,7 @@
 
 An event is framed once and the same bytes are written to every socket that should get it
 (docs/realtime.md). Sessions still catching up keep the events in their backlog instead.
+The fanout says how many frames of the event it wrote, for the metrics (docs/metrics.md).
 """
 
 from __future__ import annotations
@@ -38,17 +39,21 @@ class Room:
         sessions.add(session)
         return len(sessions) == 1
 
-    def go_live(self, session: Session) -> None:
+    def go_live(self, session: Session) -> int:
         """Replay what arrived while the session caught up, then index it: no await between,
-        so no event can slip past."""
+        so no event can slip past. The number of events replayed."""
         backlog, session.backlog = session.backlog or [], None
+        sent = 0
         for event in backlog:
-            self._send(session, event, None)
+            if session.accept(event):
+                session.write(event_frame(event))
+                sent += 1
         self.catching_up.discard(session)
         self.sessions.add(session)
         session.on_index = self._index
         for channel_id in session.channels:
             self.by_channel.setdefault(channel_id, set()).add(session)
+        return sent
 
     def remove(self, session: Session) -> bool:
         """Forget a session; True if its user has no session left here."""
@@ -94,66 +99,77 @@ class Room:
         online = user_id in self.by_user and user_id not in self.manual_away
         return "active" if online else "away"
 
-    def _presence(self, event: Event) -> None:
+    def _presence(self, event: Event) -> int:
         user_id = str(event.payload.get("user", ""))
         if event.payload.get("presence") == "away":
             self.manual_away.add(user_id)
         else:
             self.manual_away.discard(user_id)
-        self.announce_presence(user_id)
+        return self.announce_presence(user_id)
 
-    def announce_presence(self, user_id: str) -> None:
+    def announce_presence(self, user_id: str) -> int:
+        """presence_change to those who watch the user; how many they are."""
         watchers = self.presence_subs.get(user_id)
-        if watchers:
-            frame = json_frame(
-                {"type": "presence_change", "user": user_id, "presence": self.presence_of(user_id)}
-            )
-            for session in watchers:
-                session.write(frame)
+        if not watchers:
+            return 0
+        frame = json_frame(
+            {"type": "presence_change", "user": user_id, "presence": self.presence_of(user_id)}
+        )
+        for session in watchers:
+            session.write(frame)
+        return len(watchers)
 
     # -- fanout ------------------------------------------------------------------------
 
-    def dispatch(self, event: Event) -> None:
-        self._deliver(event)
+    def dispatch(self, event: Event) -> int:
+        """Send the event to the sockets that should get it; how many it was written to."""
+        sent = self._deliver(event)
         if event.type == "user_change":
             self._close_if_deactivated(event)
+        return sent
 
-    def _deliver(self, event: Event) -> None:
+    def _deliver(self, event: Event) -> int:
         for session in self.catching_up:
             if session.backlog is not None:
                 session.backlog.append(event)
         if event.type == "presence_change":
-            self._presence(event)
-            return
+            return self._presence(event)
         targets = self._targets(event)
         if not targets:
-            return
+            return 0
         frame = event_frame(event)
+        sent = 0
         if self.cache is not None:
-            targets = self._deliver_lean(event, targets, frame, self.cache)
+            targets, sent = self._deliver_lean(event, targets, frame, self.cache)
         if event.membership is None and event.skip_user is None:
             # Every target wants it (the indexes say so): the common case, kept tight.
-            write_to_all(targets, frame, event.position.seq if event.position else None)
-            return
+            return sent + write_to_all(
+                targets, frame, event.position.seq if event.position else None
+            )
         for session in targets:
             if session.accept(event):
                 session.write(frame)
+                sent += 1
+        return sent
 
     def _deliver_lean(
         self, event: Event, targets: list[Session], frame: bytes, cache: WorkspaceCache
-    ) -> list[Session]:
+    ) -> tuple[list[Session], int]:
         """Write the event to the lean sessions among `targets`, each preceded by the
-        objects it names that the session has not been sent; the others are returned."""
+        objects it names that the session has not been sent; the others are returned, with
+        how many it was written to."""
         lean = [session for session in targets if session.sent is not None]
         if not lean:
-            return targets
+            return targets, 0
         named = cache.named(event.payload)
+        sent = 0
         for session in lean:
             if session.accept(event):
                 if named:
                     self._push_objects(session, named, cache)
                 session.write(frame)
-        return [session for session in targets if session.sent is None]
+                sent += 1
+        return [session for session in targets if session.sent is None], sent
 
     def _push_objects(self, session: Session, named: Named, cache: WorkspaceCache) -> None:
         """Flannel's just in time: one `objects` frame with what the event is about to name."""
@@ -192,14 +208,6 @@ class Room:
         if isinstance(user, dict) and user.get("deleted"):
             for session in self.by_user.get(str(user.get("id")), ()):
                 session.start_closing(POLICY_VIOLATION, "account_inactive")
-
-    @staticmethod
-    def _send(session: Session, event: Event, frame: bytes | None) -> bytes | None:
-        if session.accept(event):
-            if frame is None:
-                frame = event_frame(event)
-            session.write(frame)
-        return frame
 
     def _targets(self, event: Event) -> list[Session]:
         if event.scope == "workspace":

@@ -2,13 +2,15 @@
 
 See docs/realtime.md. Sockets are served by the `websockets` library on their own port; the
 edge follows the event logs of the shards its workspaces live on, through the bus, and the
-shard map, to let go of a workspace that moves to another shard (Workspace moves).
+shard map, to let go of a workspace that moves to another shard (Workspace moves). The same
+port answers a plain GET /metrics (docs/metrics.md): an edge process has no other.
 """
 
 from __future__ import annotations
 
 import logging
 import socket
+import time
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
@@ -30,6 +33,7 @@ from backchannel.edge.room import Room
 from backchannel.edge.session import Session
 from backchannel.edge.streams import StreamFollower
 from backchannel.errors import AuthError, BackchannelError, InvalidArgument, NotFound
+from backchannel.metrics import CONTENT_TYPE, Metrics
 from backchannel.models import Event, Position, ShardMap, TokenInfo, WorkspaceAssignment
 from backchannel.models.topology import FROZEN
 from backchannel.services import ServiceContext, edges
@@ -78,8 +82,12 @@ class Edge:
         ctx: ServiceContext,
         *,
         cache_bytes: int = DEFAULT_CACHE_BYTES,
+        metrics: Metrics | None = None,
     ) -> None:
         self.ctx = ctx
+        self.metrics = metrics or Metrics(process=False)
+        self._delivered = self.metrics.events_delivered
+        self._bus_lag = self.metrics.bus_lag
         self.cache = EdgeCache(
             ctx, max_bytes=cache_bytes, in_use=lambda w: w in self.rooms, follow=self._follow
         )
@@ -99,6 +107,7 @@ class Edge:
         """Serve sockets on `sock`; `url` is where clients reach it, as registered (see
         app.py's running_edge, which registers it and keeps it live)."""
         self.url = url
+        self.metrics.watch_sockets(url, lambda: self.connections)
         self.ctx.router.shard_map.observe(self._on_shard_map)
         bus = self.ctx.bus
         self._subscriptions = [
@@ -125,6 +134,8 @@ class Edge:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        if self.url is not None:
+            self.metrics.forget_sockets(self.url)
         await self.cache.close()
         for follower in self.followers.values():
             await follower.stop()
@@ -194,20 +205,22 @@ class Edge:
         if event is not None:
             self._dispatch(event)
 
-    @staticmethod
-    def _decode(subject: str, data: bytes) -> Event | None:
+    def _decode(self, subject: str, data: bytes) -> Event | None:
         try:
-            return decode_event(data)
+            event = decode_event(data)
         except (ValueError, KeyError, TypeError, IndexError) as exc:
             log.warning("not an event on %s: %s", subject, exc)
             return None
+        if event.sent_at is not None:  # clocks apart by a little must not make it negative
+            self._bus_lag.observe(max(0.0, time.time() - event.sent_at))
+        return event
 
     def _dispatch(self, event: Event) -> None:
         # The cache first: what a socket is sent with this event must already reflect it.
         self.cache.apply(event)
         room = self.rooms.get(event.workspace_id)
         if room is not None:
-            room.dispatch(event)
+            self._delivered.inc(room.dispatch(event))
 
     async def _follow(self, stream: str) -> None:
         follower = self.followers.get(stream)
@@ -224,7 +237,10 @@ class Edge:
     # -- one socket --------------------------------------------------------------------
 
     async def _handshake(self, connection: ServerConnection, request: Request) -> Response | None:
-        query = parse_qs(urlsplit(request.path).query)
+        where = urlsplit(request.path)
+        if where.path == "/metrics":
+            return _metrics_response(self.metrics.exposition())
+        query = parse_qs(where.query)
         ticket = (query.get("ticket") or [""])[0]
         if not ticket:
             return connection.respond(HTTPStatus.UNAUTHORIZED, "missing ticket: call rtm.connect\n")
@@ -272,6 +288,8 @@ class Edge:
             return
         room = self.rooms.setdefault(caller.workspace_id, Room(caller.workspace_id))
         came_online = room.add(session)
+        who = {"edge": self.url, "team": caller.workspace_id, "user": caller.user_id}
+        log.info("socket opened", extra=who)
         try:
             await self._start_session(room, session, identity, came_online)
             await self._read_frames(room, session)
@@ -283,9 +301,10 @@ class Edge:
             pass
         finally:
             if room.remove(session):
-                room.announce_presence(session.user_id)
+                self._delivered.inc(room.announce_presence(session.user_id))
             if room.empty and self.rooms.get(room.workspace_id) is room:
                 del self.rooms[room.workspace_id]
+            log.info("socket closed", extra={**who, "code": connection.close_code})
 
     async def _start_session(
         self, room: Room, session: Session, identity: Identity, came_online: bool
@@ -312,13 +331,16 @@ class Edge:
         async for page in event_service.missed_events(
             self.ctx, caught, session.workspace_id, session.user_id
         ):
+            sent = 0
             for event in page:
                 if session.accept(event):
                     session.write(event_frame(event))
+                    sent += 1
+            self._delivered.inc(sent)
             await session.connection.drain()  # at the client's pace, not into our memory
-        room.go_live(session)
+        self._delivered.inc(room.go_live(session))
         if came_online:
-            room.announce_presence(session.user_id)
+            self._delivered.inc(room.announce_presence(session.user_id))
 
     async def _read_frames(self, room: Room, session: Session) -> None:
         connection = session.connection
@@ -336,6 +358,18 @@ class Edge:
             except Exception:
                 log.exception("frame from %s failed", session.user_id)
                 session.write(error_event(1, "internal_error"))
+
+
+def _metrics_response(body: bytes) -> Response:
+    """The page Prometheus scrapes, instead of a websocket (no token: docs/metrics.md)."""
+    headers = Headers(
+        [
+            ("Connection", "close"),
+            ("Content-Length", str(len(body))),
+            ("Content-Type", CONTENT_TYPE),
+        ]
+    )
+    return Response(HTTPStatus.OK.value, HTTPStatus.OK.phrase, headers, body)
 
 
 def _bid(session: Session, farewell: Farewell) -> None:

@@ -115,18 +115,23 @@ class Session:
         return True
 
 
-def write_to_all(sessions: list[Session], frame: bytes, seq: int | None) -> None:
+def write_to_all(sessions: list[Session], frame: bytes, seq: int | None) -> int:
     """The fanout's hot loop, for events that change no membership and skip nobody: each
     session only checks that it has not had the event yet (catch-up and live overlap).
-    Session.write, inlined: this runs once per recipient of every event."""
+    Session.write, inlined: this runs once per recipient of every event. Returns how many
+    it wrote to (counted down on the rare skips, to keep the loop tight)."""
+    sent = len(sessions)
     for session in sessions:
         if seq is not None:
             if session.seq >= seq:
+                sent -= 1
                 continue
             session.seq = seq
         transport = session.transport
         if session.protocol.state is not OPEN or transport.is_closing():
+            sent -= 1
             continue
         transport.write(frame)
         if transport.get_write_buffer_size() > MAX_BUFFERED:
             transport.abort()
+    return sent

@@ -42,6 +42,9 @@ class Event:
     # at the time of the write (a disconnect names the one leaving, no longer among them).
     relay_to: tuple[str, ...] | None = None
     position: Position | None = field(default=None, compare=False)
+    # When it was put on the bus (wall clock, bus/codec.py), for the bus lag's metric; None
+    # for an event read from a log.
+    sent_at: float | None = field(default=None, compare=False)
 
     @property
     def type(self) -> str:

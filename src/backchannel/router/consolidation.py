@@ -5,7 +5,8 @@ A read is named by its shard, the function that does it and that function's argu
 one runs, the same read asked again waits for its result instead of running a second time: a
 burst of clients loading the same channel's history after one message costs the shard one
 query. Only reads whose result does not depend on who asks, and that callers do not change,
-may be shared (see Router.read_shared).
+may be shared (see Router.read_shared). The counts, per shard, show in the metrics
+(docs/metrics.md).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ class ConsolidationStats:
 
 class Consolidator:
     def __init__(self) -> None:
-        self.stats = ConsolidationStats()
+        self.stats = ConsolidationStats()  # every shard's
+        self.by_shard: dict[str, ConsolidationStats] = {}  # keyed as Key's first item
         self._in_flight: dict[Key, asyncio.Task[Any]] = {}
 
     async def run(self, key: Key, read: Callable[[], Awaitable[T]]) -> T:
@@ -35,13 +37,16 @@ class Consolidator:
         task of its own: a caller that gives up (cancelled) does not cancel it for the
         others, and a failure reaches every caller."""
         task = self._in_flight.get(key)
+        shard = self.by_shard.get(key[0]) or self.by_shard.setdefault(key[0], ConsolidationStats())
         if task is None:
             self.stats.executed += 1
+            shard.executed += 1
             task = asyncio.ensure_future(read())
             self._in_flight[key] = task
             task.add_done_callback(lambda _: self._forget(key, task))
         else:
             self.stats.shared += 1
+            shard.shared += 1
         result: T = await asyncio.shield(task)
         return result
 

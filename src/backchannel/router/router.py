@@ -32,6 +32,7 @@ CHANGE_ATTEMPTS = 20
 CHANGE_BACKOFF_SECONDS = 0.002
 FREEZE_POLL_SECONDS = 0.02
 READ_ONLY_SQL_TRANSACTION = "25006"  # PostgreSQL's SQLSTATE
+MAIN = "main"  # the main DB among the shards, in the metrics (docs/metrics.md)
 # A lost or refused connection, SQLite's lock wait running out, no pooled connection in time.
 _UNREACHABLE = (OperationalError, InterfaceError, PoolTimeout, OSError)
 
@@ -213,13 +214,14 @@ class Router:
         for this one's result instead of running again (router/consolidation.py). For reads
         whose result does not depend on the caller and that callers do not change.
         `replica_ok`: as for `read`."""
-        label, _ = await self._engines(destination)
+        shard = await self.resolve(destination)
 
         async def read() -> T:
             async with self.read(destination, replica_ok=replica_ok) as conn:
                 return await work(conn, *args)
 
-        return await self.consolidator.run((label, work, args), read)
+        name = MAIN if shard is None else shard.name  # as the metrics name it
+        return await self.consolidator.run((name, work, args), read)
 
     async def scatter(
         self, _: AllShards, work: Callable[[str, Conn], Awaitable[T]]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, TypeVarTuple, overload
 
 from sqlalchemy import Connection, CursorResult, Dialect, Engine, Executable, ScalarResult
@@ -74,6 +75,14 @@ class InlineConnection:
         return fn(self.sync_connection, *args)
 
 
+@dataclass(frozen=True, slots=True)
+class PoolUse:
+    """How much of a database's pool is taken at this moment (docs/metrics.md)."""
+
+    in_use: int  # connections handed out now
+    size: int  # the most it hands out at once
+
+
 class Engines(ABC):
     """One database (the main DB or a shard): transactions to read and to write in."""
 
@@ -91,6 +100,10 @@ class Engines(ABC):
     @abstractmethod
     def read(self) -> AbstractAsyncContextManager[Conn]:
         """A transaction for reading (on SQLite a snapshot; nothing it writes is kept)."""
+
+    @abstractmethod
+    def use(self) -> PoolUse:
+        """Its pool now, for the metrics: read at scrape time, so counting costs no query."""
 
     @abstractmethod
     async def dispose(self) -> None: ...

@@ -16,9 +16,10 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import QueuePool
 
 from backchannel.errors import ConfigError
-from backchannel.storage.connection import Conn, Engines
+from backchannel.storage.connection import Conn, Engines, PoolUse
 
 T = TypeVar("T")
 
@@ -99,6 +100,12 @@ class PostgresEngines(Engines):
                 yield conn
             finally:
                 await transaction.rollback()  # a read keeps nothing it may have written
+
+    def use(self) -> PoolUse:
+        pool = self._engine.sync_engine.pool
+        if not isinstance(pool, QueuePool):  # create_engines always makes a QueuePool
+            return PoolUse(0, 0)
+        return PoolUse(pool.checkedout(), pool.size())
 
     async def dispose(self) -> None:
         await self._engine.dispose()

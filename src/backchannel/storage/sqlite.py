@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import NullPool
 
-from backchannel.storage.connection import Conn, Engines, InlineConnection
+from backchannel.storage.connection import Conn, Engines, InlineConnection, PoolUse
 from backchannel.storage.engine import json_dumps
 
 T = TypeVar("T")
@@ -55,6 +55,8 @@ class SqliteEngines(Engines):
         self._batch: _Batch | None = None
         self._readers: list[Connection] = []
         self._reader_slots = asyncio.Semaphore(pool_size)
+        self._pool_size = pool_size
+        self._reading = 0  # readers handed out now
         self.commits = 0
         self.writes = 0
 
@@ -187,14 +189,21 @@ class SqliteEngines(Engines):
             # (~40 us a read).
             await slots.acquire()
         try:
-            return self._readers.pop() if self._readers else self._engine.connect()
+            conn = self._readers.pop() if self._readers else self._engine.connect()
         except BaseException:
             slots.release()
             raise
+        self._reading += 1
+        return conn
 
     def _give_back(self, conn: Connection) -> None:
         self._readers.append(conn)
+        self._reading -= 1
         self._reader_slots.release()
+
+    def use(self) -> PoolUse:
+        """The readers handed out, and the one writer while a write holds it."""
+        return PoolUse(self._reading + self._write_lock.locked(), self._pool_size + 1)
 
     async def dispose(self) -> None:
         for conn in [*self._readers, *([self._writer] if self._writer else [])]:

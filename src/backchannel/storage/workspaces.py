@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.engine import Row
 
 from backchannel.models import Organisation, Workspace
@@ -60,3 +60,7 @@ def workspace_from_row(row: Row) -> Workspace:
         org_id=row.org_id,
         created=row.created,
     )
+
+
+async def count_orgs_txn(conn: Conn) -> int:
+    return int(await conn.scalar(select(func.count()).select_from(organisations)) or 0)

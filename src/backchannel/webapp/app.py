@@ -1,6 +1,10 @@
-"""The Starlette application of the webapp role."""
+"""The Starlette application of the webapp role (docs/webapp.md; its /metrics:
+docs/metrics.md)."""
 
 from __future__ import annotations
+
+import logging
+import time
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -9,6 +13,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Lifespan
 
+from backchannel.metrics import CONTENT_TYPE, UNKNOWN_METHOD, Metrics
+from backchannel.models import TokenInfo
 from backchannel.services import ServiceContext
 from backchannel.services.auth import authenticate
 from backchannel.webapp import methods  # noqa: F401  (registers every method)
@@ -21,16 +27,26 @@ from backchannel.webapp.registry import METHODS, Call, Method
 from backchannel.webapp.responses import SlackResponse, answering_errors, error
 from backchannel.webapp.webhooks import webhook_routes
 
+calls_log = logging.getLogger("backchannel.webapp")
+
 
 def api_routes(
-    ctx: ServiceContext, base_url: str, limiter: RateLimiter | None = None
+    ctx: ServiceContext, base_url: str, metrics: Metrics, limiter: RateLimiter | None = None
 ) -> list[Route]:
     async def dispatch(request: Request) -> SlackResponse:
+        started = time.perf_counter()
         name = request.path_params["method"]
         method = METHODS.get(name)
         if method is None:
-            return error("unknown_method", status=404, req_method=name)
-        return await answering_errors(name, call(request, name, method))
+            reply = error("unknown_method", status=404, req_method=name)
+            name = UNKNOWN_METHOD  # not the name asked for: anyone can make up new ones
+        else:
+            reply = await answering_errors(name, call(request, name, method))
+        seconds = time.perf_counter() - started
+        metrics.api_call(name, reply.slack_error or "ok", seconds)
+        if calls_log.isEnabledFor(logging.INFO):
+            _log_call(request, name, reply, seconds)
+        return reply
 
     async def call(request: Request, name: str, method: Method) -> SlackResponse:
         params = await read_params(request)
@@ -38,6 +54,7 @@ def api_routes(
         auth = None
         if method.needs_auth:
             auth = await authenticate(ctx, token, request.cookies.get(SESSION_COOKIE))
+            request.state.caller = auth  # for the log of calls
         if limiter is not None:
             who = f"{auth.workspace_id}:{auth.user_id}" if auth else client_address(request)
             channel = params.get("channel")
@@ -47,6 +64,32 @@ def api_routes(
         return await method.handler(Call(ctx, params, auth, base_url, token))
 
     return [openapi_route(), Route("/api/{method}", dispatch, methods=["GET", "POST"])]
+
+
+def _log_call(request: Request, name: str, reply: SlackResponse, seconds: float) -> None:
+    """One line per call at info level: the method and its outcome, never its arguments
+    (they may hold tokens, passwords or message text). docs/configuration.md#logs"""
+    caller: TokenInfo | None = getattr(request.state, "caller", None)
+    calls_log.info(
+        "api call",
+        extra={
+            "method": name,
+            "status": reply.status_code,
+            "error": reply.slack_error,
+            "ms": round(seconds * 1000, 2),
+            "team": caller.workspace_id if caller else None,
+            "user": caller.user_id if caller else None,
+        },
+    )
+
+
+def metrics_route(metrics: Metrics) -> Route:
+    """GET /metrics for Prometheus: no token, and nothing in it about people or secrets."""
+
+    async def scrape(_: Request) -> Response:
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE)
+
+    return Route("/metrics", scrape, methods=["GET"])
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -62,11 +105,13 @@ def create_webapp(
     ctx: ServiceContext,
     base_url: str,
     *,
+    metrics: Metrics,
     rate_limiter: RateLimiter | None = None,
     lifespan: Lifespan[Starlette] | None = None,
 ) -> Starlette:
     routes = [
-        *api_routes(ctx, base_url, rate_limiter),
+        *api_routes(ctx, base_url, metrics, rate_limiter),
+        metrics_route(metrics),
         *webhook_routes(ctx),
         *avatar_routes(ctx),
         *browser_routes(ctx, rate_limiter),

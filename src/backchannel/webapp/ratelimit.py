@@ -78,16 +78,26 @@ class RateLimiter:
         self._clock = clock
         self._scale = scale
         self._buckets: OrderedDict[tuple[str, str], _Bucket] = OrderedDict()
-        self.rejections = 0
+        # Calls refused, by method (the metrics read it: docs/metrics.md). The callers pass
+        # only registered method names, so it stays small.
+        self.rejected: dict[str, int] = {}
+
+    @property
+    def rejections(self) -> int:
+        return sum(self.rejected.values())
 
     def check(self, method: str, who: str, channel: str | None = None) -> float | None:
         """None if the call may go ahead; otherwise the seconds to wait before retrying."""
         if method in ("chat.postMessage", "chat.meMessage") and channel:
-            return self._take(
+            wait = self._take(
                 (channel, "post"), POST_BURST * self._scale, POST_PER_SECOND * self._scale
             )
-        per_minute = TIER_PER_MINUTE[METHOD_TIERS.get(method, DEFAULT_TIER)] * self._scale
-        return self._take((who, method), per_minute, per_minute / 60.0)
+        else:
+            per_minute = TIER_PER_MINUTE[METHOD_TIERS.get(method, DEFAULT_TIER)] * self._scale
+            wait = self._take((who, method), per_minute, per_minute / 60.0)
+        if wait is not None:
+            self.rejected[method] = self.rejected.get(method, 0) + 1
+        return wait
 
     def _take(self, key: tuple[str, str], capacity: float, per_second: float) -> float | None:
         now = self._clock()
@@ -100,7 +110,6 @@ class RateLimiter:
         if bucket.tokens >= 1.0:
             bucket.tokens -= 1.0
             return None
-        self.rejections += 1
         return (1.0 - bucket.tokens) / per_second
 
 

@@ -16,6 +16,9 @@ log = logging.getLogger(__name__)
 
 class SlackResponse(Response):
     media_type = "application/json; charset=utf-8"
+    # The Slack error string of an error reply, None for an ok one: what the metrics and
+    # the log of API calls record, without parsing the body again.
+    slack_error: str | None = None
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
@@ -28,9 +31,11 @@ def ok(**fields: Any) -> SlackResponse:
 def error(
     code: str, *, status: int = 200, headers: dict[str, str] | None = None, **fields: Any
 ) -> SlackResponse:
-    return SlackResponse(
+    reply = SlackResponse(
         {"ok": False, "error": code, **fields}, status_code=status, headers=headers
     )
+    reply.slack_error = code
+    return reply
 
 
 async def answering_errors(name: str, work: Awaitable[SlackResponse]) -> SlackResponse:
