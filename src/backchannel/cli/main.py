@@ -11,6 +11,7 @@ from backchannel import __version__
 from backchannel.cli.admin import admin
 from backchannel.cli.bench import bench
 from backchannel.cli.db import db
+from backchannel.cli.loadgen import loadgen
 from backchannel.cli.output import fail
 from backchannel.cli.serve import serve
 from backchannel.errors import BackchannelError
@@ -26,6 +27,7 @@ cli.add_command(serve)
 cli.add_command(db)
 cli.add_command(admin)
 cli.add_command(bench)
+cli.add_command(loadgen)
 
 
 def main() -> None:
