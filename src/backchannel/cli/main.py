@@ -14,6 +14,7 @@ from backchannel.cli.db import db
 from backchannel.cli.loadgen import loadgen
 from backchannel.cli.output import fail
 from backchannel.cli.serve import serve
+from backchannel.cli.transfer import export, import_group
 from backchannel.errors import BackchannelError
 
 
@@ -28,6 +29,8 @@ cli.add_command(db)
 cli.add_command(admin)
 cli.add_command(bench)
 cli.add_command(loadgen)
+cli.add_command(import_group)
+cli.add_command(export)
 
 
 def main() -> None:

@@ -84,14 +84,19 @@ def _created_events(channel: Channel, event_ts: str) -> list[Event]:
     joined = member_joined(channel, creator, event_ts)
     if channel.is_private:
         return [joined, group_joined(channel, creator, event_ts)]
+    return [channel_created(channel, event_ts), joined]
+
+
+def channel_created(channel: Channel, event_ts: str) -> Event:
+    """A new public channel, to the whole workspace: a summary, as Slack sends it."""
     summary = {
         "id": channel.id,
         "name": channel.name,
         "created": int(channel.created),
-        "creator": creator,
+        "creator": channel.creator or "",
     }
-    created = {"type": "channel_created", "channel": summary, "event_ts": event_ts}
-    return [to_workspace(channel.workspace_id, created), joined]
+    payload = {"type": "channel_created", "channel": summary, "event_ts": event_ts}
+    return to_workspace(channel.workspace_id, payload)
 
 
 async def create_conversation(

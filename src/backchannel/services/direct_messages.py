@@ -63,11 +63,11 @@ async def open_conversation(
             )
         event_ts = now_ts(ctx)
         for person in people:
-            await outbox.append_txn(conn, _opened_event(channel, people, person, event_ts))
+            await outbox.append_txn(conn, opened_event(channel, people, person, event_ts))
     return Opened(channel, people, already_open=False)
 
 
-def _opened_event(channel: Channel, people: list[str], member: str, event_ts: str) -> Event:
+def opened_event(channel: Channel, people: list[str], member: str, event_ts: str) -> Event:
     """One member's news of a new DM (im_created) or group DM (mpim_joined), as they see it."""
     view = conversation_json(
         channel, viewer=member, is_member=True, members=people, num_members=len(people)

@@ -74,7 +74,7 @@ async def create_user(
         bot_id=None,
         deleted=False,
         tz="UTC",
-        profile=_profile(real_name, email),
+        profile=new_profile(real_name, email),
         updated=now,
     )
     token = creds.new_token("user")
@@ -177,7 +177,7 @@ def new_bot_user(workspace: Workspace, bot_id: str, real_name: str, now: float) 
         bot_id=bot_id,
         deleted=False,
         tz="UTC",
-        profile={**_profile(real_name, None), "bot_id": bot_id, "always_active": True},
+        profile={**new_profile(real_name, None), "bot_id": bot_id, "always_active": True},
         updated=now,
     )
 
@@ -190,7 +190,8 @@ async def _insert_user(conn: Conn, user: User) -> None:
     await users.insert_user_txn(conn, user)
 
 
-def _profile(real_name: str, email: str | None) -> dict[str, object]:
+def new_profile(real_name: str, email: str | None) -> dict[str, object]:
+    """A new person's stored profile: their names, no status."""
     profile: dict[str, object] = {
         "real_name": real_name,
         "display_name": "",

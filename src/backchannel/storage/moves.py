@@ -1,12 +1,12 @@
 """A shard's rows of one workspace, as `admin move-workspace` copies, compares and deletes
 them (services/moves.py).
 
-A workspace's rows are those of its own (`workspace_id` = it: people, bots, channels and the
-references to channels shared with it), the avatars of its own people, and everything
-keyed by the channels whose home it is (memberships, messages, reactions, pins, read
-marks), whoever's they are. Its events and tickets are not copied: they belong to the old
-shard's log, which clients leave when told the workspace moved; they are deleted with the
-rest at the end.
+A workspace's rows are those of its own (`workspace_id` = it: people, bots, channels, the
+references to channels shared with it, and what its imports made of outside ids), the
+avatars of its own people, and everything keyed by the channels whose home it is
+(memberships, messages, reactions, pins, read marks), whoever's they are. Its events and
+tickets are not copied: they belong to the old shard's log, which clients leave when told
+the workspace moved; they are deleted with the rest at the end.
 
 A `Scope` is one table under one condition, read in pages in primary-key order.
 """
@@ -41,6 +41,7 @@ from backchannel.storage.schema import (
     channel_refs,
     channels,
     events,
+    import_ids,
     memberships,
     messages,
     pins,
@@ -91,6 +92,7 @@ def scopes(workspace_id: str, channel_ids: Sequence[str], own_people: Sequence[s
         Scope(bots, bots.c.workspace_id == workspace_id),
         Scope(channels, channels.c.workspace_id == workspace_id),
         Scope(channel_refs, channel_refs.c.workspace_id == workspace_id),
+        Scope(import_ids, import_ids.c.workspace_id == workspace_id),
     ]
     for start in range(0, len(own_people), CHANNEL_BATCH):
         batch = list(own_people[start : start + CHANNEL_BATCH])

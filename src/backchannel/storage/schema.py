@@ -414,3 +414,16 @@ avatars = Table(
     Column("image", LargeBinary, nullable=False),
     Column("updated", Float, nullable=False),
 )
+
+# Added by shard_0009: what an import (services/slack_import.py) made of each id of the
+# export it read, per workspace: kind "user", "bot" or "channel", the export's id, ours.
+# Running the import again finds its people, bots and conversations here.
+import_ids = Table(
+    "import_ids",
+    shard_metadata,
+    Column("workspace_id", String(16), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("source_id", String(64), primary_key=True),
+    Column("local_id", String(16), nullable=False),
+    Column("created", Float, nullable=False),
+)
