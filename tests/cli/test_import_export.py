@@ -20,6 +20,7 @@ from websockets.asyncio.client import connect
 from backchannel.config import StorageSettings
 from backchannel.services import (
     ServiceContext,
+    auth,
     channels,
     direct_messages,
     messages,
@@ -78,6 +79,30 @@ async def test_import_shows_progress_and_a_summary_and_imports_nothing_twice(
     assert {kind: tally["imported"] for kind, tally in counts.items()} == dict.fromkeys(counts, 0)
     assert (counts["messages"]["present"], counts["replies"]["present"]) == (11, 2)
     assert again.stderr == ""  # no bars with --json
+
+
+async def test_an_imported_person_signs_in_once_given_a_password(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    await _workspaces(data_dir, "slackers")
+    export = str(sample_export().write(tmp_path / "slackers.zip"))
+    done = _ok("import", "slack-export", export, "--workspace", "slackers", *_args(data_dir))
+    assert "admin set-password" in done.stdout
+    setting = ("admin", "set-password", "--workspace", "slackers", *_args(data_dir))
+    email = "alice@slackers.test"
+    twice = "a long passphrase\na long passphrase\n"  # asked twice, read from stdin
+    given = run_cli(*setting, "--email", email, "--json", stdin=twice)
+    assert given.returncode == 0, given.stderr
+    alice = json.loads(given.stdout.splitlines()[-1])["id"]
+    async with opened(StorageSettings(data_dir=data_dir, shards=2)) as backchannel:
+        token = await auth.sign_in(
+            backchannel.ctx, workspace="slackers", email=email, password="a long passphrase"
+        )
+        assert (await auth.authenticate(backchannel.ctx, token)).user_id == alice
+    short = run_cli(*setting, "--email", email, "--password", "short")
+    assert_one_line_error(short, "password must be at least 8 characters")
+    nobody = run_cli(*setting, "--email", "zed@slackers.test", "--password", "long enough")
+    assert_one_line_error(nobody, "nobody signs in to slackers as zed@slackers.test")
 
 
 async def test_bad_imports_are_one_clear_line(data_dir: Path, tmp_path: Path) -> None:

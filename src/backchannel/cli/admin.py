@@ -31,6 +31,7 @@ from backchannel.cli.status import status
 from backchannel.models import DbShard
 from backchannel.services import (
     ServiceContext,
+    auth,
     moves,
     organisations,
     teams,
@@ -123,6 +124,29 @@ def create_user(
         as_json=as_json,
         human=f"created user @{made.user.name} ({made.user.id})\ntoken: {made.token}",
     )
+
+
+@admin.command("set-password")
+@click.option("--workspace", required=True, help="The workspace's id (T...) or domain.")
+@click.option("--email", required=True, help="The email the person signs in with.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="The new password (8+ characters); asked for when not given, or read from stdin.",
+)
+@storage_options
+@json_option
+def set_password(workspace: str, email: str, password: str, as_json: bool, **storage: Any) -> None:
+    """Give a person a password to sign in with (someone an import brought in has none)."""
+    settings = build_settings(**storage)
+
+    async def work(ctx: ServiceContext) -> str:
+        return await auth.set_password(ctx, workspace=workspace, email=email, password=password)
+
+    user_id = run_with_services(settings, work, create=False)
+    emit({"id": user_id}, as_json=as_json, human=f"set the password of {email} ({user_id})")
 
 
 @admin.command("create-bot")

@@ -125,4 +125,7 @@ def _print_summary(summary: ImportSummary) -> None:
     if summary.more_notes:
         click.echo(f"note: ... and {summary.more_notes} more")
     if summary.tallies["users"].imported:
-        click.echo("imported people have no password or token: nobody can sign in as them yet")
+        click.echo(
+            "imported people have no password or token: nobody can sign in as them yet "
+            "(give one a password with `backchannel admin set-password`)"
+        )

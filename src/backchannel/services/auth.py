@@ -12,7 +12,7 @@ import asyncio
 import hmac
 from dataclasses import dataclass
 
-from backchannel.errors import AuthError, InvalidArgument
+from backchannel.errors import AuthError, InvalidArgument, NotFound
 from backchannel.models import TokenInfo
 from backchannel.router import Main
 from backchannel.services import credentials as creds
@@ -148,6 +148,21 @@ def _password_opens(account: store.Account, password: str) -> bool:
     return account.password_hash is not None and creds.verify_password(
         account.password_hash, password
     )
+
+
+async def set_password(ctx: ServiceContext, *, workspace: str, email: str, password: str) -> str:
+    """An admin gives a person of the workspace (id or domain) a password, e.g. someone an
+    import brought in without one; the person's user id."""
+    email = check_email(email)
+    password_hash = await asyncio.to_thread(creds.hash_password, creds.check_password(password))
+    target = await find_workspace(ctx, workspace)
+    async with ctx.router.write(Main()) as conn:
+        user_id = await store.set_password_txn(conn, target.id, email, password_hash)
+    if user_id is None:
+        raise NotFound(
+            f"nobody signs in to {target.domain} as {email}", slack_error="users_not_found"
+        )
+    return user_id
 
 
 async def revoke(ctx: ServiceContext, token: str) -> bool:

@@ -9,6 +9,8 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from backchannel.errors import InvalidArgument
+
 _hasher = PasswordHasher()
 
 # "client" is a browser session's token (services/auth.py): it acts as its user.
@@ -31,6 +33,16 @@ def hash_token(token: str) -> str:
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def check_password(password: str) -> str:
+    """A password long enough to be given out; InvalidArgument otherwise."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidArgument(
+            f"password must be at least {MIN_PASSWORD_LENGTH} characters",
+            slack_error="invalid_password",
+        )
+    return password
 
 
 def verify_password(password_hash: str, password: str) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from backchannel.errors import AlreadyExists, InvalidArgument, NotFound
+from backchannel.errors import AlreadyExists, NotFound
 from backchannel.models import Bot, Event, TokenInfo, User, Workspace
 from backchannel.models.events import to_workspace
 from backchannel.router import ShardFor
@@ -54,11 +54,8 @@ async def create_user(
     email = check_email(email)
     real_name = check_display_name(name)
     handle = handle_from_name(real_name)
-    if password is not None and len(password) < creds.MIN_PASSWORD_LENGTH:
-        raise InvalidArgument(
-            f"password must be at least {creds.MIN_PASSWORD_LENGTH} characters",
-            slack_error="invalid_password",
-        )
+    if password is not None:
+        creds.check_password(password)
     target = await find_workspace(ctx, workspace)
     now = ctx.clock()
     user = User(

@@ -31,6 +31,26 @@ async def email_taken_txn(conn: Conn, workspace_id: str, email: str) -> bool:
     return await conn.scalar(query) is not None
 
 
+async def set_password_txn(
+    conn: Conn, workspace_id: str, email: str, password_hash: str
+) -> str | None:
+    """Give the person who signs in to the workspace with `email` this password; their
+    user id, or None when nobody there does."""
+    query = (
+        select(credentials.c.user_id)
+        .join(seats, seats.c.user_id == credentials.c.user_id)
+        .where(seats.c.workspace_id == workspace_id, credentials.c.email == email)
+    )
+    user_id: str | None = await conn.scalar(query)
+    if user_id is not None:
+        await conn.execute(
+            update(credentials)
+            .where(credentials.c.user_id == user_id)
+            .values(password_hash=password_hash)
+        )
+    return user_id
+
+
 @dataclass(frozen=True)
 class Account:
     """A person's sign-in in one workspace (an email may have one in several)."""
