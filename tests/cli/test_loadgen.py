@@ -5,6 +5,8 @@ other than loopback refused in one line. No figure is judged (the machine is sha
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.cli import RunningServer, assert_one_line_error, run_cli
+from tests.support.cli import COMMAND, RunningServer, assert_one_line_error, clean_env, run_cli
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 PLOTS = ("throughput.png", "latency.png", "delivery_lag.png")
@@ -103,6 +105,37 @@ def test_a_run_reports_what_it_did_and_a_second_reuses_its_people(tmp_path: Path
     )
     posted = report["summary"]["posts_acknowledged"] + again["summary"]["posts_acknowledged"]
     assert posted_there >= posted > 0
+
+
+def test_ctrl_c_ends_the_run_early_and_still_writes_the_report(tmp_path: Path) -> None:
+    data = ["--data-dir", str(tmp_path / "data")]
+    out = tmp_path / "report"
+    flags = ["--users", "10", "--connected-fraction", "0.5", "--duration", "120", "--rate", "20"]
+    with _serving(*data) as running:
+        loadgen = subprocess.Popen(
+            [*COMMAND, "loadgen", "--url", running.url, *data, "--out", str(out), *flags],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=clean_env(),
+        )
+        try:
+            assert loadgen.stderr is not None
+            # Not a terminal: a progress line every few seconds once the load runs.
+            for line in loadgen.stderr:
+                if line.startswith("loadgen: elapsed"):
+                    break
+            loadgen.send_signal(signal.SIGINT)
+            stdout, _ = loadgen.communicate(timeout=60)
+        finally:
+            loadgen.kill()
+    assert loadgen.returncode == 0
+    assert "(stopped early)" in stdout
+    summary = json.loads((out / "report.json").read_text())["summary"]
+    assert summary["stopped_early"] is True
+    assert 0 < summary["load_s"] < 120
+    assert summary["actions"] > 0
+    assert all((out / name).exists() for name in PLOTS)
 
 
 @pytest.mark.parametrize("storage_args", ["postgresql"], indirect=True)

@@ -93,10 +93,11 @@ def _population(
 def _print_summary(built: dict[str, Any]) -> None:
     rows = report.summary_rows(built)
     summary = built["summary"]
+    stopped = " (stopped early)" if summary["stopped_early"] else ""
     title = (
-        f"backchannel loadgen: {summary['actions']:,} actions in {built['settings']['duration']:g}s"
+        f"backchannel loadgen: {summary['actions']:,} actions in {summary['load_s']:g}s"
         f" ({summary['actions_per_s']:,} /s), {summary['errors']:,} errors, "
-        f"{summary['sockets_max']:,} sockets at most"
+        f"{summary['sockets_max']:,} sockets at most{stopped}"
     )
     table = Table(title=title)
     for column in rows[0]:

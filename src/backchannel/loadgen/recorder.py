@@ -101,6 +101,7 @@ class Recorder:
         self.sockets_open = 0
         self.sockets_max = 0
         self.events = 0
+        self.stopped_at: float | None = None  # seconds in, when stopped early (Ctrl-C)
         self._second = _Second()
 
     def ok(self, action: str, latency: float | None) -> None:
@@ -136,6 +137,14 @@ class Recorder:
 
     def elapsed(self) -> float:
         return self.clock() - self.started
+
+    def stop_early(self) -> None:
+        if self.stopped_at is None:
+            self.stopped_at = self.elapsed()
+
+    def load_seconds(self, duration: float) -> float:
+        """How long the load ran: the duration asked for, or less when stopped early."""
+        return duration if self.stopped_at is None else max(self.stopped_at, 0.001)
 
     def close_second(self) -> dict[str, Any]:
         """The row of the second that just ended; a new second starts."""

@@ -19,7 +19,7 @@ REPORT = "report.json"
 def build(
     settings: dict[str, Any], population: dict[str, Any], recorder: Recorder
 ) -> dict[str, Any]:
-    duration = float(settings["duration"])
+    ran = recorder.load_seconds(float(settings["duration"]))
     actions = {
         name: totals.as_json()
         for name, totals in recorder.totals.items()
@@ -31,8 +31,10 @@ def build(
         "population": population,
         "summary": {
             "elapsed_s": round(recorder.elapsed(), 2),
+            "load_s": round(ran, 2),  # the duration, or less when stopped early (Ctrl-C)
+            "stopped_early": recorder.stopped_at is not None,
             "actions": done,
-            "actions_per_s": round(done / duration, 1),
+            "actions_per_s": round(done / ran, 1),
             "errors": recorder.error_count(),
             "posts_acknowledged": recorder.totals[POST].ok + recorder.totals[REPLY].ok,
             "latency_ms": recorder.http.summary_ms(),
@@ -57,7 +59,7 @@ def write(directory: Path, report: dict[str, Any], recorder: Recorder) -> list[P
 
 def summary_rows(report: dict[str, Any]) -> list[dict[str, str]]:
     """A row per action done, then all Web API calls together, then delivery lag."""
-    duration = float(report["settings"]["duration"])
+    duration = float(report["summary"]["load_s"])
     done = report["actions"]
     rows = [
         _row(name, done[name]["count"], done[name]["errors"], done[name]["latency_ms"], duration)

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import random
 import resource
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -60,11 +61,18 @@ async def run(plan: Plan, tick: Tick) -> Recorder:
             for number, member in enumerate(members)
         ]
         ticking = asyncio.create_task(_every_second(recorder, traffic, tick), name="loadgen-tick")
+        # Ctrl-C ends the load early, and the report still covers what ran.
+        interrupted = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGINT, interrupted.set)
         try:
-            await _live(people, plan.duration + GRACE)
-            if recorder.sockets_open:
+            await _live(people, plan.duration + GRACE, interrupted)
+            if interrupted.is_set():
+                recorder.stop_early()
+            elif recorder.sockets_open:
                 await asyncio.sleep(DRAIN)
         finally:
+            loop.remove_signal_handler(signal.SIGINT)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(CLOSE_WITHIN):
                     await asyncio.gather(*(person.close() for person in people))
@@ -75,18 +83,21 @@ async def run(plan: Plan, tick: Tick) -> Recorder:
     return recorder
 
 
-async def _live(people: list[Person], within: float) -> None:
+async def _live(people: list[Person], within: float, interrupted: asyncio.Event) -> None:
     """Every person until they stop at the deadline; those still in a call `within`
-    seconds from now are cancelled. A person's bug is raised, not hidden."""
+    seconds from now, or once `interrupted` is set, are cancelled. A person's bug is
+    raised, not hidden."""
     tasks = [asyncio.create_task(person.live(), name="loadgen-person") for person in people]
+    everyone = asyncio.ensure_future(asyncio.wait(tasks))
+    stop = asyncio.ensure_future(interrupted.wait())
     try:
-        done, _ = await asyncio.wait(tasks, timeout=within)
+        await asyncio.wait([everyone, stop], timeout=within, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    for task in done:
-        failure = task.exception()
+        for waiter in (everyone, stop, *tasks):
+            waiter.cancel()
+        await asyncio.gather(everyone, stop, *tasks, return_exceptions=True)
+    for task in tasks:
+        failure = None if task.cancelled() else task.exception()
         if failure is not None:
             raise failure
 
