@@ -11,6 +11,7 @@ zip is written beside `out` and renamed once complete. No password hash or token
 
 from __future__ import annotations
 
+import time
 import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -79,7 +80,10 @@ class _JsonArray:
     """One zip member written as a JSON array, an item at a time."""
 
     def __init__(self, archive: zipfile.ZipFile, name: str) -> None:
-        self._out: IO[bytes] = archive.open(name, "w", force_zip64=True)
+        # Dated now (a bare name would be dated 1980), compressed like the archive.
+        member = zipfile.ZipInfo(name, date_time=time.gmtime()[:6])
+        member.compress_type = archive.compression
+        self._out: IO[bytes] = archive.open(member, "w", force_zip64=True)
         self._items = 0
         self._out.write(b"[")
 
