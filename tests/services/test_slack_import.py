@@ -4,9 +4,11 @@ reasons (docs/slack-export.md)."""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy import func, select
 
@@ -312,6 +314,29 @@ async def test_a_malformed_export_is_imported_as_far_as_it_goes(
     assert placeholder is not None and placeholder.deleted
     assert len(await _messages(ctx, maps.channels[sample.SECRET])) == 0
     assert sample.FILE_POST in await _messages(ctx, maps.channels[sample.DEV])
+
+
+@SQLITE
+async def test_a_day_file_zipped_twice_is_read_in_both_copies(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    """A zip may hold one name twice (an export pieced together by hand): each copy is
+    read, so neither copy's messages are lost, and what both hold is imported once."""
+    await _workspace(ctx)
+    files = sample_export()
+    name = f"general/{sample.date_of(sample.ROOT)}.json"
+    path = files.write(tmp_path / "twice.zip")
+    root = next(m for m in files.json[name] if m["ts"] == sample.ROOT)
+    late = {"type": "message", "user": sample.BOB, "text": "the second copy", "ts": sample.ts(700)}
+    with zipfile.ZipFile(path, "a") as archive, pytest.warns(UserWarning, match="Duplicate"):
+        archive.writestr(name, orjson.dumps([root, late]))
+    summary = await import_slack_export(ctx, path, workspace="slackers")
+    assert summary.tallies["day files"].imported == sample.DAY_FILES + 1
+    assert summary.tallies["messages"].imported == sample.MESSAGES + 1
+    maps = await load_maps(ctx, await workspaces.find_workspace(ctx, "slackers"))
+    general = await _messages(ctx, maps.channels[sample.GENERAL])
+    assert general[sample.ts(700)].text == "the second copy"
+    assert general[sample.ROOT].reply_count == 2  # the first copy's thread, whole
 
 
 @SQLITE

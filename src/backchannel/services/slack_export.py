@@ -8,6 +8,7 @@ memory, never extracted, each up to `Limits.member_bytes`.
 
 from __future__ import annotations
 
+import collections
 import re
 import zipfile
 import zlib
@@ -51,6 +52,7 @@ class SlackExport:
     archive: zipfile.ZipFile
     prefix: str  # a folder the whole export sits in, or ""
     limits: Limits
+    members: dict[str, list[zipfile.ZipInfo]] = field(default_factory=dict)  # by name
     users: list[SlackUser] = field(default_factory=list)
     channels: list[SlackChannel] = field(default_factory=list)
     day_files: dict[str, list[DayFile]] = field(default_factory=dict)  # by folder
@@ -62,17 +64,17 @@ class SlackExport:
 
     def read_day(self, day: DayFile) -> tuple[list[SlackMessage], list[Skip]]:
         """The messages of one day file, oldest first, and what of it was skipped."""
-        data, problem = self._load(day.member)
+        data, problem = self._load(day.member, day.copy)
         if problem is not None:
             return [], [Skip("day files", day.where, problem)]
         return records.parse_messages(data, day.where)
 
-    def _load(self, name: str) -> tuple[Any, str | None]:
-        """A member's JSON, or why it cannot be had."""
-        try:
-            info = self.archive.getinfo(self.prefix + name)
-        except KeyError:
+    def _load(self, name: str, copy: int = 0) -> tuple[Any, str | None]:
+        """A member's JSON (the `copy`th of that name), or why it cannot be had."""
+        copies = self.members.get(self.prefix + name, [])
+        if copy >= len(copies):
             return None, "missing"
+        info = copies[copy]
         limit = self.limits.member_bytes
         if info.file_size > limit:
             return None, f"larger than {limit:,} bytes ({info.file_size:,}): not read"
@@ -102,6 +104,8 @@ def open_export(path: Path, limits: Limits | None = None) -> SlackExport:
     names, unsafe = _safe_names(archive)
     prefix = _root_prefix(names)
     export = SlackExport(archive, prefix, limits or Limits())
+    for info in archive.infolist():
+        export.members.setdefault(info.filename, []).append(info)
     for name in unsafe:
         export.skips.append(Skip("day files", name, "unsafe path (absolute, or with ..): not read"))
     _read_users(export)
@@ -171,11 +175,13 @@ def _read_conversations(export: SlackExport, names: list[str]) -> None:
 def _index_day_files(export: SlackExport, names: list[str]) -> None:
     """Day files by folder, oldest first; folders no conversation claims are skipped."""
     by_folder: dict[str, list[DayFile]] = {}
+    copies: collections.Counter[str] = collections.Counter()
     for name in sorted(names):
         match = _DAY_FILE.match(name)
         if match is not None:
-            folder = match["folder"]
-            by_folder.setdefault(folder, []).append(DayFile(folder, match["date"], name))
+            folder, copy = match["folder"], copies[name]
+            copies[name] += 1
+            by_folder.setdefault(folder, []).append(DayFile(folder, match["date"], name, copy))
     claimed = set(_folders(export.channels))
     for folder, days in by_folder.items():
         if folder in claimed:

@@ -108,10 +108,12 @@ class DayFile:
     folder: str
     date: str  # YYYY-MM-DD
     member: str  # its name in the zip
+    copy: int = 0  # a zip may hold one name more than once: each copy is read
 
     @property
     def where(self) -> str:
-        return f"{self.folder}/{self.date}.json"
+        where = f"{self.folder}/{self.date}.json"
+        return f"{where} (copy {self.copy + 1})" if self.copy else where
 
 
 # -- users ------------------------------------------------------------------------------
