@@ -23,8 +23,10 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from backchannel.app import open_backchannel
 from backchannel.config import Settings, StorageSettings
+from backchannel.metrics.reading import total
 from backchannel.services import users, workspaces
 from tests.support.cli import Processes, RunningServer
+from tests.support.metrics import scrape
 from tests.support.postgres import PostgresCluster
 
 WAIT = 30.0  # generous: processes start, sockets reconnect
@@ -255,6 +257,7 @@ async def test_events_cross_processes(
         posted = dict(zip(teams, conversations, strict=True))
         for domain, team_listeners in listeners.items():
             await asyncio.gather(*(lis.until(posted[domain][-1]) for lis in team_listeners))
+        await _metrics_count_it_all(http, webapps, edge_of, teams, listeners)
 
     for domain, team_listeners in listeners.items():
         team = teams[domain]
@@ -265,6 +268,26 @@ async def test_events_cross_processes(
             leaked = [raw for raw in lis.frames if other.id in raw or other.general in raw]
             assert leaked == [], f"{domain} received {other.domain}'s events"
             await lis.connection.close()
+
+
+async def _metrics_count_it_all(
+    http: httpx.AsyncClient,
+    webapps: list[str],
+    edge_of: dict[str, str],
+    teams: dict[str, Team],
+    listeners: dict[str, list[Listener]],
+) -> None:
+    """Each process's /metrics: the webapps counted the 80 posts between them, and each
+    edge its own sockets, what it delivered and the bus's lag of what NATS brought it."""
+    pages = [await scrape(http, url) for url in webapps]
+    posts = sum(total(p, "backchannel_api_requests_total", method="chat.postMessage", status="ok")
+                for p in pages)  # fmt: skip
+    assert posts == 80
+    for domain, team_listeners in listeners.items():
+        page = await scrape(http, edge_of[teams[domain].ms_shard])
+        assert total(page, "backchannel_edge_sockets") == len(team_listeners)
+        assert total(page, "backchannel_events_delivered_total") >= 40 * len(team_listeners)
+        assert total(page, "backchannel_bus_lag_seconds_count") >= 40
 
 
 async def _wrong_edge_keeps_the_ticket(
