@@ -73,3 +73,34 @@ async def test_both_ports_of_one_process_show_the_same_metrics(
         from_webapp = await scrape(http, webapp_url)
     assert total(from_webapp, SOCKETS, edge=edge_url) == 1
     assert total(await scrape(http, edge_url), SOCKETS, edge=edge_url) == 1
+
+
+FRAMES = "backchannel_socket_frames_total"
+
+
+async def test_frames_clients_send_are_counted_by_type_and_outcome(
+    connect: Connect, edge_url: str, http: httpx.AsyncClient, acme: Acme, dev: str
+) -> None:
+    rtm = await connect(info(acme, "alice"))
+    before = await scrape(http, edge_url)
+    await rtm.send({"id": 1, "type": "ping"})
+    await rtm.next("pong")
+    await rtm.send({"id": 2, "type": "typing", "channel": "C0NOSUCH"})  # refused
+    await rtm.send({"id": 3, "type": "made-up-by-a-client"})
+    await rtm.next("error")
+    await rtm.connection.send("not json")
+    await rtm.next("error")
+    await rtm.send({"id": 4, "type": "ping"})  # frames are answered in order: all are in
+    await rtm.next("pong")
+    after = await scrape(http, edge_url)
+
+    def counted(**labels: str) -> float:
+        return total(after, FRAMES, **labels) - total(before, FRAMES, **labels)
+
+    assert counted(type="ping", status="ok") == 2
+    assert counted(type="typing") == 1 and counted(type="typing", status="ok") == 0
+    assert counted(type="unknown", status="unsupported") == 1
+    assert counted(type="invalid", status="bad_message") == 1
+    assert "made-up-by-a-client" not in str(after)  # a client's name is no label
+    seconds = "backchannel_socket_frame_seconds_count"
+    assert total(after, seconds, type="ping") - total(before, seconds, type="ping") == 2

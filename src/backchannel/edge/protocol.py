@@ -32,28 +32,42 @@ def error_event(code: int, message: str, reply_to: Any = None) -> bytes:
     return json_frame(body)
 
 
-async def handle_frame(peer: Peer, raw: str | bytes) -> None:
+# What a frame is called in the metrics when it is no known request (a client's made-up
+# type never becomes a label) or was refused unread (a flood), and the outcome of one that
+# worked.
+INVALID, UNKNOWN, UNREAD, OK = "invalid", "unknown", "unread", "ok"
+
+
+async def handle_frame(peer: Peer, raw: str | bytes) -> tuple[str, str]:
+    """Answer one frame; what it was (a known type, UNKNOWN or INVALID) and how it went
+    (OK or a Slack error string), for the metrics."""
     session = peer.session
     if isinstance(raw, bytes):
         session.write(error_event(BAD_MESSAGE, "send text frames of JSON, not binary"))
-        return
+        return INVALID, "bad_message"
     try:
         frame = orjson.loads(raw)
     except orjson.JSONDecodeError:
         session.write(error_event(BAD_MESSAGE, "not JSON"))
-        return
+        return INVALID, "bad_message"
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
         session.write(error_event(BAD_MESSAGE, 'expected a JSON object with a "type"'))
-        return
+        return INVALID, "bad_message"
     kind, reply_to = frame["type"], frame.get("id")
     handler = _HANDLERS.get(kind)
     if handler is None:
         session.write(error_event(UNSUPPORTED, f"unsupported type {kind[:40]!r}", reply_to))
-        return
+        return UNKNOWN, "unsupported"
     try:
         await handler(peer, frame)
     except BackchannelError as exc:
         session.write(_failed(reply_to, exc.slack_error, str(exc)))
+        return kind, exc.slack_error
+    except Exception:
+        log.exception("%s frame from %s failed", kind, session.user_id)
+        session.write(error_event(1, "internal_error", reply_to))
+        return kind, "internal_error"
+    return kind, OK
 
 
 def rate_limited(raw: str | bytes) -> bytes:

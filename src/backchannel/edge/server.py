@@ -28,7 +28,7 @@ from backchannel.bus.codec import decode_event
 from backchannel.edge.cache import EdgeCache
 from backchannel.edge.frames import event_frame, json_frame, parse_resume_token, resume_token
 from backchannel.edge.peer import Peer
-from backchannel.edge.protocol import error_event, handle_frame, rate_limited
+from backchannel.edge.protocol import UNREAD, handle_frame, rate_limited
 from backchannel.edge.room import Room
 from backchannel.edge.session import Session
 from backchannel.edge.streams import StreamFollower
@@ -352,12 +352,11 @@ class Edge:
                     await connection.close(POLICY, "flood: too many frames")
                     return
                 session.write(rate_limited(raw))
+                self.metrics.socket_frame(UNREAD, "ratelimited")
                 continue
-            try:
-                await handle_frame(Peer(self.ctx, self.cache, room, session), raw)
-            except Exception:
-                log.exception("frame from %s failed", session.user_id)
-                session.write(error_event(1, "internal_error"))
+            started = time.perf_counter()
+            kind, outcome = await handle_frame(Peer(self.ctx, self.cache, room, session), raw)
+            self.metrics.socket_frame(kind, outcome, time.perf_counter() - started)
 
 
 def _metrics_response(body: bytes) -> Response:

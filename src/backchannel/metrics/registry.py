@@ -17,7 +17,7 @@ Two kinds of metric:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -39,6 +39,7 @@ API_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5
 LAG_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 Kind = Literal["gauge", "counter"]
+M = TypeVar("M", Counter, Histogram)
 # What a sampled family reads: (its label values, the value) for each series.
 Series = Iterable[tuple[Sequence[str], float]]
 Read = Callable[[], Series]
@@ -70,6 +71,21 @@ class Sampled(Collector):
         return [family]
 
 
+class Children(Generic[M]):
+    """A labelled family's children, each looked up once and kept: a hot path then costs a
+    dict lookup instead of prometheus_client's label checks."""
+
+    def __init__(self, family: M) -> None:
+        self._family: M = family
+        self._kept: dict[tuple[str, ...], M] = {}
+
+    def __call__(self, *labels: str) -> M:
+        child = self._kept.get(labels)
+        if child is None:
+            child = self._kept[labels] = self._family.labels(*labels)
+        return child
+
+
 class Metrics:
     def __init__(self, *, process: bool = True) -> None:
         """`process`: with the process's CPU, memory, open files and GC (one per process
@@ -79,18 +95,22 @@ class Metrics:
             ProcessCollector(registry=registry)
             PlatformCollector(registry=registry)
             GCCollector(registry=registry)
-        self._api_calls = Counter(
-            "backchannel_api_requests",
-            "Web API calls answered, by method and outcome (ok, or the Slack error string).",
-            ["method", "status"],
-            registry=registry,
+        self._api_calls = Children(
+            Counter(
+                "backchannel_api_requests",
+                "Web API calls answered, by method and outcome (ok, or the Slack error string).",
+                ["method", "status"],
+                registry=registry,
+            )
         )
-        self._api_seconds = Histogram(
-            "backchannel_api_request_seconds",
-            "Seconds from a Web API call's arrival to its reply, by method.",
-            ["method"],
-            buckets=API_BUCKETS,
-            registry=registry,
+        self._api_seconds = Children(
+            Histogram(
+                "backchannel_api_request_seconds",
+                "Seconds from a Web API call's arrival to its reply, by method.",
+                ["method"],
+                buckets=API_BUCKETS,
+                registry=registry,
+            )
         )
         self.events_delivered = Counter(
             "backchannel_events_delivered",
@@ -103,6 +123,24 @@ class Metrics:
             buckets=LAG_BUCKETS,
             registry=registry,
         )
+        self._frames = Children(
+            Counter(
+                "backchannel_socket_frames",
+                "Frames clients sent on their sockets, by type and outcome (ok, or the Slack "
+                "error string; type unknown, invalid or unread for the rest).",
+                ["type", "status"],
+                registry=registry,
+            )
+        )
+        self._frame_seconds = Children(
+            Histogram(
+                "backchannel_socket_frame_seconds",
+                "Seconds the edge took to answer a frame a client sent, by type.",
+                ["type"],
+                buckets=API_BUCKETS,
+                registry=registry,
+            )
+        )
         self._sockets: dict[str, Callable[[], int]] = {}
         self.sample(
             "backchannel_edge_sockets",
@@ -111,19 +149,18 @@ class Metrics:
             ["edge"],
             lambda: [((url,), count()) for url, count in self._sockets.items()],
         )
-        self._timers: dict[str, Histogram] = {}
-        self._counters: dict[tuple[str, str], Counter] = {}
 
     def api_call(self, method: str, status: str, seconds: float) -> None:
         """Count one Web API call; `method` is a registered name or UNKNOWN_METHOD."""
-        timer = self._timers.get(method)
-        if timer is None:
-            timer = self._timers[method] = self._api_seconds.labels(method)
-        timer.observe(seconds)
-        counter = self._counters.get((method, status))
-        if counter is None:
-            counter = self._counters[method, status] = self._api_calls.labels(method, status)
-        counter.inc()
+        self._api_seconds(method).observe(seconds)
+        self._api_calls(method, status).inc()
+
+    def socket_frame(self, kind: str, status: str, seconds: float | None = None) -> None:
+        """Count one frame a client sent; `kind` is a known type or one of the edge's
+        stand-ins (protocol.py); `seconds` is None for a frame refused unread."""
+        if seconds is not None:
+            self._frame_seconds(kind).observe(seconds)
+        self._frames(kind, status).inc()
 
     def sample(
         self, name: str, documentation: str, kind: Kind, labels: Sequence[str], read: Read
