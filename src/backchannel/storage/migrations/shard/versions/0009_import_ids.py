@@ -5,7 +5,7 @@ running an import again reuses what it made instead of making it twice.
 
 Revision ID: shard_0009
 Revises: shard_0008
-Create Date: 2026-12-01
+Create Date: 2026-11-24
 """
 
 from collections.abc import Sequence
