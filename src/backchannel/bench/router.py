@@ -379,7 +379,7 @@ async def _consolidation(
     router: Router, shard_engine: Engine, subject: Subject, options: RouterOptions
 ) -> tuple[Bursts, Bursts]:
     channel, burst = subject.channel_id, options.burst
-    stats = router.consolidator.stats
+    consolidator = router.consolidator
     page = router_ops(router, subject)[HISTORY]
 
     async def separate() -> None:
@@ -394,14 +394,14 @@ async def _consolidation(
     bursts = {SEPARATE: separate, SHARED: shared}
     for number in range(options.rounds):
         for reads in _turn(number, (SEPARATE, SHARED)):
-            shared_before = stats.shared
+            shared_before = consolidator.stats.shared
             with _selects(shard_engine) as counted:
                 for _ in range(options.bursts):
                     started = time.perf_counter()
                     await bursts[reads]()
                     made[reads].times.seconds.append(time.perf_counter() - started)
             made[reads].selects += counted[0]
-            made[reads].shared += stats.shared - shared_before
+            made[reads].shared += consolidator.stats.shared - shared_before
     return made[SEPARATE], made[SHARED]
 
 

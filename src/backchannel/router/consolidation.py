@@ -28,9 +28,16 @@ class ConsolidationStats:
 
 class Consolidator:
     def __init__(self) -> None:
-        self.stats = ConsolidationStats()  # every shard's
         self.by_shard: dict[str, ConsolidationStats] = {}  # keyed as Key's first item
         self._in_flight: dict[Key, asyncio.Task[Any]] = {}
+
+    @property
+    def stats(self) -> ConsolidationStats:
+        """Every shard's counts together, as they stand now."""
+        return ConsolidationStats(
+            executed=sum(stats.executed for stats in self.by_shard.values()),
+            shared=sum(stats.shared for stats in self.by_shard.values()),
+        )
 
     async def run(self, key: Key, read: Callable[[], Awaitable[T]]) -> T:
         """`read()`, or the result of the identical read already running. The read runs in a
@@ -39,13 +46,11 @@ class Consolidator:
         task = self._in_flight.get(key)
         shard = self.by_shard.get(key[0]) or self.by_shard.setdefault(key[0], ConsolidationStats())
         if task is None:
-            self.stats.executed += 1
             shard.executed += 1
             task = asyncio.ensure_future(read())
             self._in_flight[key] = task
             task.add_done_callback(lambda _: self._forget(key, task))
         else:
-            self.stats.shared += 1
             shard.shared += 1
         result: T = await asyncio.shield(task)
         return result
