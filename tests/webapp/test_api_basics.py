@@ -56,19 +56,32 @@ async def test_token_as_parameter_query_form_or_json(api: str, acme: Acme) -> No
             f"{api}api.test", content=b"{not json", headers={"content-type": "application/json"}
         )
         assert broken.json()["error"] == "invalid_json"
-        unknown = await http.get(f"{api}no.such.method")
-        assert unknown.status_code == 404
-        assert unknown.json() == {
-            "ok": False,
-            "error": "unknown_method",
-            "req_method": "no.such.method",
-        }
+
+
+async def test_unknown_methods_are_answered_as_slack_does(api: str, acme: Acme) -> None:
+    """HTTP 200 (Slack's SDKs retry any other status but 429), whatever the verb, and before
+    the token is looked at; any path under /api/ names a method."""
+    bearer = {"Authorization": f"Bearer {acme.bob.token}"}
+    async with httpx.AsyncClient() as http:
+        for verb, path, headers in [
+            ("GET", "no.such.method", bearer),
+            ("POST", "channels.history", {}),
+            ("POST", "no.such.method", {"Authorization": "Bearer xoxp-not-a-real-token"}),
+            ("TRACE", "no.such.method", {}),
+            ("GET", "", {}),
+            ("POST", "chat/postMessage", bearer),
+        ]:
+            unknown = await http.request(verb, f"{api}{path}", headers=headers)
+            assert unknown.status_code == 200, (verb, path)
+            assert unknown.json() == {"ok": False, "error": "unknown_method", "req_method": path}
+        assert (await http.post(f"{api}auth.test")).json()["error"] == "not_authed"
 
 
 async def test_odd_requests_still_get_slack_json(api: str) -> None:
     async with httpx.AsyncClient() as http:
         traced = await http.request("TRACE", f"{api}api.test")
         assert traced.status_code == 405
+        assert traced.headers["allow"] == "GET, HEAD, POST"
         assert traced.json() == {"ok": False, "error": "method_not_allowed"}
         no_boundary = await http.post(
             f"{api}api.test", content=b"a=1", headers={"content-type": "multipart/form-data"}

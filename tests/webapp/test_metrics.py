@@ -37,7 +37,7 @@ async def test_calls_are_counted_by_method_and_outcome(limited: str, acme: Acme,
         assert (await http.get("/api/auth.test")).json()["ok"]
         missing = await http.get("/api/conversations.info", params={"channel": "C0NOPE"})
         assert missing.json()["error"] == "channel_not_found"
-        assert (await http.get("/api/no.such.method")).status_code == 404
+        assert (await http.get("/api/no.such.method")).json()["error"] == "unknown_method"
         posts = [
             await http.post("/api/chat.postMessage", data={"channel": dev, "text": "hi"})
             for _ in range(POST_BURST + 1)

@@ -7,9 +7,8 @@ import logging
 import time
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Lifespan
 
@@ -28,6 +27,8 @@ from backchannel.webapp.responses import SlackResponse, answering_errors, error
 from backchannel.webapp.webhooks import webhook_routes
 
 calls_log = logging.getLogger("backchannel.webapp")
+VERBS = ("GET", "HEAD", "POST")  # a Web API call's; Slack's documents GET and POST
+ANY_VERB = [*VERBS, "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
 
 
 def api_routes(
@@ -38,8 +39,12 @@ def api_routes(
         name = request.path_params["method"]
         method = METHODS.get(name)
         if method is None:
-            reply = error("unknown_method", status=404, req_method=name)
+            # As Slack: HTTP 200 (Slack's SDKs retry other statuses), whatever the verb and
+            # before the token is looked at. docs/webapp.md#replies
+            reply = error("unknown_method", req_method=name)
             name = UNKNOWN_METHOD  # not the name asked for: anyone can make up new ones
+        elif request.method not in VERBS:
+            reply = error("method_not_allowed", status=405, headers={"Allow": ", ".join(VERBS)})
         else:
             reply = await answering_errors(name, call(request, name, method))
         seconds = time.perf_counter() - started
@@ -63,7 +68,8 @@ def api_routes(
                 return error("ratelimited", status=429, headers=retry_after_header(wait))
         return await method.handler(Call(ctx, params, auth, base_url, token))
 
-    return [openapi_route(), Route("/api/{method}", dispatch, methods=["GET", "POST"])]
+    # Every path under /api/ is a method's name, known or not, whatever the verb.
+    return [openapi_route(), Route("/api/{method:path}", dispatch, methods=ANY_VERB)]
 
 
 def _log_call(request: Request, name: str, reply: SlackResponse, seconds: float) -> None:
@@ -92,15 +98,6 @@ def metrics_route(metrics: Metrics) -> Route:
     return Route("/metrics", scrape, methods=["GET"])
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
-    """Under /api/, even a wrong HTTP verb or path gets a Slack-shaped JSON answer."""
-    assert isinstance(exc, HTTPException)
-    if not request.url.path.startswith("/api/"):
-        return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
-    code = "method_not_allowed" if exc.status_code == 405 else "unknown_method"
-    return error(code, status=exc.status_code, headers=dict(exc.headers or {}))
-
-
 def create_webapp(
     ctx: ServiceContext,
     base_url: str,
@@ -116,6 +113,4 @@ def create_webapp(
         *avatar_routes(ctx),
         *browser_routes(ctx, rate_limiter),
     ]
-    return Starlette(
-        routes=routes, exception_handlers={HTTPException: _http_error}, lifespan=lifespan
-    )
+    return Starlette(routes=routes, lifespan=lifespan)
