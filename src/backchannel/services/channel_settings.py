@@ -17,9 +17,9 @@ from backchannel.models import Channel, Event, Message
 from backchannel.models.events import to_channel, to_workspace
 from backchannel.router import ShardFor
 from backchannel.services import events
+from backchannel.services.access import access_channel_txn
 from backchannel.services.channels import (
     NOT_SUPPORTED,
-    access_channel_txn,
     check_slack_channel_name,
     is_admin_txn,
     may_manage_txn,

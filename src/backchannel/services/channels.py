@@ -20,6 +20,7 @@ from backchannel.models import Channel, Event
 from backchannel.models.events import to_channel, to_user, to_workspace
 from backchannel.router import ShardFor
 from backchannel.services import events
+from backchannel.services.access import access_channel_txn, no_channel
 from backchannel.services.context import ServiceContext
 from backchannel.services.validation import check_channel_name
 from backchannel.storage import channels as store
@@ -299,31 +300,6 @@ async def conversation_txn(
         if exc.slack_error != "team_not_found":
             raise
         raise no_channel(channel_id) from None
-
-
-def no_channel(channel_id: str) -> NotFound:
-    return NotFound(f"no channel {channel_id}", slack_error="channel_not_found")
-
-
-async def access_channel_txn(
-    conn: Conn, workspace_id: str, user_id: str, channel_id: str
-) -> Channel:
-    """The channel if the user may see it; channel_not_found when missing *or* hidden.
-
-    A channel is seen from its own workspace and from those it is shared with: `conn` is on
-    its home shard, whose row says which those are now (docs/organisations.md)."""
-    channel = await store.get_channel_txn(conn, channel_id)
-    hidden = (
-        channel is None
-        or (channel.workspace_id != workspace_id and not channel.is_shared_with(workspace_id))
-        or (
-            (channel.is_private or channel.is_im or channel.is_mpim)
-            and not await store.is_member_txn(conn, channel_id, user_id)
-        )
-    )
-    if hidden or channel is None:
-        raise no_channel(channel_id)
-    return channel
 
 
 # -- the events of membership changes (docs/realtime.md) -----------------------------------

@@ -14,7 +14,8 @@ from backchannel.models import Channel, Event
 from backchannel.models.events import to_user
 from backchannel.router import ShardFor
 from backchannel.services import events
-from backchannel.services.channels import NOT_SUPPORTED, access_channel_txn, now_ts
+from backchannel.services.access import access_channel_txn
+from backchannel.services.channels import NOT_SUPPORTED, now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels as store
 from backchannel.storage import users

@@ -14,12 +14,8 @@ from backchannel.errors import BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Channel, Event, Message
 from backchannel.models.events import to_channel, to_user
 from backchannel.services import direct_messages, events
-from backchannel.services.channels import (
-    access_channel_txn,
-    conversation_txn,
-    no_channel,
-    now_ts,
-)
+from backchannel.services.access import access_channel_txn, no_channel
+from backchannel.services.channels import conversation_txn, now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels, users
 from backchannel.storage import messages as store

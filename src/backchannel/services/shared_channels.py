@@ -18,11 +18,11 @@ from backchannel.models import Channel, Event, Organisation, SharedTeam, TokenIn
 from backchannel.models.events import to_channel, to_user, to_workspace
 from backchannel.router import Main, ShardFor
 from backchannel.services import events
+from backchannel.services.access import no_channel
 from backchannel.services.channels import (
     conversation_txn,
     member_joined,
     member_left,
-    no_channel,
     now_ts,
 )
 from backchannel.services.context import ServiceContext
