@@ -1,12 +1,18 @@
-"""Who may see a conversation: the one place that decides (docs/architecture.md).
+"""Who may see a conversation and read what is said in it: the one place that decides
+(docs/webapp.md#who-reads-what).
 
-A conversation that the caller may not see fails exactly like one that does not exist
-(channel_not_found), so ids of other workspaces and of private channels reveal nothing.
+Slack's rule, as its scopes put it: anyone of the workspace sees the basic information of
+its public channels (channels:read); a person reads what is said in any of them, while an
+app (a bot) reads messages, threads, reactions and pins only "in channels and
+conversations that your Slack app has been added to" (channels:history, reactions:read,
+pins:read). A conversation that the caller may not see fails exactly like one that does not
+exist (channel_not_found), so ids of other workspaces and of private channels reveal
+nothing; a public channel a bot may see but not read is not_in_channel, as in Slack.
 """
 
 from __future__ import annotations
 
-from backchannel.errors import NotFound
+from backchannel.errors import BackchannelError, NotFound
 from backchannel.models import Channel
 from backchannel.storage import channels as store
 from backchannel.storage.connection import Conn
@@ -34,4 +40,23 @@ async def access_channel_txn(
     )
     if hidden or channel is None:
         raise no_channel(channel_id)
+    return channel
+
+
+def reads_unjoined_channels(is_bot: bool) -> bool:
+    """Whether the reader reads the public channels they are not in: people do, bots don't."""
+    return not is_bot
+
+
+async def readable_channel_txn(
+    conn: Conn, workspace_id: str, user_id: str, channel_id: str, *, is_bot: bool
+) -> Channel:
+    """The channel if the user may read what is said in it (messages, threads, reactions,
+    pins): channel_not_found when they may not see it, not_in_channel when they see it but
+    are a bot outside it."""
+    channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
+    if not reads_unjoined_channels(is_bot) and not await store.is_member_txn(
+        conn, channel_id, user_id
+    ):
+        raise BackchannelError("the bot is not in the channel", slack_error="not_in_channel")
     return channel

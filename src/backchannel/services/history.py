@@ -1,8 +1,8 @@
 """Reading a conversation's messages (history and threads) and marking it read.
 
 Paging goes by ts: a page carries the ts where the next one starts (`next_ts`), which the
-Web API hands out as Slack's cursor. A bot reads only the conversations it is in, as in
-Slack; a person reads any public channel of their workspace. Marking read tells the
+Web API hands out as Slack's cursor. Who may read is access.py's rule (a bot only the
+conversations it is in, a person any public channel they see). Marking read tells the
 reader's other sessions (channel_marked, group_marked, im_marked; docs/realtime.md).
 """
 
@@ -15,7 +15,7 @@ from backchannel.models import Channel, Event, Message
 from backchannel.models.events import to_user
 from backchannel.router import ShardFor
 from backchannel.services import events
-from backchannel.services.access import access_channel_txn
+from backchannel.services.access import access_channel_txn, readable_channel_txn
 from backchannel.services.channels import conversation_txn, now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels, reactions
@@ -65,7 +65,7 @@ async def channel_history(
 ) -> HistoryPage:
     # From a replica when the deployment allows it: a membership a moment old decides.
     async with conversation_txn(ctx, channel_id, write=False, replica_ok=True) as conn:
-        await _readable_txn(conn, workspace_id, user_id, channel_id, is_bot=is_bot)
+        await readable_channel_txn(conn, workspace_id, user_id, channel_id, is_bot=is_bot)
     # The page is the same whoever may read it: a burst of members loading it after a new
     # message shares one read (router/consolidation.py).
     return await ctx.router.read_shared(
@@ -96,7 +96,7 @@ async def thread_replies(
 ) -> ThreadPage:
     """The thread that `ts` is the root of, or a reply in: its root, then a page of replies."""
     async with conversation_txn(ctx, channel_id, write=False) as conn:
-        await _readable_txn(conn, workspace_id, user_id, channel_id, is_bot=is_bot)
+        await readable_channel_txn(conn, workspace_id, user_id, channel_id, is_bot=is_bot)
         root = await _root_txn(conn, channel_id, ts)
         found = await store.thread_txn(conn, channel_id, root.ts, within, limit=limit + 1)
     more = len(found) > limit
@@ -124,15 +124,6 @@ def _marked_event(channel: Channel, user_id: str, ts: str, event_ts: str) -> Eve
     )
     payload = {"type": f"{kind}_marked", "channel": channel.id, "ts": ts, "event_ts": event_ts}
     return to_user(channel.workspace_id, user_id, payload)
-
-
-async def _readable_txn(
-    conn: Conn, workspace_id: str, user_id: str, channel_id: str, *, is_bot: bool
-) -> Channel:
-    channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
-    if is_bot and not await channels.is_member_txn(conn, channel_id, user_id):
-        raise BackchannelError("the bot is not in the channel", slack_error="not_in_channel")
-    return channel
 
 
 async def _root_txn(conn: Conn, channel_id: str, ts: str) -> Message:

@@ -14,7 +14,7 @@ from backchannel.errors import BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Channel, Event, Message
 from backchannel.models.events import to_channel, to_user
 from backchannel.services import direct_messages, events
-from backchannel.services.access import access_channel_txn, no_channel
+from backchannel.services.access import access_channel_txn, no_channel, readable_channel_txn
 from backchannel.services.channels import conversation_txn, now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels, users
@@ -308,11 +308,17 @@ async def _is_admin_txn(conn: Conn, workspace_id: str, user_id: str) -> bool:
 
 
 async def get_message(
-    ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, ts: str
+    ctx: ServiceContext,
+    *,
+    workspace_id: str,
+    user_id: str,
+    channel_id: str,
+    ts: str,
+    is_bot: bool = False,
 ) -> Message:
-    """One message of a conversation the user can see, with its reactions."""
+    """One message of a conversation the user may read, with its reactions."""
     async with conversation_txn(ctx, channel_id, write=False) as conn:
-        await access_channel_txn(conn, workspace_id, user_id, channel_id)
+        await readable_channel_txn(conn, workspace_id, user_id, channel_id, is_bot=is_bot)
         message = await store.get_message_txn(conn, channel_id, ts)
         if message is None:
             raise _no_message(ts)

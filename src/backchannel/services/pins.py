@@ -1,4 +1,4 @@
-"""Pinning messages to their channel; members pin and unpin, anyone who can see lists.
+"""Pinning messages to their channel; members pin and unpin, whoever may read it lists.
 
 Pinning and unpinning publish pin_added and pin_removed to the channel (docs/realtime.md).
 """
@@ -14,7 +14,7 @@ from backchannel.errors import BackchannelError
 from backchannel.models import Channel, Event, Pin
 from backchannel.models.events import to_channel
 from backchannel.services import events
-from backchannel.services.access import access_channel_txn
+from backchannel.services.access import access_channel_txn, readable_channel_txn
 from backchannel.services.channels import conversation_txn, now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.services.messages import live_message_txn
@@ -93,11 +93,11 @@ def _pin_event(
 
 
 async def list_pins(
-    ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str
+    ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, is_bot: bool = False
 ) -> list[Pin]:
     """The channel's pins, the most recently pinned first, their messages with reactions."""
     async with conversation_txn(ctx, channel_id, write=False) as conn:
-        await access_channel_txn(conn, workspace_id, user_id, channel_id)
+        await readable_channel_txn(conn, workspace_id, user_id, channel_id, is_bot=is_bot)
         found = await store.list_pins_txn(conn, channel_id)
         pinned = await with_reactions_txn(conn, [pin.message for pin in found])
     return [replace(pin, message=message) for pin, message in zip(found, pinned, strict=True)]

@@ -16,7 +16,7 @@ from backchannel.models import Event, Message
 from backchannel.models.events import to_channel
 from backchannel.router import ShardFor
 from backchannel.services import events
-from backchannel.services.access import access_channel_txn
+from backchannel.services.access import access_channel_txn, reads_unjoined_channels
 from backchannel.services.channels import conversation_txn, now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.services.messages import live_message_txn
@@ -112,8 +112,10 @@ async def reacted_messages(
     reactor: str,
     after: str | None,
     limit: int,
+    is_bot: bool = False,
 ) -> ReactedPage:
-    """Messages `reactor` reacted to, newest reaction first, in conversations `viewer` sees."""
+    """Messages `reactor` reacted to, newest reaction first, in conversations `viewer` may
+    read (access.py's rule)."""
     before = _parse_position(after)
     async with ctx.router.read(ShardFor(workspace_id)) as conn:
         if await users.get_user_txn(conn, workspace_id, reactor) is None:
@@ -123,6 +125,7 @@ async def reacted_messages(
             workspace_id=workspace_id,
             reactor=reactor,
             viewer=viewer,
+            public_too=reads_unjoined_channels(is_bot),
             before=before,
             limit=limit + 1,
         )

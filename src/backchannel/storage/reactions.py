@@ -81,10 +81,12 @@ async def reacted_messages_txn(
     workspace_id: str,
     reactor: str,
     viewer: str,
+    public_too: bool,
     before: tuple[float, str, str] | None,
     limit: int,
 ) -> list[tuple[float, Message]]:
-    """Messages `reactor` reacted to, newest reaction first, in channels `viewer` can see.
+    """Messages `reactor` reacted to, newest reaction first, in the conversations `viewer`
+    is in, and with `public_too` in every public channel.
 
     Each comes with the time of the reactor's latest reaction on it (the sort key); `before`
     is the (time, channel, ts) of the last item of the previous page.
@@ -103,7 +105,7 @@ async def reacted_messages_txn(
             and_(messages.c.channel_id == reacted.c.channel_id, messages.c.ts == reacted.c.ts),
         )
         .join(channels, channels.c.id == messages.c.channel_id)
-        .where(channels.c.workspace_id == workspace_id, _visible_to(viewer))
+        .where(channels.c.workspace_id == workspace_id, _read_by(viewer, public_too))
         .order_by(reacted.c.latest.desc(), messages.c.channel_id.desc(), messages.c.ts.desc())
         .limit(limit)
     )
@@ -124,11 +126,13 @@ async def reacted_messages_txn(
     return [(row.latest, message_from_row(row)) for row in await conn.execute(query)]
 
 
-def _visible_to(viewer: str) -> ColumnElement[bool]:
-    """Public channels, and the private ones and DMs `viewer` is in."""
+def _read_by(viewer: str, public_too: bool) -> ColumnElement[bool]:
+    """The conversations `viewer` is in, and with `public_too` the public channels."""
     member = exists().where(
         memberships.c.channel_id == channels.c.id, memberships.c.user_id == viewer
     )
+    if not public_too:
+        return member
     public = and_(
         channels.c.is_private.is_(False), channels.c.is_im.is_(False), channels.c.is_mpim.is_(False)
     )

@@ -41,6 +41,7 @@ async def list_(call: Call) -> SlackResponse:
         workspace_id=call.caller.workspace_id,
         user_id=call.caller.user_id,
         channel_id=call.args.string("channel", error="channel_not_found"),
+        is_bot=call.caller.kind == "bot",
     )
     items = [
         {

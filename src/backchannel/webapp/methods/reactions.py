@@ -48,6 +48,7 @@ async def get(call: Call) -> SlackResponse:
         user_id=call.caller.user_id,
         channel_id=channel_id,
         ts=ts,
+        is_bot=call.caller.kind == "bot",
     )
     # `full` asks for every reacting person; they are always all listed here.
     return ok(type="message", channel=channel_id, message=message_json(message))
@@ -63,6 +64,7 @@ async def list_(call: Call) -> SlackResponse:
         reactor=args.optional_string("user") or call.caller.user_id,
         after=decode_cursor(CURSOR, args.optional_string("cursor")),
         limit=args.limit(default=100, maximum=1000),
+        is_bot=call.caller.kind == "bot",
     )
     items = [
         {"type": "message", "channel": message.channel_id, "message": message_json(message)}
