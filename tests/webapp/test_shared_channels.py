@@ -15,7 +15,7 @@ from backchannel.app import Backchannel
 from backchannel.models import TokenInfo
 from backchannel.models.events import to_channel
 from backchannel.router import ShardFor
-from backchannel.services import ServiceContext, auth, users
+from backchannel.services import ServiceContext, auth, moves, users
 from backchannel.services import events as event_service
 from backchannel.storage import events as event_store
 from tests.conftest import Acme
@@ -43,6 +43,17 @@ async def shared(server: str, initech: Initech, olivia: ValidatingAsyncWebClient
     sam = client_for(server, initech.sam.token)
     await sam.conversations_join(channel=channel)
     return Shared(channel, olivia, client_for(server, initech.peter.token), sam)
+
+
+@pytest.fixture(params=["apart", "together"])
+async def placed(request: pytest.FixtureRequest, ctx: ServiceContext, initech: Initech) -> str:
+    """HQ and Labs on two DB shards, as creation puts them (the least loaded of two), or
+    Labs moved onto HQ's: what a shared channel does may not depend on where they are."""
+    hq = (await ctx.router.assignment(initech.hq.id)).db_shard
+    assert (await ctx.router.assignment(initech.labs.id)).db_shard != hq
+    if request.param == "together":
+        await moves.move_workspace(ctx, initech.labs.id, hq, grace=0.0)
+    return str(request.param)
 
 
 def _by_id(channels: list[dict]) -> dict[str, dict]:
@@ -205,22 +216,75 @@ async def test_only_the_org_admin_shares_and_bad_shares_change_nothing(
 
 
 async def test_the_other_sides_admin_cannot_administer_the_channel(
-    ctx: ServiceContext, server: str, initech: Initech, shared: Shared
+    placed: str, ctx: ServiceContext, server: str, initech: Initech, shared: Shared
 ) -> None:
     labs_admin = await users.create_user(
         ctx, workspace=initech.labs.id, email="lena@initech.test", name="Lena", admin=True
     )
     lena = client_for(server, labs_admin.token)
     await lena.conversations_join(channel=shared.channel)
-    for refused in (
-        lena.conversations_rename(channel=shared.channel, name="taken-over"),
-        lena.conversations_archive(channel=shared.channel),
-        lena.conversations_kick(channel=shared.channel, user=initech.olivia.user.id),
-        lena.admin_conversations_setTeams(channel_id=shared.channel, target_team_ids=""),
+    # A shared channel is its home's to manage (docs/organisations.md).
+    for refused, expected in (
+        (lena.conversations_rename(channel=shared.channel, name="taken-over"), "not_authorized"),
+        (lena.conversations_archive(channel=shared.channel), "restricted_action"),
+        (lena.conversations_unarchive(channel=shared.channel), "restricted_action"),
+        (
+            lena.conversations_kick(channel=shared.channel, user=initech.olivia.user.id),
+            "restricted_action",
+        ),
+        (
+            lena.admin_conversations_setTeams(channel_id=shared.channel, target_team_ids=""),
+            "not_an_admin",
+        ),
     ):
-        assert await error_of(refused) in {"channel_not_found", "restricted_action", "not_an_admin"}
+        assert await error_of(refused) == expected
     info = (await shared.olivia.conversations_info(channel=shared.channel))["channel"]
     assert (info["name"], info["is_archived"], info["is_shared"]) == ("projects", False, True)
+    # What any member may do, a member of either side does, as themselves.
+    await lena.conversations_setTopic(channel=shared.channel, topic="from the lab")
+    info = (await shared.olivia.conversations_info(channel=shared.channel))["channel"]
+    assert info["topic"]["value"] == "from the lab"
+    said = (await shared.olivia.conversations_history(channel=shared.channel))["messages"][0]
+    assert (said["subtype"], said["user"], said["user_team"]) == (
+        "channel_topic",
+        labs_admin.user.id,
+        initech.labs.id,
+    )
+
+
+async def test_invite_and_kick_act_at_the_home_wherever_the_workspaces_are(
+    placed: str, ctx: ServiceContext, server: str, initech: Initech, shared: Shared
+) -> None:
+    labs, olivia, sam = initech.labs.id, initech.olivia.user.id, initech.sam.user.id
+    liam = await users.create_user(ctx, workspace=labs, email="liam@initech.test", name="Liam")
+    nora = await users.create_user(ctx, workspace=labs, email="nora@initech.test", name="Nora")
+    # Each side brings in its own people; the home removes anyone.
+    await shared.sam.conversations_invite(channel=shared.channel, users=liam.user.id)
+    await shared.olivia.conversations_kick(channel=shared.channel, user=sam)
+    members = (await shared.olivia.conversations_members(channel=shared.channel))["members"]
+    assert set(members) == {olivia, liam.user.id}
+    seen = (await client_for(server, liam.token).conversations_list())["channels"]
+    assert shared.channel in _by_id(seen)
+
+    channel, liam_client = shared.channel, client_for(server, liam.token)
+    peter = initech.peter.user.id
+    for refused, expected in (
+        # Invitees are people of the inviter's workspace.
+        (shared.olivia.conversations_invite(channel=channel, users=nora.user.id), "user_not_found"),
+        (liam_client.conversations_invite(channel=channel, users=peter), "user_not_found"),
+        (liam_client.conversations_invite(channel=channel, users=liam.user.id), "cant_invite_self"),
+        (shared.sam.conversations_invite(channel=channel, users=nora.user.id), "not_in_channel"),
+        # Only the home's members and admins remove people.
+        (liam_client.conversations_kick(channel=channel, user=olivia), "restricted_action"),
+        (shared.peter.conversations_kick(channel=channel, user=liam.user.id), "restricted_action"),
+        (shared.olivia.conversations_kick(channel=channel, user=peter), "not_in_channel"),
+        # sam shares no channel with olivia any more: she no longer sees him (users.info).
+        (shared.olivia.conversations_kick(channel=channel, user=sam), "user_not_found"),
+        (shared.olivia.users_info(user=sam), "user_not_found"),
+    ):
+        assert await error_of(refused) == expected
+    members = (await shared.olivia.conversations_members(channel=shared.channel))["members"]
+    assert set(members) == {olivia, liam.user.id}
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """Channel settings: archiving, renaming, topic and purpose, with Slack's rules on who may.
 
 Members of a channel, and the workspace's admins, may archive or rename it; #general is
-never archived and only admins rename it. DMs have none of these. Archiving and renaming
+never archived and only admins rename it. Each runs at the channel's home (its id's shard),
+and a shared channel is managed by its home: another side's members set its topic and
+purpose, but neither archive nor rename it. DMs have none of these. Archiving and renaming
 publish Slack's channel_* events (group_* for a private channel, to its members only). A new
 topic or purpose is announced as Slack does it: a channel_topic or channel_purpose message
 in the conversation, from whoever set it (docs/realtime.md).
@@ -15,12 +17,12 @@ from typing import Any
 from backchannel.errors import AlreadyExists, BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Channel, Event, Message
 from backchannel.models.events import to_channel, to_workspace
-from backchannel.router import ShardFor
 from backchannel.services import events
 from backchannel.services.access import access_channel_txn
 from backchannel.services.channels import (
     NOT_SUPPORTED,
     check_slack_channel_name,
+    conversation_txn,
     is_admin_txn,
     may_manage_txn,
     now_ts,
@@ -32,13 +34,17 @@ from backchannel.storage import messages as message_store
 from backchannel.storage.connection import Conn
 
 MAX_TOPIC = 250  # Slack's limit for a topic or a purpose
+RESTRICTED = "restricted_action"
 
 
 async def archive_channel(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str
 ) -> None:
-    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
-        channel = await _manageable_txn(conn, workspace_id, user_id, channel_id)
+    async with (
+        events.publishing(ctx) as outbox,
+        conversation_txn(ctx, channel_id, write=True) as conn,
+    ):
+        channel = await _manageable_txn(conn, workspace_id, user_id, channel_id, RESTRICTED)
         if channel.is_general:
             raise BackchannelError("#general is never archived", slack_error="cant_archive_general")
         if channel.is_archived:
@@ -52,8 +58,11 @@ async def archive_channel(
 async def unarchive_channel(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str
 ) -> None:
-    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
-        channel = await _manageable_txn(conn, workspace_id, user_id, channel_id)
+    async with (
+        events.publishing(ctx) as outbox,
+        conversation_txn(ctx, channel_id, write=True) as conn,
+    ):
+        channel = await _manageable_txn(conn, workspace_id, user_id, channel_id, RESTRICTED)
         if not channel.is_archived:
             raise BackchannelError("the channel is not archived", slack_error="not_archived")
         await store.set_archived_txn(conn, channel_id, archived=False)
@@ -64,14 +73,18 @@ async def rename_channel(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, name: str
 ) -> Channel:
     name = check_slack_channel_name(name)
-    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
-        channel = await _manageable_txn(conn, workspace_id, user_id, channel_id)
+    async with (
+        events.publishing(ctx) as outbox,
+        conversation_txn(ctx, channel_id, write=True) as conn,
+    ):
+        channel = await _manageable_txn(conn, workspace_id, user_id, channel_id, "not_authorized")
         if channel.is_archived:
             raise BackchannelError("the channel is archived", slack_error="is_archived")
-        if channel.is_general and not await is_admin_txn(conn, workspace_id, user_id):
+        home = channel.workspace_id
+        if channel.is_general and not await is_admin_txn(conn, home, user_id):
             raise BackchannelError("only admins rename #general", slack_error="not_authorized")
         if name != channel.name:
-            if await store.channel_by_name_txn(conn, workspace_id, name) is not None:
+            if await store.channel_by_name_txn(conn, home, name) is not None:
                 raise AlreadyExists(
                     f"a channel named #{name} already exists", slack_error="name_taken"
                 )
@@ -102,10 +115,13 @@ async def set_topic(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, topic: str
 ) -> Channel:
     _check_length("topic", topic)
-    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
+    async with (
+        events.publishing(ctx) as outbox,
+        conversation_txn(ctx, channel_id, write=True) as conn,
+    ):
         channel = await _writable_txn(conn, workspace_id, user_id, channel_id)
         await store.set_topic_txn(conn, channel_id, topic=topic, creator=user_id, now=ctx.clock())
-        await _announce_txn(ctx, conn, outbox, channel, user_id, "topic", topic)
+        await _announce_txn(ctx, conn, outbox, channel, (workspace_id, user_id), "topic", topic)
         return await _reread_txn(conn, channel_id)
 
 
@@ -113,12 +129,15 @@ async def set_purpose(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, purpose: str
 ) -> Channel:
     _check_length("purpose", purpose)
-    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
+    async with (
+        events.publishing(ctx) as outbox,
+        conversation_txn(ctx, channel_id, write=True) as conn,
+    ):
         channel = await _writable_txn(conn, workspace_id, user_id, channel_id)
         await store.set_purpose_txn(
             conn, channel_id, purpose=purpose, creator=user_id, now=ctx.clock()
         )
-        await _announce_txn(ctx, conn, outbox, channel, user_id, "purpose", purpose)
+        await _announce_txn(ctx, conn, outbox, channel, (workspace_id, user_id), "purpose", purpose)
         return await _reread_txn(conn, channel_id)
 
 
@@ -127,17 +146,19 @@ async def _announce_txn(
     conn: Conn,
     outbox: events.Outbox,
     channel: Channel,
-    user_id: str,
+    author: tuple[str, str],
     setting: str,
     value: str,
 ) -> None:
-    """Slack's channel_topic / channel_purpose message; its event also carries the value, so
-    clients update the header without asking."""
+    """Slack's channel_topic / channel_purpose message by `author` (workspace, user); its
+    event also carries the value, so clients update the header without asking."""
+    team, user_id = author
     draft = Message(
         channel_id=channel.id,
         ts="",
         workspace_id=channel.workspace_id,
         user_id=user_id,
+        user_team=team if team != channel.workspace_id else None,
         subtype=f"channel_{setting}",
         text=f"set the channel {setting}: {value}" if value else f"cleared the channel {setting}",
     )
@@ -152,12 +173,19 @@ def _check_length(what: str, text: str) -> None:
         )
 
 
-async def _manageable_txn(conn: Conn, workspace_id: str, user_id: str, channel_id: str) -> Channel:
-    """A channel (not a DM) that this member or admin may archive or rename."""
+async def _manageable_txn(
+    conn: Conn, workspace_id: str, user_id: str, channel_id: str, refused: str
+) -> Channel:
+    """A channel (not a DM) that this member or admin may archive or rename. A shared
+    channel is managed from its home: another workspace's people get `refused`."""
     channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
     if channel.is_im or channel.is_mpim:
         raise BackchannelError("DMs have no such setting", slack_error=NOT_SUPPORTED)
     if not await may_manage_txn(conn, channel, user_id):
+        if workspace_id != channel.workspace_id:
+            raise BackchannelError(
+                "a shared channel is managed by its own workspace", slack_error=refused
+            )
         raise BackchannelError("join the channel first", slack_error="not_in_channel")
     return channel
 

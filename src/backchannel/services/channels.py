@@ -1,7 +1,10 @@
 """Channels: creation and membership, with Slack's rules on names and access.
 
-The Web API's verbs run on the caller's workspace shard: a channel id of another workspace
-is not found there, so it fails as channel_not_found exactly like a missing one. Settings
+Every verb on a channel runs at its home, on the shard of its id (`conversation_txn`),
+whichever workspace it is called from: a channel shared with the caller's workspace is
+there, and one it may not see fails as channel_not_found exactly like a missing one
+(access.py). A shared channel is its home's to manage: the home's people in it and the
+home's admins remove people; anyone in it brings in people of their own workspace. Settings
 (archive, rename, topic, purpose) are in channel_settings.py, DMs in direct_messages.py.
 Each change appends its RTM events in its own transaction (docs/realtime.md); the
 membership events, which users.py and webhooks.py send too, are built here.
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backchannel.errors import AlreadyExists, BackchannelError, InvalidArgument, NotFound
-from backchannel.models import Channel, Event
+from backchannel.models import Channel, Event, User
 from backchannel.models.events import to_channel, to_user, to_workspace
 from backchannel.router import ShardFor
 from backchannel.services import events
@@ -186,7 +189,8 @@ async def leave_channel(
 async def invite_to_channel(
     ctx: ServiceContext, *, workspace_id: str, inviter: str, channel_id: str, user_ids: list[str]
 ) -> Channel:
-    """Add people to a channel the inviter is in (the only way into a private one)."""
+    """Add people of the inviter's workspace to a channel the inviter is in (the only way
+    into a private one)."""
     if not user_ids:
         raise InvalidArgument("name at least one person to invite", slack_error="no_user")
     if len(user_ids) > MAX_INVITES:
@@ -194,7 +198,15 @@ async def invite_to_channel(
             f"at most {MAX_INVITES} people per invitation, got {len(user_ids)}",
             slack_error="too_many_users",
         )
-    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
+    invitees = list(dict.fromkeys(user_ids))
+    # The invitees live on their workspace's shard, the channel on its home's: read them
+    # first, and say what is wrong with them only after the channel's own checks.
+    async with ctx.router.read(ShardFor(workspace_id)) as conn:
+        found = {p.id: p for p in await users.users_by_ids_txn(conn, workspace_id, invitees)}
+    async with (
+        events.publishing(ctx) as outbox,
+        conversation_txn(ctx, channel_id, write=True) as conn,
+    ):
         channel = await access_channel_txn(conn, workspace_id, inviter, channel_id)
         if channel.is_im or channel.is_mpim:
             raise BackchannelError("nobody can be added to a DM", slack_error=NOT_SUPPORTED)
@@ -203,8 +215,12 @@ async def invite_to_channel(
         if not await store.is_member_txn(conn, channel_id, inviter):
             raise BackchannelError("join the channel first", slack_error="not_in_channel")
         event_ts = now_ts(ctx)
-        for user_id in dict.fromkeys(user_ids):
-            await _check_invitee_txn(conn, workspace_id, inviter, channel_id, user_id)
+        for user_id in invitees:
+            _check_invitee(found.get(user_id), inviter, user_id)
+            if await store.is_member_txn(conn, channel_id, user_id):
+                raise AlreadyExists(
+                    f"{user_id} is already in the channel", slack_error="already_in_channel"
+                )
             await store.add_member_txn(
                 conn,
                 channel_id=channel_id,
@@ -220,27 +236,24 @@ async def invite_to_channel(
     return channel
 
 
-async def _check_invitee_txn(
-    conn: Conn, workspace_id: str, inviter: str, channel_id: str, user_id: str
-) -> None:
+def _check_invitee(person: User | None, inviter: str, user_id: str) -> None:
     if user_id == inviter:
         raise InvalidArgument("you cannot invite yourself", slack_error="cant_invite_self")
-    person = await users.get_user_txn(conn, workspace_id, user_id)
     if person is None:
-        raise NotFound(f"no user {user_id}", slack_error="user_not_found")
+        raise NotFound(f"no user {user_id} in your workspace", slack_error="user_not_found")
     if person.deleted:
         raise BackchannelError(f"{user_id} is deactivated", slack_error="cant_invite")
-    if await store.is_member_txn(conn, channel_id, user_id):
-        raise AlreadyExists(
-            f"{user_id} is already in the channel", slack_error="already_in_channel"
-        )
 
 
 async def kick_from_channel(
     ctx: ServiceContext, *, workspace_id: str, kicker: str, channel_id: str, user_id: str
 ) -> None:
-    """Remove someone from a channel: members (and admins) may, except from #general."""
-    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
+    """Remove someone from a channel: its home's members (and admins) may, except from
+    #general, whichever workspace the one removed is of."""
+    async with (
+        events.publishing(ctx) as outbox,
+        conversation_txn(ctx, channel_id, write=True) as conn,
+    ):
         channel = await access_channel_txn(conn, workspace_id, kicker, channel_id)
         if channel.is_im or channel.is_mpim:
             raise BackchannelError("nobody can be removed from a DM", slack_error=NOT_SUPPORTED)
@@ -252,21 +265,27 @@ async def kick_from_channel(
             )
         if not await may_manage_txn(conn, channel, kicker):
             raise BackchannelError(
-                "only members and admins remove people", slack_error="restricted_action"
+                "only the members and admins of the channel's workspace remove people",
+                slack_error="restricted_action",
             )
-        if await users.get_user_txn(conn, workspace_id, user_id) is None:
-            raise NotFound(f"no user {user_id}", slack_error="user_not_found")
         if not await store.is_member_txn(conn, channel_id, user_id):
+            # Members of every side are known here, other people only of the home.
+            if await users.get_user_txn(conn, channel.workspace_id, user_id) is None:
+                raise NotFound(f"no user {user_id}", slack_error="user_not_found")
             raise BackchannelError(f"{user_id} is not in the channel", slack_error="not_in_channel")
         await store.remove_member_txn(conn, channel_id, user_id)
         await outbox.append_txn(conn, member_left(channel, user_id, now_ts(ctx)))
 
 
 async def may_manage_txn(conn: Conn, channel: Channel, user_id: str) -> bool:
-    """Members of a channel, and the workspace's admins and owners, may change it."""
-    if await store.is_member_txn(conn, channel.id, user_id):
+    """The people of the channel's workspace who are in it, and that workspace's admins and
+    owners, may change it: a shared channel is managed by its home (`conn` is there)."""
+    person = await users.get_user_txn(conn, channel.workspace_id, user_id)
+    if person is None or person.deleted:
+        return False
+    if person.is_admin or person.is_owner:
         return True
-    return await is_admin_txn(conn, channel.workspace_id, user_id)
+    return await store.is_member_txn(conn, channel.id, user_id)
 
 
 async def is_admin_txn(conn: Conn, workspace_id: str, user_id: str) -> bool:
