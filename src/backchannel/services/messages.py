@@ -13,15 +13,16 @@ from typing import Any
 from backchannel.errors import BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Channel, Event, Message
 from backchannel.models.events import to_channel, to_user
-from backchannel.services import direct_messages, events
-from backchannel.services.access import access_channel_txn, no_channel, readable_channel_txn
+from backchannel.services import events
+from backchannel.services.access import access_channel_txn, readable_channel_txn
+from backchannel.services.channel_names import conversation_for
 from backchannel.services.channels import conversation_txn, now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels, users
 from backchannel.storage import messages as store
 from backchannel.storage.connection import Conn
 from backchannel.storage.reactions import with_reactions_txn
-from backchannel.types import USER, next_ts
+from backchannel.types import next_ts
 from backchannel.wire import message_json
 
 MAX_TEXT = 40_000
@@ -45,14 +46,16 @@ async def post_message(
     client_msg_id: str | None = None,
     subtype: str | None = None,
 ) -> Message:
-    """Post to a channel the author is in; `channel_id` may be a user id (their DM).
+    """Post to a channel the author is in; `channel_id` may be a user id (their DM) or a
+    channel's name (services/channel_names.py).
 
     `by_bot` marks a bot token's post: it carries the bot's id as well as its user. A retry
     with a client_msg_id the channel already has returns the original message.
     """
     check_content(text, blocks, attachments)
-    if channel_id.startswith(USER):
-        channel_id = await _dm_with(ctx, workspace_id, user_id, channel_id)
+    channel_id = await conversation_for(
+        ctx, workspace_id=workspace_id, user_id=user_id, ref=channel_id, open_dm=True
+    )
     async with (
         events.publishing(ctx) as outbox,
         conversation_txn(ctx, channel_id, write=True) as conn,
@@ -126,17 +129,6 @@ def _numbered(attachments: list[Any] | None) -> list[Any] | None:
     if not attachments:
         return None
     return [{**attachment, "id": index} for index, attachment in enumerate(attachments, 1)]
-
-
-async def _dm_with(ctx: ServiceContext, workspace_id: str, user_id: str, other_id: str) -> str:
-    """The id of the DM with `other_id`, opened on first use as Slack does for a user id."""
-    try:
-        opened = await direct_messages.open_conversation(
-            ctx, workspace_id=workspace_id, user_id=user_id, with_users=[other_id]
-        )
-    except NotFound:
-        raise no_channel(other_id) from None
-    return opened.channel.id
 
 
 async def _postable_channel_txn(
@@ -342,6 +334,9 @@ async def post_ephemeral(
     connections, and a client that is offline never sees them.
     """
     check_content(text, blocks, attachments)
+    channel_id = await conversation_for(
+        ctx, workspace_id=workspace_id, user_id=user_id, ref=channel_id
+    )
     async with conversation_txn(ctx, channel_id, write=False) as conn:
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
         if channel.is_archived:

@@ -179,10 +179,11 @@ async def visible_channels_txn(
     after_id: str,
     limit: int,
     among: Collection[str] | None = None,
+    named: Collection[str] | None = None,
 ) -> list[Channel]:
     """The workspace's public channels and the other conversations `viewer` is in, by id.
     With `among`, those of these channels instead (shared with the workspace, on their home
-    shard), whatever their workspace."""
+    shard), whatever their workspace; with `named`, only those of these names."""
     member = exists().where(
         memberships.c.channel_id == channels.c.id, memberships.c.user_id == viewer
     )
@@ -191,6 +192,8 @@ async def visible_channels_txn(
         kind_clause(kinds),
         or_(kind_clause([PUBLIC]), member),
     )
+    if named is not None:
+        query = query.where(channels.c.name.in_(list(named)))
     return await _page_txn(conn, query, exclude_archived, after_id, limit)
 
 
