@@ -220,7 +220,11 @@ def _text_field(value: str, creator: str | None, last_set: float | None) -> dict
     return {"value": value, "creator": creator or "", "last_set": int(last_set or 0)}
 
 
-def message_json(message: Message, *, include_channel: bool = False) -> dict[str, Any]:
+def message_json(
+    message: Message, *, include_channel: bool = False, include_metadata: bool = False
+) -> dict[str, Any]:
+    """Slack's message object; its `metadata` only with `include_metadata` (Slack shows it
+    to whoever asks for it: include_all_metadata, and the poster's own reply)."""
     payload: dict[str, Any] = {
         "type": "message",
         "ts": message.ts,
@@ -237,6 +241,12 @@ def message_json(message: Message, *, include_channel: bool = False) -> dict[str
         payload["subtype"] = message.subtype
     if message.client_msg_id is not None:
         payload["client_msg_id"] = message.client_msg_id
+    if message.username is not None:
+        payload["username"] = message.username
+    if message.icons is not None:
+        payload["icons"] = message.icons
+    if include_metadata and message.metadata is not None:
+        payload["metadata"] = message.metadata
     if message.blocks is not None:
         payload["blocks"] = message.blocks
     if message.attachments is not None:

@@ -28,6 +28,7 @@ from backchannel.services import (
     users,
     workspaces,
 )
+from backchannel.services.personas import Persona
 from tests.conftest import opened
 from tests.support.cli import Processes, assert_one_line_error, run_cli
 from tests.support.rtm import RtmSocket
@@ -229,7 +230,8 @@ async def _acme(ctx: ServiceContext) -> None:
     root = await post(alice.id, ops.id, f"deploy today? <@{bob.id}>")
     await post(bob.id, ops.id, "yes", thread_ts=root)
     await post(alice.id, ops.id, "great", thread_ts=root)
-    await post(bot.user.id, ops.id, "build green", by_bot=True)
+    icon = Persona(username="CI", icon_emoji=":white_check_mark:")
+    await post(bot.user.id, ops.id, "build green", by_bot=True, persona=icon)
     for who, name in ((bob.id, "rocket"), (alice.id, "rocket"), (bob.id, "eyes")):
         await reactions.add_reaction(
             ctx, workspace_id=team.id, user_id=who, channel_id=ops.id, ts=root, name=name

@@ -101,6 +101,7 @@ async def test_an_export_is_imported_whole(ctx: ServiceContext, tmp_path: Path) 
     assert (bot.subtype, bot.bot_id, bot.user_id) == (
         "bot_message", maps.bots[sample.BOT_ID], maps.users[sample.BOT_USER]
     )  # fmt: skip
+    assert (bot.username, bot.icons) == ("deploybot", {"image_48": sample.BOT_ICON})
 
     dev = await _messages(ctx, maps.channels[sample.DEV])
     shared = dev[sample.FILE_POST]

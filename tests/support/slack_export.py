@@ -23,6 +23,7 @@ import orjson
 TEAM = "T0SLACKERS"
 ALICE, BOB, CAROL, DAVE, BOT_USER = "U0ALICE", "U0BOB", "U0CAROL", "U0DAVE", "U0DEPLOY"
 BOT_ID = "B0DEPLOY"
+BOT_ICON = "https://deploy.example/icon_48.png"  # the bot's own icon on its message
 GENERAL, DEV, OLD, SECRET, DM, MPIM = "C0GENERAL", "C0DEV", "C0OLD", "G0SECRET", "D0AB", "G0MPIM"
 MPIM_NAME = "mpdm-alice--bob--carol-1"
 FILE_URL = "https://slackers.slack.com/files/U0ALICE/F0PLAN/plan.pdf"
@@ -160,7 +161,7 @@ def _general_days() -> dict[str, list[dict[str, Any]]]:
                  reactions=[{"name": "tada", "users": [ALICE, BOB], "count": 2}]),
         _message(DAVE, EDITED, "an old message, fixed", edited={"user": DAVE, "ts": ts(DAY + 180)}),
         {"type": "message", "subtype": "bot_message", "text": "Deployed v1.2", "ts": BOT_POST,
-         "bot_id": BOT_ID, "username": "deploybot"},
+         "bot_id": BOT_ID, "username": "deploybot", "icons": {"image_48": BOT_ICON}},
     ]  # fmt: skip
     return {date_of(ROOT): first, date_of(REPLY_2): second}
 

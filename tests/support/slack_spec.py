@@ -54,6 +54,9 @@ REPLY_FIELDS = (
     "edited",
     "latest_reply",
     "reply_users",
+    "username",
+    "icons",
+    "metadata",
 )
 RESPONSE_METADATA = {
     "type": "object",

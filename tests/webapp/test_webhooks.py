@@ -73,6 +73,26 @@ async def test_a_posted_payload_becomes_the_webhooks_bot_message(
     assert (found["bot_id"], found["username"]) == (hook.webhook.id, "incoming-webhook")
 
 
+async def test_a_payload_may_name_the_bot_and_pick_its_icon(
+    server: str,
+    http: httpx.AsyncClient,
+    hook: webhooks.NewWebhook,
+    alerts: Channel,
+    alice: ValidatingAsyncWebClient,
+) -> None:
+    payload = {"text": "@here #alerts is red", "username": "CI", "icon_emoji": ":fire:"}
+    reply = await http.post(_url(server, hook), json={**payload, "link_names": 1})
+    assert (reply.status_code, reply.text) == (200, "ok")
+    message = await _latest(alice, alerts)
+    assert (message["username"], message["icons"]) == ("CI", {"emoji": ":fire:"})
+    assert message["text"] == f"<!here> <#{alerts.id}|alerts> is red"
+    pictured = {"text": "green", "icon_url": "https://ci.example/ci.png"}
+    assert (await http.post(_url(server, hook), json=pictured)).text == "ok"
+    assert (await _latest(alice, alerts))["icons"] == {"image_48": "https://ci.example/ci.png"}
+    bad = await http.post(_url(server, hook), json={"text": "x", "icon_url": "file:///etc"})
+    assert (bad.status_code, bad.text) == (400, "invalid_payload")
+
+
 async def test_a_form_payload_and_unlabelled_json_are_accepted(
     server: str,
     http: httpx.AsyncClient,

@@ -1,5 +1,6 @@
 """What a caller names as a conversation where Slack takes more than an id: a channel's
-name ("#general" or "general"), or a person's id for the DM with them (docs/webapp.md).
+name ("#general" or "general"), or a person's id for the DM with them; and `link_names`,
+which turns "#general" in a message into a link (docs/webapp.md).
 
 Names are looked up in the caller's workspace: its own channels, then those shared into
 it, among what the caller may see (public channels, and private ones they are in). A name
@@ -8,6 +9,7 @@ that finds nothing is channel_not_found, as an unknown id is, and never says mor
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 
 from backchannel.errors import NotFound
@@ -22,6 +24,10 @@ from backchannel.storage.connection import Conn
 from backchannel.types import USER, is_keyed_id
 
 _NAMED_KINDS = (store.PUBLIC, store.PRIVATE)
+# What link_names links: "#name" and Slack's "@here", "@channel", "@everyone", each at the
+# start or after a space or an opening bracket. Not "@person": Slack no longer links those.
+_LINKABLE = re.compile(r"(?<![^\s(\[])(?:#([a-z0-9_-]{1,80})|@(here|channel|everyone))\b")
+_SLACK_MARKUP = re.compile(r"(<[^>]*>)")  # links and mentions already written
 
 
 async def conversation_for(
@@ -89,3 +95,21 @@ async def _dm_with(ctx: ServiceContext, workspace_id: str, user_id: str, other_i
     except NotFound:
         raise no_channel(other_id) from None
     return opened.channel.id
+
+
+async def link_names(ctx: ServiceContext, *, workspace_id: str, user_id: str, text: str) -> str:
+    """`text` with #channel names the author may see as <#C…|name>, and @here, @channel and
+    @everyone as Slack's <!here>...; what is inside <...> already stays as it is."""
+    pieces = _SLACK_MARKUP.split(text)  # the odd ones are markup
+    names = {m[1] for piece in pieces[::2] for m in _LINKABLE.finditer(piece) if m[1]}
+    found = await channels_named(ctx, workspace_id=workspace_id, user_id=user_id, names=names)
+
+    def link(match: re.Match[str]) -> str:
+        name, special = match[1], match[2]
+        if special:
+            return f"<!{special}>"
+        return f"<#{found[name].id}|{name}>" if name in found else match[0]
+
+    return "".join(
+        piece if index % 2 else _LINKABLE.sub(link, piece) for index, piece in enumerate(pieces)
+    )

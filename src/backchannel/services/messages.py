@@ -16,8 +16,10 @@ from backchannel.models.events import to_channel, to_user
 from backchannel.services import events
 from backchannel.services.access import access_channel_txn, readable_channel_txn
 from backchannel.services.channel_names import conversation_for
+from backchannel.services.channel_names import link_names as linked
 from backchannel.services.channels import conversation_txn, now_ts
 from backchannel.services.context import ServiceContext
+from backchannel.services.personas import Persona, Shown, checked
 from backchannel.storage import channels, users
 from backchannel.storage import messages as store
 from backchannel.storage.connection import Conn
@@ -45,17 +47,25 @@ async def post_message(
     attachments: list[Any] | None = None,
     client_msg_id: str | None = None,
     subtype: str | None = None,
+    persona: Persona | None = None,
+    metadata: dict[str, Any] | None = None,
+    link_names: bool = False,
 ) -> Message:
     """Post to a channel the author is in; `channel_id` may be a user id (their DM) or a
     channel's name (services/channel_names.py).
 
     `by_bot` marks a bot token's post: it carries the bot's id as well as its user. A retry
-    with a client_msg_id the channel already has returns the original message.
+    with a client_msg_id the channel already has returns the original message. A bot's
+    `persona` (its own name and icon) makes the post a bot_message; a person's is ignored,
+    as in Slack. `link_names` links #channel names and @here (channel_names.link_names).
     """
     check_content(text, blocks, attachments)
+    shown = checked(persona) if persona is not None and (by_bot or bot_id) else None
     channel_id = await conversation_for(
         ctx, workspace_id=workspace_id, user_id=user_id, ref=channel_id, open_dm=True
     )
+    if link_names:
+        text = await linked(ctx, workspace_id=workspace_id, user_id=user_id, text=text)
     async with (
         events.publishing(ctx) as outbox,
         conversation_txn(ctx, channel_id, write=True) as conn,
@@ -75,7 +85,7 @@ async def post_message(
             workspace_id=channel.workspace_id,
             user_id=user_id,
             bot_id=bot_id,
-            subtype="thread_broadcast" if broadcast else subtype,
+            subtype="thread_broadcast" if broadcast else subtype or _persona_subtype(shown),
             text=text,
             thread_ts=root.ts if root else None,
             parent_user_id=root.user_id if root else None,
@@ -84,12 +94,20 @@ async def post_message(
             blocks=blocks or None,
             attachments=_numbered(attachments),
             user_team=workspace_id if workspace_id != channel.workspace_id else None,
+            username=shown.username if shown else None,
+            icons=shown.icons if shown else None,
+            metadata=metadata,
         )
         message = await store.insert_message_txn(conn, draft, ctx.clock())
         await outbox.append_txn(conn, posted_event(message))
         if root is not None:
             await _thread_changed_txn(conn, outbox, channel.id, root.ts, message.ts)
     return message
+
+
+def _persona_subtype(shown: Shown | None) -> str | None:
+    """Slack's subtype of a bot's post under its own name or icon."""
+    return "bot_message" if shown and (shown.username or shown.icons) else None
 
 
 async def _thread_changed_txn(

@@ -6,7 +6,6 @@ Adding and removing publish reaction_added and reaction_removed to the channel
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -20,13 +19,9 @@ from backchannel.services.access import access_channel_txn, reads_unjoined_chann
 from backchannel.services.channels import conversation_txn, now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.services.messages import live_message_txn
+from backchannel.services.validation import is_emoji_name
 from backchannel.storage import reactions as store
 from backchannel.storage import users
-
-# Slack's emoji names: lower-case letters, digits and _ - + ' (e.g. "+1", "e-mail"), with an
-# optional skin tone ("wave::skin-tone-3"). There is no emoji list here (custom emoji would
-# need one), so any well-formed name is accepted.
-_NAME = re.compile(r"^[a-z0-9_+'\-]{1,64}(::skin-tone-[2-6])?$")
 
 
 @dataclass(frozen=True)
@@ -36,7 +31,7 @@ class ReactedPage:
 
 
 def check_name(name: str) -> str:
-    if not _NAME.match(name):
+    if not is_emoji_name(name):
         raise InvalidArgument(
             f"{name!r} is not an emoji name like thumbsup or +1", slack_error="invalid_name"
         )

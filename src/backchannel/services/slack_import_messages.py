@@ -224,6 +224,8 @@ def _row(
         "edited_user": edited_user if message.edited_ts else None,
         "deleted": False,
         "user_team": None,
+        "username": message.username,
+        "icons": message.icons,
     }
 
 

@@ -16,6 +16,8 @@ PUBLIC, PRIVATE, IM, MPIM = "public", "private", "im", "mpim"
 TS_LENGTH = 17  # "1732412345.000100": ten digits of seconds sort right as text
 MAX_SUBTYPE = 32
 MAX_REACTION = 100
+MAX_USERNAME = 255  # messages.username
+_ICONS = ("emoji", "image_36", "image_48", "image_64", "image_72")
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ class SlackMessage:
     files: tuple[SlackFile, ...]
     attachments: list[Any] | None
     blocks: list[Any] | None
+    username: str | None = None  # a bot's own name and icon on this message
+    icons: dict[str, str] | None = None
 
     @property
     def is_reply(self) -> bool:
@@ -258,7 +262,16 @@ def _message(entry: Any) -> tuple[SlackMessage | None, str]:
         files=tuple(_file(item) for item in _list(entry.get("files")) if isinstance(item, dict)),
         attachments=_list(entry.get("attachments")) or None,
         blocks=_list(entry.get("blocks")) or None,
+        username=_str(entry.get("username"))[:MAX_USERNAME] or None,
+        icons=_icons(entry.get("icons")),
     ), ""
+
+
+def _icons(value: Any) -> dict[str, str] | None:
+    """A message's own icon: its emoji and picture URLs, as Slack wrote them."""
+    icons = {key: _str(text) for key, text in _dict(value).items() if key in _ICONS}
+    icons = {key: text for key, text in icons.items() if text}
+    return icons or None
 
 
 def _reactions(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -10,6 +10,10 @@ _DOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,19}[a-z0-9])?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CHANNEL_NAME = re.compile(r"^[a-z0-9_-]{1,80}$")
 _HANDLE_DROP = re.compile(r"[^a-z0-9._-]+")
+# Slack's emoji names: lower-case letters, digits and _ - + ' (e.g. "+1", "e-mail"), with an
+# optional skin tone ("wave::skin-tone-3"). There is no emoji list here (custom emoji would
+# need one), so any well-formed name is accepted.
+_EMOJI_NAME = re.compile(r"^[a-z0-9_+'\-]{1,64}(::skin-tone-[2-6])?$")
 
 
 def check_display_name(name: str, *, what: str = "name", limit: int = 250) -> str:
@@ -61,3 +65,8 @@ def handle_from_name(name: str) -> str:
             slack_error="invalid_name",
         )
     return handle
+
+
+def is_emoji_name(name: str) -> bool:
+    """A reaction's or an icon's emoji name, without its colons ("thumbsup", "+1")."""
+    return bool(_EMOJI_NAME.match(name))

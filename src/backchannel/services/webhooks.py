@@ -26,6 +26,7 @@ from backchannel.services.channels import member_joined, now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.services.credentials import hash_token
 from backchannel.services.crossdb import main_then_shards
+from backchannel.services.personas import Persona
 from backchannel.services.users import new_bot_user, team_join, undo_new_user
 from backchannel.services.validation import check_display_name
 from backchannel.services.workspaces import find_workspace
@@ -58,6 +59,8 @@ class WebhookPost:
     blocks: list[Any] | None
     attachments: list[Any] | None
     thread_ts: str | None
+    persona: Persona | None = None  # username, icon_emoji, icon_url
+    link_names: bool = False
 
 
 def webhook_url(base_url: str, webhook_id: str, secret: str) -> str:
@@ -121,7 +124,8 @@ async def authenticate_webhook(ctx: ServiceContext, webhook_id: str, secret: str
 
 
 def read_payload(payload: Mapping[str, Any]) -> WebhookPost:
-    """Slack's webhook JSON: text, blocks, attachments, thread_ts (other fields are ignored)."""
+    """Slack's webhook JSON: text, blocks, attachments, thread_ts, username, icon_emoji,
+    icon_url and link_names (other fields are ignored)."""
     text = payload.get("text")
     if text is None:
         text = ""
@@ -132,7 +136,14 @@ def read_payload(payload: Mapping[str, Any]) -> WebhookPost:
         raise InvalidArgument(
             f"at most {MAX_ATTACHMENTS} attachments", slack_error="too_many_attachments"
         )
-    return WebhookPost(text, _objects(payload, "blocks"), attachments, _thread_ts(payload))
+    return WebhookPost(
+        text,
+        _objects(payload, "blocks"),
+        attachments,
+        _thread_ts(payload),
+        _persona(payload),
+        payload.get("link_names") in (True, 1, "1", "true"),
+    )
 
 
 async def post_via_webhook(ctx: ServiceContext, webhook: Webhook, post: WebhookPost) -> Message:
@@ -149,10 +160,16 @@ async def post_via_webhook(ctx: ServiceContext, webhook: Webhook, post: WebhookP
             blocks=post.blocks,
             attachments=post.attachments,
             subtype="bot_message",
+            persona=post.persona,
+            link_names=post.link_names,
         )
     except BackchannelError as exc:
         # The Web API's words for these, in the webhook's vocabulary.
-        renamed = {"is_archived": "channel_is_archived", "not_in_channel": "channel_not_found"}
+        renamed = {
+            "is_archived": "channel_is_archived",
+            "not_in_channel": "channel_not_found",
+            "invalid_arguments": "invalid_payload",  # a bad username or icon
+        }
         if exc.slack_error in renamed:
             exc.slack_error = renamed[exc.slack_error]
         raise
@@ -188,6 +205,17 @@ def _objects(payload: Mapping[str, Any], name: str) -> list[Any] | None:
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise _invalid(f"{name} must be an array of objects")
     return value
+
+
+def _persona(payload: Mapping[str, Any]) -> Persona | None:
+    """The name and icon a payload asks for (checked when posting: services/personas.py)."""
+    fields = {name: payload.get(name) for name in ("username", "icon_emoji", "icon_url")}
+    if not any(fields.values()):
+        return None
+    for name, value in fields.items():
+        if value is not None and not isinstance(value, str):
+            raise _invalid(f"{name} must be a string")
+    return Persona(**fields)
 
 
 def _thread_ts(payload: Mapping[str, Any]) -> str | None:

@@ -70,6 +70,9 @@ def _columns(message: Message) -> dict[str, Any]:
         "blocks": message.blocks,
         "attachments": message.attachments,
         "user_team": message.user_team,
+        "username": message.username,
+        "icons": message.icons,
+        "metadata": message.metadata,
     }
 
 
@@ -158,6 +161,9 @@ async def tombstone_message_txn(
             client_msg_id=None,
             edited_ts=None,
             edited_user=None,
+            username=None,
+            icons=None,
+            metadata=None,
         )
     )
 
@@ -246,4 +252,7 @@ def message_from_row(row: Row) -> Message:
         blocks=row.blocks,
         attachments=row.attachments,
         user_team=row.user_team,
+        username=row.username,
+        icons=row.icons,
+        metadata=row.metadata,
     )

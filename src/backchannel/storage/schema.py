@@ -312,6 +312,10 @@ messages = Table(
     Column("deleted", Boolean, nullable=False, server_default=false()),
     # The author's workspace when it is not the channel's (a shared channel; shard_0008).
     Column("user_team", String(16), nullable=True),
+    # A bot's own name and icon for the message, and an app's metadata (shard_0010).
+    Column("username", String(255), nullable=True),
+    Column("icons", JSON, nullable=True),
+    Column("metadata", JSON, nullable=True),
     UniqueConstraint("channel_id", "client_msg_id", name="uq_messages_client_msg_id"),
     Index("ix_messages_thread", "channel_id", "thread_ts", "ts"),
 )

@@ -7,6 +7,8 @@ from urllib.parse import urlencode
 
 from backchannel.models import Message
 from backchannel.services import messages
+from backchannel.services.metadata import read_metadata
+from backchannel.services.personas import Persona
 from backchannel.webapp.args import Args
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
@@ -26,9 +28,13 @@ async def post_message(call: Call) -> SlackResponse:
         reply_broadcast=args.flag("reply_broadcast"),
         by_bot=call.caller.kind == "bot",
         client_msg_id=args.optional_string("client_msg_id") or None,
+        persona=_persona(args),
+        metadata=read_metadata(args.raw.get("metadata")),
+        link_names=args.flag("link_names"),
         **_rich_content(args),
     )
-    return ok(channel=message.channel_id, ts=message.ts, message=message_json(message))
+    shown = message_json(message, include_metadata=True)  # the poster sees what it sent
+    return ok(channel=message.channel_id, ts=message.ts, message=shown)
 
 
 @api_method("chat.meMessage")
@@ -108,6 +114,17 @@ def permalink(base_url: str, message: Message) -> str:
     if message.thread_ts is not None and message.thread_ts != message.ts:
         link += "?" + urlencode({"thread_ts": message.thread_ts, "cid": message.channel_id})
     return link
+
+
+def _persona(args: Args) -> Persona | None:
+    """username, icon_emoji and icon_url, which Slack ignores with as_user=true."""
+    if args.flag("as_user"):
+        return None
+    return Persona(
+        username=args.optional_string("username"),
+        icon_emoji=args.optional_string("icon_emoji"),
+        icon_url=args.optional_string("icon_url"),
+    )
 
 
 def _rich_content(args: Args) -> dict[str, Any]:

@@ -267,6 +267,9 @@ _MESSAGE_EXTRAS = {
     "client_msg_id",
     "reactions",
     "edited",
+    "username",
+    "icons",
+    "metadata",
 }
 _ROOT_FIELDS |= _MESSAGE_EXTRAS
 _REPLY_FIELDS = {"type", "user", "text", "team", "ts", "thread_ts", "parent_user_id"}
@@ -311,8 +314,9 @@ async def history_(call: Call) -> SlackResponse:
         limit=call.args.limit(),
         is_bot=call.caller.kind == "bot",
     )
+    metadata = call.args.flag("include_all_metadata")
     return ok(
-        messages=[message_json(message) for message in page.messages],
+        messages=[message_json(message, include_metadata=metadata) for message in page.messages],
         has_more=page.has_more,
         pin_count=page.pin_count,
         channel_actions_ts=None,
@@ -336,8 +340,9 @@ async def replies(call: Call) -> SlackResponse:
         limit=call.args.limit(),
         is_bot=call.caller.kind == "bot",
     )
-    root = _root_json(page.root, call.caller.user_id)
-    shown = [_reply_json(reply, page.root) for reply in page.replies]
+    metadata = call.args.flag("include_all_metadata")
+    root = _root_json(page.root, call.caller.user_id, metadata)
+    shown = [_reply_json(reply, page.root, metadata) for reply in page.replies]
     return ok(
         messages=[root, *shown],
         has_more=page.has_more,
@@ -345,16 +350,18 @@ async def replies(call: Call) -> SlackResponse:
     )
 
 
-def _root_json(root: Message, viewer: str) -> dict[str, Any]:
-    body = {k: v for k, v in message_json(root).items() if k in _ROOT_FIELDS}
+def _root_json(root: Message, viewer: str, metadata: bool) -> dict[str, Any]:
+    shown = message_json(root, include_metadata=metadata)
+    body = {k: v for k, v in shown.items() if k in _ROOT_FIELDS}
     body.setdefault("thread_ts", root.ts)  # a message without replies roots an empty thread
     body.setdefault("reply_count", 0)
     body["subscribed"] = viewer == root.user_id or viewer in root.reply_users
     return body
 
 
-def _reply_json(reply: Message, root: Message) -> dict[str, Any]:
-    body = {k: v for k, v in message_json(reply).items() if k in _REPLY_FIELDS}
+def _reply_json(reply: Message, root: Message, metadata: bool) -> dict[str, Any]:
+    shown = message_json(reply, include_metadata=metadata)
+    body = {k: v for k, v in shown.items() if k in _REPLY_FIELDS}
     if root.user_id is not None:
         body.setdefault("parent_user_id", root.user_id)
     return body

@@ -133,7 +133,7 @@ def _match_json(match: search.Match, call: Call) -> dict[str, Any]:
         "ts": message.ts,
         "text": match.highlighted if match.highlighted is not None else message.text,
         "user": message.user_id or "",
-        "username": match.username,
+        "username": message.username or match.username,
         "team": message.user_team or message.workspace_id,
         "channel": summary,
         "permalink": f"{call.base_url}/archives/{channel.id}/p{message.ts.replace('.', '')}",
