@@ -4,9 +4,9 @@ import * as actions from './actions.js';
 import { ApiError } from './api.js';
 import { confirmDialog, errorText, openModal, toast } from './dialogs.js';
 import { h, icon } from './dom.js';
-import { emojiFor, PICKER } from './emoji.js';
+import { emojiFor, knownEmoji, PICKER } from './emoji.js';
 import { editableText, renderMrkdwn } from './mrkdwn.js';
-import { authorName, authorTeam, colourClass, initials, teamName, userName } from './names.js';
+import { authorName, authorTeam, colourClass, initials, isBotMessage, teamName, userName } from './names.js';
 import { findMessage, state } from './store.js';
 
 /** Subtypes written by the system: shown, but nobody edits or reacts to them. */
@@ -165,8 +165,11 @@ function content(message) {
 }
 
 function avatar(message) {
-  const user = state.users.get(message.user);
-  const src = avatarSrc(user?.profile?.image_48);
+  const own = isBotMessage(message) ? message.icons : null; // the bot's icon for this message
+  const emoji = knownEmoji(own?.emoji?.replace(/^:|:$/g, '').split('::')[0] || '');
+  if (emoji) return h('div', { class: 'avatar emoji-icon', 'aria-hidden': 'true', text: emoji });
+  const user = own ? null : state.users.get(message.user);
+  const src = avatarSrc(own ? own.image_48 || own.image_72 || own.image_36 : user?.profile?.image_48);
   if (src) return h('img', { class: 'avatar', src, alt: '', 'aria-hidden': 'true' });
   const name = authorName(message);
   return h('div', { class: `avatar ${colourClass(message.user || message.bot_id)}`, 'aria-hidden': 'true', text: initials(name) });

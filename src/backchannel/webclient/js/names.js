@@ -10,12 +10,18 @@ export function userName(id) {
   return user.profile?.display_name || user.real_name || user.profile?.real_name || user.name;
 }
 
-/** The author of a message: a person, or a bot by its id. */
+/** The author of a message: a person, or a bot by its id, or by the name it gave this message. */
 export function authorName(message) {
   if (message.user === SYSTEM_USER) return 'Backchannel';
+  if (message.username && isBotMessage(message)) return message.username; // chat:write.customize
   if (message.user && state.users.has(message.user)) return userName(message.user);
   if (message.bot_id) return message.username || state.bots.get(message.bot_id)?.name || 'Bot';
   return message.username || (message.user ? userName(message.user) : 'Unknown');
+}
+
+/** A bot's post (only a bot's may carry its own name and icon, as in Slack). */
+export function isBotMessage(message) {
+  return Boolean(message.bot_id) || message.subtype === 'bot_message';
 }
 
 /** @param {import('./store.js').Conversation} conversation */

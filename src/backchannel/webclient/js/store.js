@@ -42,6 +42,8 @@
  * @property {string} [team]        the author's workspace
  * @property {string} [user_team]   the same, when it is not the channel's home
  * @property {string} [bot_id]
+ * @property {string} [username]    a bot's own name for this message
+ * @property {{emoji?: string, image_48?: string}} [icons]  a bot's own icon for it
  * @property {string} [subtype]
  * @property {string} [thread_ts]
  * @property {number} [reply_count]
