@@ -7,6 +7,7 @@ The shapes follow ../shared/slack-api-specs (tests validate every reply against 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from backchannel.models import Bot, Channel, Message, User, Workspace
 
@@ -274,3 +275,12 @@ def message_json(
     if include_channel:
         payload["channel"] = message.channel_id
     return payload
+
+
+def permalink(base_url: str, message: Message) -> str:
+    """Slack's permalink: /archives/<channel>/p<ts without its dot>, and for a reply the
+    thread it is in (the web client opens either: docs/web-client.md)."""
+    link = f"{base_url}/archives/{message.channel_id}/p{message.ts.replace('.', '')}"
+    if message.thread_ts is not None and message.thread_ts != message.ts:
+        link += "?" + urlencode({"thread_ts": message.thread_ts, "cid": message.channel_id})
+    return link

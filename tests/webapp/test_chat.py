@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import update
 
@@ -288,6 +289,11 @@ async def test_permalinks_point_at_messages_and_threads(
     assert threaded == (
         f"{server}/archives/{dev}/p{reply.replace('.', '')}?thread_ts={root}&cid={dev}"
     )
+    # Each opens the web client, which goes to the message (tests/web/test_permalinks.py).
+    async with httpx.AsyncClient() as http:
+        for opened in (await http.get(link), await http.get(threaded)):
+            assert opened.status_code == 200 and "text/html" in opened.headers["content-type"]
+            assert '<script type="module" src="/client/js/main.js">' in opened.text
 
 
 async def test_me_messages_have_their_subtype(alice: ValidatingAsyncWebClient, dev: str) -> None:

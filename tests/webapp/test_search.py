@@ -80,6 +80,15 @@ async def test_a_match_says_where_and_who(
     assert (match["channel"]["id"], match["channel"]["name"]) == (ops.id, "ops")
     assert match["channel"]["is_private"] is False
     assert match["permalink"] == f"{server}/archives/{ops.id}/p{posted.ts.replace('.', '')}"
+    # A reply's permalink names its thread, as chat.getPermalink's does (the web client
+    # opens it there).
+    reply_ts = (await alice.chat_postMessage(channel=ops.id, text="undo", thread_ts=posted.ts))[
+        "ts"
+    ]
+    [found] = (await alice.search_messages(query="undo"))["messages"]["matches"]
+    linked = await alice.chat_getPermalink(channel=ops.id, message_ts=reply_ts)
+    assert found["permalink"] == linked["permalink"]
+    assert found["permalink"].endswith(f"?thread_ts={posted.ts}&cid={ops.id}")
 
 
 async def test_better_matches_come_first_unless_sorted_by_time(

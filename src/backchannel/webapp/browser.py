@@ -54,6 +54,8 @@ def browser_routes(ctx: ServiceContext, limiter: RateLimiter | None = None) -> l
 
     return [
         Route("/", page, methods=["GET"]),
+        # Permalinks (chat.getPermalink, search.messages): the client opens what they name.
+        Route("/archives/{link:path}", page, methods=["GET"]),
         Route("/auth/signin", sign_in, methods=["POST"]),
         Route("/auth/signout", sign_out, methods=["POST"]),
         Route("/auth/switch", switch, methods=["POST"]),

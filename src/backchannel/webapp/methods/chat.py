@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
-from backchannel.models import Message
 from backchannel.services import messages
 from backchannel.services.metadata import read_metadata
 from backchannel.services.personas import Persona
 from backchannel.webapp.args import Args
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
-from backchannel.wire import message_json
+from backchannel.wire import message_json, permalink
 
 
 @api_method("chat.postMessage")
@@ -106,14 +104,6 @@ async def post_ephemeral(call: Call) -> SlackResponse:
         **_rich_content(args),
     )
     return ok(message_ts=message_ts)
-
-
-def permalink(base_url: str, message: Message) -> str:
-    """Slack's permalink: /archives/<channel>/p<ts without its dot>, and the thread of a reply."""
-    link = f"{base_url}/archives/{message.channel_id}/p{message.ts.replace('.', '')}"
-    if message.thread_ts is not None and message.thread_ts != message.ts:
-        link += "?" + urlencode({"thread_ts": message.thread_ts, "cid": message.channel_id})
-    return link
 
 
 def _persona(args: Args) -> Persona | None:

@@ -15,7 +15,7 @@ from backchannel.services import search
 from backchannel.webapp.args import Args
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
-from backchannel.wire import conversation_json
+from backchannel.wire import conversation_json, permalink
 
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
@@ -136,7 +136,7 @@ def _match_json(match: search.Match, call: Call) -> dict[str, Any]:
         "username": message.username or match.username,
         "team": message.user_team or message.workspace_id,
         "channel": summary,
-        "permalink": f"{call.base_url}/archives/{channel.id}/p{message.ts.replace('.', '')}",
+        "permalink": permalink(call.base_url, message),
     }
     for key, value in (
         ("bot_id", message.bot_id),

@@ -15,6 +15,7 @@ const MARK_AFTER_MS = 1000;
 export function resetActions() {
   for (const timer of markTimers.values()) clearTimeout(timer);
   markTimers.clear();
+  loading.clear();
   lastTyping.clear();
 }
 
@@ -95,19 +96,36 @@ function findByHandle(handle) {
 
 // -- history ----------------------------------------------------------------------------
 
+/** The page of each conversation being fetched: a second ask waits for it. */
+const loading = new Map();
+
 /** Load the newest page (`replace`: drop what we had, after a `limited` reconnect) or the next older one. */
 export async function loadHistory(channel, { older = false, replace = false } = {}) {
   const h = store.history(channel);
-  if (h.loading || (older && !h.hasMore) || (h.loaded && !older && !replace)) return;
+  if (h.loading) return loading.get(channel);
+  if ((older && !h.hasMore) || (h.loaded && !older && !replace)) return;
   h.loading = true;
-  try {
+  const load = (async () => {
     const args = { channel, limit: PAGE_SIZE };
     if (older && h.cursor) args.cursor = h.cursor;
     const page = await api('conversations.history', args);
     await lookUpPeople(page.messages); // so the page shows names, not ids
     store.addHistoryPage(channel, page, { replace });
+  })();
+  loading.set(channel, load);
+  try {
+    await load;
   } finally {
     h.loading = false;
+    loading.delete(channel);
+  }
+}
+
+/** Older pages until the history reaches message `ts` (a permalink's), or its start. */
+export async function loadHistoryUntil(channel, ts) {
+  const h = store.history(channel);
+  while (h.hasMore && !(h.messages.length && h.messages[0].ts <= ts)) {
+    await loadHistory(channel, { older: true });
   }
 }
 
@@ -218,8 +236,9 @@ export function typing(channel) {
 
 // -- threads and editing: view state that several panels share --------------------------
 
-export async function openThread(channel, ts) {
-  state.thread = { channel, ts };
+/** Open a thread; `at`: one of its messages to scroll to and mark (a permalink's). */
+export async function openThread(channel, ts, { at = '' } = {}) {
+  state.thread = { channel, ts, at };
   store.emit('thread');
   if (!store.thread(channel, ts).loaded) await loadThread(channel, ts);
 }

@@ -3,7 +3,7 @@
 import * as actions from './actions.js';
 import { ApiError } from './api.js';
 import { composer } from './composer.js';
-import { errorText } from './dialogs.js';
+import { errorText, toast } from './dialogs.js';
 import { glyph, h, icon, replaceChildren } from './dom.js';
 import { MessageList, run } from './messages.js';
 import { conversationName, conversationTitle, isChannel, sharedWith, userName } from './names.js';
@@ -74,8 +74,11 @@ export function conversationView({ onLeft }) {
   on('history', drawHistory);
   on('typing', drawTyping);
 
-  /** Show conversation `id` (already in the store) and load its newest messages. */
-  async function show(id) {
+  /**
+   * Show conversation `id` (already in the store) and load its newest messages; with `at`
+   * (a permalink's message), older pages until it is there, scrolled to and marked.
+   */
+  async function show(id, { at = '' } = {}) {
     headerKey = '';
     footerMode = '';
     const log = h('div', { class: 'log', role: 'log', 'aria-label': 'Messages', 'aria-live': 'polite', tabindex: '0' });
@@ -83,6 +86,7 @@ export function conversationView({ onLeft }) {
       if (log.scrollTop < LOAD_OLDER_WITHIN_PX && history(id).hasMore) loadOlder();
     });
     list = new MessageList(log, { channel: id, inThread: false });
+    if (at) list.reveal(at);
     intro = introFor(current());
     // Membership events come only for the channels we are in: another's count may be old.
     if (!current().isMember || current().numMembers === undefined) actions.refreshConversation(id);
@@ -93,13 +97,16 @@ export function conversationView({ onLeft }) {
     drawHistory();
     try {
       await actions.loadHistory(id);
+      if (at) await actions.loadHistoryUntil(id, at);
     } catch (err) {
       if (state.openId === id) {
         log.append(h('p', { class: 'error', role: 'alert', text: errorText(err instanceof ApiError ? err.code : 'unknown_error') }));
       }
     }
     if (state.openId !== id) return;
-    list.scrollToBottom();
+    drawHistory();
+    if (!list.revealed) list.scrollToBottom();
+    if (at && !list.revealed) toast(errorText('message_not_found'));
     actions.markOpenRead();
     if (!document.querySelector('dialog[open]')) footer.querySelector('textarea')?.focus();
   }

@@ -21,6 +21,9 @@ const MESSAGES = {
   msg_too_long: 'That message is too long.',
   cant_leave_general: 'Nobody can leave #general.',
   team_access_not_granted: 'You no longer have access to that workspace.',
+  channel_not_found: 'That conversation does not exist, or you cannot see it.',
+  message_not_found: 'That message is not there any more.',
+  thread_not_found: 'That thread is not there any more.',
 };
 
 /** A sentence for a Slack error code, with the code itself for the curious (and tests). */

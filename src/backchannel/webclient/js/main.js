@@ -1,5 +1,6 @@
 // Entry point: sign-in or boot (the websocket, client.boot on it), the page's layout,
-// routing by the URL's hash (#/<conversation id>), and switching workspace (a new boot).
+// routing by the URL's hash (#/<conversation id>) or a permalink (/archives/...), and
+// switching workspace (a new boot).
 import * as actions from './actions.js';
 import { api, ApiError, loadSession, signOut, switchWorkspace, whenSessionChangedElsewhere, whenSessionOver } from './api.js';
 import { conversationView } from './conversation.js';
@@ -8,6 +9,7 @@ import * as directory from './directory.js';
 import { h, replaceChildren } from './dom.js';
 import { handleEvent } from './events.js';
 import { isOutsider } from './names.js';
+import { homeTeamOf, leavePermalink, permalinkHere } from './permalink.js';
 import { Rtm, socket, useSocket } from './rtm.js';
 import { sidebar } from './sidebar.js';
 import { signInForm } from './signin.js';
@@ -160,6 +162,8 @@ async function resync() {
 
 async function route() {
   if (app.dataset.state !== 'signed-in') return;
+  const link = permalinkHere();
+  if (link) return openPermalink(link);
   const id = decodeURIComponent(location.hash.replace(/^#\/?/, ''));
   if (!/^[A-Z0-9]+$/.test(id)) return goHome();
   if (id === state.openId) return;
@@ -169,11 +173,37 @@ async function route() {
     if (err instanceof ApiError && err.code !== 'network_error') toast(errorText(err.code));
     return goHome();
   }
+  show(id);
+}
+
+/** Open conversation `id` (in the store), at a permalink's message if given. */
+function show(id, link = null) {
   state.openId = id;
   state.editing = null;
   actions.closeThread();
   store.emit('conversations');
-  view?.show(id);
+  view?.show(id, { at: link?.threadTs || link?.ts || '' });
+  if (link?.threadTs) actions.openThread(id, link.threadTs, { at: link.ts }).catch(() => toast(errorText('thread_not_found')));
+}
+
+/**
+ * A permalink (docs/web-client.md): its conversation, in the person's workspace that has it
+ * (switching to it first: the new boot opens the link, still the page's address), scrolled to
+ * its message, with its thread open for a reply.
+ */
+async function openPermalink(link) {
+  try {
+    await actions.ensureConversation(link.channel);
+  } catch (err) {
+    const home = homeTeamOf(link.channel, state.teams);
+    const elsewhere = err instanceof ApiError && err.code === 'channel_not_found' && home && home.id !== state.team?.id;
+    if (elsewhere && await switchTo(home.id)) return;
+    leavePermalink();
+    if (err instanceof ApiError && err.code !== 'network_error') toast(errorText(err.code));
+    return goHome();
+  }
+  leavePermalink(link.channel);
+  show(link.channel, link);
 }
 
 function open(id) {
@@ -199,15 +229,16 @@ async function choose(item) {
   }
 }
 
-/** The workspace switcher: a session in that workspace, then boot into it. */
+/** The workspace switcher: a session in that workspace, then boot into it. False if refused. */
 async function switchTo(teamId) {
   try {
     await switchWorkspace(teamId);
   } catch (err) {
     if (app.dataset.state === 'signed-in') toast(errorText(err instanceof ApiError ? err.code : 'unknown_error'));
-    return;
+    return false;
   }
   reboot();
+  return true;
 }
 
 /** Boot afresh into the session's workspace, from its home (the URL's conversation was the other one's). */

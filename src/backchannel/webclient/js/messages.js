@@ -29,6 +29,14 @@ export class MessageList {
     this.articles = new Map();
     /** @type {Map<string, HTMLElement>} */
     this.separators = new Map();
+    this.revealing = ''; // a permalink's message: scrolled to and marked once drawn
+    this.revealed = false;
+  }
+
+  /** Scroll to message `ts` and mark it (`.highlighted`) as soon as it is drawn. */
+  reveal(ts) {
+    this.revealing = ts;
+    this.revealed = false;
   }
 
   /** Names or avatars changed: draw every message again. */
@@ -62,8 +70,13 @@ export class MessageList {
       if (node === cursor) cursor = cursor.nextElementSibling;
       else this.el.insertBefore(node, cursor);
     }
-    // New at the bottom: follow it if we were there; older pages on top: keep what was seen.
-    if (stick) this.scrollToBottom();
+    // A permalink's message, once it is here; else new at the bottom: follow it if we were
+    // there; older pages on top: keep what was seen.
+    const target = this.revealed ? null : this.articles.get(this.revealing)?.el;
+    if (target) {
+      target.scrollIntoView({ block: 'center' });
+      this.revealed = true;
+    } else if (stick) this.scrollToBottom();
     else if (anchor?.isConnected) this.el.scrollTop += anchor.getBoundingClientRect().top - anchorTop;
     if (focus && !focus.el.isConnected) {
       // The control itself may be gone (a last reaction taken back): then its message.
@@ -103,6 +116,7 @@ export class MessageList {
     const cached = this.articles.get(message.ts);
     if (cached && cached.message === message && cached.editing === editing) return cached.el;
     const el = renderMessage(message, this.options);
+    if (message.ts === this.revealing) el.classList.add('highlighted');
     this.articles.set(message.ts, { message, editing, el });
     return el;
   }

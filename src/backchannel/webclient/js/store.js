@@ -65,7 +65,7 @@ export const state = {
   /** @type {Map<string, Thread>} key `${channel}/${thread_ts}` */ threads: new Map(),
   /** @type {Map<string, Map<string, number>>} channel -> user -> timer */ typing: new Map(),
   openId: '',
-  /** @type {{channel: string, ts: string}|null} */ thread: null,
+  /** @type {{channel: string, ts: string, at?: string}|null} the open thread; `at`: a permalink's message in it */ thread: null,
   /** @type {{channel: string, ts: string, draft: string, focus: boolean}|null} */ editing: null,
   connection: 'connecting',
 };

@@ -25,6 +25,7 @@ export function threadPanel() {
       // Closing with focus inside: hand it to the conversation's composer, not to <body>.
       if (!open && aside.contains(document.activeElement)) document.querySelector('main textarea.composer-input')?.focus();
       list = open ? build(aside, open.channel, open.ts) : null;
+      if (open?.at) list?.reveal(open.at);
       aside.hidden = !open;
       if (!open) replaceChildren(aside);
       else requestAnimationFrame(() => aside.querySelector('textarea')?.focus());
