@@ -129,6 +129,31 @@ async def test_a_person_of_one_workspace_has_no_switcher(
     await browsers.shot(page, "bob")
 
 
+async def test_a_status_change_of_someone_of_both_workspaces_keeps_her_ours(
+    browsers: Browsers, demo: DemoServer, alice: Person, bob: Person
+) -> None:
+    """Alice sits in HQ and Labs, and #engineering is shared between them: when she changes
+    her status, Bob's HQ window still shows her as one of HQ's, unlabelled."""
+    engineering = await channel_id(bob, "engineering")
+    before = f"Before my holiday {secrets.token_hex(3)}"
+    await alice.api.chat_postMessage(channel=engineering, text=before)
+    page = await browsers.signed_in(demo, bob)
+    await open_channel(page, "engineering")
+    await expect(message(page, before).locator(".author")).to_have_text("Alice Archer")
+    try:
+        await alice.api.users_profile_set(profile={"status_text": "On holiday"})
+        after = f"Off now {secrets.token_hex(3)}"
+        # After her changes in the log: shown once they have been applied.
+        await alice.api.chat_postMessage(channel=engineering, text=after)
+        await expect(message(page, after)).to_be_visible()
+        for text in (before, after):
+            await expect(message(page, text).locator(".author")).to_have_text("Alice Archer")
+            await expect(message(page, text).locator(".author-team")).to_have_count(0)
+        await browsers.shot(page, "bob-sees-alice")
+    finally:
+        await alice.api.users_profile_set(profile={"status_text": ""})
+
+
 async def test_sharing_and_unsharing_a_channel_shows_live(
     browsers: Browsers, demo: DemoServer, alice: Person, frank: Person
 ) -> None:

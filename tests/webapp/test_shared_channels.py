@@ -15,7 +15,7 @@ from backchannel.app import Backchannel
 from backchannel.models import TokenInfo
 from backchannel.models.events import to_channel
 from backchannel.router import ShardFor
-from backchannel.services import ServiceContext, auth, moves, users
+from backchannel.services import ServiceContext, auth, moves, users, workspaces
 from backchannel.services import events as event_service
 from backchannel.storage import events as event_store
 from tests.conftest import Acme
@@ -404,6 +404,46 @@ async def test_shares_and_profile_changes_are_heard_across_the_boundary(
     finally:
         await sam_socket.close()
         await olivia_socket.close()
+
+
+async def test_a_person_with_a_seat_on_each_side_is_heard_once_as_each_side_has_them(
+    ctx: ServiceContext, edge_url: str, server: str, initech: Initech, shared: Shared
+) -> None:
+    """Olivia sits in HQ and in Labs and is in #projects (from HQ), shared between them and
+    West: her status change reaches each workspace once, as her seat there has her (its
+    team, its roles), and West, where she has none, as the seat she is in the channel from."""
+    olivia = initech.olivia.user.id
+    await shared.olivia.admin_users_assign(team_id=initech.labs.id, user_id=olivia)
+    org = initech.hq.org_id
+    west = (await workspaces.create_workspace(ctx, name="West", domain="west", org_id=org)).id
+    await shared.olivia.admin_conversations_setTeams(
+        channel_id=shared.channel, target_team_ids=f"{initech.labs.id},{west}"
+    )
+    wendy = await users.create_user(ctx, workspace=west, email="wendy@initech.test", name="Wendy")
+    await client_for(server, wendy.token).conversations_join(channel=shared.channel)
+    await shared.peter.conversations_join(channel=shared.channel)
+    watchers = [
+        TokenInfo(initech.peter.user.id, initech.hq.id, "user"),
+        TokenInfo(initech.sam.user.id, initech.labs.id, "user"),
+        TokenInfo(wendy.user.id, west, "user"),
+    ]
+    sockets = [await open_rtm(ctx, edge_url, who) for who in watchers]
+    try:
+        status = {"status_text": "On leave", "status_emoji": ":palm_tree:"}
+        await shared.olivia.users_profile_set(profile=status)
+        # Later in every log than every change (and copy) of the call before it.
+        await post(shared.olivia, shared.channel, "back soon")
+        seen_as = [initech.hq.id, initech.labs.id, initech.hq.id]
+        for socket, team in zip(sockets, seen_as, strict=True):
+            heard: list[dict[str, Any]] = []
+            while (event := await socket.next()).get("text") != "back soon":
+                if event.get("type") == "user_change" and event["user"]["id"] == olivia:
+                    heard.append(event["user"])
+            assert [(u["team_id"], u["is_admin"]) for u in heard] == [(team, False)]
+            assert heard[0]["profile"]["status_text"] == "On leave"
+    finally:
+        for socket in sockets:
+            await socket.close()
 
 
 async def test_the_sweep_relays_what_a_writer_left_unrelayed(

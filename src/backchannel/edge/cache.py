@@ -158,7 +158,8 @@ class WorkspaceCache:
         if isinstance(touched, str):  # a re-read of it that began before is out of date
             self.changes[touched] = self.changes.get(touched, 0) + 1
         if kind in ("user_change", "team_join") and isinstance(payload.get("user"), dict):
-            self._changed_user(payload["user"])
+            # Never a relayed copy of a seat elsewhere of someone who sits here (profiles.py).
+            self._put_user({k: v for k, v in payload["user"].items() if k != "presence"})
         elif kind in ("channel_created", "group_joined", "im_created", "mpim_joined"):
             self._created(event)
         elif kind.endswith("_rename"):
@@ -171,13 +172,6 @@ class WorkspaceCache:
             self._set_text(event)
         if event.membership is not None and event.channel_id and event.user_id:
             self._membership(event.channel_id, event.user_id, event.membership == "join")
-
-    def _changed_user(self, user: dict[str, Any]) -> None:
-        # A person with a seat here is kept as this seat has them, not as a relayed change
-        # of their seat in another workspace says (each seat hears of its own change).
-        own = user.get("team_id") == self.workspace_id
-        if own or str(user.get("id")) not in self.user_keys:
-            self._put_user({key: value for key, value in user.items() if key != "presence"})
 
     def _created(self, event: Event) -> None:
         view = event.payload.get("channel")

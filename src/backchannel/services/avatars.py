@@ -19,7 +19,6 @@ from backchannel.models import TokenInfo, User
 from backchannel.router import ShardFor
 from backchannel.services import events, profiles
 from backchannel.services.context import ServiceContext
-from backchannel.services.shared_refs import sharing_workspaces
 from backchannel.storage import avatars
 from backchannel.storage.avatars import Avatar
 from backchannel.types import is_keyed_id
@@ -88,7 +87,7 @@ async def set_photo(
     now = ctx.clock()
     async with ctx.router.read(ShardFor(caller.workspace_id)) as conn:
         await profiles.acting_user_txn(conn, caller)
-    relay_to = await sharing_workspaces(ctx, caller.workspace_id, caller.user_id)
+    relay_to = await profiles.relay_targets(ctx, caller.workspace_id, caller.user_id)
     # The photo lives on the shard of the person's id, whichever workspace's seat set it
     # (get_photo looks there); it is stored before any profile names it.
     async with ctx.router.write(ShardFor(caller.user_id)) as conn:
@@ -108,7 +107,7 @@ async def delete_photo(ctx: ServiceContext, caller: TokenInfo) -> User:
     """Remove the caller's photo (user_change); without one, nothing happens."""
     _check_person(caller)
     now = ctx.clock()
-    relay_to = await sharing_workspaces(ctx, caller.workspace_id, caller.user_id)
+    relay_to = await profiles.relay_targets(ctx, caller.workspace_id, caller.user_id)
     async with (
         events.publishing(ctx) as outbox,
         ctx.router.write(ShardFor(caller.workspace_id)) as conn,

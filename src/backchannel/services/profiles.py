@@ -65,7 +65,7 @@ async def set_profile(
         raise AuthError("a bot token cannot change profiles", slack_error="user_is_bot")
     checked = check_changes(changes)
     now = ctx.clock()
-    relay_to = await sharing_workspaces(ctx, caller.workspace_id, user_id or caller.user_id)
+    relay_to = await relay_targets(ctx, caller.workspace_id, user_id or caller.user_id)
     async with (
         events.publishing(ctx) as outbox,
         ctx.router.write(ShardFor(caller.workspace_id)) as conn,
@@ -96,7 +96,7 @@ async def spread_to_other_seats(ctx: ServiceContext, stored: User, now: float) -
     for workspace in seats:
         if workspace.id == stored.workspace_id:
             continue
-        relay_to = await sharing_workspaces(ctx, workspace.id, stored.id)
+        relay_to = await relay_targets(ctx, workspace.id, stored.id)
         async with (
             events.publishing(ctx) as outbox,
             ctx.router.write(ShardFor(workspace.id)) as conn,
@@ -112,6 +112,18 @@ async def spread_to_other_seats(ctx: ServiceContext, stored: User, now: float) -
                 updated=now,
             )
             await store_profile_txn(conn, outbox, copied, now, relay_to)
+
+
+async def relay_targets(ctx: ServiceContext, workspace_id: str, person_id: str) -> tuple[str, ...]:
+    """Where a change of the person's seat in `workspace_id` is relayed: the workspaces in a
+    shared channel with them, less those they have a seat in, whose own seat's change (its
+    team, its roles) is the one told there."""
+    shared = await sharing_workspaces(ctx, workspace_id, person_id)
+    if not shared:
+        return ()
+    async with ctx.router.read(Main()) as conn:
+        seats = {workspace.id for workspace in await org_store.seat_workspaces_txn(conn, person_id)}
+    return tuple(workspace for workspace in shared if workspace not in seats)
 
 
 async def store_profile_txn(

@@ -54,13 +54,16 @@ async def sharing_workspaces(
     ctx: ServiceContext, workspace_id: str, member: str | None = None
 ) -> tuple[str, ...]:
     """The other workspaces in a shared channel with this workspace (with `member`: in one
-    that person is in, who hear of the person's profile changes)."""
+    that person is in from their seat here, who hear of that seat's profile changes)."""
     by_host = await every_shared_by_host(ctx, workspace_id)
     found: set[str] = set()
     for host, channel_ids in by_host.items():
         async with ctx.router.read(ShardFor(host)) as conn:
             if member is not None:
-                channel_ids = sorted(await channel_store.joined_of_txn(conn, member, channel_ids))
+                joined = await channel_store.joined_of_txn(
+                    conn, member, channel_ids, from_workspace=workspace_id
+                )
+                channel_ids = sorted(joined)
             for channel_id in channel_ids:
                 channel = await channel_store.get_channel_txn(conn, channel_id)
                 if channel is not None and channel.shared_with:

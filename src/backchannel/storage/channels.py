@@ -273,11 +273,16 @@ async def member_counts_txn(conn: Conn, channel_ids: Sequence[str]) -> dict[str,
     return {channel_id: int(count) for channel_id, count in await conn.execute(query)}
 
 
-async def joined_of_txn(conn: Conn, user_id: str, channel_ids: Sequence[str]) -> set[str]:
-    """Which of these channels `user_id` is in."""
+async def joined_of_txn(
+    conn: Conn, user_id: str, channel_ids: Sequence[str], *, from_workspace: str | None = None
+) -> set[str]:
+    """Which of these channels `user_id` is in (with `from_workspace`: joined from that
+    seat of theirs)."""
     query = select(memberships.c.channel_id).where(
         memberships.c.user_id == user_id, memberships.c.channel_id.in_(channel_ids)
     )
+    if from_workspace is not None:
+        query = query.where(memberships.c.workspace_id == from_workspace)
     return set(await conn.scalars(query))
 
 
