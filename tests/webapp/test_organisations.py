@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from backchannel.services import ServiceContext, auth
+from backchannel.services import ServiceContext, auth, users
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.webapp.conftest import INITECH_PASSWORD as PASSWORD
@@ -99,6 +99,44 @@ async def test_a_removed_seat_is_closed_and_the_others_stay(
     # Assigned again, the same seat comes back.
     await olivia.admin_users_assign(team_id=initech.labs.id, user_id=peter)
     assert (await sam.users_info(user=peter))["user"]["deleted"] is False
+
+
+async def test_changing_someone_elses_profile_needs_the_right_wherever_it_reaches(
+    ctx: ServiceContext, server: str, initech: Initech, olivia: ValidatingAsyncWebClient
+) -> None:
+    """A person has one profile in all their seats, so a change to it reaches every one:
+    Lana, an admin of Labs alone, may change the people who sit only where she is an admin;
+    an admin of the organisation anyone's, through any seat; everyone their own."""
+    labs = initech.labs.id
+    olivia_id, peter_id, sam_id = (p.user.id for p in (initech.olivia, initech.peter, initech.sam))
+    for person in (olivia_id, peter_id):  # plain members in Labs
+        await olivia.admin_users_assign(team_id=labs, user_id=person)
+    lana = await users.create_user(
+        ctx, workspace=labs, email="lana@initech.test", name="Lana", admin=True
+    )
+    in_labs = client_for(server, lana.token)
+    in_hq = client_for(server, initech.peter.token)
+
+    async def display_names(user_id: str) -> list[str]:
+        """As HQ and as Labs have the person."""
+        seats = [await c.users_info(user=user_id) for c in (in_hq, in_labs)]
+        return [seat["user"]["profile"]["display_name"] for seat in seats]
+
+    await in_labs.users_profile_set(user=sam_id, profile={"title": "Lab tech"})
+    # Olivia administers the organisation, above any workspace's admin.
+    refused = in_labs.users_profile_set(user=olivia_id, profile={"display_name": "ex-boss"})
+    assert await error_of(refused) == "cannot_update_admin_user"
+    # Peter sits in HQ too, where Lana is nobody.
+    refused = in_labs.users_profile_set(user=peter_id, profile={"display_name": "pete"})
+    assert await error_of(refused) == "not_admin"
+    assert await display_names(olivia_id) == await display_names(peter_id) == ["", ""]
+
+    # The organisation's admin may, even through the seat where she is a plain member.
+    olivia_in_labs = await _sign_in(ctx, server, "initech-labs", "olivia@initech.test")
+    await olivia_in_labs.users_profile_set(user=peter_id, profile={"display_name": "pete"})
+    assert await display_names(peter_id) == ["pete", "pete"]
+    await in_hq.users_profile_set(profile={"display_name": "Pete G."})
+    assert await display_names(peter_id) == ["Pete G.", "Pete G."]
 
 
 async def test_only_an_org_admin_administers_and_only_their_own_org(

@@ -65,19 +65,18 @@ async def set_profile(
         raise AuthError("a bot token cannot change profiles", slack_error="user_is_bot")
     checked = check_changes(changes)
     now = ctx.clock()
-    relay_to = await relay_targets(ctx, caller.workspace_id, user_id or caller.user_id)
+    person_id = user_id or caller.user_id
+    if person_id != caller.user_id:
+        await check_may_edit_person(ctx, caller, person_id)
+    relay_to = await relay_targets(ctx, caller.workspace_id, person_id)
     async with (
         events.publishing(ctx) as outbox,
         ctx.router.write(ShardFor(caller.workspace_id)) as conn,
     ):
         actor = await acting_user_txn(conn, caller)
         target = actor
-        if user_id is not None and user_id != actor.id:
-            found = await users.get_user_txn(conn, caller.workspace_id, user_id)
-            if found is None:
-                raise NotFound(f"no user {user_id}", slack_error="user_not_found")
-            check_may_edit(actor, found)
-            target = found
+        if person_id != actor.id:
+            target = await _seat_txn(conn, caller.workspace_id, person_id)
         updated = apply_changes(target, checked, now)
         await store_profile_txn(conn, outbox, updated, now, relay_to)
     await spread_to_other_seats(ctx, updated, now)
@@ -154,10 +153,49 @@ def user_changed(user: User, now: float) -> Event:
     return to_workspace(user.workspace_id, payload)
 
 
-def check_may_edit(actor: User, target: User) -> None:
-    """Slack's rules for changing someone else's profile."""
-    if not (actor.is_admin or actor.is_owner):
-        raise AuthError("only admins may change another member's profile", slack_error="not_admin")
+async def check_may_edit_person(ctx: ServiceContext, caller: TokenInfo, person_id: str) -> None:
+    """May the caller change another person's profile? It is one profile in all their seats
+    (docs/organisations.md), so the change reaches every one and needs the right in each:
+    an admin of the organisation has it for all its people (Slack's org admins); nobody
+    else changes an organisation admin's; and otherwise the caller must have Slack's
+    workspace right (check_may_edit) in every workspace the person sits in."""
+    async with ctx.router.read(ShardFor(caller.workspace_id)) as conn:
+        await acting_user_txn(conn, caller)
+        await _seat_txn(conn, caller.workspace_id, person_id)
+    async with ctx.router.read(Main()) as conn:
+        seats = await org_store.seat_workspaces_txn(conn, person_id)
+        org_id = next((w.org_id for w in seats if w.org_id is not None), None)
+        if org_id is not None:
+            if await org_store.is_org_admin_txn(conn, org_id, caller.user_id):
+                return
+            if await org_store.is_org_admin_txn(conn, org_id, person_id):
+                raise AuthError(
+                    "only an admin of the organisation may change the profile of one of its admins",
+                    slack_error="cannot_update_admin_user",
+                )
+    for workspace_id in dict.fromkeys([caller.workspace_id, *(w.id for w in seats)]):
+        async with ctx.router.read(ShardFor(workspace_id)) as conn:
+            actor = await users.get_user_txn(conn, workspace_id, caller.user_id)
+            seat = await users.get_user_txn(conn, workspace_id, person_id)
+        if seat is not None:
+            check_may_edit(actor, seat)
+
+
+async def _seat_txn(conn: Conn, workspace_id: str, user_id: str) -> User:
+    found = await users.get_user_txn(conn, workspace_id, user_id)
+    if found is None:
+        raise NotFound(f"no user {user_id}", slack_error="user_not_found")
+    return found
+
+
+def check_may_edit(actor: User | None, target: User) -> None:
+    """Slack's rules in one workspace for changing someone else's seat there (`actor`: the
+    caller's seat in it, if any)."""
+    if actor is None or actor.deleted or not (actor.is_admin or actor.is_owner):
+        raise AuthError(
+            "only an admin of every workspace the member sits in may change their profile",
+            slack_error="not_admin",
+        )
     if target.is_bot and not actor.is_owner:
         raise AuthError("only owners may change a bot's profile", slack_error="not_app_admin")
     if (target.is_admin or target.is_owner) and not actor.is_owner:
