@@ -53,9 +53,11 @@ class Backchannel:
             async with self.background(upkeep=True):
                 yield
 
+        if base_url is not None:  # where it listens, known now: the URLs of ours name it
+            self.ctx.public_url = base_url
         return create_webapp(
             self.ctx,
-            base_url or self.settings.server.base_url,
+            self.ctx.public_url,
             metrics=self.metrics,
             rate_limiter=self.rate_limiter,
             lifespan=lifespan,
@@ -253,7 +255,8 @@ async def open_backchannel(
         await router.close()
         raise
     limiter = RateLimiter(clock, scale=server.rate_limit_scale) if server.rate_limits else None
-    return Backchannel(settings, ServiceContext(router, clock, bus=bus), limiter)
+    ctx = ServiceContext(router, clock, bus=bus, public_url=server.base_url)
+    return Backchannel(settings, ctx, limiter)
 
 
 async def _open_bus(settings: Settings) -> Bus:

@@ -9,10 +9,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from backchannel.default_avatars import default_avatar_url
 from backchannel.models import Bot, Channel, Message, User, Workspace
 
 SYSTEM_USER = "USLACKBOT"  # Slack's author of what no person made, e.g. #general
-AVATAR_SIZES = (24, 32, 48, 72, 192, 512, 1024)  # Slack's image_<size> fields
+AVATAR_SIZES = (24, 32, 48, 72, 192, 512, 1024)  # Slack's image_<size> fields of a photo
+DEFAULT_AVATAR_SIZES = AVATAR_SIZES[:-1]  # Slack gives a default avatar no image_1024
+BOT_ICON_SIZES = (36, 48, 72)  # a bot's icons.image_<size>
 REPLY_USERS_SHOWN = 5  # Slack shows a thread's first five repliers, and counts them all
 
 
@@ -30,7 +33,8 @@ def team_json(workspace: Workspace, base_url: str) -> dict[str, Any]:
     return team
 
 
-def profile_json(user: User) -> dict[str, Any]:
+def profile_json(user: User, base_url: str) -> dict[str, Any]:
+    """The profile, its image URLs under `base_url` when it has no photo."""
     stored = user.profile
     profile: dict[str, Any] = {
         "real_name": user.real_name,
@@ -53,27 +57,35 @@ def profile_json(user: User) -> dict[str, Any]:
     profile["last_name"] = str(stored.get("last_name", last))
     if user.email is not None:
         profile["email"] = user.email
-    profile.update(avatar_images(stored))
+    profile.update(avatar_images(user, base_url))
     if user.bot_id is not None:
         profile["bot_id"] = user.bot_id
         profile["always_active"] = True
     return profile
 
 
-def avatar_images(stored_profile: dict[str, Any]) -> dict[str, Any]:
-    """The image_* URLs of a user's photo: the one image at every size (clients scale it).
-
-    The URL is absolute, stored at upload time (services/avatars.py); no photo, no fields.
-    """
-    url = stored_profile.get("avatar_url")
+def avatar_images(user: User, base_url: str) -> dict[str, Any]:
+    """The image_* URLs of a user's photo: the one image at every size (clients scale it),
+    absolute, stored at upload time (services/avatars.py). Without one, their default
+    avatar's, with what Slack gives a default: no image_1024, image_original or
+    is_custom_image."""
+    url = user.profile.get("avatar_url")
     if not url:
-        return {}
+        default = default_avatar_url(base_url, user.id, _shown_name(user))
+        return {f"image_{size}": default for size in DEFAULT_AVATAR_SIZES}
     images: dict[str, Any] = {f"image_{size}": url for size in AVATAR_SIZES}
     images.update(image_original=url, is_custom_image=True)
     return images
 
 
-def user_json(user: User, *, presence: str | None = None) -> dict[str, Any]:
+def _shown_name(user: User) -> str:
+    """Slack's order: the display name a person chose, else their full name, else the
+    handle."""
+    return user.display_name or user.real_name or user.name
+
+
+def user_json(user: User, base_url: str, *, presence: str | None = None) -> dict[str, Any]:
+    """The user as Slack has them; `base_url`: where their default avatar is served."""
     payload: dict[str, Any] = {
         "id": user.id,
         "team_id": user.workspace_id,
@@ -83,7 +95,7 @@ def user_json(user: User, *, presence: str | None = None) -> dict[str, Any]:
         "tz": user.tz,
         "tz_label": user.tz,
         "tz_offset": 0,
-        "profile": profile_json(user),
+        "profile": profile_json(user, base_url),
         "is_admin": user.is_admin,
         "is_owner": user.is_owner,
         "is_primary_owner": False,
@@ -92,6 +104,9 @@ def user_json(user: User, *, presence: str | None = None) -> dict[str, Any]:
         "is_bot": user.is_bot,
         "is_app_user": False,
         "updated": int(user.updated),
+        # Slack's: a person who signed up with an email they confirmed. Accounts here are
+        # made by an admin or an import, with the address they sign in with; bots have none.
+        "is_email_confirmed": bool(user.email) and not user.is_bot,
     }
     if presence is not None:
         payload["presence"] = presence
@@ -110,14 +125,15 @@ def self_json(user_id: str, name: str, updated: float, *, manual_away: bool) -> 
     }
 
 
-def bot_json(bot: Bot) -> dict[str, Any]:
-    # Bots have no avatars of their own yet (people can set one: users.setPhoto).
+def bot_json(bot: Bot, base_url: str) -> dict[str, Any]:
+    # A bot's icons are its bot user's default avatar (bots cannot set a photo yet).
+    icon = default_avatar_url(base_url, bot.user_id, bot.name)
     return {
         "id": bot.id,
         "name": bot.name,
         "deleted": bot.deleted,
         "updated": int(bot.updated),
-        "icons": {},
+        "icons": {f"image_{size}": icon for size in BOT_ICON_SIZES},
     }
 
 

@@ -497,26 +497,26 @@ async def test_keyboard_alone_finds_a_channel_and_posts(
     await browsers.shot(page, "keyboard")
 
 
-async def test_a_new_photo_replaces_initials_live(
+async def test_a_new_photo_replaces_the_default_avatar_live(
     browsers: Browsers, demo: DemoServer, alice: Person, bob: Person
 ) -> None:
     channel = await shared_channel(alice, bob, name="photos")
     await bob.api.chat_postMessage(channel=channel.id, text="new headshot soon")
-    # The server names its photos by the address it knows itself by (127.0.0.1); the page
+    # The server names its pictures by the address it knows itself by (127.0.0.1); the page
     # is opened at another one.
     page = await browsers.open(demo.url.replace("127.0.0.1", "localhost"))
     await sign_in(page, alice.email)
     await open_channel(page, channel.name)
-    posted = message(page, "new headshot soon")
-    await expect(posted.locator("img.avatar")).to_have_count(0)
-    await expect(posted.locator(".avatar")).to_have_text("BB")  # his initials
+    picture = message(page, "new headshot soon").locator("img.avatar")
+    # His default avatar (his initials on his colour), through the page's own origin.
+    await expect(picture).to_have_attribute("src", re.compile(r"^/avatars/default/\w+/BB\.svg$"))
+    await expect(picture).to_have_js_property("naturalWidth", 512)
+    await browsers.shot(page, "default")
     await bob.api.users_setPhoto(image=BytesIO(png(16, 16)))
     try:
-        picture = posted.locator("img.avatar")
-        await expect(picture).to_have_count(1)  # after user_change, without a reload
-        loaded = await picture.evaluate("img => img.complete && img.naturalWidth")
-        assert loaded == 16  # the photo itself, through the page's own origin
+        # After user_change, without a reload: the photo itself.
+        await expect(picture).to_have_js_property("naturalWidth", 16)
         await browsers.shot(page, "photo")
     finally:
         await bob.api.users_deletePhoto()
-    await expect(posted.locator("img.avatar")).to_have_count(0)
+    await expect(picture).to_have_js_property("naturalWidth", 512)

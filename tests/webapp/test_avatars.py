@@ -8,11 +8,13 @@ import zlib
 from collections.abc import AsyncIterator
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from backchannel.app import Backchannel
+from backchannel.default_avatars import PALETTE
 from backchannel.models import TokenInfo
 from backchannel.services import ServiceContext, users
 from backchannel.services.avatars import MAX_IMAGE_BYTES
@@ -111,7 +113,7 @@ async def test_a_file_that_is_not_an_image_is_refused(alice: ValidatingAsyncWebC
     as_text = alice.api_call("users.setPhoto", data={"image": "text"})  # a field, not a file
     assert await error_of(as_text) == "bad_image"
     profile = (await alice.users_profile_get())["profile"]
-    assert profile["avatar_hash"] == "" and "image_48" not in profile
+    assert profile["avatar_hash"] == "" and "/avatars/default/" in profile["image_48"]
 
 
 async def test_a_photo_over_the_size_limit_is_too_large(alice: ValidatingAsyncWebClient) -> None:
@@ -151,8 +153,8 @@ async def test_delete_photo_removes_it_everywhere(
     url = (await alice.users_setPhoto(image=BytesIO(png())))["profile"]["image_24"]
     assert (await alice.users_deletePhoto())["ok"] is True
     profile = (await bob.users_info(user=acme.alice.user.id))["user"]["profile"]
-    assert profile["avatar_hash"] == ""
-    assert not any(field in profile for field in (*IMAGE_FIELDS, "image_original"))
+    assert profile["avatar_hash"] == "" and "image_original" not in profile
+    assert all("/avatars/default/" in profile[field] for field in IMAGE_FIELDS)
     assert (await fetch(url)).status_code == 404
     assert (await alice.users_deletePhoto())["ok"] is True  # nothing left: still fine
 
@@ -189,7 +191,8 @@ async def test_set_and_delete_publish_user_change_to_the_workspace(
     changed, removed = (event.payload["user"] for event in heard.events)
     assert all(event.scope == "workspace" for event in heard.events)
     assert (changed["id"], changed["profile"]["image_48"]) == (acme.alice.user.id, url)
-    assert "image_48" not in removed["profile"] and removed["profile"]["avatar_hash"] == ""
+    assert removed["profile"]["avatar_hash"] == ""
+    assert "/avatars/default/" in removed["profile"]["image_48"]
 
 
 async def test_a_new_photo_reaches_an_rtm_socket(
@@ -206,3 +209,88 @@ async def test_a_new_photo_reaches_an_rtm_socket(
     assert user["profile"]["avatar_hash"] == photo["avatar_hash"]
     assert user["profile"]["image_512"] == photo["image_512"]
     assert event["resume"]
+
+
+# --- default avatars --------------------------------------------------------------------
+
+
+def _person(members: list[dict[str, Any]], user_id: str) -> dict[str, Any]:
+    return next(member for member in members if member["id"] == user_id)
+
+
+async def test_someone_without_a_photo_has_a_default_avatar_at_every_size(
+    alice: ValidatingAsyncWebClient,
+    bob: ValidatingAsyncWebClient,
+    acme: Acme,
+    server: str,
+    edge_url: str,  # for rtm.start
+) -> None:
+    bob_id = acme.bob.user.id
+    profile = (await alice.users_info(user=bob_id))["user"]["profile"]
+    url = profile["image_72"]
+    assert url.startswith(f"{server}/avatars/default/") and url.endswith("/BO.svg")  # "Bob"
+    assert [profile[field] for field in IMAGE_FIELDS] == [url] * len(IMAGE_FIELDS)
+    # What Slack gives a default avatar: no image_1024, image_original or is_custom_image.
+    assert not {"image_1024", "image_original", "is_custom_image"} & set(profile)
+    # The same wherever a profile is read.
+    assert _person((await alice.users_list())["members"], bob_id)["profile"]["image_24"] == url
+    assert (await bob.users_profile_get())["profile"]["image_512"] == url
+    assert _person((await alice.rtm_start())["users"], bob_id)["profile"]["image_48"] == url
+
+    served = await fetch(url)
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "image/svg+xml"
+    assert served.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert served.headers["x-content-type-options"] == "nosniff"
+    colour = url.split("/")[-2]
+    assert colour in PALETTE
+    assert served.text.startswith("<svg") and f'fill="#{colour}"' in served.text
+    assert ">BO</text>" in served.text
+
+
+async def test_a_new_name_is_a_new_default_avatar_of_the_same_colour(
+    ctx: ServiceContext, bob: ValidatingAsyncWebClient, acme: Acme
+) -> None:
+    before = (await bob.users_profile_get())["profile"]["image_72"]
+    heard = await listen(ctx)
+    after = (await bob.users_profile_set(profile={"real_name": "Robert Builder"}))["profile"]
+    url = after["image_72"]
+    assert url.endswith("/RB.svg") and url.split("/")[-2] == before.split("/")[-2]
+    assert heard.one("user_change").payload["user"]["profile"]["image_32"] == url
+    assert ">RB</text>" in (await fetch(url)).text
+
+
+async def test_a_bot_has_a_default_avatar_and_icons(
+    ctx: ServiceContext, alice: ValidatingAsyncWebClient, acme: Acme, edge_url: str
+) -> None:
+    robo = await users.create_bot(ctx, workspace="acme", name="Robo")
+    profile = (await alice.users_info(user=robo.user.id))["user"]["profile"]
+    url = profile["image_48"]
+    assert url.endswith("/RO.svg")
+    bot = next(b for b in (await alice.rtm_start())["bots"] if b["id"] == robo.bot.id)
+    assert bot["icons"] == {"image_36": url, "image_48": url, "image_72": url}
+    assert (await fetch(url)).status_code == 200
+
+
+async def test_the_edge_boot_gives_the_same_default_avatar(
+    ctx: ServiceContext, alice: ValidatingAsyncWebClient, acme: Acme, edge_url: str
+) -> None:
+    expected = (await alice.users_info(user=acme.alice.user.id))["user"]["profile"]["image_72"]
+    socket = await open_rtm(ctx, edge_url, token_of(acme, "alice"))
+    try:
+        boot = await socket.ask("client.boot")
+    finally:
+        await socket.close()
+    assert _person(boot["users"], acme.alice.user.id)["profile"]["image_72"] == expected
+
+
+async def test_a_default_avatar_url_no_one_has_is_not_found(server: str) -> None:
+    for path in (
+        "zzzzzz/AB.svg",  # not a colour
+        "1264a3/AB.png",  # not its format
+        "1264a3/AB",
+        "1264a3/ABCDEFGHIJ.svg",  # more than initials
+        "1264a3/%3Cb%3E.svg",  # not letters
+        "1264a3/.svg",
+    ):
+        assert (await fetch(f"{server}/avatars/default/{path}")).status_code == 404, path

@@ -191,13 +191,14 @@ async def test_rtm_start_has_self_team_users_bots_and_the_url(
     assert set(people) == expected
     assert people[acme.bob.user.id]["presence"] == "active"
     assert people[scene.bot.user.id]["is_bot"] is True
+    icon = people[scene.bot.user.id]["profile"]["image_48"]  # its bot user's default avatar
     assert reply["bots"] == [
         {
             "id": scene.bot.bot.id,
             "name": "Helper",
             "deleted": False,
             "updated": int(scene.bot.bot.updated),
-            "icons": {},
+            "icons": {"image_36": icon, "image_48": icon, "image_72": icon},
         }
     ]
 

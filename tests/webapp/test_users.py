@@ -32,6 +32,11 @@ async def test_list_has_people_bots_and_deactivated_members(
     assert members[acme.bob.user.id]["deleted"] is True
     assert members[robo.user.id]["is_bot"] and members[robo.user.id]["profile"]["bot_id"]
     assert listed["response_metadata"]["next_cursor"] == ""
+    # People sign in with their email; a bot has none to confirm.
+    confirmed = {user_id: member["is_email_confirmed"] for user_id, member in members.items()}
+    assert confirmed == {acme.alice.user.id: True, acme.bob.user.id: True, robo.user.id: False}
+    seen = (await alice.users_info(user=acme.bob.user.id))["user"]
+    assert seen["is_email_confirmed"] is True
 
 
 async def test_list_pages_with_a_cursor(

@@ -168,6 +168,8 @@ async def _serve(
         async with contextlib.AsyncExitStack() as running:
             url = _url(settings, http_sock, "http")
             if http_sock is not None:
+                # Known from here on, before the edge or the demo name it in avatar URLs.
+                backchannel.ctx.public_url = url
                 _print_banner(backchannel, url)
             if edge_sock is not None:
                 edge_url = settings.server.edge_public_url or _url(settings, edge_sock, "ws")

@@ -67,6 +67,7 @@ class WorkspaceCache:
     team: dict[str, Any]
     epoch: str
     through: int  # the log's events up to here are in the rows; later ones are applied
+    base_url: str  # where default avatars are served (ServiceContext.public_url)
     users: dict[str, bytes] = field(default_factory=dict)  # user JSON, without presence
     names: list[tuple[str, str]] = field(default_factory=list)  # sorted (search key, id)
     user_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -86,12 +87,12 @@ class WorkspaceCache:
     # -- filling -----------------------------------------------------------------------
 
     @classmethod
-    def from_snapshot(cls, snapshot: boot_service.Snapshot) -> WorkspaceCache:
+    def from_snapshot(cls, snapshot: boot_service.Snapshot, base_url: str) -> WorkspaceCache:
         through = snapshot.through
-        cache = cls(snapshot.workspace.id, team_json(snapshot.workspace, ""), through.epoch, 0)
-        cache.through = through.seq
+        team = team_json(snapshot.workspace, "")
+        cache = cls(snapshot.workspace.id, team, through.epoch, through.seq, base_url)
         for bot in snapshot.bots:
-            cache.bots[bot.id] = bot_json(bot)
+            cache.bots[bot.id] = bot_json(bot, base_url)
         # The indexes are sorted once at the end: inserting 32,000 people one by one into a
         # sorted list would move it 32,000 times.
         cache._indexing = False
@@ -130,7 +131,7 @@ class WorkspaceCache:
         self.members[channel.id] = ordered
 
     def put_user(self, user: User) -> None:
-        self._put_user(user_json(user))
+        self._put_user(user_json(user, self.base_url))
 
     def drop_channel(self, channel_id: str) -> None:
         view = self.channels.pop(channel_id, None)
@@ -292,7 +293,7 @@ class WorkspaceCache:
             deleted=bool(user.get("deleted")),
             updated=float(user.get("updated", 0)),
         )
-        self.bots[bot_id] = bot_json(bot)
+        self.bots[bot_id] = bot_json(bot, self.base_url)
 
     def _index(self, index: list[tuple[str, str]], entry: tuple[str, str]) -> None:
         if self._indexing:
@@ -495,7 +496,7 @@ class EdgeCache:
             stream = (await self.ctx.router.assignment(workspace_id)).db_shard
             await self._follow(stream)
             snapshot = await boot_service.snapshot(self.ctx, workspace_id)
-            cache = WorkspaceCache.from_snapshot(snapshot)
+            cache = WorkspaceCache.from_snapshot(snapshot, self.ctx.public_url)
             for event in self._early.pop(workspace_id):
                 cache.apply(event)
         finally:

@@ -1,5 +1,5 @@
-"""What every service function needs: the router, an injected clock and the event bus, and
-this process's caches of tokens and of the live edges."""
+"""What every service function needs: the router, an injected clock and the event bus, this
+process's caches of tokens and of the live edges, and where clients reach the webapp."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from backchannel.bus import Bus, MemoryBus
+from backchannel.config import ServerSettings
 from backchannel.router import Router
 from backchannel.services.edge_view import EdgeView
 from backchannel.services.token_cache import TokenCache
@@ -22,3 +23,6 @@ class ServiceContext:
     tokens: TokenCache = field(default_factory=TokenCache)
     bus: Bus = field(default_factory=MemoryBus)
     edges: EdgeView = field(default_factory=EdgeView)
+    # The webapp's public base URL: the default avatars in events and in the edge's boot
+    # are served there (default_avatars.py), with absolute URLs as Slack clients need.
+    public_url: str = field(default_factory=lambda: ServerSettings().base_url)

@@ -128,7 +128,7 @@ async def remove_user(
                 raise NotFound(f"no user {user_id} in {target.id}", slack_error="user_not_found")
             await user_store.set_deleted_txn(conn, target.id, user_id, deleted=True, now=now)
             await outbox.append_txn(
-                conn, user_changed(replace(seat, deleted=True, updated=now), now)
+                conn, user_changed(replace(seat, deleted=True, updated=now), now, ctx.public_url)
             )
     for token_hash in revoked:
         ctx.tokens.forget(token_hash)
@@ -205,11 +205,11 @@ async def add_seat(
                 # A seat removed before comes back as it was, with today's profile.
                 seat = replace(returning, profile=person.profile, deleted=False, updated=now)
                 await _restore_seat_txn(conn, seat, now)
-                await outbox.append_txn(conn, user_changed(seat, now))
+                await outbox.append_txn(conn, user_changed(seat, now, ctx.public_url))
             else:
                 seat = replace(seat, name=await _free_handle_txn(conn, target.id, person.name))
                 await user_store.insert_user_txn(conn, seat)
-                await outbox.append_txn(conn, team_join(seat))
+                await outbox.append_txn(conn, team_join(seat, ctx.public_url))
             await _join_channels_txn(conn, outbox, seat, channel_ids, now)
     return seat
 
@@ -227,7 +227,8 @@ def _undo_seat(outbox: events.Outbox, seat: User) -> Undo:
         await user_store.set_deleted_txn(
             conn, seat.workspace_id, seat.id, deleted=True, now=seat.updated
         )
-        await outbox.append_txn(conn, user_changed(replace(seat, deleted=True), seat.updated))
+        gone = replace(seat, deleted=True)
+        await outbox.append_txn(conn, user_changed(gone, seat.updated, outbox.ctx.public_url))
 
     return undo
 

@@ -131,7 +131,7 @@ async def store_profile_txn(
     """Store a seat's names and profile as `user` has them, and announce the change to its
     workspace, and (relayed) to `relay_to`: the workspaces in shared channels with them."""
     await users.update_profile_txn(conn, user)
-    changed = user_changed(with_current_status(user, now), now)
+    changed = user_changed(with_current_status(user, now), now, outbox.ctx.public_url)
     await outbox.append_txn(conn, replace(changed, relay_to=relay_to))
 
 
@@ -143,11 +143,11 @@ async def acting_user_txn(conn: Conn, caller: TokenInfo) -> User:
     return actor
 
 
-def user_changed(user: User, now: float) -> Event:
+def user_changed(user: User, now: float, base_url: str) -> Event:
     """user_change: the whole user as everybody in the workspace may see them."""
     payload = {
         "type": "user_change",
-        "user": user_json(user),
+        "user": user_json(user, base_url),
         "event_ts": ts_at(now),
     }
     return to_workspace(user.workspace_id, payload)

@@ -114,7 +114,7 @@ async def _write_users(
             async with ctx.router.read(ShardFor(target.id)) as conn:
                 page = await user_store.list_users_txn(conn, target.id, after_id=after, limit=PAGE)
             for user in page:
-                out.add(user_json(user))
+                out.add(user_json(user, ctx.public_url))
                 handles[user.id] = user.name
             report.counts["users"] += len(page)
             if len(page) < PAGE:

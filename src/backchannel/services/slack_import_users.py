@@ -112,7 +112,7 @@ async def _import_one_txn(
         await store.insert_bot_txn(conn, bot)
         if slack_user.bot_id is not None:
             batch.bots.append((slack_user.bot_id, bot))
-    await outbox.append_txn(conn, team_join(user))
+    await outbox.append_txn(conn, team_join(user, outbox.ctx.public_url))
     batch.people.append((slack_user, user))
 
 
@@ -202,7 +202,7 @@ async def placeholder_txn(
     user = _person(target, unknown, handle, None, now)
     await store.insert_user_txn(conn, user)
     await imports.record_ids_txn(conn, target.id, imports.USER, [(slack_id, user.id)], now)
-    await outbox.append_txn(conn, team_join(user))
+    await outbox.append_txn(conn, team_join(user, outbox.ctx.public_url))
     return user
 
 

@@ -97,7 +97,7 @@ async def create_user(
         )
         async with open_shard(ShardFor(target.id), undo_new_user(outbox, user)) as conn:
             await _insert_user(conn, user)
-            await outbox.append_txn(conn, team_join(user))
+            await outbox.append_txn(conn, team_join(user, ctx.public_url))
             general = await channels.general_channel_txn(conn, target.id)
             if general is not None:
                 await channels.add_member_txn(
@@ -127,7 +127,7 @@ async def create_bot(ctx: ServiceContext, *, workspace: str, name: str) -> NewBo
         async with open_shard(ShardFor(target.id), undo_new_user(outbox, user)) as conn:
             await _insert_user(conn, user)
             await users.insert_bot_txn(conn, bot)
-            await outbox.append_txn(conn, team_join(user))
+            await outbox.append_txn(conn, team_join(user, ctx.public_url))
     return NewBot(user, bot, token)
 
 
@@ -139,11 +139,16 @@ async def deactivate_user(ctx: ServiceContext, *, workspace_id: str, user_id: st
         if user is None:
             raise NotFound(f"no user {user_id}", slack_error="user_not_found")
         await users.set_deleted_txn(conn, workspace_id, user_id, deleted=True, now=now)
-        await outbox.append_txn(conn, user_changed(replace(user, deleted=True, updated=now), now))
+        gone = replace(user, deleted=True, updated=now)
+        await outbox.append_txn(conn, user_changed(gone, now, ctx.public_url))
 
 
-def team_join(user: User) -> Event:
-    payload = {"type": "team_join", "user": user_json(user), "event_ts": ts_at(user.updated)}
+def team_join(user: User, base_url: str) -> Event:
+    payload = {
+        "type": "team_join",
+        "user": user_json(user, base_url),
+        "event_ts": ts_at(user.updated),
+    }
     return to_workspace(user.workspace_id, payload)
 
 
@@ -154,7 +159,8 @@ def undo_new_user(outbox: events.Outbox, user: User) -> Undo:
 
     async def undo(conn: Conn) -> None:
         await users.delete_user_txn(conn, user.workspace_id, user.id)
-        await outbox.append_txn(conn, user_changed(replace(user, deleted=True), user.updated))
+        gone = replace(user, deleted=True)
+        await outbox.append_txn(conn, user_changed(gone, user.updated, outbox.ctx.public_url))
 
     return undo
 

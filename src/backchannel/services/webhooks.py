@@ -93,7 +93,7 @@ async def create_webhook(
             await channels.add_member_txn(
                 conn, channel_id=found.id, user_id=bot_user.id, workspace_id=target.id, now=now
             )
-            await outbox.append_txn(conn, team_join(bot_user))
+            await outbox.append_txn(conn, team_join(bot_user, ctx.public_url))
             await outbox.append_txn(conn, member_joined(found, bot_user.id, now_ts(ctx)))
         webhook = Webhook(bot_id, target.id, found.id, bot_user.id, created_by, now)
         await store.insert_webhook_txn(main_conn, webhook, hash_token(secret))

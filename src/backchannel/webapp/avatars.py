@@ -1,7 +1,9 @@
-"""GET /avatars/{user_id}/{hash}.{ext}: profile photos, to anyone with the URL (as Slack's).
+"""GET /avatars/{user_id}/{hash}.{ext}: profile photos, to anyone with the URL (as Slack's);
+GET /avatars/default/{colour}/{initials}.svg: the default avatar of everyone without one.
 
 The hash is the image's, so a URL always shows the same bytes: it is cached for a year.
-A photo replaced or removed makes its old URL answer 404. See docs/webapp.md (Avatars).
+A photo replaced or removed makes its old URL answer 404. A default avatar's URL names all
+it shows (default_avatars.py), so it is cached for a year too. See docs/webapp.md (Avatars).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from backchannel.default_avatars import default_avatar_svg
 from backchannel.errors import StorageUnavailable
 from backchannel.services import ServiceContext, avatars
 
@@ -36,4 +39,15 @@ def avatar_routes(ctx: ServiceContext) -> list[Route]:
         headers = {"Cache-Control": CACHE_FOREVER, **SAFE_HEADERS}
         return Response(found.image, media_type=found.content_type, headers=headers)
 
-    return [Route("/avatars/{user_id}/{name}", serve, methods=["GET"])]
+    async def serve_default(request: Request) -> Response:
+        shown, dot, extension = request.path_params["name"].rpartition(".")
+        picture = default_avatar_svg(request.path_params["colour"], shown)
+        if picture is None or (dot, extension) != (".", "svg"):
+            return PlainTextResponse("not found", 404)
+        headers = {"Cache-Control": CACHE_FOREVER, **SAFE_HEADERS}
+        return Response(picture, media_type="image/svg+xml", headers=headers)
+
+    return [
+        Route("/avatars/default/{colour}/{name}", serve_default, methods=["GET"]),
+        Route("/avatars/{user_id}/{name}", serve, methods=["GET"]),
+    ]

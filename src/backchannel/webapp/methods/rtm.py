@@ -57,12 +57,15 @@ async def rtm_start(call: Call) -> SlackResponse:
         url=found.url,
         self=_self_json(found),
         team=team_json(found.workspace, call.base_url),
-        users=[user_json(user, presence=presence_of(user).presence) for user in found.users],
+        users=[
+            user_json(user, call.base_url, presence=presence_of(user).presence)
+            for user in found.users
+        ],
         channels=kinds["channels"],
         groups=kinds["groups"],
         ims=kinds["ims"],
         mpims=kinds["mpims"],
-        bots=[bot_json(bot) for bot in found.bots],
+        bots=[bot_json(bot, call.base_url) for bot in found.bots],
         cache_ts=int(found.now),
         cache_version=CACHE_VERSION,
         cache_ts_version=CACHE_VERSION,

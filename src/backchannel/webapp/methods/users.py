@@ -29,7 +29,7 @@ async def users_list(call: Call) -> SlackResponse:
     page = await directory.list_users(call.ctx, call.caller.workspace_id, after=after, limit=limit)
     locale = args.flag("include_locale")
     return ok(
-        members=[_user_json(user, locale) for user in page.users],
+        members=[_user_json(user, call.base_url, locale) for user in page.users],
         cache_ts=int(call.ctx.clock()),
         response_metadata=next_cursor_metadata(USERS_CURSOR, page.next_after),
     )
@@ -39,14 +39,14 @@ async def users_list(call: Call) -> SlackResponse:
 async def users_info(call: Call) -> SlackResponse:
     user_id = call.args.string("user")
     user = await directory.get_visible_user(call.ctx, call.caller, user_id)
-    return ok(user=_user_json(user, call.args.flag("include_locale")))
+    return ok(user=_user_json(user, call.base_url, call.args.flag("include_locale")))
 
 
 @api_method("users.lookupByEmail")
 async def users_lookup_by_email(call: Call) -> SlackResponse:
     email = call.args.string("email")
     user = await directory.find_user_by_email(call.ctx, call.caller.workspace_id, email)
-    return ok(user=user_json(user))
+    return ok(user=user_json(user, call.base_url))
 
 
 @api_method("users.getPresence")
@@ -75,7 +75,7 @@ async def users_set_presence(call: Call) -> SlackResponse:
 async def users_profile_get(call: Call) -> SlackResponse:
     user_id = call.args.optional_string("user") or call.caller.user_id
     user = await directory.get_user(call.ctx, call.caller.workspace_id, user_id)
-    return ok(profile=profile_json(user))
+    return ok(profile=profile_json(user, call.base_url))
 
 
 @api_method("users.profile.set")
@@ -83,7 +83,7 @@ async def users_profile_set(call: Call) -> SlackResponse:
     changes = _profile_changes(call.args)
     user_id = call.args.optional_string("user") or None
     user = await profiles.set_profile(call.ctx, call.caller, changes, user_id=user_id)
-    return ok(username=user.name, profile=profile_json(user))
+    return ok(username=user.name, profile=profile_json(user, call.base_url))
 
 
 @api_method("users.setPhoto")
@@ -98,7 +98,7 @@ async def users_set_photo(call: Call) -> SlackResponse:
     # Only a file part is an image; a text field (or nothing) is refused as bad_image.
     data = image.data if isinstance(image, FilePart) else b""
     user = await avatars.set_photo(call.ctx, call.caller, data, base_url=call.base_url, crop=crop)
-    profile = profile_json(user)
+    profile = profile_json(user, call.base_url)
     return ok(profile={name: profile[name] for name in PHOTO_FIELDS})
 
 
@@ -126,8 +126,8 @@ def _profile_changes(args: Args) -> dict[str, Any]:
     return raw
 
 
-def _user_json(user: User, include_locale: bool) -> dict[str, Any]:
-    payload = user_json(user)
+def _user_json(user: User, base_url: str, include_locale: bool) -> dict[str, Any]:
+    payload = user_json(user, base_url)
     if include_locale:
         payload["locale"] = LOCALE
     return payload
