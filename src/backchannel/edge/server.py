@@ -26,7 +26,13 @@ from backchannel.bus import Subscription
 from backchannel.bus.bus import EVENTS, LIVE
 from backchannel.bus.codec import decode_event
 from backchannel.edge.cache import EdgeCache
-from backchannel.edge.frames import event_frame, json_frame, parse_resume_token, resume_token
+from backchannel.edge.frames import (
+    FrameLog,
+    event_frame,
+    json_frame,
+    parse_resume_token,
+    resume_token,
+)
 from backchannel.edge.peer import Peer
 from backchannel.edge.protocol import UNREAD, handle_frame, rate_limited
 from backchannel.edge.room import Room
@@ -124,6 +130,7 @@ class Edge:
             ping_timeout=20,
             close_timeout=2,
             server_header=None,
+            logger=FrameLog(logging.getLogger("websockets.server")),
         )
 
     async def stop(self) -> None:

@@ -2,6 +2,10 @@
 
 An embedded shard is a SQLite file in WAL mode, run by SqliteEngines; a PostgreSQL shard is
 one asyncpg pool, run by PostgresEngines. Both hand out transactions as `Conn`s.
+
+An engine's errors never carry the values a statement was given or refused for (message
+text among them): they name the statement and the database's reason, and that is what a
+log of a failed write shows (docs/configuration.md, Logs).
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import Engine
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import QueuePool
@@ -125,6 +129,7 @@ def create_engines(url: URL, *, pool_size: int = 5, pool_timeout: float = 5.0) -
         url,
         json_serializer=json_dumps,
         json_deserializer=orjson.loads,
+        hide_parameters=True,
         pool_size=pool_size,
         max_overflow=0,
         pool_timeout=pool_timeout,
@@ -134,4 +139,16 @@ def create_engines(url: URL, *, pool_size: int = 5, pool_timeout: float = 5.0) -
             "server_settings": {"application_name": "backchannel"},
         },
     )
+    event.listen(engine.sync_engine, "handle_error", _without_row_values)
     return PostgresEngines(url, engine)
+
+
+def _without_row_values(context: ExceptionContext) -> None:
+    # PostgreSQL's DETAIL quotes the row or key a statement was refused for ("Failing row
+    # contains (...)"), and asyncpg's str() of its error adds it; the reason before it and
+    # the constraint's name say what went wrong without the values.
+    error: BaseException | None = context.original_exception
+    while error is not None:
+        if getattr(error, "detail", None) is not None:
+            error.detail = None  # type: ignore[attr-defined]
+        error = error.__cause__

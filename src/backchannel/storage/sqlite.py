@@ -271,6 +271,7 @@ def _sqlite_engine(url: URL) -> Engine:
         url,
         poolclass=NullPool,
         connect_args={"check_same_thread": False},
+        hide_parameters=True,  # see engine.py: an error never carries a statement's values
         json_serializer=json_dumps,
         json_deserializer=orjson.loads,
     )
