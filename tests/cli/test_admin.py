@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import pty
+import select
+import shlex
 import socket
+import subprocess
 from pathlib import Path
 
+from backchannel.config import StorageSettings
+from backchannel.services import auth
 from tests.cli.conftest import PASSWORD
-from tests.support.cli import RunningServer, assert_one_line_error, run_cli
+from tests.conftest import opened
+from tests.support.cli import COMMAND, RunningServer, assert_one_line_error, clean_env, run_cli
 
 
 def _json(*args: str) -> dict:
@@ -208,3 +217,92 @@ def test_serve_refuses_a_second_server_on_the_same_port(tmp_path: Path) -> None:
         port = server.url.rsplit(":", 1)[1]
         result = run_cli("serve", "--port", port, "--data-dir", str(tmp_path / "other"))
         assert_one_line_error(result, f"port {port} on 127.0.0.1 is in use")
+
+
+PASSPHRASE = "a long passphrase"
+
+
+def _person_without_a_password(data: list[str]) -> dict:
+    _json("admin", "create-workspace", "--name", "Acme", "--domain", "acme", *data)
+    told = run_cli(
+        "admin", "create-user", "--workspace", "acme", "--email", "ann@acme.test",
+        "--name", "Ann", *data,
+    )  # fmt: skip
+    assert told.returncode == 0, told.stderr
+    setting = f"backchannel admin set-password --workspace acme --email ann@acme.test {data[0]} "
+    assert told.stdout.splitlines()[2:] == [
+        "no password yet: @ann cannot sign in until you give them one with",
+        f"  {setting}{shlex.quote(data[1])}",
+    ]
+    as_json = _json(
+        "admin", "create-user", "--workspace", "acme", "--email", "bob@acme.test",
+        "--name", "Bob", *data,
+    )  # fmt: skip
+    assert (as_json["can_sign_in"], as_json["set_password"]) == (
+        False,
+        f"{setting.replace('ann@', 'bob@')}{shlex.quote(data[1])}",
+    )
+    return as_json
+
+
+async def test_a_person_made_without_a_password_is_told_how_and_signs_in_once_given_one(
+    tmp_path: Path,
+) -> None:
+    data = ["--data-dir", str(tmp_path / "data")]
+    bob = _person_without_a_password(data)
+    setting = shlex.split(bob["set_password"])[1:]  # the command as printed, less `backchannel`
+    given = run_cli(*setting, stdin=f"{PASSPHRASE}\n")  # one line on a pipe: no prompt
+    assert given.returncode == 0, given.stderr
+    assert given.stdout == f"set the password of bob@acme.test ({bob['id']})\n"
+    async with opened(StorageSettings(data_dir=tmp_path / "data")) as backchannel:
+        token = await auth.sign_in(
+            backchannel.ctx, workspace="acme", email="bob@acme.test", password=PASSPHRASE
+        )
+        assert (await auth.authenticate(backchannel.ctx, token)).user_id == bob["id"]
+    assert_one_line_error(run_cli(*setting, stdin=""), "no password on stdin")
+    with_one = _json(
+        "admin", "create-user", "--workspace", "acme", "--email", "cy@acme.test",
+        "--name", "Cy", "--password", "long enough", *data,
+    )  # fmt: skip
+    assert with_one["can_sign_in"] is True and "set_password" not in with_one
+
+
+def test_set_password_on_a_terminal_asks_twice_without_echo(tmp_path: Path) -> None:
+    data = ["--data-dir", str(tmp_path / "data")]
+    bob = _person_without_a_password(data)
+    main, terminal = pty.openpty()
+    # A session of its own, so the terminal it asks on is this one and never the tester's.
+    process = subprocess.Popen(
+        [*COMMAND, *shlex.split(bob["set_password"])[1:]],
+        stdin=terminal, stdout=terminal, stderr=terminal, env=clean_env(), start_new_session=True,
+    )  # fmt: skip
+    os.close(terminal)
+    try:
+        seen = _answer(main, {"Password: ": PASSPHRASE, "confirmation: ": PASSPHRASE})
+        assert process.wait(timeout=60) == 0
+        seen += _read_all(main)
+    finally:
+        process.kill()
+        os.close(main)
+    assert f"set the password of bob@acme.test ({bob['id']})" in seen
+    assert PASSPHRASE not in seen  # not echoed
+
+
+def _answer(main: int, answers: dict[str, str]) -> str:
+    """Type each answer once its prompt has appeared on the terminal; what it showed."""
+    seen = ""
+    for prompt, answer in answers.items():
+        while not seen.endswith(prompt):
+            ready, _, _ = select.select([main], [], [], 60)
+            assert ready, f"no {prompt!r} on the terminal: {seen!r}"
+            seen += os.read(main, 1024).decode()
+        os.write(main, f"{answer}\n".encode())
+    return seen
+
+
+def _read_all(main: int) -> str:
+    seen = b""
+    with contextlib.suppress(OSError):  # EIO once the other end is closed
+        while select.select([main], [], [], 5)[0] and (chunk := os.read(main, 1024)):
+            seen += chunk
+    return seen.decode()

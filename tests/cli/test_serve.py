@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shlex
 import signal
 from pathlib import Path
 
+import httpx
 from slack_sdk import WebClient
 
 from backchannel.config import StorageSettings
@@ -87,3 +89,30 @@ def test_shards_only_apply_to_a_new_data_dir(tmp_path: Path) -> None:
         run_cli("serve", "--port", "0", "--data-dir", data, "--shards", "5"),
         "this deployment has 2 shards",
     )
+
+
+def test_a_new_deployment_says_how_to_make_the_first_workspace_and_person(
+    tmp_path: Path,
+) -> None:
+    data = ["--data-dir", str(tmp_path / "data")]
+    with RunningServer(*data) as server:
+        server.wait_for("no workspace yet")
+        steps = [server.wait_for("    backchannel admin") for _ in range(3)]
+        signing_in = server.wait_for("then open")
+        assert f"then open {server.url}/ in a browser" in signing_in
+        # Run each as printed (the server runs on): the password is asked for, here on a pipe.
+        for step in steps:
+            words = shlex.split(step)[1:]
+            done = run_cli(*words, stdin="my long passphrase\n")
+            assert done.returncode == 0, done.stderr
+        email = signing_in.rsplit(" as ", 1)[1]
+        signed_in = httpx.post(
+            f"{server.url}/auth/signin", data={"email": email, "password": "my long passphrase"}
+        )
+        assert signed_in.json()["ok"], signed_in.text
+        server.stop(signal.SIGTERM)
+
+    with RunningServer(*data) as again:  # a workspace now: nothing more to say
+        again.wait_for("  edge: ")
+        assert again.stop(signal.SIGTERM) == 0
+        assert not [line for line in again.lines if "workspace" in line]

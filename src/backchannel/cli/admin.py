@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
@@ -23,11 +24,13 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from backchannel.cli.next_steps import set_password_command
 from backchannel.cli.options import build_settings, json_option, storage_options
 from backchannel.cli.output import emit
 from backchannel.cli.runner import run_with_services
 from backchannel.cli.shard_tables import read_deployment, shard_errors, shard_tables
 from backchannel.cli.status import status
+from backchannel.errors import InvalidArgument
 from backchannel.models import DbShard
 from backchannel.services import (
     ServiceContext,
@@ -119,11 +122,13 @@ def create_user(
         )
 
     made = run_with_services(settings, work, create=False)
-    emit(
-        {"id": made.user.id, "token": made.token},
-        as_json=as_json,
-        human=f"created user @{made.user.name} ({made.user.id})\ntoken: {made.token}",
-    )
+    human = f"created user @{made.user.name} ({made.user.id})\ntoken: {made.token}"
+    result = {"id": made.user.id, "token": made.token, "can_sign_in": password is not None}
+    if password is None:  # the token works at once, but signing in takes a password
+        result["set_password"] = setting = set_password_command(workspace, email)
+        human += f"\nno password yet: @{made.user.name} cannot sign in until you give them one with"
+        human += f"\n  {setting}"
+    emit(result, as_json=as_json, human=human)
 
 
 @admin.command("set-password")
@@ -131,22 +136,36 @@ def create_user(
 @click.option("--email", required=True, help="The email the person signs in with.")
 @click.option(
     "--password",
-    prompt=True,
-    hide_input=True,
-    confirmation_prompt=True,
-    help="The new password (8+ characters); asked for when not given, or read from stdin.",
+    default=None,
+    help="The new password (8+ characters); when not given, asked for twice on a terminal, "
+    "or the first line of stdin.",
 )
 @storage_options
 @json_option
-def set_password(workspace: str, email: str, password: str, as_json: bool, **storage: Any) -> None:
+def set_password(
+    workspace: str, email: str, password: str | None, as_json: bool, **storage: Any
+) -> None:
     """Give a person a password to sign in with (someone an import brought in has none)."""
     settings = build_settings(**storage)
+    if password is None:
+        password = _ask_password()
 
     async def work(ctx: ServiceContext) -> str:
         return await auth.set_password(ctx, workspace=workspace, email=email, password=password)
 
     user_id = run_with_services(settings, work, create=False)
     emit({"id": user_id}, as_json=as_json, human=f"set the password of {email} ({user_id})")
+
+
+def _ask_password() -> str:
+    """Twice, hidden, on a terminal; else the first line of stdin (a pipe, a file), once:
+    there is no one to confirm it."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    if not line:
+        raise InvalidArgument("no password on stdin: give --password, or one line on stdin")
+    return line.removesuffix("\n").removesuffix("\r")
 
 
 @admin.command("create-bot")

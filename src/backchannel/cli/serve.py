@@ -18,6 +18,7 @@ import uvloop
 
 from backchannel import __version__
 from backchannel.app import Backchannel, open_backchannel
+from backchannel.cli.next_steps import first_steps
 from backchannel.cli.options import build_settings, storage_options
 from backchannel.config import ROLES, Settings
 from backchannel.errors import ConfigError
@@ -181,6 +182,8 @@ async def _serve(
                 _print_edge(backchannel, me)
             if demo and http_sock is not None:
                 _print_demo(await ensure_demo(backchannel.ctx), url)
+            elif http_sock is not None and not backchannel.ctx.router.shard_map.current.by_keyspace:
+                click.echo("\n".join(first_steps(url)))
             # What start-up made lives as long as the process: out of the garbage collector's
             # sight, whose full collections otherwise walk it all, pausing every request.
             gc.freeze()
