@@ -32,8 +32,15 @@ from tests.support.postgres import PostgresCluster
 WAIT = 30.0  # generous: processes start, sockets reconnect
 RETRY_PAUSE = 0.05  # between a client's reconnection attempts (a backoff, not a wait for an event)
 MISDIRECTED = 421
+
+
+class NoLiveEdge(Exception):
+    """rtm.connect answered service_unavailable: the edge has been down for longer than its
+    heartbeats say it is live (how long a restart takes is up to the machine)."""
+
+
 # What a client sees while its edge is down or restarting.
-DROPPED = (ConnectionClosed, InvalidHandshake, OSError, TimeoutError, httpx.HTTPError)
+DROPPED = (ConnectionClosed, InvalidHandshake, OSError, TimeoutError, httpx.HTTPError, NoLiveEdge)
 
 
 # -- the deployment ---------------------------------------------------------------------------
@@ -91,11 +98,15 @@ async def populate(storage: StorageSettings, plan: dict[str, list[str]]) -> dict
 # -- the Web API ------------------------------------------------------------------------------
 
 
-async def call(http: httpx.AsyncClient, url: str, token: str, method: str, **form: str) -> Any:
+async def answer(http: httpx.AsyncClient, url: str, token: str, method: str, **form: str) -> Any:
     reply = await http.post(
         f"{url}/api/{method}", data=form, headers={"Authorization": f"Bearer {token}"}
     )
-    body = reply.json()
+    return reply.json()
+
+
+async def call(http: httpx.AsyncClient, url: str, token: str, method: str, **form: str) -> Any:
+    body = await answer(http, url, token, method, **form)
     assert body["ok"], (method, body)
     return body
 
@@ -185,7 +196,11 @@ def where(url: str) -> tuple[str, str]:
 
 
 async def rtm_url(http: httpx.AsyncClient, webapp: str, person: Person) -> str:
-    return str((await call(http, webapp, person.token, "rtm.connect"))["url"])
+    body = await answer(http, webapp, person.token, "rtm.connect")
+    if body.get("error") == "service_unavailable":
+        raise NoLiveEdge(body)
+    assert body["ok"], ("rtm.connect", body)
+    return str(body["url"])
 
 
 async def rejoin(

@@ -4,6 +4,7 @@ that moves away get goodbye and close 1001, then resume elsewhere with nothing l
 
 from __future__ import annotations
 
+import socket
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,20 +20,22 @@ from backchannel.services import ServiceContext, edges, messages
 from backchannel.services.tickets import issue_ticket
 from tests.conftest import Acme
 from tests.edge.conftest import info
-from tests.support.rtm import open_rtm, serving_edge
+from tests.support.rtm import listening, open_rtm, serving_edge
 
 MISDIRECTED, GOING_AWAY = 421, 1001
 
 
-def a_winner_over(url: str, acme: Acme) -> str:
-    """An edge URL that would own acme over `url` (rendezvous hashing, searched)."""
-    for port in range(9000, 9100):
-        other = f"ws://127.0.0.1:{port}"
-        pair = [EdgeInfo(u, None, 0.0, 0.0, 2.0) for u in (url, other)]
-        found = edges.choose_owner(acme.workspace.id, acme.ms_shard, pair)
-        if found is not None and found.url == other:
-            return other
-    raise AssertionError("no port wins")
+def loser_and_winner(acme: Acme) -> tuple[tuple[socket.socket, str], str]:
+    """Two edge addresses, ranked for acme by rendezvous hashing: one always outranks the
+    other, whatever the ports and the workspace's id. The loser's socket, to serve an edge
+    on, and the winner's URL (its port closed again: nothing connects to it)."""
+    one, two = listening(), listening()
+    pair = [EdgeInfo(url, None, 0.0, 0.0, 2.0) for _, url in (one, two)]
+    found = edges.choose_owner(acme.workspace.id, acme.ms_shard, pair)
+    assert found is not None
+    loser, winner = (one, two) if found.url == two[1] else (two, one)
+    winner[0].close()
+    return loser, winner[1]
 
 
 async def test_a_ticket_for_another_edges_workspace_is_refused_and_kept(
@@ -52,12 +55,11 @@ async def test_a_ticket_for_another_edges_workspace_is_refused_and_kept(
 async def test_a_workspace_that_moves_away_gets_goodbye_and_resumes_without_loss(
     deployment: Backchannel, ctx: ServiceContext, acme: Acme, dev: str
 ) -> None:
-    async with serving_edge(deployment) as (edge, url):
+    here, there = loser_and_winner(acme)
+    async with serving_edge(deployment, here) as (edge, url):
         alice = await open_rtm(ctx, url, info(acme, "alice"))
         token = alice.received[0]["resume"]
-        newcomer = await edges.register_edge(
-            ctx, None, a_winner_over(url, acme), heartbeat_seconds=2.0
-        )
+        newcomer = await edges.register_edge(ctx, None, there, heartbeat_seconds=2.0)
         await edge.check_ownership()  # what the heartbeat does every 2 s
         assert (await alice.next())["type"] == "goodbye"
         assert (await alice.wait_closed())[0] == GOING_AWAY

@@ -22,15 +22,23 @@ from backchannel.services.tickets import issue_ticket
 WAIT = 10.0
 
 
-@asynccontextmanager
-async def serving_edge(backchannel: Backchannel) -> AsyncIterator[tuple[Edge, str]]:
-    """An edge on a free port, registered (serving every message-server shard unless the
-    settings say otherwise) and heartbeating; yields it and its ws:// URL."""
+def listening() -> tuple[socket.socket, str]:
+    """A socket listening on a free port, and the ws:// URL an edge on it has."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(512)
     sock.setblocking(False)
-    url = f"ws://127.0.0.1:{sock.getsockname()[1]}"
+    return sock, f"ws://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@asynccontextmanager
+async def serving_edge(
+    backchannel: Backchannel, on: tuple[socket.socket, str] | None = None
+) -> AsyncIterator[tuple[Edge, str]]:
+    """An edge on a free port (or `on`, from listening()), registered (serving every
+    message-server shard unless the settings say otherwise) and heartbeating; yields it and
+    its ws:// URL. The socket is closed afterwards."""
+    sock, url = on or listening()
     try:
         async with backchannel.running_edge(sock, url) as (edge, _):
             yield edge, url

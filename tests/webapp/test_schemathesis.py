@@ -61,8 +61,10 @@ def published(fuzz_target: tuple[str, str]) -> schemathesis.BaseSchema:
 schema = schemathesis.pytest.from_fixture("published")
 
 
+# derandomize: the same examples on every run (a hash of the test chooses them), so that a
+# run passes or fails by the code alone, never by the draw.
 @schema.parametrize()
-@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_no_input_breaks_the_api(case: schemathesis.Case, fuzz_target: tuple[str, str]) -> None:
     _, token = fuzz_target
     response = case.call(headers={"Authorization": f"Bearer {token}"}, timeout=30)
