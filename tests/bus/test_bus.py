@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from backchannel.bus import Bus, MemoryBus, NatsBus, connect_nats, events_subject, live_subject
+from backchannel.bus import Bus, MemoryBus, events_subject, live_subject
+from backchannel.bus.bus_nats import NatsBus, connect_nats
 from backchannel.bus.codec import decode_event, encode_event
 from backchannel.errors import ConfigError
 from backchannel.models import Event

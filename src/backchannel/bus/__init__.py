@@ -1,16 +1,17 @@
-"""The bus between writers (services) and deliverers (edges); see docs/realtime.md."""
+"""The bus between writers (services) and deliverers (edges); see docs/realtime.md.
+
+NATS (bus_nats.py) is imported from its module by the processes that use it: nats-py brings
+aiohttp, a good part of a one-process start-up that never needs them.
+"""
 
 from backchannel.bus.bus import Bus, Handler, Subscription, events_subject, live_subject
 from backchannel.bus.bus_memory import MemoryBus
-from backchannel.bus.bus_nats import NatsBus, connect_nats
 
 __all__ = [
     "Bus",
     "Handler",
     "MemoryBus",
-    "NatsBus",
     "Subscription",
-    "connect_nats",
     "events_subject",
     "live_subject",
 ]

@@ -2,35 +2,47 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
 import click
 
 from backchannel import __version__
-from backchannel.cli.admin import admin
-from backchannel.cli.bench import bench
-from backchannel.cli.db import db
-from backchannel.cli.loadgen import loadgen
 from backchannel.cli.output import fail
-from backchannel.cli.serve import serve
-from backchannel.cli.transfer import export, import_group
 from backchannel.errors import BackchannelError
 
+# Each command's module, imported only when the command runs (or --help lists it): every
+# `backchannel admin ...` would otherwise load the benchmarks, the load generator and the
+# Slack export code first, a fifth of its start-up.
+COMMANDS = {
+    "serve": "backchannel.cli.serve:serve",
+    "db": "backchannel.cli.db:db",
+    "admin": "backchannel.cli.admin:admin",
+    "bench": "backchannel.cli.bench:bench",
+    "loadgen": "backchannel.cli.loadgen:loadgen",
+    "import": "backchannel.cli.transfer:import_group",
+    "export": "backchannel.cli.transfer:export",
+}
 
-@click.group()
+
+class Commands(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, _, attribute = COMMANDS[name].partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=Commands)
 @click.version_option(__version__, prog_name="backchannel")
 def cli() -> None:
     """Backchannel: a self-hosted team chat server that speaks Slack's protocol."""
-
-
-cli.add_command(serve)
-cli.add_command(db)
-cli.add_command(admin)
-cli.add_command(bench)
-cli.add_command(loadgen)
-cli.add_command(import_group)
-cli.add_command(export)
 
 
 def main() -> None:

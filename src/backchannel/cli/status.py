@@ -10,10 +10,9 @@ unreachable; the command still succeeds.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-import aiohttp
 import click
 from rich.console import Console
 from rich.table import Table
@@ -25,6 +24,9 @@ from backchannel.config import StorageSettings
 from backchannel.errors import InvalidArgument
 from backchannel.metrics.reading import Page, parse_page, quantile, total
 from backchannel.services.status import deployment_status
+
+if TYPE_CHECKING:
+    import aiohttp
 
 SCRAPE_SECONDS = 3.0  # per process: a hung one costs this once (they are asked at once)
 HTTP_SCHEMES = {"ws": "http", "wss": "https", "http": "http", "https": "https"}
@@ -64,6 +66,8 @@ async def _gather(
 ) -> dict[str, Any]:
     report = await read_deployment(storage, deployment_status)
     live = [edge for edge in report["edges"] if edge["live"]]
+    import aiohttp  # here: every other admin command starts without it
+
     timeout = aiohttp.ClientTimeout(total=SCRAPE_SECONDS)
     async with aiohttp.ClientSession(timeout=timeout) as http:
         scraped = await asyncio.gather(
@@ -84,6 +88,8 @@ async def _gather(
 
 async def _scrape(http: aiohttp.ClientSession, url: str) -> tuple[Page | None, str | None]:
     """The page at `url`, or why there is none (never raises)."""
+    import aiohttp
+
     try:
         async with http.get(url) as response:
             if response.status != 200:
