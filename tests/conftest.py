@@ -34,6 +34,17 @@ def postgres() -> Iterator[PostgresCluster]:
         cluster.stop()
 
 
+@pytest.fixture(autouse=True)
+def _databases_last_as_long_as_their_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test that used the session's PostgreSQL (and after its other fixtures, its
+    servers and deployments among them, are done): its databases go."""
+    yield
+    if "postgres" in request.fixturenames:
+        cluster: PostgresCluster = request.getfixturevalue("postgres")
+        if cluster.running:
+            cluster.drop_databases()
+
+
 StorageFactory = Callable[..., StorageSettings]
 
 
