@@ -83,6 +83,9 @@ async def test_odd_requests_still_get_slack_json(api: str) -> None:
         assert traced.status_code == 405
         assert traced.headers["allow"] == "GET, HEAD, POST"
         assert traced.json() == {"ok": False, "error": "method_not_allowed"}
+        for verb in ("QUERY", "PROPFIND"):  # verbs of other protocols: still Slack's JSON
+            odd = await http.request(verb, f"{api}api.test")
+            assert (odd.status_code, odd.json()["error"]) == (405, "method_not_allowed")
         no_boundary = await http.post(
             f"{api}api.test", content=b"a=1", headers={"content-type": "multipart/form-data"}
         )

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
-from starlette.types import Lifespan
+from starlette.routing import Route, request_response
+from starlette.types import Lifespan, Receive, Scope, Send
 
 from backchannel.metrics import CONTENT_TYPE, UNKNOWN_METHOD, Metrics
 from backchannel.models import TokenInfo
@@ -28,7 +29,6 @@ from backchannel.webapp.webhooks import webhook_routes
 
 calls_log = logging.getLogger("backchannel.webapp")
 VERBS = ("GET", "HEAD", "POST")  # a Web API call's; Slack's documents GET and POST
-ANY_VERB = [*VERBS, "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
 
 
 def api_routes(
@@ -68,8 +68,20 @@ def api_routes(
                 return error("ratelimited", status=429, headers=retry_after_header(wait))
         return await method.handler(Call(ctx, params, auth, base_url, token))
 
-    # Every path under /api/ is a method's name, known or not, whatever the verb.
-    return [openapi_route(), Route("/api/{method:path}", dispatch, methods=ANY_VERB)]
+    # Every path under /api/ is a method's name, known or not, whatever the verb (QUERY or
+    # a made-up one too): dispatch answers each in Slack's JSON.
+    return [openapi_route(), Route("/api/{method:path}", EveryVerb(dispatch))]
+
+
+class EveryVerb:
+    """An endpoint that Starlette routes whatever the HTTP verb: it routes a function
+    endpoint only for the verbs listed, and answers others in plain text."""
+
+    def __init__(self, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
+        self._app = request_response(endpoint)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._app(scope, receive, send)
 
 
 def _log_call(request: Request, name: str, reply: SlackResponse, seconds: float) -> None:
