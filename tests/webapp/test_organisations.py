@@ -235,3 +235,27 @@ async def test_a_browser_session_switches_to_another_seat_only(
             "/auth/switch", json={"workspace": "initech-labs"}, headers=bearer
         )
         assert stolen.json()["error"] == "invalid_auth"
+
+
+async def test_only_a_browser_session_switches(
+    server: str, initech: Initech, olivia: ValidatingAsyncWebClient
+) -> None:
+    """An API token is no browser session, whatever cookie comes with it: not even the
+    cookie of a real session of the same person."""
+    peter = initech.peter.user.id
+    await olivia.admin_users_assign(team_id=initech.labs.id, user_id=peter)
+    api_token = {"Authorization": f"Bearer {initech.peter.token}"}
+    async with httpx.AsyncClient(base_url=server, cookies={"d": "made-up"}) as http:
+        made_up = await http.post(
+            "/auth/switch", json={"workspace": "initech-labs"}, headers=api_token
+        )
+    async with httpx.AsyncClient(base_url=server) as browser:
+        signed = await browser.post(
+            "/auth/signin", json={"email": "peter@initech.test", "password": PASSWORD}
+        )
+        assert signed.json()["ok"] is True and "d" in browser.cookies
+        with_real_cookie = await browser.post(
+            "/auth/switch", json={"workspace": "initech-labs"}, headers=api_token
+        )
+    assert made_up.json() == {"ok": False, "error": "not_allowed_token_type"}
+    assert with_real_cookie.json() == {"ok": False, "error": "not_allowed_token_type"}

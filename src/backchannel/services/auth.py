@@ -29,6 +29,26 @@ async def authenticate(
 ) -> TokenInfo:
     """The caller behind a token (and, for a browser session's token, its cookie);
     not_authed, invalid_auth or token_revoked otherwise."""
+    found = await _live_token(ctx, token)
+    if found.session_hash is not None and not _cookie_matches(found.session_hash, session_cookie):
+        raise AuthError("a browser token needs its session cookie", slack_error="invalid_auth")
+    return found.info
+
+
+async def authenticate_browser(
+    ctx: ServiceContext, token: str | None, session_cookie: str | None
+) -> TokenInfo:
+    """The caller behind a browser session: an xoxc token with the cookie it is bound to.
+    An API token is refused whatever cookie comes with it (not_allowed_token_type)."""
+    found = await _live_token(ctx, token)
+    if found.session_hash is None:
+        raise AuthError("only a browser session may do this", slack_error="not_allowed_token_type")
+    if not _cookie_matches(found.session_hash, session_cookie):
+        raise AuthError("a browser token needs its session cookie", slack_error="invalid_auth")
+    return found.info
+
+
+async def _live_token(ctx: ServiceContext, token: str | None) -> store.StoredToken:
     if not token:
         raise AuthError("no token was given", slack_error="not_authed")
     token_hash = creds.hash_token(token)
@@ -42,9 +62,7 @@ async def authenticate(
         raise AuthError("the token is not valid", slack_error="invalid_auth")
     if found.revoked:
         raise AuthError("the token was revoked", slack_error="token_revoked")
-    if found.session_hash is not None and not _cookie_matches(found.session_hash, session_cookie):
-        raise AuthError("a browser token needs its session cookie", slack_error="invalid_auth")
-    return found.info
+    return found
 
 
 def _cookie_matches(session_hash: str, cookie: str | None) -> bool:
@@ -88,10 +106,10 @@ async def switch_browser_session(
     ctx: ServiceContext, token: str | None, cookie: str | None, *, workspace: str
 ) -> BrowserSession:
     """The web client's workspace switcher: a session token for another workspace the
-    person sits in, bound to the same cookie (the browser keeps one sign-in)."""
-    current = await authenticate(ctx, token, cookie)
-    if current.kind != "user" or cookie is None:
-        raise AuthError("only a browser session switches workspaces", slack_error="invalid_auth")
+    person sits in, bound to the same cookie (the browser keeps one sign-in). Only a
+    browser session switches: an API token would otherwise mint browser tokens."""
+    current = await authenticate_browser(ctx, token, cookie)
+    assert cookie is not None, "a browser session came with its cookie"
     target = await find_workspace(ctx, workspace)
     async with ctx.router.write(Main()) as conn:
         seats = await org_store.seat_workspaces_txn(conn, current.user_id)
