@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from starlette.applications import Starlette
 
 from backchannel.bus import Bus, MemoryBus
-from backchannel.config import ROLES, Settings
+from backchannel.config import ROLES, Settings, check_proxies
 from backchannel.edge import Edge
 from backchannel.errors import ConfigError
 from backchannel.metrics import Metrics, Series
@@ -248,6 +248,11 @@ async def open_backchannel(
         raise ConfigError(
             f"event_retention_hours must be above 0, got {server.event_retention_hours}"
         )
+    if server.header_timeout_seconds <= 0:
+        raise ConfigError(
+            f"header_timeout_seconds must be above 0, got {server.header_timeout_seconds}"
+        )
+    check_proxies(server.trusted_proxies)
     router = await open_router(settings.storage, create=create, now=clock(), progress=progress)
     try:
         bus = await _open_bus(settings)

@@ -5,6 +5,7 @@ Flags win over the config file, the config file over defaults. See docs/configur
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -55,6 +56,12 @@ class ServerSettings:
     edge_heartbeat_seconds: float = 2.0  # an edge silent for 5 of these is not live
     log_format: str = "text"  # text | json (one object a line); see logs.py
     log_level: str = "warning"  # debug | info (one line per request) | warning | error
+    # Peers whose X-Forwarded-For and X-Forwarded-Proto are believed (addresses or networks;
+    # "*": every peer). None by default: a client cannot pass for another address.
+    trusted_proxies: tuple[str, ...] = ()
+    # How long a client may take to send a request's headers (HTTP), or to open its socket
+    # (the edge's opening handshake), before the connection is closed.
+    header_timeout_seconds: float = 10.0
 
     @property
     def base_url(self) -> str:
@@ -94,6 +101,8 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "edge_heartbeat_seconds": (int, float),
     "log_format": (str,),
     "log_level": (str,),
+    "trusted_proxies": (list,),
+    "header_timeout_seconds": (int, float),
 }
 _STORAGE_KEYS = {
     "data_dir",
@@ -123,6 +132,8 @@ _SERVER_KEYS = {
     "edge_heartbeat_seconds",
     "log_format",
     "log_level",
+    "trusted_proxies",
+    "header_timeout_seconds",
 }
 ROLES = ("all", "webapp", "edge")
 
@@ -151,10 +162,29 @@ def load_config_file(path: Path) -> Settings:
         if not all(isinstance(name, str) for name in names):
             raise ConfigError(f"{path}: server.edge_ms_shards must be a list of shard names")
         server["edge_ms_shards"] = tuple(names)
+    if "trusted_proxies" in server:
+        proxies = server["trusted_proxies"]
+        if not all(isinstance(proxy, str) for proxy in proxies):
+            raise ConfigError(f"{path}: server.trusted_proxies must be a list of addresses")
+        server["trusted_proxies"] = tuple(proxies)
     try:
         return Settings(storage=StorageSettings(**storage), server=ServerSettings(**server))
     except TypeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+
+
+def check_proxies(proxies: tuple[str, ...]) -> None:
+    """Each trusted proxy is an address, a network or "*": a typo is an error, not a proxy
+    silently distrusted."""
+    for proxy in proxies:
+        if proxy == "*":
+            continue
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"trusted proxy {proxy!r} is not an address, a network or *"
+            ) from None
 
 
 def _section(raw: dict[str, Any], name: str, allowed: set[str], path: Path) -> dict[str, Any]:

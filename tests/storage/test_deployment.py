@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from backchannel.config import StorageSettings, load_config_file
+from backchannel.app import open_backchannel
+from backchannel.config import ServerSettings, Settings, StorageSettings, load_config_file
 from backchannel.errors import ConfigError
 from backchannel.services.deployment import open_router
 from backchannel.storage.engine import parse_database_url
@@ -74,3 +75,13 @@ def test_config_file_values_are_checked(tmp_path: Path) -> None:
     settings = load_config_file(config)
     assert settings.storage.data_dir == tmp_path / "d"
     assert (settings.storage.shards, settings.server.port) == (3, 9000)
+
+
+async def test_trusted_proxies_are_addresses_or_networks(tmp_path: Path) -> None:
+    config = tmp_path / "backchannel.toml"
+    config.write_text('[server]\ntrusted_proxies = ["10.0.0.5", "192.168.0.0/16", "::1"]\n')
+    assert load_config_file(config).server.trusted_proxies == ("10.0.0.5", "192.168.0.0/16", "::1")
+    typo = Settings(StorageSettings(data_dir=tmp_path), ServerSettings(trusted_proxies=("10.0.0",)))
+    with pytest.raises(ConfigError, match=r"trusted proxy '10\.0\.0' is not an address"):
+        await open_backchannel(typo)
+    assert not (tmp_path / "main.sqlite3").exists()  # refused before anything was made

@@ -7,10 +7,9 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import uvicorn
-
 from backchannel.app import Backchannel
 from backchannel.cli.serve import Server
+from backchannel.webapp.serving import uvicorn_config
 
 
 @asynccontextmanager
@@ -20,9 +19,7 @@ async def live_server(backchannel: Backchannel) -> AsyncIterator[str]:
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = uvicorn.Config(
-        backchannel.asgi(base_url=url), lifespan="on", log_level="warning", access_log=False
-    )
+    config = uvicorn_config(backchannel.asgi(base_url=url), backchannel.settings.server)
     server = Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:

@@ -78,3 +78,54 @@ async def test_slack_sdk_sees_ratelimited_with_retry_after(
     assert refused.value.response.status_code == 429
     assert refused.value.response["error"] == "ratelimited"
     assert int(refused.value.response.headers["Retry-After"][0]) >= 1
+
+
+SIGN_IN_BURST = 50  # auth.signin is Tier 3, per address and per email
+
+
+@pytest.fixture
+async def behind_proxy(deployment: Backchannel) -> AsyncIterator[str]:
+    """Rate limits on, served behind a proxy on 127.0.0.1 that the operator names."""
+    server = ServerSettings(rate_limits=True, trusted_proxies=("127.0.0.1",))
+    settings = replace(deployment.settings, server=server)
+    proxied = Backchannel(settings, deployment.ctx, RateLimiter(FakeClock()))
+    async with live_server(proxied) as url:
+        yield url
+
+
+async def _sign_in(http: httpx.AsyncClient, email: str, forwarded_for: str) -> int:
+    reply = await http.post(
+        "/auth/signin",
+        json={"email": email, "password": "not-the-password"},
+        headers={"X-Forwarded-For": forwarded_for},
+    )
+    return reply.status_code
+
+
+async def test_a_made_up_forwarded_for_gets_no_new_sign_in_bucket(
+    limited: tuple[str, FakeClock], acme: Acme
+) -> None:
+    """No proxy is trusted by default: a client that says it is someone else each time is
+    still limited by its own address."""
+    url, _ = limited
+    async with httpx.AsyncClient(base_url=url) as http:
+        for n in range(SIGN_IN_BURST):
+            assert await _sign_in(http, f"nobody{n}@acme.test", f"198.51.100.{n}") == 200
+        assert await _sign_in(http, "somebody@acme.test", "198.51.100.250") == 429
+
+
+async def test_a_named_proxy_says_who_signs_in(behind_proxy: str, acme: Acme) -> None:
+    async with httpx.AsyncClient(base_url=behind_proxy) as http:
+        for n in range(SIGN_IN_BURST):
+            assert await _sign_in(http, f"nobody{n}@acme.test", "203.0.113.7") == 200
+        assert await _sign_in(http, "somebody@acme.test", "203.0.113.7") == 429
+        assert await _sign_in(http, "somebody@acme.test", "203.0.113.8") == 200
+
+
+async def test_a_padded_email_shares_its_sign_in_bucket(behind_proxy: str, acme: Acme) -> None:
+    """Sign-in reads an email trimmed and in lower case: so does its limit."""
+    async with httpx.AsyncClient(base_url=behind_proxy) as http:
+        for n in range(SIGN_IN_BURST):
+            padded = " " * n + ("ALICE@acme.test" if n % 2 else "alice@acme.test")
+            assert await _sign_in(http, padded, f"203.0.113.{n}") == 200
+        assert await _sign_in(http, "alice@acme.test\t", "203.0.113.250") == 429

@@ -27,6 +27,7 @@ from backchannel.models import EdgeInfo
 from backchannel.services.demo import DemoInfo, ensure_demo
 from backchannel.services.deployment import refresh_statistics
 from backchannel.storage.engine import redact
+from backchannel.webapp.serving import uvicorn_config
 
 log = logging.getLogger("backchannel.serve")
 
@@ -85,6 +86,12 @@ class Server(uvicorn.Server):
     help="Seconds between the edge's heartbeats (default 2); 5 missed: it is not live.",
 )
 @click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    help="A proxy (address or network) whose X-Forwarded-For is believed, once per proxy.",
+)
+@click.option(
     "--log-format",
     type=click.Choice(LOG_FORMATS),
     default=None,
@@ -102,6 +109,7 @@ class Server(uvicorn.Server):
 def serve(demo: bool, **options: Any) -> None:
     """Serve Backchannel: the Web API, the websockets, or both in one process."""
     options["edge_ms_shards"] = options["edge_ms_shards"] or None
+    options["trusted_proxies"] = options["trusted_proxies"] or None
     settings = build_settings(**options)
     server = settings.server
     configure_logging(server.log_format, server.log_level)
@@ -211,15 +219,11 @@ def _url(settings: Settings, sock: socket.socket | None, scheme: str) -> str:
 async def _serve_http(
     backchannel: Backchannel, sock: socket.socket, url: str, stop: asyncio.Event
 ) -> None:
-    config = uvicorn.Config(
+    config = uvicorn_config(
         backchannel.asgi(base_url=url),
+        backchannel.settings.server,
         loop="none",
-        http="httptools",
-        ws="none",
-        lifespan="on",
-        access_log=False,  # query strings may carry tokens: the webapp logs its own calls
         log_config=None,  # uvicorn's records go through logs.py like every other
-        log_level="warning",
     )
     server = Server(config)
 

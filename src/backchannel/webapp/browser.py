@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backchannel.errors import AuthError, InvalidArgument
 from backchannel.services import ServiceContext, auth
+from backchannel.services.validation import check_email
 from backchannel.webapp.params import bearer_token, client_address, read_params
 from backchannel.webapp.ratelimit import RateLimiter, retry_after_header
 from backchannel.webapp.responses import SlackResponse, answering_errors, error, ok
@@ -71,10 +72,11 @@ async def _sign_in(
 ) -> SlackResponse:
     _check_origin(request)
     params = await read_params(request)
-    email, password = _text(params, "email"), _text(params, "password")
+    # Normalised once, here: the limit and the sign-in must see the same account.
+    email, password = check_email(_text(params, "email")), _text(params, "password")
     if limiter is not None:
         # Per address and per account: guessing passwords is slow from anywhere.
-        for who in (f"ip:{client_address(request)}", f"email:{email.lower()}"):
+        for who in (f"ip:{client_address(request)}", f"email:{email}"):
             wait = limiter.check("auth.signin", who)
             if wait is not None:
                 return error("ratelimited", status=429, headers=retry_after_header(wait))
