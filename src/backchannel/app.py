@@ -67,7 +67,12 @@ class Backchannel:
         """The message server of the edge role; start it on a listening socket."""
         server = self.settings.server
         cache_bytes = int(server.edge_cache_mb * 1024 * 1024)
-        return Edge(self.ctx, cache_bytes=cache_bytes, metrics=self.metrics)
+        return Edge(
+            self.ctx,
+            cache_bytes=cache_bytes,
+            metrics=self.metrics,
+            open_timeout=server.header_timeout_seconds,
+        )
 
     @contextlib.asynccontextmanager
     async def running_edge(

@@ -80,6 +80,7 @@ class Identity:
 
 
 DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
+DEFAULT_OPEN_TIMEOUT = 10.0  # websockets' own default
 
 
 class Edge:
@@ -89,8 +90,10 @@ class Edge:
         *,
         cache_bytes: int = DEFAULT_CACHE_BYTES,
         metrics: Metrics | None = None,
+        open_timeout: float = DEFAULT_OPEN_TIMEOUT,
     ) -> None:
         self.ctx = ctx
+        self.open_timeout = open_timeout
         self.metrics = metrics or Metrics(process=False)
         self._delivered = self.metrics.events_delivered
         self._bus_lag = self.metrics.bus_lag
@@ -129,6 +132,8 @@ class Edge:
             ping_interval=20,
             ping_timeout=20,
             close_timeout=2,
+            # The opening handshake, request headers to admission, or the connection goes.
+            open_timeout=self.open_timeout,
             server_header=None,
             logger=FrameLog(logging.getLogger("websockets.server")),
         )

@@ -11,9 +11,11 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
+from starlette.types import Message
 
 from backchannel.errors import InvalidArgument
 from backchannel.services.avatars import MAX_IMAGE_BYTES
+from backchannel.webapp.responses import RequestTooLarge
 
 MAX_BODY = 1_000_000
 # A multipart body may carry a photo (users.setPhoto) besides the usual fields.
@@ -39,12 +41,8 @@ async def read_params(request: Request) -> dict[str, Any]:
     if request.method != "POST":
         return params
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await request.body()
     limit = MAX_MULTIPART_BODY if content_type == "multipart/form-data" else MAX_BODY
-    if len(body) > limit:
-        raise InvalidArgument(
-            f"the request body is over {limit} bytes", slack_error="request_too_large"
-        )
+    body = await read_body(request, limit)
     if content_type == "application/json":
         if not body:
             return params
@@ -62,13 +60,41 @@ async def read_params(request: Request) -> dict[str, Any]:
             raise InvalidArgument("the form body is not UTF-8") from None
     elif content_type == "multipart/form-data":
         try:
-            form = await request.form()
+            form = await _replayed(request, body).form()
         except (HTTPException, MultiPartException, ValueError):  # Starlette wraps its own
             raise InvalidArgument(
                 "the multipart body cannot be read", slack_error="invalid_form_data"
             ) from None
         params.update(await _form_fields(form))
     return params
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request's body, up to `limit` bytes: one declared longer is refused before any
+    of it is read, and one sent without a length (chunked) as soon as it passes the limit.
+    Nothing past the limit is held, whoever sends it (the token may be in the body, so
+    this comes before authentication)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise RequestTooLarge(f"the request body is over {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RequestTooLarge(f"the request body is over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _replayed(request: Request, body: bytes) -> Request:
+    """The request again, its body (already read) served from memory: for Starlette's
+    multipart parser, which reads the body itself."""
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return Request(request.scope, receive)
 
 
 async def _form_fields(form: FormData) -> dict[str, str | FilePart]:

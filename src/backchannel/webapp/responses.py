@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from backchannel.errors import AuthError, BackchannelError, StorageUnavailable
+from backchannel.errors import AuthError, BackchannelError, InvalidArgument, StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +22,15 @@ class SlackResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
+
+
+class RequestTooLarge(InvalidArgument):
+    """A body over the limit (webapp/params.py): answered 413, and the connection closed,
+    so the rest of the body is not read just to be thrown away."""
+
+    slack_error = "request_too_large"
+    status = 413
+    headers = {"Connection": "close"}
 
 
 def ok(**fields: Any) -> SlackResponse:
@@ -44,6 +53,13 @@ async def answering_errors(name: str, work: Awaitable[SlackResponse]) -> SlackRe
         return await work
     except AuthError as exc:
         return error(exc.slack_error)
+    except RequestTooLarge as exc:
+        return error(
+            exc.slack_error,
+            status=exc.status,
+            headers=exc.headers,
+            response_metadata={"messages": [f"[ERROR] {exc.message}"]},
+        )
     except StorageUnavailable as exc:
         log.warning("%s failed: %s", name, exc.message)
         return error("service_unavailable", status=503, headers={"Retry-After": "1"})

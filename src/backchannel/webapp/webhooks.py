@@ -18,10 +18,11 @@ from starlette.routing import Route
 
 from backchannel.errors import BackchannelError, InvalidArgument, NotFound, StorageUnavailable
 from backchannel.services import ServiceContext, webhooks
+from backchannel.webapp.params import MAX_BODY, read_body
+from backchannel.webapp.responses import RequestTooLarge
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 1_000_000
 # Slack's HTTP status for each webhook error; anything else the payload did wrong is a 400.
 _STATUS = {
     "no_service": 404,
@@ -39,11 +40,13 @@ def webhook_routes(ctx: ServiceContext) -> list[Route]:
             webhook = await webhooks.authenticate_webhook(
                 ctx, webhook_id, request.path_params["secret"]
             )
-            post = webhooks.read_payload(_payload(await request.body(), request))
+            post = webhooks.read_payload(_payload(await read_body(request, MAX_BODY), request))
             await webhooks.post_via_webhook(ctx, webhook, post)
         except StorageUnavailable as exc:
             log.warning("webhook %s failed: %s", webhook_id, exc.message)
             return PlainTextResponse("service_unavailable", 503, headers={"Retry-After": "1"})
+        except RequestTooLarge as exc:
+            return PlainTextResponse(exc.slack_error, exc.status, headers=exc.headers)
         except BackchannelError as exc:
             status = _STATUS.get(exc.slack_error, 404 if isinstance(exc, NotFound) else 400)
             return PlainTextResponse(exc.slack_error, status)
@@ -61,8 +64,6 @@ def _payload(body: bytes, request: Request) -> dict[str, Any]:
     A body that starts with "{" is JSON whatever its content type: curl -d sends JSON
     labelled as a form, and Slack accepts it.
     """
-    if len(body) > MAX_BODY:
-        raise _invalid(f"the body is over {MAX_BODY} bytes")
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if not body.lstrip().startswith(b"{") and content_type == "application/x-www-form-urlencoded":
         try:
