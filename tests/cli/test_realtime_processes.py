@@ -24,7 +24,8 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from backchannel.app import open_backchannel
 from backchannel.config import Settings, StorageSettings
 from backchannel.metrics.reading import total
-from backchannel.services import users, workspaces
+from backchannel.models import TokenInfo
+from backchannel.services import auth, users, workspaces
 from tests.support.cli import Processes, RunningServer
 from tests.support.metrics import scrape
 from tests.support.postgres import PostgresCluster
@@ -450,3 +451,52 @@ async def test_resume_after_every_process_restarted(processes: Processes, tmp_pa
         assert await asyncio.to_thread(again.stop, signal.SIGTERM) == 0
     assert [m["ts"] for m in back.messages] == [*missed, live]  # exactly what was missed
     assert [m["text"] for m in back.messages] == [*(f"missed {n}" for n in range(5)), "live again"]
+
+
+# -- 4. a revocation reaches the edge's sockets across processes --------------------------------
+
+
+async def another_token(storage: StorageSettings, team: Team, person: Person) -> Person:
+    """The same person with a second token of their own (a second script, say)."""
+    backchannel = await open_backchannel(Settings(storage=storage))
+    try:
+        who = TokenInfo(person.user_id, team.id, "user")
+        return Person(person.name, person.user_id, await auth.issue_token(backchannel.ctx, who))
+    finally:
+        await backchannel.close()
+
+
+async def test_a_revoked_token_loses_its_sockets_on_another_process(
+    postgres: PostgresCluster, nats_url: str, processes: Processes, tmp_path: Path
+) -> None:
+    """Revoked through one webapp: the socket it opened through the other, on the edge
+    process, closes; its unused ticket opens nothing; the same person's socket of another
+    token stays and hears what follows."""
+    storage = postgres_storage(postgres, tmp_path, ms_shards=1)
+    team = (await populate(storage, {"vale": ["ann", "bob"]}))["vale"]
+    ann, bob = team.people.values()
+    ann_again = await another_token(storage, team, ann)
+    common = ("--nats", nats_url, "--database-url", str(storage.database_url), "--no-rate-limits")
+    revoking, connecting = (processes.start("--role", "webapp", *common) for _ in range(2))
+    edge = processes.start("--role", "edge", *common)
+    for server in (revoking, connecting, edge):
+        await processes.ready(server)
+
+    async with httpx.AsyncClient(timeout=WAIT) as http:
+        team.general = await general_channel(http, connecting.url, bob)
+        revoked, _ = await open_socket(await rtm_url(http, connecting.url, ann))
+        unused = await rtm_url(http, connecting.url, ann)
+        kept = Listener(*await open_socket(await rtm_url(http, connecting.url, ann_again)))
+
+        await call(http, revoking.url, ann.token, "auth.revoke")
+
+        with pytest.raises(ConnectionClosed):
+            async with asyncio.timeout(WAIT):
+                while True:
+                    await revoked.recv()
+        assert (revoked.close_code, revoked.close_reason) == (1008, "token_revoked")
+        with pytest.raises(InvalidStatus) as refused:
+            await connect(unused, open_timeout=WAIT)
+        assert refused.value.response.status_code == 401
+        await kept.until(await post(http, connecting.url, bob, team.general, "still heard"))
+        await kept.connection.close()

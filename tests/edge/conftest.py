@@ -11,7 +11,7 @@ from backchannel.models import TokenInfo
 from backchannel.services import ServiceContext
 from tests.conftest import Acme
 from tests.support.rtm import RtmSocket, live_edge, open_rtm
-from tests.webapp.conftest import dev, globex  # noqa: F401  (fixtures shared with webapp tests)
+from tests.webapp.conftest import dev, globex, initech  # noqa: F401  (fixtures shared with webapp tests)
 
 Connect = Callable[..., Awaitable[RtmSocket]]
 

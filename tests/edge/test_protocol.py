@@ -8,10 +8,9 @@ from websockets.exceptions import InvalidStatus
 
 from backchannel.app import Backchannel
 from backchannel.services import ServiceContext, presence, users
-from backchannel.services.tickets import issue_ticket
 from tests.conftest import Acme
 from tests.edge.conftest import Connect, info
-from tests.support.rtm import RtmSocket, live_edge, open_rtm
+from tests.support.rtm import RtmSocket, live_edge, open_rtm, ticket_for
 
 
 async def test_ping_gets_a_pong_echoing_its_fields(connect: Connect, acme: Acme) -> None:
@@ -146,7 +145,7 @@ async def test_a_socket_needs_a_valid_ticket(
 
 
 async def test_a_ticket_is_single_use(ctx: ServiceContext, edge_url: str, acme: Acme) -> None:
-    ticket = await issue_ticket(ctx, info(acme, "alice"))
+    ticket = await ticket_for(ctx, info(acme, "alice"))
     first = await ws_connect(f"{edge_url}/?ticket={ticket}")
     await first.close()
     with pytest.raises(InvalidStatus) as refused:
@@ -157,7 +156,7 @@ async def test_a_ticket_is_single_use(ctx: ServiceContext, edge_url: str, acme: 
 async def test_a_malformed_resume_token_is_a_400(
     ctx: ServiceContext, edge_url: str, acme: Acme
 ) -> None:
-    ticket = await issue_ticket(ctx, info(acme, "alice"))
+    ticket = await ticket_for(ctx, info(acme, "alice"))
     with pytest.raises(InvalidStatus) as refused:
         await ws_connect(f"{edge_url}/?ticket={ticket}&resume=yesterday")
     assert refused.value.response.status_code == 400
@@ -187,7 +186,7 @@ async def test_choosing_away_and_back_reaches_presence_subscribers(
 async def test_a_deactivated_person_is_turned_away(
     ctx: ServiceContext, edge_url: str, acme: Acme
 ) -> None:
-    ticket = await issue_ticket(ctx, info(acme, "bob"))
+    ticket = await ticket_for(ctx, info(acme, "bob"))
     await users.deactivate_user(ctx, workspace_id=acme.workspace.id, user_id=acme.bob.user.id)
     rtm = RtmSocket(await ws_connect(f"{edge_url}/?ticket={ticket}"))
     code, reason = await rtm.wait_closed()

@@ -17,10 +17,9 @@ from backchannel.config import load_config_file
 from backchannel.errors import ConfigError
 from backchannel.models import EdgeInfo
 from backchannel.services import ServiceContext, edges, messages
-from backchannel.services.tickets import issue_ticket
 from tests.conftest import Acme
 from tests.edge.conftest import info
-from tests.support.rtm import listening, open_rtm, serving_edge
+from tests.support.rtm import listening, open_rtm, serving_edge, ticket_for
 
 MISDIRECTED, GOING_AWAY = 421, 1001
 
@@ -44,7 +43,7 @@ async def test_a_ticket_for_another_edges_workspace_is_refused_and_kept(
     async with serving_edge(deployment) as (_, one), serving_edge(deployment) as (_, two):
         owner = await edges.edge_url(ctx, acme.workspace.id)
         other = two if owner == one else one
-        ticket = await issue_ticket(ctx, info(acme, "alice"))
+        ticket = await ticket_for(ctx, info(acme, "alice"))
         with pytest.raises(InvalidStatus) as refused:
             await ws_connect(f"{other}/?ticket={ticket}")
         assert refused.value.response.status_code == MISDIRECTED

@@ -12,9 +12,9 @@ import pytest
 
 from backchannel.app import Backchannel
 from backchannel.errors import InvalidArgument, NotFound
-from backchannel.models import EdgeInfo, TokenInfo, WorkspaceAssignment
+from backchannel.models import EdgeInfo, WorkspaceAssignment
 from backchannel.router import Router
-from backchannel.services import ServiceContext, edges, workspaces
+from backchannel.services import ServiceContext, auth, edges, workspaces
 from backchannel.services.deployment import open_router
 from backchannel.services.edge_view import VIEW_SECONDS
 from backchannel.services.tickets import TICKET_SECONDS, redeem_ticket
@@ -270,7 +270,7 @@ def test_the_owner_is_the_same_in_every_process() -> None:
 async def test_a_ticket_is_good_once_and_for_30_seconds(
     timed: ServiceContext, clock: FakeClock, acme: Acme
 ) -> None:
-    alice = TokenInfo(acme.alice.user.id, acme.workspace.id, "user")
+    alice = await auth.authenticate(timed, acme.alice.token)
     edge = await register(timed, EDGE_0, "ms-0")
 
     url = await edges.socket_url(timed, alice)
@@ -288,5 +288,5 @@ async def test_a_ticket_is_good_once_and_for_30_seconds(
 
 async def test_an_edge_url_keeps_its_own_path(ctx: ServiceContext, acme: Acme) -> None:
     await register(ctx, "wss://chat.example.com/rtm", "ms-0")
-    alice = TokenInfo(acme.alice.user.id, acme.workspace.id, "user")
+    alice = await auth.authenticate(ctx, acme.alice.token)
     assert (await edges.socket_url(ctx, alice)).startswith("wss://chat.example.com/rtm?ticket=")

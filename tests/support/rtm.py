@@ -16,7 +16,7 @@ from websockets.exceptions import ConnectionClosed
 from backchannel.app import Backchannel
 from backchannel.edge import Edge
 from backchannel.models import TokenInfo
-from backchannel.services import ServiceContext
+from backchannel.services import ServiceContext, auth
 from backchannel.services.tickets import issue_ticket
 
 WAIT = 10.0
@@ -113,8 +113,20 @@ class RtmSocket:
         return self.connection.close_code, self.connection.close_reason
 
 
+async def authenticated(ctx: ServiceContext, who: TokenInfo) -> TokenInfo:
+    """`who` as a call with a token of theirs would be: with a token of its own, made now
+    if `who` names none (a ticket is bound to the token it was asked for with)."""
+    if who.token_hash is not None:
+        return who
+    return await auth.authenticate(ctx, await auth.issue_token(ctx, who))
+
+
+async def ticket_for(ctx: ServiceContext, who: TokenInfo) -> str:
+    return await issue_ticket(ctx, await authenticated(ctx, who))
+
+
 async def ticket_url(ctx: ServiceContext, edge_url: str, who: TokenInfo, **query: str) -> str:
-    ticket = await issue_ticket(ctx, who)
+    ticket = await ticket_for(ctx, who)
     extra = "".join(f"&{key}={value}" for key, value in query.items())
     return f"{edge_url}/?ticket={ticket}{extra}"
 

@@ -16,7 +16,7 @@ from sqlalchemy import event
 from backchannel.app import Backchannel
 from backchannel.config import ServerSettings
 from backchannel.models import TokenInfo
-from backchannel.services import ServiceContext, boot, channels, edges, messages, users
+from backchannel.services import ServiceContext, auth, boot, channels, edges, messages, users
 from backchannel.services.tickets import TICKET_SECONDS, redeem_ticket
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
@@ -337,8 +337,9 @@ async def _in_channels(ctx: ServiceContext, acme: Acme, count: int, start: int) 
 
 
 async def _boot_statements(ctx: ServiceContext, acme: Acme, seen: list[str]) -> int:
+    alice = await auth.authenticate(ctx, acme.alice.token)
     seen.clear()
-    found = await boot.boot(ctx, info(acme, "alice"))
+    found = await boot.boot(ctx, alice)
     assert found.conversations
     return len(seen)
 

@@ -13,10 +13,9 @@ from typing import Any
 
 from backchannel.edge.cache import Named, WorkspaceCache
 from backchannel.edge.frames import event_frame, json_frame
-from backchannel.edge.session import Session, write_to_all
+from backchannel.edge.session import POLICY_VIOLATION, Session, write_to_all
 from backchannel.models import Event
-
-POLICY_VIOLATION = 1008
+from backchannel.models.events import REVOCATION
 
 
 @dataclass(eq=False)
@@ -123,6 +122,10 @@ class Room:
 
     def dispatch(self, event: Event) -> int:
         """Send the event to the sockets that should get it; how many it was written to."""
+        if event.type == REVOCATION:  # not for clients: it closes sockets, catching up or not
+            for session in list(self.by_user.get(event.user_id or "", ())):
+                session.close_if_revoked(event)
+            return 0
         sent = self._deliver(event)
         if event.type == "user_change":
             self._close_if_deactivated(event)

@@ -293,7 +293,9 @@ class Edge:
     async def _serve_socket(self, connection: ServerConnection) -> None:
         identity = self._identities.pop(connection)
         caller = identity.caller
-        session = Session(connection, caller.workspace_id, caller.user_id, caller.kind)
+        session = Session(
+            connection, caller.workspace_id, caller.user_id, caller.kind, caller.token_hash
+        )
         if self._left_behind(identity):
             _bid(session, MIGRATING)
             await connection.wait_closed()

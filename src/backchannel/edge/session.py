@@ -11,12 +11,14 @@ from websockets.asyncio.server import ServerConnection
 from websockets.protocol import Protocol, State
 
 from backchannel.models import Event
+from backchannel.models.events import REVOCATION
 
 # A socket that lets this much pile up unread is too slow to keep up: it is closed, and the
 # client resumes from its last token, losing nothing.
 MAX_BUFFERED = 4 * 1024 * 1024
 
 OPEN = State.OPEN
+POLICY_VIOLATION = 1008
 
 # What a client may send: 10 frames a second on average, bursts of 50 (Slack's RTM allowed
 # about one message a second; typing and pings come more often).
@@ -33,6 +35,7 @@ class Session:
     workspace_id: str
     user_id: str
     kind: str  # "user" or "bot"
+    token_hash: str | None = None  # the token it was opened with: its revocation closes it
     seq: int = 0  # the last position of the workspace's log this socket has been through
     channels: set[str] = field(default_factory=set)
     backlog: list[Event] | None = field(default_factory=list)  # events while catching up
@@ -59,6 +62,9 @@ class Session:
             if position.seq <= self.seq:
                 return False  # already had it (catch-up and live overlap)
             self.seq = position.seq
+        if event.type == REVOCATION:
+            self.close_if_revoked(event)
+            return False  # the edges' own event
         mine = event.user_id == self.user_id
         if mine and event.membership == "join" and event.channel_id:
             self._member(event.channel_id, True)
@@ -102,6 +108,12 @@ class Session:
         if self.protocol.state is OPEN:
             self.protocol.send_close(code, reason)
             self.connection.send_data()
+
+    def close_if_revoked(self, event: Event) -> None:
+        """A revocation of the token this socket was opened with closes it (1008, Slack's
+        error string for a revoked token as the reason)."""
+        if self.token_hash is not None and self.token_hash in event.payload.get("tokens", ()):
+            self.start_closing(POLICY_VIOLATION, "token_revoked")
 
     def take_allowance(self) -> bool:
         """A token bucket over the frames this client sends: False when it floods."""

@@ -64,3 +64,14 @@ def to_workspace(workspace_id: str, payload: dict[str, Any], **extra: Any) -> Ev
 
 def to_user(workspace_id: str, user_id: str, payload: dict[str, Any], **extra: Any) -> Event:
     return Event(workspace_id, "user", payload, user_id=user_id, **extra)
+
+
+# The edges' own event, never sent to a client: these tokens of `user_id` were revoked, so
+# the sockets opened with them close (services/revocation.py, docs/realtime.md). Not
+# Slack's `tokens_revoked` (an Events API event naming users): it names tokens, by hash.
+REVOCATION = "revocation"
+
+
+def revocation(workspace_id: str, user_id: str, token_hashes: list[str]) -> Event:
+    payload = {"type": REVOCATION, "tokens": sorted(token_hashes)}
+    return to_user(workspace_id, user_id, payload)

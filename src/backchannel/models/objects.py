@@ -138,6 +138,9 @@ class TokenInfo:
     user_id: str
     workspace_id: str
     kind: str  # "user" or "bot"
+    # Which token it is, when known (an authenticated caller's): its SHA-256, as the main
+    # DB keys it, never the token. What was opened with it ends with it (its sockets).
+    token_hash: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

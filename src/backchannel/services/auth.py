@@ -16,6 +16,7 @@ from backchannel.errors import AuthError, InvalidArgument, NotFound
 from backchannel.models import TokenInfo
 from backchannel.router import Main
 from backchannel.services import credentials as creds
+from backchannel.services import revocation
 from backchannel.services.context import ServiceContext
 from backchannel.services.validation import check_email
 from backchannel.services.workspaces import find_workspace
@@ -184,8 +185,13 @@ async def set_password(ctx: ServiceContext, *, workspace: str, email: str, passw
 
 
 async def revoke(ctx: ServiceContext, token: str) -> bool:
-    token_hash = creds.hash_token(token)
-    async with ctx.router.write(Main()) as conn:
-        revoked = await store.revoke_token_txn(conn, token_hash, ctx.clock())
-    ctx.tokens.forget(token_hash)
-    return revoked
+    """auth.revoke: the token stops working, and its sockets close (services/revocation.py)."""
+    return bool(await revocation.revoke(ctx, [creds.hash_token(token)]))
+
+
+async def token_is_live(ctx: ServiceContext, token_hash: str) -> bool:
+    """Is the token (by its hash) still good? Read from the main DB, not the cache: for a
+    ticket, whose token may have been revoked by another process a moment ago."""
+    async with ctx.router.read(Main()) as conn:
+        found = await store.stored_token_txn(conn, token_hash)
+    return found is not None and not found.revoked

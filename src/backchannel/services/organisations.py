@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from backchannel.errors import AlreadyExists, AuthError, InvalidArgument, NotFound
 from backchannel.models import Organisation, TokenInfo, User, Workspace
 from backchannel.router import Main, ShardFor
-from backchannel.services import events
+from backchannel.services import events, revocation
 from backchannel.services.channels import member_joined
 from backchannel.services.context import ServiceContext
 from backchannel.services.crossdb import Undo, main_then_shards
@@ -130,8 +130,8 @@ async def remove_user(
             await outbox.append_txn(
                 conn, user_changed(replace(seat, deleted=True, updated=now), now, ctx.public_url)
             )
-    for token_hash in revoked:
-        ctx.tokens.forget(token_hash)
+            await revocation.announce_txn(conn, outbox, revoked)
+    revocation.forget(ctx, revoked)
 
 
 async def seat_workspaces(ctx: ServiceContext, user_id: str) -> list[Workspace]:

@@ -1,7 +1,7 @@
 """An in-process cache of token lookups: every API call authenticates, most with a token
 seen a moment ago, so the main DB is asked at most once per TOKEN_TTL per token.
 
-A revocation through this process takes effect at once (services.auth.revoke calls forget());
+A revocation through this process takes effect at once (services/revocation.py forgets it);
 one made by another process (another webapp) takes effect within TOKEN_TTL seconds.
 """
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, insert, select, update
 
 from backchannel.models import TokenInfo
 from backchannel.storage.connection import Conn
@@ -101,25 +102,34 @@ async def stored_token_txn(conn: Conn, token_hash: str) -> StoredToken | None:
     row = (await conn.execute(select(tokens).where(tokens.c.token_hash == token_hash))).first()
     if row is None:
         return None
-    info = TokenInfo(row.user_id, row.workspace_id, row.kind)
+    info = TokenInfo(row.user_id, row.workspace_id, row.kind, token_hash)
     return StoredToken(info, row.revoked is not None, row.session_hash)
 
 
-async def revoke_token_txn(conn: Conn, token_hash: str, now: float) -> bool:
-    result = await conn.execute(
-        update(tokens)
-        .where(tokens.c.token_hash == token_hash, tokens.c.revoked.is_(None))
-        .values(revoked=now)
-    )
-    return bool(result.rowcount)
+async def revoke_tokens_txn(
+    conn: Conn, token_hashes: Collection[str], now: float
+) -> list[TokenInfo]:
+    """Revoke those of these tokens still live; who each spoke for (with its hash)."""
+    live = tokens.c.token_hash.in_(sorted(token_hashes)) & tokens.c.revoked.is_(None)
+    return await _revoke_txn(conn, live, now)
 
 
 async def revoke_seat_tokens_txn(
     conn: Conn, user_id: str, workspace_id: str, now: float
-) -> list[str]:
-    """Revoke every live token of a person in one workspace; their hashes (for caches)."""
+) -> list[TokenInfo]:
+    """Revoke every live token of a person in one workspace; who each spoke for."""
     live = (tokens.c.user_id == user_id) & (tokens.c.workspace_id == workspace_id)
-    live &= tokens.c.revoked.is_(None)
-    hashes = list(await conn.scalars(select(tokens.c.token_hash).where(live)))
-    await conn.execute(update(tokens).where(live).values(revoked=now))
-    return hashes
+    return await _revoke_txn(conn, live & tokens.c.revoked.is_(None), now)
+
+
+async def _revoke_txn(conn: Conn, live: ColumnElement[bool], now: float) -> list[TokenInfo]:
+    revoked = (
+        update(tokens)
+        .where(live)
+        .values(revoked=now)
+        .returning(tokens.c.token_hash, tokens.c.user_id, tokens.c.workspace_id, tokens.c.kind)
+    )
+    return [
+        TokenInfo(row.user_id, row.workspace_id, row.kind, row.token_hash)
+        for row in await conn.execute(revoked)
+    ]

@@ -404,6 +404,9 @@ rtm_tickets = Table(
     # there, so nothing between rtm.start's boot payload and the socket is lost.
     Column("since_epoch", String(16), nullable=False),
     Column("since_seq", SEQ, nullable=False),
+    # The token it was asked for with (its SHA-256; shard_0011): the socket ends with it,
+    # and a ticket of a revoked token opens nothing.
+    Column("token_hash", String(64), nullable=False),
 )
 
 # Added by shard_0006: profile photos (users.setPhoto), one per user, stored as uploaded and

@@ -14,13 +14,13 @@ from backchannel.storage.schema import rtm_tickets
 
 @dataclass(frozen=True)
 class StoredTicket:
-    caller: TokenInfo
+    caller: TokenInfo  # with the hash of the token it was asked for with
     since_epoch: str  # the shard log's head when the ticket was issued
     since_seq: int
 
 
 async def insert_ticket_txn(
-    conn: Conn, ticket_hash: str, info: TokenInfo, *, expires: float, now: float
+    conn: Conn, ticket_hash: str, info: TokenInfo, token_hash: str, *, expires: float, now: float
 ) -> None:
     # Expired tickets go as new ones come, so the table stays as small as the live ones.
     await conn.execute(delete(rtm_tickets).where(rtm_tickets.c.expires < now))
@@ -34,6 +34,7 @@ async def insert_ticket_txn(
             expires=expires,
             since_epoch=head.epoch,
             since_seq=head.head,
+            token_hash=token_hash,
         )
     )
 
@@ -48,5 +49,5 @@ async def take_ticket_txn(conn: Conn, ticket_hash: str, *, now: float) -> Stored
     row = (await conn.execute(taken)).first()
     if row is None or row.expires < now:
         return None
-    caller = TokenInfo(user_id=row.user_id, workspace_id=row.workspace_id, kind=row.kind)
+    caller = TokenInfo(row.user_id, row.workspace_id, row.kind, row.token_hash)
     return StoredTicket(caller, row.since_epoch, row.since_seq)
