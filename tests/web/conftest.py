@@ -220,9 +220,17 @@ class Browsers:
         self.errors: list[str] = []
 
     async def open(self, url: str) -> Page:
+        """A page in a browser of its own."""
         context = await self.browser.new_context(viewport={"width": 1280, "height": 800})
         context.set_default_timeout(WAIT_MS)
         self.contexts.append(context)
+        return await self._page(context, url)
+
+    async def another_tab(self, page: Page) -> Page:
+        """A second page of `page`'s browser: the same cookies and localStorage."""
+        return await self._page(page.context, page.url)
+
+    async def _page(self, context: BrowserContext, url: str) -> Page:
         page = await context.new_page()
         page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
         self.pages.append(page)

@@ -116,6 +116,48 @@ async def sign_out(page: Page) -> None:
     await button.click()
 
 
+async def test_two_people_in_one_browser_each_keep_their_own_tab(
+    browsers: Browsers, demo: DemoServer, alice: Person, bob: Person
+) -> None:
+    """One browser, one cookie: Alice in one tab, Bob in another, both live; a reload
+    keeps each tab's person, and Bob signing out leaves Alice signed in."""
+    channel = await shared_channel(alice, bob, name="one-browser")
+    alices = await browsers.signed_in(demo, alice)
+    bobs = await browsers.another_tab(alices)
+    await expect(bobs.locator(".me-name")).to_have_text("Alice Archer")  # the latest sign-in
+    await bobs.get_by_role("button", name="Sign in as someone else").click()
+    await sign_in(bobs, bob.email)
+    await expect(bobs.locator(".me-name")).to_have_text("Bob Baker")
+    await open_channel(alices, channel.name)
+    await open_channel(bobs, channel.name)
+    await send(alices, channel.name, "Alice, in the first tab")
+    await expect(message(bobs, "Alice, in the first tab").locator(".author")).to_have_text(
+        "Alice Archer"
+    )
+    await send(bobs, channel.name, "Bob, in the second tab")
+    await expect(message(alices, "Bob, in the second tab").locator(".author")).to_have_text(
+        "Bob Baker"
+    )
+    await browsers.shot(alices, "alice-tab")
+    await browsers.shot(bobs, "bob-tab")
+
+    for page, name in ((alices, "Alice Archer"), (bobs, "Bob Baker")):
+        await page.reload()
+        await expect(page.locator(".me-name")).to_have_text(name)
+        await expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
+
+    await sign_out(bobs)
+    await expect(bobs.locator("#app")).to_have_attribute("data-state", "signed-out")
+    assert "d" in {c["name"] for c in await alices.context.cookies()}  # Alice is still on it
+    await open_channel(alices, channel.name)
+    await bob.api.chat_postMessage(channel=channel.id, text="Bob, from his phone")
+    await expect(message(alices, "Bob, from his phone")).to_be_visible()
+    await send(alices, channel.name, "Alice, still signed in")
+    await sign_out(alices)
+    await expect(alices.locator("#app")).to_have_attribute("data-state", "signed-out")
+    assert "d" not in {c["name"] for c in await alices.context.cookies()}  # nobody is left
+
+
 # -- messages, live ------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from backchannel.services import ServiceContext, edges, users, workspaces
+from backchannel.services import ServiceContext, auth, edges, users, workspaces
 from tests.conftest import Acme
 
 ALICE = {"workspace": "acme", "email": "alice@acme.test", "password": "alice-pass"}
@@ -127,3 +127,64 @@ async def test_a_browser_session_opens_the_real_time_socket(
     body = reply.json()
     assert body["ok"] is True and "?ticket=" in body["url"]
     assert body["self"]["id"] == acme.alice.user.id
+
+
+async def test_two_people_sign_in_in_one_browser_and_keep_their_sessions(
+    server: str, ctx: ServiceContext, acme: Acme
+) -> None:
+    """One browser, one `d` cookie (as Slack's): a second person's sign-in joins it instead
+    of replacing it, and signing one person out leaves the other signed in."""
+    await auth.set_password(ctx, workspace="acme", email="bob@acme.test", password="bob-pass")
+    async with httpx.AsyncClient(base_url=server) as browser:
+        alice = (await sign_in(browser, **ALICE)).json()["token"]
+        cookie = browser.cookies["d"]
+        bob = (await sign_in(browser, email="bob@acme.test", password="bob-pass")).json()["token"]
+        assert browser.cookies["d"] == cookie
+        assert (await auth_test(browser, alice))["user_id"] == acme.alice.user.id
+        assert (await auth_test(browser, bob))["user_id"] == acme.bob.user.id
+
+        out = await browser.post("/auth/signout", headers={"Authorization": f"Bearer {bob}"})
+        assert out.json() == {"ok": True} and "set-cookie" not in out.headers
+        assert (await auth_test(browser, bob))["error"] == "token_revoked"
+        assert (await auth_test(browser, alice))["user_id"] == acme.alice.user.id
+
+        out = await browser.post("/auth/signout", headers={"Authorization": f"Bearer {alice}"})
+        assert "Max-Age=0" in out.headers["set-cookie"]  # nobody is left on it
+
+
+async def test_signing_out_signs_the_person_out_of_every_tab_of_the_browser(
+    server: str, acme: Acme
+) -> None:
+    """Each tab has its own token; signing out ends all of the person's in this browser,
+    and nobody else's."""
+    async with httpx.AsyncClient(base_url=server) as browser:
+        first = (await sign_in(browser, **ALICE)).json()["token"]
+        second = (await sign_in(browser, **ALICE)).json()["token"]
+        await browser.post("/auth/signout", headers={"Authorization": f"Bearer {first}"})
+        assert (await auth_test(browser, second))["error"] == "token_revoked"
+    async with httpx.AsyncClient(base_url=server) as elsewhere:
+        other = (await sign_in(elsewhere, **ALICE)).json()["token"]
+        assert (await auth_test(elsewhere, other))["user_id"] == acme.alice.user.id
+
+
+async def test_a_signed_out_tab_does_not_drop_the_cookie_of_the_others(
+    server: str, ctx: ServiceContext, acme: Acme
+) -> None:
+    await auth.set_password(ctx, workspace="acme", email="bob@acme.test", password="bob-pass")
+    async with httpx.AsyncClient(base_url=server) as browser:
+        alice = (await sign_in(browser, **ALICE)).json()["token"]
+        bob = (await sign_in(browser, email="bob@acme.test", password="bob-pass")).json()["token"]
+        await auth.revoke(ctx, bob)  # his tab's token is gone already (revoked elsewhere)
+        late = await browser.post("/auth/signout", headers={"Authorization": f"Bearer {bob}"})
+        assert late.json()["ok"] is False and "set-cookie" not in late.headers
+        assert (await auth_test(browser, alice))["user_id"] == acme.alice.user.id
+
+
+async def test_an_api_token_does_not_sign_a_browser_out(server: str, acme: Acme) -> None:
+    async with httpx.AsyncClient(base_url=server) as browser:
+        alice = (await sign_in(browser, **ALICE)).json()["token"]
+        api_token = {"Authorization": f"Bearer {acme.alice.token}"}
+        refused = await browser.post("/auth/signout", headers=api_token)
+        assert refused.json() == {"ok": False, "error": "not_allowed_token_type"}
+        assert (await auth_test(browser, alice))["user_id"] == acme.alice.user.id
+        assert (await auth_test(browser, acme.alice.token))["user_id"] == acme.alice.user.id

@@ -93,14 +93,44 @@ class BrowserSession:
 
 
 async def start_browser_session(
-    ctx: ServiceContext, *, workspace: str | None, email: str, password: str
+    ctx: ServiceContext,
+    *,
+    workspace: str | None,
+    email: str,
+    password: str,
+    cookie: str | None = None,
 ) -> BrowserSession:
     """Sign in from the web client. Without a workspace, the first seat of the email's one
-    person with this password; workspace_required when several people share the email."""
+    person with this password; workspace_required when several people share the email.
+
+    A browser keeps one cookie, as Slack's `d`, for everyone signed in in it: a sign-in
+    sent with a cookie someone is still signed in with joins it, instead of replacing it
+    (which would sign them out)."""
     account = await _check_password(ctx, workspace, email, password)
     caller = TokenInfo(account.user_id, account.workspace_id, "user")
     async with ctx.router.write(Main()) as conn:
-        return await _new_session_txn(ctx, conn, caller, creds.new_session_cookie())
+        if cookie is None or not await store.session_tokens_txn(conn, creds.hash_token(cookie)):
+            cookie = creds.new_session_cookie()
+        return await _new_session_txn(ctx, conn, caller, cookie)
+
+
+async def end_browser_session(ctx: ServiceContext, token: str | None, cookie: str | None) -> None:
+    """Sign out: the person's every token on this browser's cookie (each tab, each
+    workspace) is revoked and their sockets close; the others signed in in it stay."""
+    caller = await authenticate_browser(ctx, token, cookie)
+    assert cookie is not None, "a browser session came with its cookie"
+    async with ctx.router.read(Main()) as conn:
+        bound = await store.session_tokens_txn(conn, creds.hash_token(cookie))
+    theirs = [info.token_hash for info in bound if info.user_id == caller.user_id]
+    await revocation.revoke(ctx, [token_hash for token_hash in theirs if token_hash])
+
+
+async def browser_session_in_use(ctx: ServiceContext, cookie: str | None) -> bool:
+    """Is anyone still signed in with this cookie?"""
+    if not cookie:
+        return False
+    async with ctx.router.read(Main()) as conn:
+        return bool(await store.session_tokens_txn(conn, creds.hash_token(cookie)))
 
 
 async def switch_browser_session(

@@ -106,6 +106,17 @@ async def stored_token_txn(conn: Conn, token_hash: str) -> StoredToken | None:
     return StoredToken(info, row.revoked is not None, row.session_hash)
 
 
+async def session_tokens_txn(conn: Conn, session_hash: str) -> list[TokenInfo]:
+    """The live tokens bound to a browser's cookie: the people signed in in it, a token per
+    tab and workspace."""
+    live = (tokens.c.session_hash == session_hash) & tokens.c.revoked.is_(None)
+    query = select(tokens.c.token_hash, tokens.c.user_id, tokens.c.workspace_id, tokens.c.kind)
+    return [
+        TokenInfo(row.user_id, row.workspace_id, row.kind, row.token_hash)
+        for row in await conn.execute(query.where(live))
+    ]
+
+
 async def revoke_tokens_txn(
     conn: Conn, token_hashes: Collection[str], now: float
 ) -> list[TokenInfo]:

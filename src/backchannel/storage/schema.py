@@ -126,8 +126,10 @@ tokens = Table(
     Column("created", Float, nullable=False),
     Column("revoked", Float, nullable=True),
     # A browser session's token (xoxc, main migration 0004) works only with the session's
-    # http-only cookie; this is the cookie's SHA-256. Null for API tokens.
+    # http-only cookie; this is the cookie's SHA-256. Null for API tokens. Several people
+    # signed in in one browser share its cookie (main_0010: found by it).
     Column("session_hash", String(64), nullable=True),
+    Index("ix_tokens_session", "session_hash"),
 )
 
 # The workspaces each person belongs to (main_0005): one seat per workspace, the one they

@@ -86,6 +86,7 @@ async def _sign_in(
         workspace=workspace.strip() if isinstance(workspace, str) and workspace.strip() else None,
         email=email,
         password=password,
+        cookie=request.cookies.get(SESSION_COOKIE),
     )
     reply = ok(
         token=session.token,
@@ -105,20 +106,21 @@ async def _sign_in(
 
 
 async def _sign_out(ctx: ServiceContext, request: Request) -> SlackResponse:
-    """Revoke the session's token and drop its cookie (the cookie even when the token is
-    already gone, so a browser never keeps a dead session)."""
+    """Sign the tab's person out of this browser (services/auth.py says what goes); the
+    cookie is dropped once nobody is signed in with it, even when the token was gone
+    already, so a browser never keeps a dead session."""
     _check_origin(request)
     token = bearer_token(request, await read_params(request))
+    cookie = request.cookies.get(SESSION_COOKIE)
     reply: SlackResponse
     try:
-        await auth.authenticate(ctx, token, request.cookies.get(SESSION_COOKIE))
+        await auth.end_browser_session(ctx, token, cookie)
     except AuthError as exc:
         reply = error(exc.slack_error)
     else:
-        assert token is not None, "an authenticated call carries its token"
-        await auth.revoke(ctx, token)
         reply = ok()
-    reply.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    if not await auth.browser_session_in_use(ctx, cookie):
+        reply.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return reply
 
 

@@ -1,6 +1,9 @@
 // The Web API and the browser session (an xoxc token here plus the http-only `d` cookie
 // the browser sends by itself: docs/web-client.md).
 
+// Each tab keeps its own session (sessionStorage: a reload keeps it, other tabs do not see
+// it), so two people signed in in one browser each keep theirs. The browser's latest
+// sign-in or switch is also kept (localStorage) for the tabs opened next to start with.
 const SESSION_KEY = 'backchannel.session';
 /** Errors that mean the token is no good any more: back to the sign-in form. */
 const SESSION_OVER = new Set(['not_authed', 'invalid_auth', 'token_revoked', 'account_inactive']);
@@ -23,34 +26,41 @@ export function whenSessionOver(handler) {
   onSessionOver = handler;
 }
 
-/** @returns {Session|null} */
+/** @returns {Session|null} the tab's session; a new tab starts with the browser's latest */
 export function loadSession() {
+  const own = readSession(sessionStorage);
+  if (own) return own;
+  const latest = readSession(localStorage);
+  if (latest) sessionStorage.setItem(SESSION_KEY, JSON.stringify(latest));
+  return latest;
+}
+
+/** @param {Storage} storage */
+function readSession(storage) {
   try {
-    const session = JSON.parse(localStorage.getItem(SESSION_KEY) || 'null');
+    const session = JSON.parse(storage.getItem(SESSION_KEY) || 'null');
     return session && typeof session.token === 'string' ? session : null;
   } catch {
     return null;
   }
 }
 
+/** Forget the tab's session, and the browser's latest if it is the same person's. */
 export function forgetSession() {
-  localStorage.removeItem(SESSION_KEY);
+  const own = readSession(sessionStorage);
+  sessionStorage.removeItem(SESSION_KEY);
+  if (own && readSession(localStorage)?.user_id === own.user_id) localStorage.removeItem(SESSION_KEY);
+}
+
+/** Leave the tab's session to its other tabs, to sign someone else in here. */
+export function leaveSession() {
+  sessionStorage.removeItem(SESSION_KEY);
 }
 
 /** @param {Session} session */
 function keepSession(session) {
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
   localStorage.setItem(SESSION_KEY, JSON.stringify(session));
-}
-
-/**
- * The session was changed by another tab (localStorage is shared): signed out, or switched
- * to another workspace. Called once by main.js.
- * @param {(session: Session|null) => void} handler
- */
-export function whenSessionChangedElsewhere(handler) {
-  window.addEventListener('storage', (event) => {
-    if (event.key === SESSION_KEY || event.key === null) handler(loadSession());
-  });
 }
 
 /**
@@ -67,7 +77,8 @@ export async function signIn(form) {
 
 /**
  * POST /auth/switch: a session in another of the person's workspaces (an id or domain),
- * on the same cookie. It replaces the session, and the old token is revoked.
+ * on the same cookie. It replaces the tab's session; the old token stays for the tabs that
+ * may still use it (signing out revokes all of the person's).
  * @param {string} workspace
  * @returns {Promise<Session>}
  */
@@ -82,11 +93,14 @@ export async function switchWorkspace(workspace) {
   }
   const session = { token: body.token, user_id: body.user_id, team_id: body.team_id };
   keepSession(session);
-  post('/api/auth.revoke', {}, authHeader(old)).catch(() => {}); // one live token per browser
   return session;
 }
 
-/** POST /auth/signout; the local session is forgotten whatever the server says. */
+/**
+ * POST /auth/signout: the person is signed out of every tab of this browser (their other
+ * tabs' sockets close), the others signed in here stay. The tab's session is forgotten
+ * whatever the server says.
+ */
 export async function signOut() {
   const session = loadSession();
   forgetSession();

@@ -2,7 +2,7 @@
 // routing by the URL's hash (#/<conversation id>) or a permalink (/archives/...), and
 // switching workspace (a new boot).
 import * as actions from './actions.js';
-import { api, ApiError, loadSession, signOut, switchWorkspace, whenSessionChangedElsewhere, whenSessionOver } from './api.js';
+import { api, ApiError, leaveSession, loadSession, signOut, switchWorkspace, whenSessionOver } from './api.js';
 import { conversationView } from './conversation.js';
 import { createChannelDialog, errorText, toast } from './dialogs.js';
 import * as directory from './directory.js';
@@ -29,16 +29,6 @@ whenSessionOver(() => {
   if (app.dataset.state === 'signed-out') return;
   endSession();
   showSignIn('Your session has ended. Please sign in again.');
-});
-// Another tab switched workspace or signed out: the session in storage is shared, so follow.
-whenSessionChangedElsewhere((session) => {
-  if (app.dataset.state === 'signed-out') return;
-  if (!session) {
-    endSession();
-    showSignIn();
-  } else if (session.team_id !== state.team?.id || session.user_id !== state.self?.id) {
-    reboot();
-  }
 });
 document.addEventListener('keydown', (event) => {
   if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k' && app.dataset.state === 'signed-in') {
@@ -119,7 +109,7 @@ function drawApp() {
   view = conversationView({ onLeft: goHome });
   const shell = h('div', { class: 'shell' },
     workspaceRail({ onSwitch: switchTo }),
-    sidebar({ onCreate: () => createChannelDialog(open), onSwitcher: () => openSwitcher(choose), onSignOut: signOutNow }),
+    sidebar({ onCreate: () => createChannelDialog(open), onSwitcher: () => openSwitcher(choose), onSignOut: signOutNow, onSignInOther: signInOther }),
     view.main,
     threadPanel());
   replaceChildren(app, shell);
@@ -251,6 +241,13 @@ function reboot() {
 async function signOutNow() {
   endSession(); // first: a socket closed by the revocation must not try to resume
   await signOut();
+  showSignIn();
+}
+
+/** Sign someone else in, in this tab: the person here stays signed in in their other tabs. */
+function signInOther() {
+  endSession();
+  leaveSession();
   showSignIn();
 }
 

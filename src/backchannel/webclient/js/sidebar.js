@@ -1,5 +1,5 @@
 // The sidebar: workspace, you, the quick switcher button, your channels (shared ones marked)
-// and DMs with their badges, the connection state and sign out.
+// and DMs with their badges, the connection state, signing someone else in, and sign out.
 import { glyph, h, icon, replaceChildren, srOnly } from './dom.js';
 import { conversationName, isChannel, sharedWith, userName } from './names.js';
 import { on, state } from './store.js';
@@ -9,10 +9,10 @@ const CONNECTION_TEXT = {
 };
 
 /**
- * @param {{onCreate: () => void, onSwitcher: () => void, onSignOut: () => void}} handlers
+ * @param {{onCreate: () => void, onSwitcher: () => void, onSignOut: () => void, onSignInOther: () => void}} handlers
  * @returns {HTMLElement}
  */
-export function sidebar({ onCreate, onSwitcher, onSignOut }) {
+export function sidebar({ onCreate, onSwitcher, onSignOut, onSignInOther }) {
   const me = h('div', { class: 'me' });
   const channels = h('ul', { class: 'conversation-list', 'aria-labelledby': 'channels-heading' });
   const dms = h('ul', { class: 'conversation-list', 'aria-labelledby': 'dms-heading' });
@@ -55,7 +55,10 @@ export function sidebar({ onCreate, onSwitcher, onSignOut }) {
       dms),
     h('footer', { class: 'sidebar-footer' },
       connection,
-      h('button', { type: 'button', class: 'secondary sign-out', text: 'Sign out', onclick: onSignOut })));
+      h('div', { class: 'account-actions' },
+        // Another person signs in in this tab; whoever is here stays in their other tabs.
+        h('button', { type: 'button', class: 'secondary sign-out', text: 'Someone else', 'aria-label': 'Sign in as someone else', title: 'Sign in as someone else', onclick: onSignInOther }),
+        h('button', { type: 'button', class: 'secondary sign-out', text: 'Sign out', onclick: onSignOut }))));
 }
 
 /** DMs with deactivated people drop out, as in Slack. */
