@@ -122,7 +122,7 @@ async def end_browser_session(ctx: ServiceContext, token: str | None, cookie: st
     async with ctx.router.read(Main()) as conn:
         bound = await store.session_tokens_txn(conn, creds.hash_token(cookie))
     theirs = [info.token_hash for info in bound if info.user_id == caller.user_id]
-    await revocation.revoke(ctx, [token_hash for token_hash in theirs if token_hash])
+    await revocation.revoke(ctx, [token_hash for token_hash in theirs if token_hash is not None])
 
 
 async def browser_session_in_use(ctx: ServiceContext, cookie: str | None) -> bool:

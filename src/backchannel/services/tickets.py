@@ -30,12 +30,7 @@ async def issue_ticket(ctx: ServiceContext, caller: TokenInfo) -> str:
     now = ctx.clock()
     async with ctx.router.write(ShardFor(caller.workspace_id)) as conn:
         await store.insert_ticket_txn(
-            conn,
-            hash_token(ticket),
-            caller,
-            caller.token_hash,
-            expires=now + TICKET_SECONDS,
-            now=now,
+            conn, hash_token(ticket), caller, expires=now + TICKET_SECONDS, now=now
         )
     return ticket
 

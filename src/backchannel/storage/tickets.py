@@ -20,8 +20,10 @@ class StoredTicket:
 
 
 async def insert_ticket_txn(
-    conn: Conn, ticket_hash: str, info: TokenInfo, token_hash: str, *, expires: float, now: float
+    conn: Conn, ticket_hash: str, info: TokenInfo, *, expires: float, now: float
 ) -> None:
+    """A ticket for `info`, bound to its token (`info.token_hash`, an authenticated
+    caller's)."""
     # Expired tickets go as new ones come, so the table stays as small as the live ones.
     await conn.execute(delete(rtm_tickets).where(rtm_tickets.c.expires < now))
     head = await stream_state_txn(conn)
@@ -34,7 +36,7 @@ async def insert_ticket_txn(
             expires=expires,
             since_epoch=head.epoch,
             since_seq=head.head,
-            token_hash=token_hash,
+            token_hash=info.token_hash,
         )
     )
 
