@@ -17,6 +17,7 @@ AVATAR_SIZES = (24, 32, 48, 72, 192, 512, 1024)  # Slack's image_<size> fields o
 DEFAULT_AVATAR_SIZES = AVATAR_SIZES[:-1]  # Slack gives a default avatar no image_1024
 BOT_ICON_SIZES = (36, 48, 72)  # a bot's icons.image_<size>
 REPLY_USERS_SHOWN = 5  # Slack shows a thread's first five repliers, and counts them all
+MAX_UNIX_TIME = 253_402_300_799  # the last second of the year 9999
 
 
 def team_json(workspace: Workspace, base_url: str) -> dict[str, Any]:
@@ -41,20 +42,20 @@ def profile_json(user: User, base_url: str) -> dict[str, Any]:
         "display_name": user.display_name,
         "real_name_normalized": user.real_name,
         "display_name_normalized": user.display_name,
-        "avatar_hash": str(stored.get("avatar_hash", "")),
-        "title": str(stored.get("title", "")),
-        "phone": str(stored.get("phone", "")),
-        "skype": str(stored.get("skype", "")),
-        "status_text": str(stored.get("status_text", "")),
-        "status_emoji": str(stored.get("status_emoji", "")),
-        "status_expiration": int(stored.get("status_expiration", 0)),
-        "fields": stored.get("fields") or {},
+        "avatar_hash": _text(stored, "avatar_hash"),
+        "title": _text(stored, "title"),
+        "phone": _text(stored, "phone"),
+        "skype": _text(stored, "skype"),
+        "status_text": _text(stored, "status_text"),
+        "status_emoji": _text(stored, "status_emoji"),
+        "status_expiration": _unix_time(stored.get("status_expiration")),
+        "fields": fields if isinstance(fields := stored.get("fields"), dict) else {},
         "team": user.workspace_id,
     }
     first, _, last = user.real_name.partition(" ")
     # users.profile.set stores first/last names when a person sets them (services/profiles.py).
-    profile["first_name"] = str(stored.get("first_name", first))
-    profile["last_name"] = str(stored.get("last_name", last))
+    profile["first_name"] = _text(stored, "first_name", first)
+    profile["last_name"] = _text(stored, "last_name", last)
     if user.email is not None:
         profile["email"] = user.email
     profile.update(avatar_images(user, base_url))
@@ -64,13 +65,26 @@ def profile_json(user: User, base_url: str) -> dict[str, Any]:
     return profile
 
 
+def _text(stored: dict[str, Any], key: str, default: str = "") -> str:
+    """A stored profile text; the default for what is not text (a profile written by hand)."""
+    value = stored.get(key, default)
+    return value if isinstance(value, str) else default
+
+
+def _unix_time(value: Any) -> int:
+    """A stored time in whole seconds; 0 for what is not one (a profile written by hand)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0
+    return int(value) if 0 <= value <= MAX_UNIX_TIME else 0
+
+
 def avatar_images(user: User, base_url: str) -> dict[str, Any]:
     """The image_* URLs of a user's photo: the one image at every size (clients scale it),
     absolute, stored at upload time (services/avatars.py). Without one, their default
     avatar's, with what Slack gives a default: no image_1024, image_original or
     is_custom_image."""
     url = user.profile.get("avatar_url")
-    if not url:
+    if not url or not isinstance(url, str):
         default = default_avatar_url(base_url, user.id, _shown_name(user))
         return {f"image_{size}": default for size in DEFAULT_AVATAR_SIZES}
     images: dict[str, Any] = {f"image_{size}": url for size in AVATAR_SIZES}

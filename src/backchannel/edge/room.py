@@ -144,7 +144,7 @@ class Room:
         sent = 0
         if self.cache is not None:
             targets, sent = self._deliver_lean(event, targets, frame, self.cache)
-        if event.membership is None and event.skip_user is None:
+        if event.membership is None and event.skip_user is None and event.payload:
             # Every target wants it (the indexes say so): the common case, kept tight.
             return sent + write_to_all(
                 targets, frame, event.position.seq if event.position else None

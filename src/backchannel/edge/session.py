@@ -56,7 +56,8 @@ class Session:
         self.protocol = self.connection.protocol
 
     def accept(self, event: Event) -> bool:
-        """Take an event in order: track its membership change, say whether to send it."""
+        """Take an event in order: track its membership change, say whether to send it (never
+        one whose payload could not be read from the log: storage/json_values.py)."""
         position = event.position
         if position is not None:
             if position.seq <= self.seq:
@@ -71,7 +72,7 @@ class Session:
         wanted = self._concerns(event, mine)
         if mine and event.membership == "leave" and event.channel_id:
             self._member(event.channel_id, False)
-        return wanted
+        return wanted and bool(event.payload)
 
     def _concerns(self, event: Event, mine: bool) -> bool:
         if event.skip_user == self.user_id:

@@ -13,9 +13,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import orjson
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError
@@ -24,6 +23,7 @@ from sqlalchemy.pool import QueuePool
 
 from backchannel.errors import ConfigError
 from backchannel.storage.connection import Conn, Engines, PoolUse
+from backchannel.storage.json_values import json_dumps, json_loads
 
 T = TypeVar("T")
 
@@ -115,11 +115,6 @@ class PostgresEngines(Engines):
         await self._engine.dispose()
 
 
-def json_dumps(value: Any) -> str:
-    """JSON columns (blocks, attachments, profiles) go through orjson, as the API does."""
-    return orjson.dumps(value).decode()
-
-
 def create_engines(url: URL, *, pool_size: int = 5, pool_timeout: float = 5.0) -> Engines:
     from backchannel.storage.sqlite import SqliteEngines  # sqlite builds on this module
 
@@ -128,7 +123,7 @@ def create_engines(url: URL, *, pool_size: int = 5, pool_timeout: float = 5.0) -
     engine = create_async_engine(
         url,
         json_serializer=json_dumps,
-        json_deserializer=orjson.loads,
+        json_deserializer=json_loads,
         hide_parameters=True,
         pool_size=pool_size,
         max_overflow=0,

@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, insert, or_, select, update
 
 from backchannel.models import Event, Position
 from backchannel.storage.connection import Conn
+from backchannel.storage.json_values import is_object, readable
 from backchannel.storage.schema import event_stream, events
 
 
@@ -161,10 +162,13 @@ async def prune_events_txn(conn: Conn, *, through: int) -> int:
 
 
 def _event_from_row(row: Any, stream: str, epoch: str) -> Event:
+    """An event of the log; one whose payload cannot be shown keeps its place and its
+    membership change, with an empty payload that the edge sends to nobody."""
+    payload = readable(row.payload, is_object, "payload", f"event {stream}/{row.seq}")
     return Event(
         workspace_id=row.workspace_id,
         scope=row.scope,
-        payload=row.payload,
+        payload=payload or {},
         channel_id=row.channel_id,
         user_id=row.user_id,
         membership=row.membership,

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Row
 
 from backchannel.models import Message
 from backchannel.storage.connection import Conn
+from backchannel.storage.json_values import is_object_list, is_string_list, readable
 from backchannel.storage.schema import channels, memberships, messages, pins, reactions
 from backchannel.types import next_ts
 
@@ -231,6 +232,9 @@ async def im_between_txn(conn: Conn, workspace_id: str, user_id: str, other_id: 
 
 
 def message_from_row(row: Row) -> Message:
+    """A message as stored; blocks or attachments that cannot be shown are left out
+    (storage/json_values.py)."""
+    where = f"{row.channel_id}/{row.ts}"
     return Message(
         channel_id=row.channel_id,
         ts=row.ts,
@@ -241,7 +245,7 @@ def message_from_row(row: Row) -> Message:
         text=row.text,
         thread_ts=row.thread_ts,
         reply_count=row.reply_count,
-        reply_users=tuple(row.reply_users or ()),
+        reply_users=tuple(readable(row.reply_users, is_string_list, "reply_users", where) or ()),
         latest_reply=row.latest_reply,
         parent_user_id=row.parent_user_id,
         reply_broadcast=bool(row.reply_broadcast),
@@ -249,8 +253,8 @@ def message_from_row(row: Row) -> Message:
         edited_ts=row.edited_ts,
         edited_user=row.edited_user,
         deleted=bool(row.deleted),
-        blocks=row.blocks,
-        attachments=row.attachments,
+        blocks=readable(row.blocks, is_object_list, "blocks", where),
+        attachments=readable(row.attachments, is_object_list, "attachments", where),
         user_team=row.user_team,
         username=row.username,
         icons=row.icons,

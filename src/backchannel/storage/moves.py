@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 
 from backchannel.storage.connection import Conn
+from backchannel.storage.json_values import UNREADABLE
 from backchannel.storage.schema import (
     avatars,
     bots,
@@ -197,6 +198,8 @@ def row_digest(row: Row) -> int:
 
 
 def _encode(value: object) -> object:
+    if value is UNREADABLE:  # written as null on the target (storage/json_values.py)
+        return None
     if isinstance(value, bytes | memoryview):
         return bytes(value).hex()
     raise TypeError(f"cannot fingerprint a {type(value).__name__}")

@@ -19,7 +19,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import orjson
 from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +26,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import NullPool
 
 from backchannel.storage.connection import Conn, Engines, InlineConnection, PoolUse
-from backchannel.storage.engine import json_dumps
+from backchannel.storage.json_values import json_dumps, json_loads
 
 T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -273,7 +272,7 @@ def _sqlite_engine(url: URL) -> Engine:
         connect_args={"check_same_thread": False},
         hide_parameters=True,  # see engine.py: an error never carries a statement's values
         json_serializer=json_dumps,
-        json_deserializer=orjson.loads,
+        json_deserializer=json_loads,
     )
 
     @event.listens_for(engine, "connect")

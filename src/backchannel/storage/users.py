@@ -9,6 +9,7 @@ from sqlalchemy.engine import Row
 
 from backchannel.models import Bot, User
 from backchannel.storage.connection import Conn
+from backchannel.storage.json_values import is_object, readable
 from backchannel.storage.schema import bots, memberships, users
 
 
@@ -149,7 +150,7 @@ def user_from_row(row: Row) -> User:
         bot_id=row.bot_id,
         deleted=bool(row.deleted),
         tz=row.tz,
-        profile=dict(row.profile or {}),
+        profile=dict(readable(row.profile, is_object, "profile", f"user {row.id}") or {}),
         updated=row.updated,
         presence=row.presence,
     )
