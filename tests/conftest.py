@@ -19,9 +19,12 @@ from tests.support.cli import run_cli
 from tests.support.etcd import etcd, etcd_topology  # noqa: F401  (fixtures)
 from tests.support.nats import nats_server, nats_url, shared_nats  # noqa: F401  (fixtures)
 from tests.support.postgres import PostgresCluster
+from tests.support.rtm import live_edge
 
 BACKENDS = ["sqlite", "postgresql"]
 SHARDS = 2
+# For a test whose subject is not storage: one backend is enough.
+SQLITE = pytest.mark.parametrize("make_storage", ["sqlite"], indirect=True)
 
 
 @pytest.fixture(scope="session")
@@ -145,6 +148,14 @@ async def acme(ctx: ServiceContext) -> Acme:
     bob = await users.create_user(ctx, workspace="acme", email="bob@acme.test", name="Bob")
     placed = await ctx.router.assignment(workspace.id)
     return Acme(workspace, alice, bob, placed.db_shard, placed.ms_shard)
+
+
+@pytest.fixture
+async def edge_url(deployment: Backchannel, acme: Acme) -> AsyncIterator[str]:
+    """A live edge (rtm.start and rtm.connect need one), serving every message-server
+    shard; its ws:// URL."""
+    async with live_edge(deployment) as url:
+        yield url
 
 
 async def dev_channel(ctx: ServiceContext, acme: Acme) -> str:

@@ -6,6 +6,8 @@ Slack's vocabulary and the HTTP layer only serialises it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class BackchannelError(Exception):
     """A failure to report as one clear line (CLI) or one Slack error (Web API)."""
@@ -30,6 +32,16 @@ class ConfigError(BackchannelError):
 
 class InvalidArgument(BackchannelError):
     slack_error = "invalid_arguments"
+
+
+class InvalidContent(InvalidArgument):
+    """Blocks or attachments Slack would refuse: one line per problem, each naming its field
+    with a JSON pointer (the Web API lists them in `errors` and `response_metadata`)."""
+
+    def __init__(self, problems: Sequence[str], *, slack_error: str) -> None:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(problems[0] + more, slack_error=slack_error)
+        self.problems = tuple(problems)
 
 
 class NotFound(BackchannelError):

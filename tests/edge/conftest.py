@@ -6,20 +6,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from backchannel.app import Backchannel
 from backchannel.models import TokenInfo
 from backchannel.services import ServiceContext
 from tests.conftest import Acme
-from tests.support.rtm import RtmSocket, live_edge, open_rtm
+from tests.support.rtm import RtmSocket, open_rtm
 from tests.webapp.conftest import dev, globex, initech  # noqa: F401  (fixtures shared with webapp tests)
 
 Connect = Callable[..., Awaitable[RtmSocket]]
-
-
-@pytest.fixture
-async def edge_url(deployment: Backchannel, acme: Acme) -> AsyncIterator[str]:
-    async with live_edge(deployment) as url:
-        yield url
 
 
 @pytest.fixture

@@ -23,11 +23,9 @@ from backchannel.storage import channels, imports, users
 from backchannel.storage import credentials as credential_store
 from backchannel.storage.reactions import with_reactions_txn
 from backchannel.storage.schema import events, memberships, messages, reactions
-from tests.conftest import Acme
+from tests.conftest import SQLITE, Acme
 from tests.support import slack_export as sample
 from tests.support.slack_export import SlackExportFiles, sample_export
-
-SQLITE = pytest.mark.parametrize("make_storage", ["sqlite"], indirect=True)
 
 
 async def _workspace(ctx: ServiceContext, domain: str = "slackers") -> Workspace:
@@ -71,7 +69,7 @@ async def test_an_export_is_imported_whole(ctx: ServiceContext, tmp_path: Path) 
     assert _counts(summary, "imported") == {
         "users": sample.USERS, "channels": sample.CONVERSATIONS - 1, "day files": sample.DAY_FILES,
         "messages": sample.MESSAGES, "replies": sample.REPLIES, "reactions": sample.REACTIONS,
-        "files": sample.FILES,
+        "files": sample.FILES, "blocks": 1, "attachments": 0,
     }  # fmt: skip
     assert summary.tallies["channels"].present == 1  # Slack's #general is ours
     assert (summary.skipped, summary.reasons, summary.notes) == (0, [], [])
@@ -299,7 +297,7 @@ async def test_a_malformed_export_is_imported_as_far_as_it_goes(
     assert "no link in the export" in reasons[("files", "dev/2024-01-15.json")]
     assert _counts(summary, "skipped") == {
         "users": 0, "channels": 0, "day files": 4, "messages": 2, "replies": 0, "reactions": 1,
-        "files": 1,
+        "files": 1, "blocks": 0, "attachments": 0,
     }  # fmt: skip
     assert summary.usable and len(summary.notes) == 2
     maps = await load_maps(ctx, target)
@@ -315,6 +313,46 @@ async def test_a_malformed_export_is_imported_as_far_as_it_goes(
     assert placeholder is not None and placeholder.deleted
     assert len(await _messages(ctx, maps.channels[sample.SECRET])) == 0
     assert sample.FILE_POST in await _messages(ctx, maps.channels[sample.DEV])
+
+
+def _rich_day() -> bytes:
+    """A day file of #dev (written as text: orjson writes no JSON 300 levels deep) whose
+    messages carry blocks and attachments a post would refuse, and one it would take."""
+    deep = "[" * 300 + "]" * 300
+    image = '{"type": "image", "image_url": "https://example.com/a.png"}'  # no alt_text
+    fine = '[{"type": "section", "text": {"type": "mrkdwn", "text": "fine"}}]'
+    entries = [
+        ("deep", f'"blocks": [{{"type": "section", "x": {deep}}}]'),
+        ("unknown", '"blocks": [{"type": "sections"}]'),
+        ("image", f'"attachments": [{{"blocks": [{image}]}}]'),
+        ("fine", f'"blocks": {fine}'),
+    ]
+    messages = [
+        f'{{"type": "message", "user": "{sample.BOB}", "text": "{text}", '
+        f'"ts": "{sample.ts(2 * sample.DAY + n)}", {rich}}}'
+        for n, (text, rich) in enumerate(entries)
+    ]
+    return ("[" + ", ".join(messages) + "]").encode()
+
+
+async def test_blocks_and_attachments_a_post_refuses_are_left_out_and_counted(
+    ctx: ServiceContext, tmp_path: Path
+) -> None:
+    """services/block_kit.py decides, as for a post; the message comes with its text."""
+    target = await _workspace(ctx)
+    files = sample_export()
+    dev = next(name for name in files.json if name.startswith("dev/")).split("/")[0]
+    files.raw[f"{dev}/{sample.date_of(sample.ts(2 * sample.DAY))}.json"] = _rich_day()
+    summary = await _import(ctx, files, tmp_path)
+    assert (summary.tallies["blocks"].imported, summary.tallies["blocks"].skipped) == (2, 2)
+    assert (summary.tallies["attachments"].skipped, summary.tallies["messages"].skipped) == (1, 0)
+    reasons = [r.reason for r in summary.reasons if r.kind in ("blocks", "attachments")]
+    assert any("nested more than 32 levels deep" in reason for reason in reasons)
+    assert any("missing required field: alt_text" in reason for reason in reasons)
+    maps = await load_maps(ctx, target)
+    imported = {m.text: m for m in (await _messages(ctx, maps.channels[sample.DEV])).values()}
+    assert [imported[text].blocks for text in ("deep", "unknown")] == [None, None]
+    assert imported["image"].attachments is None and imported["fine"].blocks is not None
 
 
 @SQLITE

@@ -129,9 +129,11 @@ def _validator(method: str, outcome: str = "200") -> Draft4Validator:
     operation = next(iter(operations.values()))
     schema = json.loads(json.dumps(operation["responses"][outcome]["schema"]))
     if outcome == "default":
-        # The error enums are incomplete; Slack also adds response_metadata to errors.
+        # The error enums are incomplete; Slack also adds response_metadata to errors, and
+        # to invalid_blocks and invalid_attachments the same lines as `errors`.
         schema["properties"]["error"] = {"type": "string", "minLength": 1}
         schema["properties"].setdefault("response_metadata", RESPONSE_METADATA)
+        schema["properties"].setdefault("errors", {"type": "array", "items": {"type": "string"}})
     schema["definitions"] = spec["definitions"]
     return Draft4Validator(schema)
 

@@ -6,21 +6,19 @@ them answers, without the rich part it cannot read, and logs one line naming the
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import String, bindparam, text
 
-from backchannel.app import Backchannel
 from backchannel.models import TokenInfo
 from backchannel.router import ShardFor
 from backchannel.services import ServiceContext, history, messages, moves, reactions
 from backchannel.services.slack_export_write import export_workspace
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
-from tests.support.rtm import RtmSocket, live_edge, open_rtm
+from tests.support.rtm import RtmSocket, open_rtm
 
 SECRET = "poison-secret-words"  # in every poisoned value: it must never reach the log
 DEEP = '{"type": "section", "x": "' + SECRET + '", "y": ' + "[" * 300 + "]" * 300 + "}"
@@ -93,12 +91,6 @@ async def poisoned(
     sql = "UPDATE users SET profile = :json WHERE id = :user"
     await write_raw(ctx, workspace, sql, json=profile, user=bob)
     return Poisoned(request.param, dev, root.ts, reply.ts)
-
-
-@pytest.fixture
-async def edge_url(deployment: Backchannel, acme: Acme) -> AsyncIterator[str]:
-    async with live_edge(deployment) as url:
-        yield url
 
 
 def _logged_rows(caplog: pytest.LogCaptureFixture) -> str:

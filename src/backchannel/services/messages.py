@@ -13,7 +13,7 @@ from typing import Any
 from backchannel.errors import BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Channel, Event, Message
 from backchannel.models.events import to_channel, to_user
-from backchannel.services import events
+from backchannel.services import block_kit, events
 from backchannel.services.access import access_channel_txn, readable_channel_txn
 from backchannel.services.channel_names import conversation_for
 from backchannel.services.channel_names import link_names as linked
@@ -131,7 +131,10 @@ async def _retried_txn(conn: Conn, channel_id: str, client_msg_id: str) -> Messa
 
 
 def check_content(text: str, blocks: list[Any] | None, attachments: list[Any] | None) -> None:
-    """Slack's rules: some text, blocks or attachments; text of at most 40,000 characters."""
+    """Slack's rules: some text, blocks or attachments; text of at most 40,000 characters;
+    blocks and attachments as Block Kit has them (services/block_kit.py)."""
+    block_kit.check_blocks(blocks)
+    block_kit.check_attachments(attachments)
     if not text.strip() and not blocks and not attachments:
         raise InvalidArgument(
             "the message has no text, blocks or attachments", slack_error="no_text"

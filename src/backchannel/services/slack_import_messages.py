@@ -16,7 +16,7 @@ from typing import Any
 
 from backchannel.models import Workspace
 from backchannel.router import ShardFor
-from backchannel.services import events
+from backchannel.services import block_kit, events
 from backchannel.services.context import ServiceContext
 from backchannel.services.slack_export import SlackExport, folder_of
 from backchannel.services.slack_import_users import placeholder_txn
@@ -138,6 +138,8 @@ async def _import_batch(
 
 def _count_present(batch: _Batch, message: SlackMessage) -> None:
     batch.count("replies" if message.is_reply else "messages", present=1)
+    batch.count("blocks", present=int(bool(message.blocks)))
+    batch.count("attachments", present=int(bool(message.attachments)))
     batch.count("reactions", present=sum(len(people) for _, people in message.reactions))
     batch.count("files", present=len(message.files))
 
@@ -217,7 +219,7 @@ def _row(
         "parent_user_id": parent,
         "latest_reply": None,
         "reply_broadcast": message.subtype == "thread_broadcast" and parent is not None,
-        "blocks": rewrite_json(message.blocks, maps),
+        "blocks": _rich(message, "blocks", maps, batch, day),
         "attachments": _attachments(message, maps, batch, day),
         "client_msg_id": None,
         "edited_ts": message.edited_ts,
@@ -233,7 +235,7 @@ def _attachments(
     message: SlackMessage, maps: Maps, batch: _Batch, day: DayFile
 ) -> list[Any] | None:
     """Slack's attachments, then each file as a link (its content stays at Slack)."""
-    kept = list(rewrite_json(message.attachments, maps) or [])
+    kept = list(_rich(message, "attachments", maps, batch, day) or [])
     for file in message.files:
         if file.url is None:
             reason = f"file {file.name!r} of message {message.ts} has no link in the export"
@@ -243,6 +245,27 @@ def _attachments(
                      "title_link": file.url})  # fmt: skip
         batch.count("files", imported=1)
     return kept or None
+
+
+def _rich(
+    message: SlackMessage, kind: str, maps: Maps, batch: _Batch, day: DayFile
+) -> list[Any] | None:
+    """The message's blocks or attachments with their mentions rewritten, if a post would
+    take them (services/block_kit.py); otherwise the message comes without them, counted."""
+    value = getattr(message, kind)
+    if not value:
+        return None
+    problems = _PROBLEMS[kind](value)
+    if problems:
+        reason = f"message {message.ts}: {problems[0]}: imported without its {kind}"
+        batch.skips.append(Skip(kind, day.where, reason))
+        return None
+    batch.count(kind, imported=1)
+    rewritten: list[Any] = rewrite_json(value, maps)
+    return rewritten
+
+
+_PROBLEMS = {"blocks": block_kit.blocks_problems, "attachments": block_kit.attachments_problems}
 
 
 async def _reactions_txn(

@@ -24,7 +24,7 @@ _ICONS = ("emoji", "image_36", "image_48", "image_64", "image_72")
 class Skip:
     """Something of the export that was not imported, and why."""
 
-    kind: str  # users, channels, day files, messages, replies, reactions, files
+    kind: str  # one of slack_state.KINDS
     where: str  # the file (and entry) it is in
     reason: str
     count: int = 1

@@ -10,7 +10,10 @@ from typing import Any
 from backchannel.services.slack_records import Skip, SlackUser
 from backchannel.wire import SYSTEM_USER
 
-KINDS = ("users", "channels", "day files", "messages", "replies", "reactions", "files")
+KINDS = (
+    "users", "channels", "day files", "messages", "replies", "reactions", "files", "blocks",
+    "attachments",
+)  # fmt: skip
 MAX_REASONS = 20  # reasons shown; the counts cover them all
 MAX_NOTES = 20
 Progress = Callable[[str, int, int], None]  # (phase, done, total)

@@ -36,7 +36,6 @@ from backchannel.storage.connection import Conn
 from backchannel.types import BOT, is_keyed_id, new_keyed_id, parse_ts
 
 DEFAULT_NAME = "incoming-webhook"  # Slack's name for a webhook's bot
-MAX_ATTACHMENTS = 100
 _SECRET_ALPHABET = string.ascii_letters + string.digits
 _SECRET_LENGTH = 32  # about 190 random bits
 
@@ -131,15 +130,10 @@ def read_payload(payload: Mapping[str, Any]) -> WebhookPost:
         text = ""
     if not isinstance(text, str):
         raise _invalid("text must be a string")
-    attachments = _objects(payload, "attachments")
-    if attachments is not None and len(attachments) > MAX_ATTACHMENTS:
-        raise InvalidArgument(
-            f"at most {MAX_ATTACHMENTS} attachments", slack_error="too_many_attachments"
-        )
     return WebhookPost(
         text,
         _objects(payload, "blocks"),
-        attachments,
+        _objects(payload, "attachments"),
         _thread_ts(payload),
         _persona(payload),
         payload.get("link_names") in (True, 1, "1", "true"),

@@ -9,7 +9,13 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from backchannel.errors import AuthError, BackchannelError, InvalidArgument, StorageUnavailable
+from backchannel.errors import (
+    AuthError,
+    BackchannelError,
+    InvalidArgument,
+    InvalidContent,
+    StorageUnavailable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +69,10 @@ async def answering_errors(name: str, work: Awaitable[SlackResponse]) -> SlackRe
     except StorageUnavailable as exc:
         log.warning("%s failed: %s", name, exc.message)
         return error("service_unavailable", status=503, headers={"Retry-After": "1"})
+    except InvalidContent as exc:
+        lines = list(exc.problems)
+        metadata = {"messages": [f"[ERROR] {line}" for line in lines]}
+        return error(exc.slack_error, errors=lines, response_metadata=metadata)
     except BackchannelError as exc:
         # Slack's way to say more than the error string (e.g. which argument was wrong).
         return error(exc.slack_error, response_metadata={"messages": [f"[ERROR] {exc.message}"]})
