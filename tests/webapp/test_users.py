@@ -165,6 +165,22 @@ async def test_profile_set_refuses_bad_json_and_bad_values(
     assert await slack_error(bob.users_profile_set(profile={"real_name": " "})) == "invalid_profile"
 
 
+async def test_a_status_expiration_that_is_no_time_is_refused_and_reads_go_on(
+    alice: ValidatingAsyncWebClient, bob: ValidatingAsyncWebClient, acme: Acme
+) -> None:
+    """A unix time before the year 10000 and nothing else: never a 500, and nothing stored
+    that a read cannot show."""
+    for value in (10**30, 1e30, 2**63, -1, "1e400", "NaN", "soon", True):
+        refused = bob.users_profile_set(profile={"status_expiration": value})
+        assert await slack_error(refused) == "invalid_profile", value
+    by_name = bob.users_profile_set(name="status_expiration", value=str(10**30))
+    assert await slack_error(by_name) == "invalid_profile"
+    latest = 253_402_300_799  # the last second of the year 9999
+    kept = await bob.users_profile_set(profile={"status_expiration": latest, "status_text": "x"})
+    assert kept["profile"]["status_expiration"] == latest
+    assert (await alice.users_info(user=acme.bob.user.id))["user"]["profile"]["status_text"] == "x"
+
+
 async def test_an_expired_status_is_gone(bob: ValidatingAsyncWebClient) -> None:
     status = {"status_text": "Lunch", "status_emoji": ":taco:", "status_expiration": 1000}
     profile = (await bob.users_profile_set(profile=status))["profile"]

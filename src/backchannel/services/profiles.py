@@ -23,7 +23,7 @@ from backchannel.storage import organisations as org_store
 from backchannel.storage import users
 from backchannel.storage.connection import Conn
 from backchannel.types import ts_at
-from backchannel.wire import user_json
+from backchannel.wire import MAX_UNIX_TIME, user_json
 
 # Field name -> longest value accepted. Other fields (custom "fields", images, the
 # *_normalized copies...) are ignored rather than refused, so that a client may send back
@@ -268,12 +268,13 @@ def _check_expiration(value: Any) -> int:
         raise InvalidProfile("status_expiration must be a unix time in seconds, got a boolean")
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
+        number = -1
+    if not 0 <= number <= MAX_UNIX_TIME:  # past it, no date library (nor orjson) follows
         raise InvalidProfile(
-            f"status_expiration must be a unix time in seconds, got {value!r}"
-        ) from None
-    if number < 0:
-        raise InvalidProfile(f"status_expiration must not be negative, got {number}")
+            f"status_expiration must be a unix time from 0 to {MAX_UNIX_TIME}, "
+            f"got {str(value)[:40]!r}"
+        )
     return number
 
 
