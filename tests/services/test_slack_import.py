@@ -269,6 +269,7 @@ def _malformed() -> SlackExportFiles:
     ]  # fmt: skip
     dev = next(name for name in days if name.startswith("dev/"))
     files.json[dev][0]["reactions"].append({"name": "eyes", "users": ["U0GHOST"], "count": 1})
+    files.json[dev][0]["reactions"].append({"name": "fire\n", "users": [sample.BOB], "count": 1})
     files.json[dev][1]["files"] = [{"id": "F0GONE", "name": "gone.txt", "mode": "hidden_by_limit"}]
     files.raw["dev/2024-01-16.json"] = b"[{not json"
     files.json["ghosts/2024-01-15.json"] = [
@@ -293,10 +294,12 @@ async def test_a_malformed_export_is_imported_as_far_as_it_goes(
     assert "larger than 10,000 bytes" in reasons[("day files", "secret/2024-01-17.json")]
     bad_ts = [r.reason for r in summary.reasons if r.kind == "messages"]
     assert bad_ts == ["no valid ts (got None)", "no valid ts (got 'yesterday')"]
-    assert "U0GHOST, not in users.json" in reasons[("reactions", "dev/2024-01-15.json")]
+    reacted = [r.reason for r in summary.reasons if r.kind == "reactions"]
+    assert any("U0GHOST, not in users.json" in reason for reason in reacted)
+    assert any("'fire\\n'" in reason and "not an emoji name" in reason for reason in reacted)
     assert "no link in the export" in reasons[("files", "dev/2024-01-15.json")]
     assert _counts(summary, "skipped") == {
-        "users": 0, "channels": 0, "day files": 4, "messages": 2, "replies": 0, "reactions": 1,
+        "users": 0, "channels": 0, "day files": 4, "messages": 2, "replies": 0, "reactions": 2,
         "files": 1, "blocks": 0, "attachments": 0,
     }  # fmt: skip
     assert summary.usable and len(summary.notes) == 2

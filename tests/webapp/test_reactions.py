@@ -49,7 +49,11 @@ async def test_removing_takes_only_ones_own_reaction(
     assert "reactions" not in (await bob.reactions_get(channel=dev, timestamp=ts))["message"]
 
 
-@pytest.mark.parametrize("name", [":eyes:", "Eyes", "two words", ""])
+@pytest.mark.parametrize(
+    "name",
+    [":eyes:", "Eyes", "two words", "", "fire\n", "fire\r\n", "\nfire", "fire\x00", "fïre",
+     "fire::skin-tone-7", "x" * 101],
+)  # fmt: skip
 async def test_emoji_names_must_be_well_formed(
     alice: ValidatingAsyncWebClient, dev: str, name: str
 ) -> None:
@@ -57,6 +61,17 @@ async def test_emoji_names_must_be_well_formed(
     assert await error_of(alice.reactions_add(channel=dev, timestamp=ts, name=name)) == (
         "invalid_name"
     )
+
+
+async def test_a_name_and_a_newline_is_not_another_emoji(
+    alice: ValidatingAsyncWebClient, dev: str
+) -> None:
+    ts = await post(alice, dev)
+    await alice.reactions_add(channel=dev, timestamp=ts, name="fire")
+    for call in (alice.reactions_add, alice.reactions_remove):
+        assert await error_of(call(channel=dev, timestamp=ts, name="fire\n")) == "invalid_name"
+    got = await alice.reactions_get(channel=dev, timestamp=ts)
+    assert [reaction["name"] for reaction in got["message"]["reactions"]] == ["fire"]
 
 
 async def test_skin_tones_are_emoji_names(alice: ValidatingAsyncWebClient, dev: str) -> None:

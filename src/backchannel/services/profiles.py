@@ -7,7 +7,6 @@ Every change is pushed to the workspace as user_change (docs/realtime.md).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -19,6 +18,7 @@ from backchannel.router import Main, ShardFor
 from backchannel.services import events
 from backchannel.services.context import ServiceContext
 from backchannel.services.shared_refs import sharing_workspaces
+from backchannel.services.validation import is_emoji_name
 from backchannel.storage import organisations as org_store
 from backchannel.storage import users
 from backchannel.storage.connection import Conn
@@ -41,7 +41,6 @@ TEXT_FIELDS = {
 }
 SETTABLE = frozenset(TEXT_FIELDS) | {"status_expiration"}
 MAX_FIELDS = 50  # Slack's limit on one call
-_EMOJI = re.compile(r"^:[a-z0-9_+'-]+(::[a-z0-9_-]+)?:$")
 
 
 class InvalidProfile(InvalidArgument):
@@ -217,9 +216,14 @@ def check_changes(changes: Mapping[str, Any]) -> dict[str, str | int]:
     if "real_name" in checked and not checked["real_name"]:
         raise InvalidProfile("real_name must not be empty")
     emoji = checked.get("status_emoji")
-    if isinstance(emoji, str) and emoji and not _EMOJI.match(emoji):
+    if isinstance(emoji, str) and emoji and not _is_status_emoji(emoji):
         raise InvalidProfile(f"status_emoji must look like :smile:, got {emoji!r}")
     return checked
+
+
+def _is_status_emoji(emoji: str) -> bool:
+    """`:name:`, a name as a reaction's is (services/validation.py)."""
+    return len(emoji) > 2 and emoji[0] == emoji[-1] == ":" and is_emoji_name(emoji[1:-1])
 
 
 def apply_changes(user: User, checked: Mapping[str, str | int], now: float) -> User:

@@ -22,6 +22,7 @@ from backchannel.services.slack_export import SlackExport, folder_of
 from backchannel.services.slack_import_users import placeholder_txn
 from backchannel.services.slack_records import DayFile, Skip, SlackMessage
 from backchannel.services.slack_state import ImportSummary, Maps, Progress
+from backchannel.services.validation import MAX_EMOJI_NAME, is_emoji_name
 from backchannel.storage import imports
 from backchannel.storage import messages as store
 from backchannel.storage.connection import Conn
@@ -140,7 +141,8 @@ def _count_present(batch: _Batch, message: SlackMessage) -> None:
     batch.count("replies" if message.is_reply else "messages", present=1)
     batch.count("blocks", present=int(bool(message.blocks)))
     batch.count("attachments", present=int(bool(message.attachments)))
-    batch.count("reactions", present=sum(len(people) for _, people in message.reactions))
+    kept = [people for name, people in message.reactions if is_emoji_name(name)]
+    batch.count("reactions", present=sum(len(people) for people in kept))
     batch.count("files", present=len(message.files))
 
 
@@ -281,6 +283,10 @@ async def _reactions_txn(
     for message in fresh:
         at = parse_ts(message.ts) / 1_000_000
         for name, people in message.reactions:
+            if not is_emoji_name(name):  # as reactions.add would answer invalid_name
+                reason = f"reaction {name[:MAX_EMOJI_NAME]!r} on {message.ts}: not an emoji name"
+                batch.skips.append(Skip("reactions", day.where, reason, count=len(people)))
+                continue
             for slack_id in people:
                 user_id = maps.person(slack_id)
                 if user_id is None:

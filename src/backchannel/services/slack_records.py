@@ -15,7 +15,6 @@ from backchannel.types import parse_ts
 PUBLIC, PRIVATE, IM, MPIM = "public", "private", "im", "mpim"
 TS_LENGTH = 17  # "1732412345.000100": ten digits of seconds sort right as text
 MAX_SUBTYPE = 32
-MAX_REACTION = 100
 MAX_USERNAME = 255  # messages.username
 _ICONS = ("emoji", "image_36", "image_48", "image_64", "image_72")
 
@@ -278,7 +277,7 @@ def _reactions(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
     found = []
     for reaction in _list(value):
         name = _str(_dict(reaction).get("name"))
-        if name and len(name) <= MAX_REACTION:
+        if name:  # checked as an emoji name where it is imported
             people = tuple(dict.fromkeys(u for u in _list(reaction.get("users")) if _is_id(u)))
             found.append((name, people))
     return tuple(found)

@@ -11,9 +11,11 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CHANNEL_NAME = re.compile(r"^[a-z0-9_-]{1,80}$")
 _HANDLE_DROP = re.compile(r"[^a-z0-9._-]+")
 # Slack's emoji names: lower-case letters, digits and _ - + ' (e.g. "+1", "e-mail"), with an
-# optional skin tone ("wave::skin-tone-3"). There is no emoji list here (custom emoji would
-# need one), so any well-formed name is accepted.
-_EMOJI_NAME = re.compile(r"^[a-z0-9_+'\-]{1,64}(::skin-tone-[2-6])?$")
+# optional skin tone ("wave::skin-tone-3", 2 to 6: docs.slack.dev/reference/methods/
+# reactions.add). There is no emoji list here (custom emoji would need one), so any
+# well-formed name is accepted; matched whole, so "fire\n" is not "fire".
+_EMOJI_NAME = re.compile(r"[a-z0-9_+'\-]+(?:::skin-tone-[2-6])?")
+MAX_EMOJI_NAME = 100  # the reactions table's column
 
 
 def check_display_name(name: str, *, what: str = "name", limit: int = 250) -> str:
@@ -68,5 +70,6 @@ def handle_from_name(name: str) -> str:
 
 
 def is_emoji_name(name: str) -> bool:
-    """A reaction's or an icon's emoji name, without its colons ("thumbsup", "+1")."""
-    return bool(_EMOJI_NAME.match(name))
+    """A reaction's, a status's or an icon's emoji name, without its colons ("thumbsup",
+    "+1")."""
+    return len(name) <= MAX_EMOJI_NAME and _EMOJI_NAME.fullmatch(name) is not None
