@@ -329,6 +329,7 @@ def _rich_day() -> bytes:
         ("unknown", '"blocks": [{"type": "sections"}]'),
         ("image", f'"attachments": [{{"blocks": [{image}]}}]'),
         ("fine", f'"blocks": {fine}'),
+        ("nu\\u0000l", '"blocks": []'),  # Slack's messages may hold a U+0000: dropped
     ]
     messages = [
         f'{{"type": "message", "user": "{sample.BOB}", "text": "{text}", '
@@ -356,6 +357,7 @@ async def test_blocks_and_attachments_a_post_refuses_are_left_out_and_counted(
     imported = {m.text: m for m in (await _messages(ctx, maps.channels[sample.DEV])).values()}
     assert [imported[text].blocks for text in ("deep", "unknown")] == [None, None]
     assert imported["image"].attachments is None and imported["fine"].blocks is not None
+    assert "nul" in imported
 
 
 @SQLITE

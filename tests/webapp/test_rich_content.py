@@ -213,3 +213,34 @@ async def test_webhooks_refuse_what_a_post_refuses(
             answer = await http.post(hook.url(server), content=payload)
             assert (answer.status_code, answer.text) == (400, error)
     await assert_channel_reads(alice, dev)
+
+
+@pytest.mark.usefixtures("edge_url")
+async def test_a_nul_character_is_dropped_from_what_comes_in(
+    ctx: ServiceContext,
+    server: str,
+    alice: ValidatingAsyncWebClient,
+    bob: ValidatingAsyncWebClient,
+    acme: Acme,
+    dev: str,
+) -> None:
+    """PostgreSQL's text cannot hold U+0000: every backend drops it as it arrives
+    (backchannel/nul.py), where it failed the statement with a 500 on PostgreSQL."""
+    posted = await alice.chat_postMessage(channel=dev, text="nul\x00 here")
+    assert posted["message"]["text"] == "nul here"
+    blocks = [section("in\x00 blocks")]
+    await alice.chat_postMessage(channel=dev, text="t", blocks=blocks)
+    found = await alice.search_messages(query="nul\x00")
+    assert [match["text"] for match in found["messages"]["matches"]] == ["nul here"]
+    profile = await bob.users_profile_set(profile={"real_name": "Bob\x00 Builder"})
+    assert profile["profile"]["real_name"] == "Bob Builder"
+    await alice.conversations_setTopic(channel=dev, topic="topic\x00")
+    assert (await alice.users_lookupByEmail(email="bob@acme.test\x00"))["user"]["name"] == "bob"
+    hook = await webhooks.create_webhook(ctx, workspace="acme", channel=dev)
+    async with httpx.AsyncClient() as http:
+        answer = await http.post(hook.url(server), content=b'{"text": "hook\\u0000ed"}')
+    assert answer.text == "ok"
+    shown = (await alice.conversations_history(channel=dev))["messages"]
+    assert shown[0]["text"] == "hooked"
+    assert [m["blocks"][0]["text"]["text"] for m in shown if "blocks" in m] == ["in blocks"]
+    await assert_channel_reads(alice, dev)

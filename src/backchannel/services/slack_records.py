@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from backchannel.nul import without_nul
 from backchannel.types import parse_ts
 
 PUBLIC, PRIVATE, IM, MPIM = "public", "private", "im", "mpim"
@@ -311,8 +312,7 @@ def _id_or_none(value: Any) -> str | None:
 
 
 def _str(value: Any) -> str:
-    # PostgreSQL keeps no NUL in text; nothing Slack writes has one.
-    return value.replace("\x00", "") if isinstance(value, str) else ""
+    return without_nul(value) if isinstance(value, str) else ""  # Slack's texts may hold one
 
 
 def _number(value: Any) -> float:

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.types import Message
 
 from backchannel.errors import InvalidArgument
+from backchannel.nul import may_hold_nul, without_nul
 from backchannel.services.avatars import MAX_IMAGE_BYTES
 from backchannel.webapp.responses import RequestTooLarge
 
@@ -36,13 +37,23 @@ class InvalidJson(InvalidArgument):
 
 
 async def read_params(request: Request) -> dict[str, Any]:
-    """All arguments of the call: query string first, then the body's fields over it."""
+    """All arguments of the call: query string first, then the body's fields over it; no
+    U+0000 in any of their strings (backchannel/nul.py)."""
     params: dict[str, Any] = dict(request.query_params)
-    if request.method != "POST":
-        return params
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    limit = MAX_MULTIPART_BODY if content_type == "multipart/form-data" else MAX_BODY
-    body = await read_body(request, limit)
+    body = b""
+    if request.method == "POST":
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        limit = MAX_MULTIPART_BODY if content_type == "multipart/form-data" else MAX_BODY
+        body = await read_body(request, limit)
+        params.update(await _body_fields(request, content_type, body))
+    if may_hold_nul(body) or may_hold_nul(request.url.query.encode()):
+        params = without_nul(params)
+    return params
+
+
+async def _body_fields(request: Request, content_type: str, body: bytes) -> dict[str, Any]:
+    """The fields of a POST's body, as its content type has them (another type: none)."""
+    params: dict[str, Any] = {}
     if content_type == "application/json":
         if not body:
             return params

@@ -17,6 +17,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from backchannel.errors import BackchannelError, InvalidArgument, NotFound, StorageUnavailable
+from backchannel.nul import may_hold_nul, without_nul
 from backchannel.services import ServiceContext, webhooks
 from backchannel.webapp.params import MAX_BODY, read_body
 from backchannel.webapp.responses import RequestTooLarge
@@ -77,7 +78,7 @@ def _payload(body: bytes, request: Request) -> dict[str, Any]:
         raise _invalid("the payload is not valid JSON") from None
     if not isinstance(parsed, dict):
         raise _invalid("the payload must be a JSON object")
-    return parsed
+    return without_nul(parsed) if may_hold_nul(body) else parsed
 
 
 def _invalid(message: str) -> InvalidArgument:
