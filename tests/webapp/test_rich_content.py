@@ -193,6 +193,15 @@ async def test_attachments_are_checked_like_slacks(
         "invalid_attachments",
         ["[ERROR] expected an object [json-pointer:/attachments/0/fields/0]"],
     )
+    # Found by tests/webapp/test_fuzz_content.py: it was stored, and broke history's shape.
+    typed = [{"image_url": {"type": "plain_text"}, "fields": [{"short": "yes"}]}]
+    assert await refusal(alice.chat_postMessage(channel=dev, text="t", attachments=typed)) == (
+        "invalid_attachments",
+        [
+            "[ERROR] expected a string [json-pointer:/attachments/0/image_url]",
+            "[ERROR] expected a boolean [json-pointer:/attachments/0/fields/0/short]",
+        ],
+    )
     kept = [{"fallback": "f", "color": "#36a64f", "fields": [{"title": "a", "value": "b"}]}]
     posted = await alice.chat_postMessage(channel=dev, text="t", attachments=kept)
     assert posted["message"]["attachments"] == [{**kept[0], "id": 1}]

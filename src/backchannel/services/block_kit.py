@@ -149,22 +149,32 @@ def block(value: Any, at: str) -> Iterator[str]:
 
 
 def attachment(value: Any, at: str) -> Iterator[str]:
-    """A legacy attachment: its free text is Slack's to render, its structure is checked."""
+    """A legacy attachment: its fields' types and its blocks are checked, not its text."""
+    yield from _object(value, at, ATTACHMENT)
+
+
+def _object(value: Any, at: str, rules: tuple[Check, ...]) -> Iterator[str]:
     if not isinstance(value, dict):
         yield _problem("expected an object", at)
         return
-    for rule in ATTACHMENT:
+    for rule in rules:
         yield from rule(value, at)
 
 
-def _any_string(value: Any, at: str) -> Iterator[str]:
-    if not isinstance(value, str):
-        yield _problem("expected a string", at)
+def of_type(kinds: tuple[type, ...], name: str) -> ItemCheck:
+    """A value of one JSON type (any length): `name` says which, in the problem."""
+
+    def check(value: Any, at: str) -> Iterator[str]:
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            yield _problem(f"expected {name}", at)
+
+    return check
 
 
-def _any_object(value: Any, at: str) -> Iterator[str]:
-    if not isinstance(value, dict):
-        yield _problem("expected an object", at)
+_any_string = of_type((str,), "a string")
+_any_object = of_type((dict,), "an object")
+_whole_number = of_type((int,), "an integer")
+_time = of_type((int, float, str), "a number or a string")
 
 
 # -- checks of one field of an object -------------------------------------------------
@@ -258,11 +268,23 @@ BLOCKS: Final[dict[str, tuple[Check, ...]]] = {
     ),
 }
 
-# A legacy attachment's structured fields (docs.slack.dev/messaging/formatting-message-text
-# #attachments): its blocks are blocks like a message's.
+# A legacy attachment's fields, of the types Slack documents (docs.slack.dev/legacy/
+# legacy-messaging/legacy-secondary-message-attachments); its blocks are a message's.
+ATTACHMENT_TEXTS: Final = (
+    "fallback", "color", "pretext", "author_name", "author_link", "author_icon", "title",
+    "title_link", "text", "image_url", "thumb_url", "footer", "footer_icon", "callback_id",
+)  # fmt: skip
+ATTACHMENT_FIELD: Final[tuple[Check, ...]] = (
+    field("title", _any_string),
+    field("value", _any_string),
+    field("short", of_type((bool,), "a boolean")),
+)
 ATTACHMENT: Final[tuple[Check, ...]] = (
+    *(field(name, _any_string) for name in ATTACHMENT_TEXTS),
+    *(field(name, _whole_number) for name in ("image_width", "image_height", "image_bytes")),
+    field("ts", _time),
     items("blocks", MAX_BLOCKS, block),
-    items("fields", None, _any_object),
+    items("fields", None, lambda value, at: _object(value, at, ATTACHMENT_FIELD)),
     items("actions", None, _any_object),
     items("mrkdwn_in", None, _any_string),
 )
