@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 JsonPath = tuple[str | int, ...]
+# How deep content a client sends may nest (blocks, attachments, metadata): the deepest
+# Block Kit needs about 12 levels.
+MAX_INPUT_DEPTH = 32
 
 
 def too_deep(value: Any, limit: int) -> JsonPath | None:

@@ -66,6 +66,18 @@ async def test_blocks_nested_too_deep_are_refused_and_the_channel_still_reads(
     assert history["messages"][0]["ts"] == ts and history["messages"][0]["blocks"] == nested(32)
 
 
+async def test_metadata_nested_too_deep_is_refused(
+    alice: ValidatingAsyncWebClient, dev: str
+) -> None:
+    """It answered 500: orjson could not measure it."""
+    deep = "[" * 300 + "]" * 300
+    metadata = '{"event_type": "deep", "event_payload": {"x": ' + deep + "}}"
+    refused = alice.chat_postMessage(channel=dev, text="t", metadata=metadata)
+    error, lines = await refusal(refused)
+    assert error == "invalid_metadata_format"
+    assert lines[0].startswith("[ERROR] metadata is nested more than 32 levels deep")
+
+
 @SQLITE  # a check of input: the same on every backend
 @pytest.mark.parametrize(
     ("blocks", "line"),

@@ -17,11 +17,11 @@ from itertools import islice
 from typing import Any, Final
 
 from backchannel.errors import InvalidArgument, InvalidContent
-from backchannel.nesting import json_pointer, too_deep
+from backchannel.nesting import MAX_INPUT_DEPTH, json_pointer, too_deep
 
 MAX_BLOCKS: Final = 50  # in a message (Slack allows 100 in modals and Home tabs)
 MAX_ATTACHMENTS: Final = 100
-MAX_DEPTH: Final = 32  # levels of arrays and objects: the deepest Block Kit needs about 12
+MAX_DEPTH: Final = MAX_INPUT_DEPTH  # levels of arrays and objects
 MAX_PROBLEMS: Final = 20  # lines in one refusal
 MAX_BLOCK_ID: Final = 255
 MAX_QUOTED: Final = 100  # of an unsupported type, quoted back

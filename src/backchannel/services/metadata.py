@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from backchannel.errors import InvalidArgument
+from backchannel.nesting import MAX_INPUT_DEPTH, json_pointer, too_deep
 
 # Slack publishes no number; this leaves room for any payload an app means as metadata.
 MAX_METADATA_BYTES = 16_384
@@ -28,6 +29,12 @@ def read_metadata(value: Any) -> dict[str, Any] | None:
             raise _invalid("metadata is not valid JSON", "invalid_metadata_format") from None
     if not isinstance(value, dict):
         raise _invalid("metadata must be a JSON object", "invalid_metadata_format")
+    if (deep := too_deep(value, MAX_INPUT_DEPTH)) is not None:  # orjson writes only 254
+        where = json_pointer(deep)
+        raise _invalid(
+            f"metadata is nested more than {MAX_INPUT_DEPTH} levels deep at {where}",
+            "invalid_metadata_format",
+        )
     event_type, payload = value.get("event_type"), value.get("event_payload")
     if not isinstance(event_type, str) or not event_type.strip():
         raise _invalid("metadata needs an event_type string", "invalid_metadata_schema")

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Row
 
 from backchannel.models import Message
 from backchannel.storage.connection import Conn
-from backchannel.storage.json_values import is_object_list, is_string_list, readable
+from backchannel.storage.json_values import is_object, is_object_list, is_string_list, readable
 from backchannel.storage.schema import channels, memberships, messages, pins, reactions
 from backchannel.types import next_ts
 
@@ -232,7 +232,7 @@ async def im_between_txn(conn: Conn, workspace_id: str, user_id: str, other_id: 
 
 
 def message_from_row(row: Row) -> Message:
-    """A message as stored; blocks or attachments that cannot be shown are left out
+    """A message as stored; what of its JSON cannot be shown is left out
     (storage/json_values.py)."""
     where = f"{row.channel_id}/{row.ts}"
     return Message(
@@ -257,6 +257,6 @@ def message_from_row(row: Row) -> Message:
         attachments=readable(row.attachments, is_object_list, "attachments", where),
         user_team=row.user_team,
         username=row.username,
-        icons=row.icons,
-        metadata=row.metadata,
+        icons=readable(row.icons, is_object, "icons", where),
+        metadata=readable(row.metadata, is_object, "metadata", where),
     )
