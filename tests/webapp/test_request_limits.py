@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from urllib.parse import urlsplit
 
+import httpx
 import orjson
 import pytest
 
@@ -118,6 +119,17 @@ async def test_a_chunked_body_is_read_only_up_to_the_limit(server: str) -> None:
         status, headers, body = await _answer(reader)
         assert status == 413 and orjson.loads(body)["error"] == "request_too_large"
         assert headers["connection"] == "close"
+
+
+async def test_a_client_that_sent_a_little_too_much_reads_the_refusal(server: str) -> None:
+    """A message of a few megabytes, sent whole by an ordinary client: the server throws
+    the rest away instead of resetting the connection, so the client gets Slack's error
+    rather than a broken connection."""
+    async with httpx.AsyncClient() as http:
+        reply = await http.post(
+            f"{server}/api/chat.postMessage", data={"channel": "C1", "text": "x" * 7 * MAX_BODY}
+        )
+    assert (reply.status_code, reply.json()["error"]) == (413, "request_too_large")
 
 
 async def test_a_webhook_body_over_the_limit_is_refused_before_it_is_read(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -10,7 +12,7 @@ import orjson
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import Message
 
 from backchannel.errors import InvalidArgument
@@ -19,6 +21,12 @@ from backchannel.services.avatars import MAX_IMAGE_BYTES
 from backchannel.webapp.responses import RequestTooLarge
 
 MAX_BODY = 1_000_000
+# Past the limit, what keeps coming of a refused body is read and thrown away (this much at
+# most, and only while it comes) before the refusal is sent: a server that closes with
+# bytes unread makes the kernel reset the connection, and the client would see a reset
+# instead of request_too_large. A body declared longer still is refused at once.
+DISCARD_AT_MOST = 8 * MAX_BODY
+DISCARD_IDLE_SECONDS = 1.0
 # A multipart body may carry a photo (users.setPhoto) besides the usual fields.
 MAX_MULTIPART_BODY = MAX_BODY + MAX_IMAGE_BYTES
 
@@ -85,17 +93,30 @@ async def read_body(request: Request, limit: int) -> bytes:
     of it is read, and one sent without a length (chunked) as soon as it passes the limit.
     Nothing past the limit is held, whoever sends it (the token may be in the body, so
     this comes before authentication)."""
+    too_large = RequestTooLarge(f"the request body is over {limit} bytes")
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise RequestTooLarge(f"the request body is over {limit} bytes")
+    if declared.isdigit() and int(declared) > limit + DISCARD_AT_MOST:
+        raise too_large
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    stream = request.stream()
+    async for chunk in stream:
         size += len(chunk)
         if size > limit:
-            raise RequestTooLarge(f"the request body is over {limit} bytes")
+            await _discard(stream, limit + DISCARD_AT_MOST - size)
+            raise too_large
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def _discard(stream: AsyncIterator[bytes], at_most: int) -> None:
+    """Read and drop what keeps coming of a refused body, up to `at_most` bytes."""
+    while at_most > 0:
+        try:
+            async with asyncio.timeout(DISCARD_IDLE_SECONDS):
+                at_most -= len(await anext(stream))
+        except (TimeoutError, StopAsyncIteration, ClientDisconnect):
+            return
 
 
 def _replayed(request: Request, body: bytes) -> Request:
