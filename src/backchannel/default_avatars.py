@@ -19,6 +19,14 @@ SIDE = 512  # its intrinsic size, in pixels: Slack's largest default (image_512)
 FONTS = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 MAX_INITIALS = 8  # two letters may uppercase to more ("ß" is "SS")
 _COLOUR = re.compile(r"^[0-9a-f]{6}$")
+PATH = "/avatars/default/"  # on the webapp, and on an edge (what an edge-only process names)
+# A URL always shows the same picture: cached for a year. Served from our own origin: never
+# let a browser read the bytes as anything else.
+AVATAR_HEADERS = {
+    "Cache-Control": "public, max-age=31536000, immutable",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "sandbox",
+}
 
 
 def initials(name: str) -> str:
@@ -39,7 +47,17 @@ def colour(object_id: str) -> str:
 def default_avatar_url(base_url: str, object_id: str, name: str) -> str:
     """Where the default avatar of `object_id`, named `name`, is served (absolute)."""
     shown = quote(initials(name), safe="")
-    return f"{base_url.rstrip('/')}/avatars/default/{colour(object_id)}/{shown}.svg"
+    return f"{base_url.rstrip('/')}{PATH}{colour(object_id)}/{shown}.svg"
+
+
+def default_avatar_at(path: str) -> str | None:
+    """The picture a default avatar's URL path names (`<colour>/<initials>.svg`, decoded
+    from the URL), or None when no URL of ours has that path."""
+    fill, _, name = path.partition("/")
+    shown, dot, extension = name.rpartition(".")
+    if (dot, extension) != (".", "svg"):
+        return None
+    return default_avatar_svg(fill, shown)
 
 
 def default_avatar_svg(fill: str, shown: str) -> str | None:

@@ -269,6 +269,7 @@ async def test_events_cross_processes(
                 for n in range(count)
             ]
 
+        await _the_boots_avatars_are_served(http, listeners["north"][0])
         conversations = await asyncio.gather(converse(north, 40), converse(south, 40))
         posted = dict(zip(teams, conversations, strict=True))
         for domain, team_listeners in listeners.items():
@@ -284,6 +285,21 @@ async def test_events_cross_processes(
             leaked = [raw for raw in lis.frames if other.id in raw or other.general in raw]
             assert leaked == [], f"{domain} received {other.domain}'s events"
             await lis.connection.close()
+
+
+async def _the_boots_avatars_are_served(http: httpx.AsyncClient, listener: Listener) -> None:
+    """An edge-only process makes the lean boot itself: the default avatars it names are
+    served where it says (by the edge, with no public_url set)."""
+    await listener.connection.send(orjson.dumps({"type": "client.boot", "id": 1}).decode())
+    async with asyncio.timeout(WAIT):
+        while (boot := orjson.loads(await listener.connection.recv())).get("reply_to") != 1:
+            pass
+    assert boot["ok"] is True and boot["users"]
+    for user in boot["users"]:
+        picture = await http.get(user["profile"]["image_72"])
+        assert picture.status_code == 200, user["profile"]["image_72"]
+        assert picture.headers["content-type"] == "image/svg+xml"
+        assert picture.text.startswith("<svg")
 
 
 async def _metrics_count_it_all(

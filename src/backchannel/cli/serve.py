@@ -180,6 +180,10 @@ async def _serve(
                 # Known from here on, before the edge or the demo name it in avatar URLs.
                 backchannel.ctx.public_url = url
                 _print_banner(backchannel, url)
+            elif edge_sock is not None and not settings.server.public_url:
+                # An edge-only process names its own port in the avatar URLs of the boots
+                # it makes: it serves the default avatars too (edge/pages.py).
+                backchannel.ctx.public_url = _url(settings, edge_sock, "http")
             if edge_sock is not None:
                 edge_url = settings.server.edge_public_url or _url(settings, edge_sock, "ws")
                 _, me = await running.enter_async_context(

@@ -18,7 +18,6 @@ from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
@@ -33,13 +32,14 @@ from backchannel.edge.frames import (
     parse_resume_token,
     resume_token,
 )
+from backchannel.edge.pages import page_for
 from backchannel.edge.peer import Peer
 from backchannel.edge.protocol import UNREAD, handle_frame, rate_limited
 from backchannel.edge.room import Room
 from backchannel.edge.session import Session
 from backchannel.edge.streams import StreamFollower
 from backchannel.errors import AuthError, BackchannelError, InvalidArgument, NotFound
-from backchannel.metrics import CONTENT_TYPE, Metrics
+from backchannel.metrics import Metrics
 from backchannel.models import Event, Position, ShardMap, TokenInfo, WorkspaceAssignment
 from backchannel.models.topology import FROZEN
 from backchannel.services import ServiceContext, edges
@@ -250,8 +250,9 @@ class Edge:
 
     async def _handshake(self, connection: ServerConnection, request: Request) -> Response | None:
         where = urlsplit(request.path)
-        if where.path == "/metrics":
-            return _metrics_response(self.metrics.exposition())
+        page = page_for(where.path, self.metrics)
+        if page is not None:
+            return page
         query = parse_qs(where.query)
         ticket = (query.get("ticket") or [""])[0]
         if not ticket:
@@ -371,18 +372,6 @@ class Edge:
             started = time.perf_counter()
             kind, outcome = await handle_frame(Peer(self.ctx, self.cache, room, session), raw)
             self.metrics.socket_frame(kind, outcome, time.perf_counter() - started)
-
-
-def _metrics_response(body: bytes) -> Response:
-    """The page Prometheus scrapes, instead of a websocket (no token: docs/metrics.md)."""
-    headers = Headers(
-        [
-            ("Connection", "close"),
-            ("Content-Length", str(len(body))),
-            ("Content-Type", CONTENT_TYPE),
-        ]
-    )
-    return Response(HTTPStatus.OK.value, HTTPStatus.OK.phrase, headers, body)
 
 
 def _bid(session: Session, farewell: Farewell) -> None:

@@ -14,15 +14,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from backchannel.default_avatars import default_avatar_svg
+from backchannel.default_avatars import AVATAR_HEADERS, PATH, default_avatar_at
 from backchannel.errors import StorageUnavailable
 from backchannel.services import ServiceContext, avatars
 
 log = logging.getLogger(__name__)
-
-CACHE_FOREVER = "public, max-age=31536000, immutable"
-# Served from the webapp's own origin: never let a browser read the bytes as anything else.
-SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
 
 
 def avatar_routes(ctx: ServiceContext) -> list[Route]:
@@ -36,18 +32,15 @@ def avatar_routes(ctx: ServiceContext) -> list[Route]:
             return PlainTextResponse("service_unavailable", 503, headers={"Retry-After": "1"})
         if found is None:
             return PlainTextResponse("not found", 404)
-        headers = {"Cache-Control": CACHE_FOREVER, **SAFE_HEADERS}
-        return Response(found.image, media_type=found.content_type, headers=headers)
+        return Response(found.image, media_type=found.content_type, headers=AVATAR_HEADERS)
 
     async def serve_default(request: Request) -> Response:
-        shown, dot, extension = request.path_params["name"].rpartition(".")
-        picture = default_avatar_svg(request.path_params["colour"], shown)
-        if picture is None or (dot, extension) != (".", "svg"):
+        picture = default_avatar_at(request.path_params["path"])
+        if picture is None:
             return PlainTextResponse("not found", 404)
-        headers = {"Cache-Control": CACHE_FOREVER, **SAFE_HEADERS}
-        return Response(picture, media_type="image/svg+xml", headers=headers)
+        return Response(picture, media_type="image/svg+xml", headers=AVATAR_HEADERS)
 
     return [
-        Route("/avatars/default/{colour}/{name}", serve_default, methods=["GET"]),
+        Route(PATH + "{path:path}", serve_default, methods=["GET"]),
         Route("/avatars/{user_id}/{name}", serve, methods=["GET"]),
     ]
