@@ -40,7 +40,7 @@ def _revisions(urls: list[str], base_dir: Path, *, downgrade: bool = False) -> l
 @pytest.fixture
 def lonely() -> Iterator[PostgresCluster]:
     """A PostgreSQL server of its own, for the shard whose server is stopped."""
-    cluster = PostgresCluster()
+    cluster = PostgresCluster(durable=True)  # halted at once: it must keep the downgrade
     cluster.start()
     yield cluster
     cluster.stop()
