@@ -2,7 +2,9 @@
 
 An event is framed once and the same bytes are written to every socket that should get it
 (docs/realtime.md). Sessions still catching up keep the events in their backlog instead.
-The fanout says how many frames of the event it wrote, for the metrics (docs/metrics.md).
+The events of one turn of the loop come one after another (delivery.py): those for the
+same sockets are held back and written to each in one go by flush(). The fanout says how
+many frames it wrote, for the metrics (docs/metrics.md).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from backchannel.edge.cache import Named, WorkspaceCache
 from backchannel.edge.frames import event_frame, json_frame
-from backchannel.edge.session import POLICY_VIOLATION, Session, write_to_all
+from backchannel.edge.session import POLICY_VIOLATION, Burst, Session, write_to_all
 from backchannel.models import Event
 from backchannel.models.events import REVOCATION
 
@@ -28,6 +30,7 @@ class Room:
     presence_subs: dict[str, set[Session]] = field(default_factory=dict)
     manual_away: set[str] = field(default_factory=set)
     cache: WorkspaceCache | None = None  # once a socket has asked for a lean boot
+    held: Held | None = None  # frames dispatch() held back for flush()
 
     # -- sessions ----------------------------------------------------------------------
 
@@ -121,49 +124,72 @@ class Room:
     # -- fanout ------------------------------------------------------------------------
 
     def dispatch(self, event: Event) -> int:
-        """Send the event to the sockets that should get it; how many it was written to."""
+        """Send the event to the sockets that should get it, or hold it back with the ones
+        before it for the same sockets; how many frames it wrote (flush() writes the rest)."""
         if event.type == REVOCATION:  # not for clients: it closes sockets, catching up or not
+            sent = self.flush()  # what came before it goes first
             for session in list(self.by_user.get(event.user_id or "", ())):
                 session.close_if_revoked(event)
-            return 0
+            return sent
         sent = self._deliver(event)
         if event.type == "user_change":
+            sent += self.flush()  # they have the news: now they may close
             self._close_if_deactivated(event)
         return sent
+
+    def flush(self) -> int:
+        """Write the frames held back; how many."""
+        held, self.held = self.held, None
+        if held is None or not held.plain:
+            return 0
+        return write_to_all(held.plain, held.burst)
 
     def _deliver(self, event: Event) -> int:
         for session in self.catching_up:
             if session.backlog is not None:
                 session.backlog.append(event)
         if event.type == "presence_change":
-            return self._presence(event)
-        targets = self._targets(event)
-        if not targets:
+            return self.flush() + self._presence(event)
+        audience = self._audience(event)
+        if not audience:
             return 0
         frame = event_frame(event)
-        sent = 0
-        if self.cache is not None:
-            targets, sent = self._deliver_lean(event, targets, frame, self.cache)
         if event.membership is None and event.skip_user is None and event.payload:
             # Every target wants it (the indexes say so): the common case, kept tight.
-            return sent + write_to_all(
-                targets, frame, event.position.seq if event.position else None
-            )
+            return self._hold(event, audience, frame)
+        sent = self.flush()  # whatever came before goes first
+        targets = list(audience)
+        if self.cache is not None:
+            lean, targets = _split_lean(targets)
+            sent += self._deliver_lean(event, lean, frame, self.cache)
         for session in targets:
             if session.accept(event):
                 session.write(frame)
                 sent += 1
         return sent
 
+    def _hold(self, event: Event, audience: set[Session], frame: bytes) -> int:
+        """Add the frame to the held ones if they are for the same sockets (the same set of
+        the indexes, which only a membership change alters, and that flushes them first);
+        else write those and hold this one. Lean sockets get theirs now, each its own."""
+        held, sent = self.held, 0
+        seq = event.position.seq if event.position else None
+        if held is None or held.audience is not audience or not held.burst.takes(seq):
+            sent = self.flush()
+            lean, plain = _split_lean(list(audience)) if self.cache else ([], list(audience))
+            held = self.held = Held(audience, plain, lean)
+        if held.lean and self.cache is not None:
+            sent += self._deliver_lean(event, held.lean, frame, self.cache)
+        held.burst.add(frame, seq)
+        return sent
+
     def _deliver_lean(
-        self, event: Event, targets: list[Session], frame: bytes, cache: WorkspaceCache
-    ) -> tuple[list[Session], int]:
-        """Write the event to the lean sessions among `targets`, each preceded by the
-        objects it names that the session has not been sent; the others are returned, with
-        how many it was written to."""
-        lean = [session for session in targets if session.sent is not None]
+        self, event: Event, lean: list[Session], frame: bytes, cache: WorkspaceCache
+    ) -> int:
+        """Write the event to these lean sessions, each preceded by the objects it names
+        that the session has not been sent; how many it was written to."""
         if not lean:
-            return targets, 0
+            return 0
         named = cache.named(event.payload)
         sent = 0
         for session in lean:
@@ -172,7 +198,7 @@ class Room:
                     self._push_objects(session, named, cache)
                 session.write(frame)
                 sent += 1
-        return [session for session in targets if session.sent is None], sent
+        return sent
 
     def _push_objects(self, session: Session, named: Named, cache: WorkspaceCache) -> None:
         """Flannel's just in time: one `objects` frame with what the event is about to name."""
@@ -212,11 +238,31 @@ class Room:
             for session in self.by_user.get(str(user.get("id")), ()):
                 session.start_closing(POLICY_VIOLATION, "account_inactive")
 
-    def _targets(self, event: Event) -> list[Session]:
+    def _audience(self, event: Event) -> set[Session]:
+        """The live sessions that should get the event: a set of the indexes itself when
+        it can be, so that the events after it for the same sockets are seen to be."""
         if event.scope == "workspace":
-            return list(self.sessions)
+            return self.sessions
         own = self.by_user.get(event.user_id or "", set()) & self.sessions
         if event.scope == "user":
-            return list(own)
+            return own
         members = self.by_channel.get(event.channel_id or "", set())
-        return list(members | own) if own else list(members)
+        return members if own <= members else members | own
+
+
+@dataclass(slots=True)
+class Held:
+    """Frames of consecutive events for one audience, held back until the room's flush."""
+
+    audience: set[Session]
+    plain: list[Session]  # the audience but for its lean sessions, who got theirs already
+    lean: list[Session]
+    burst: Burst = field(default_factory=Burst)
+
+
+def _split_lean(sessions: list[Session]) -> tuple[list[Session], list[Session]]:
+    """(lean, others): lean sessions get objects before an event that names them."""
+    lean = [session for session in sessions if session.sent is not None]
+    if not lean:
+        return lean, sessions
+    return lean, [session for session in sessions if session.sent is None]

@@ -25,6 +25,7 @@ from backchannel.bus import Subscription
 from backchannel.bus.bus import EVENTS, LIVE
 from backchannel.bus.codec import decode_event
 from backchannel.edge.cache import EdgeCache
+from backchannel.edge.delivery import DeliveryQueue
 from backchannel.edge.frames import (
     FrameLog,
     event_frame,
@@ -103,6 +104,7 @@ class Edge:
         self.url: str | None = None  # where clients reach it: its key among the edges
         self.rooms: dict[str, Room] = {}
         self.followers: dict[str, StreamFollower] = {}
+        self._deliveries = DeliveryQueue(self._deliver)
         # Handshake -> handler; weak, so a connection lost in between leaves nothing behind.
         self._identities: weakref.WeakKeyDictionary[ServerConnection, Identity] = (
             weakref.WeakKeyDictionary()
@@ -140,6 +142,7 @@ class Edge:
 
     async def stop(self) -> None:
         """Say goodbye to every client (Slack's `goodbye`), then close the sockets."""
+        self._deliveries.close()  # what came before the goodbye goes first
         self.release(list(self.rooms))
         for subscription in self._subscriptions:
             await subscription.unsubscribe()
@@ -228,11 +231,28 @@ class Edge:
         return event
 
     def _dispatch(self, event: Event) -> None:
-        # The cache first: what a socket is sent with this event must already reflect it.
-        self.cache.apply(event)
-        room = self.rooms.get(event.workspace_id)
-        if room is not None:
-            self._delivered.inc(room.dispatch(event))
+        self._deliveries.put(event)  # delivered after this turn of the loop (delivery.py)
+
+    def _deliver(self, events: list[Event]) -> None:
+        """One turn's events, in order; the rooms write what they held back at the end."""
+        rooms: dict[Room, None] = {}
+        sent = 0
+        try:
+            for event in events:
+                try:
+                    # The cache first: what a socket is sent with this event must already
+                    # reflect it.
+                    self.cache.apply(event)
+                    room = self.rooms.get(event.workspace_id)
+                    if room is not None:
+                        rooms[room] = None
+                        sent += room.dispatch(event)
+                except Exception:  # one event that cannot be delivered must not stop the rest
+                    log.exception("delivering %s failed", event.type)
+        finally:
+            for room in rooms:
+                sent += room.flush()
+            self._delivered.inc(sent)
 
     async def _follow(self, stream: str) -> None:
         follower = self.followers.get(stream)

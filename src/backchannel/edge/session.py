@@ -128,23 +128,60 @@ class Session:
         return True
 
 
-def write_to_all(sessions: list[Session], frame: bytes, seq: int | None) -> int:
-    """The fanout's hot loop, for events that change no membership and skip nobody: each
-    session only checks that it has not had the event yet (catch-up and live overlap).
-    Session.write, inlined: this runs once per recipient of every event. Returns how many
-    it wrote to (counted down on the rare skips, to keep the loop tight)."""
-    sent = len(sessions)
-    for session in sessions:
+@dataclass(slots=True)
+class Burst:
+    """The frames of consecutive events for the same sockets, to write to each in one go.
+    Their positions (seqs) increase along it, or none of them has one."""
+
+    frames: list[bytes] = field(default_factory=list)
+    seqs: list[int] = field(default_factory=list)
+
+    def takes(self, seq: int | None) -> bool:
+        """May an event at `seq` (None: without a position) follow the frames so far?"""
+        if not self.seqs:
+            return seq is None
+        return seq is not None and seq > self.seqs[-1]
+
+    def add(self, frame: bytes, seq: int | None) -> None:
+        self.frames.append(frame)
         if seq is not None:
-            if session.seq >= seq:
-                sent -= 1
+            self.seqs.append(seq)
+
+
+def write_to_all(sessions: list[Session], burst: Burst) -> int:
+    """The fanout's hot loop, for events that change no membership and skip nobody: each
+    session only checks that it has not had them yet (catch-up and live overlap), then gets
+    the burst's frames in one write. Session.write, inlined: this runs once per recipient
+    of every burst. Returns how many frames it wrote (counted down on the rare skips, to
+    keep the loop tight)."""
+    frames, seqs = burst.frames, burst.seqs
+    data = frames[0] if len(frames) == 1 else b"".join(frames)
+    count = len(frames)
+    first = seqs[0] if seqs else None
+    last = seqs[-1] if seqs else 0
+    sent = len(sessions) * count
+    for session in sessions:
+        if first is not None:
+            if session.seq >= first:
+                sent -= count - _write_unseen(session, burst)
                 continue
-            session.seq = seq
+            session.seq = last
         transport = session.transport
         if session.protocol.state is not OPEN or transport.is_closing():
-            sent -= 1
+            sent -= count
             continue
-        transport.write(frame)
+        transport.write(data)
         if transport.get_write_buffer_size() > MAX_BUFFERED:
             transport.abort()
     return sent
+
+
+def _write_unseen(session: Session, burst: Burst) -> int:
+    """The frames of a burst that a session has not had yet, one by one; how many."""
+    written = 0
+    for frame, seq in zip(burst.frames, burst.seqs, strict=True):
+        if seq > session.seq:
+            session.seq = seq
+            session.write(frame)
+            written += 1
+    return written
