@@ -2,6 +2,7 @@
 // (the RTM event that follows is then a no-op), so the page never waits on the socket.
 import { api, ApiError } from './api.js';
 import { lookUpPeople, lookUpUsers, searchDirectory } from './directory.js';
+import { pageSeen } from './dom.js';
 import { escapeText } from './mrkdwn.js';
 import { socket } from './rtm.js';
 import * as store from './store.js';
@@ -104,7 +105,7 @@ export async function loadHistory(channel, { older = false, replace = false } = 
   const h = store.history(channel);
   if (h.loading) return loading.get(channel);
   if ((older && !h.hasMore) || (h.loaded && !older && !replace)) return;
-  h.loading = true;
+  store.setHistoryLoading(channel, true);
   const load = (async () => {
     const args = { channel, limit: PAGE_SIZE };
     if (older && h.cursor) args.cursor = h.cursor;
@@ -116,7 +117,7 @@ export async function loadHistory(channel, { older = false, replace = false } = 
   try {
     await load;
   } finally {
-    h.loading = false;
+    store.setHistoryLoading(channel, false);
     loading.delete(channel);
   }
 }
@@ -208,7 +209,7 @@ const markTimers = new Map();
 /** The open conversation is being seen: clear its badges, and tell the server (debounced). */
 export function markOpenRead() {
   const conversation = state.conversations.get(state.openId);
-  if (!conversation?.isMember || !document.hasFocus() || document.visibilityState !== 'visible') return;
+  if (!conversation?.isMember || !pageSeen()) return;
   if (conversation.unread || conversation.mentions) {
     store.patchConversation(conversation.id, { unread: 0, mentions: 0 });
   }
@@ -234,28 +235,10 @@ export function typing(channel) {
   socket()?.send({ type: 'typing', channel });
 }
 
-// -- threads and editing: view state that several panels share --------------------------
+// -- threads ----------------------------------------------------------------------------
 
-/** Open a thread; `at`: one of its messages to scroll to and mark (a permalink's). */
+/** Open a thread (store.openThread) and load it if it is not yet. */
 export async function openThread(channel, ts, { at = '' } = {}) {
-  state.thread = { channel, ts, at };
-  store.emit('thread');
+  store.openThread(channel, ts, at);
   if (!store.thread(channel, ts).loaded) await loadThread(channel, ts);
-}
-
-export function closeThread() {
-  state.thread = null;
-  store.emit('thread');
-}
-
-export function startEditing(channel, message, draft) {
-  state.editing = { channel, ts: message.ts, draft, focus: true };
-  store.emit('history');
-  store.emit('thread');
-}
-
-export function stopEditing() {
-  state.editing = null;
-  store.emit('history');
-  store.emit('thread');
 }

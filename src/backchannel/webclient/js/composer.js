@@ -5,6 +5,7 @@ import { ApiError } from './api.js';
 import { errorText } from './dialogs.js';
 import { h } from './dom.js';
 import { editableText } from './mrkdwn.js';
+import * as store from './store.js';
 import { state } from './store.js';
 
 const drafts = new Map();
@@ -54,7 +55,7 @@ export function composer({ channel, label, threadTs = '', ownMessages }) {
       const last = ownMessages().filter((m) => m.user === state.self.id && !m.subtype).at(-1);
       if (last) {
         event.preventDefault();
-        actions.startEditing(channel, last, editableText(last.text));
+        store.startEditing(channel, last.ts, editableText(last.text));
       }
     }
   });

@@ -48,6 +48,14 @@ export function icon(name, extra = '') {
   return h('span', { class: `icon icon-${name} ${extra}`.trim(), 'aria-hidden': 'true' });
 }
 
+/**
+ * The page is in front of the person: its tab visible and focused. Never where there is no
+ * page (Node, which runs the store's unit tests through events.js).
+ */
+export function pageSeen() {
+  return typeof document !== 'undefined' && document.hasFocus() && document.visibilityState === 'visible';
+}
+
 /** Replace all children of `el`. */
 export function replaceChildren(el, ...children) {
   el.replaceChildren();

@@ -3,6 +3,7 @@
 // already reflect an event that arrived before it: docs/web-client.md, "The boot").
 import * as actions from './actions.js';
 import { lookUpPeople, lookUpUsers } from './directory.js';
+import { pageSeen } from './dom.js';
 import * as store from './store.js';
 import { state } from './store.js';
 
@@ -88,7 +89,7 @@ function onMessage(e) {
 function countUnread(channel, message) {
   const conversation = state.conversations.get(channel);
   if (!conversation?.isMember || !store.shownInChannel(message) || message.user === state.self.id) return;
-  if (channel === state.openId && document.hasFocus() && document.visibilityState === 'visible') {
+  if (channel === state.openId && pageSeen()) {
     actions.markOpenRead();
     return;
   }

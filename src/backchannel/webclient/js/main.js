@@ -68,8 +68,7 @@ async function enter() {
       booted();
     },
     onState: (value) => {
-      state.connection = value;
-      store.emit('connection');
+      store.setConnection(value);
       if (app.dataset.state === 'loading' && value !== 'connecting') notice.textContent = 'Cannot reach Backchannel. Retrying…';
     },
   });
@@ -142,9 +141,7 @@ function subscribePresence(connection, { again = false } = {}) {
  * conversation and thread are loaded again, the others when next opened.
  */
 async function resync() {
-  for (const id of [...state.histories.keys()]) if (id !== state.openId) state.histories.delete(id);
-  const open = state.thread ? `${state.thread.channel}/${state.thread.ts}` : '';
-  for (const key of [...state.threads.keys()]) if (key !== open) state.threads.delete(key);
+  store.dropHistoriesNotOpen();
   if (!state.conversations.has(state.openId)) return goHome();
   await view?.reload();
   if (state.thread) actions.loadThread(state.thread.channel, state.thread.ts).catch(() => {});
@@ -168,10 +165,7 @@ async function route() {
 
 /** Open conversation `id` (in the store), at a permalink's message if given. */
 function show(id, link = null) {
-  state.openId = id;
-  state.editing = null;
-  actions.closeThread();
-  store.emit('conversations');
+  store.openConversation(id);
   view?.show(id, { at: link?.threadTs || link?.ts || '' });
   if (link?.threadTs) actions.openThread(id, link.threadTs, { at: link.ts }).catch(() => toast(errorText('thread_not_found')));
 }
@@ -260,5 +254,4 @@ function endSession() {
   directory.resetDirectory();
   store.reset();
   for (const dialog of document.querySelectorAll('dialog')) dialog.remove();
-  state.connection = 'connecting';
 }

@@ -7,7 +7,7 @@ import { h, icon } from './dom.js';
 import { emojiFor, knownEmoji, PICKER } from './emoji.js';
 import { editableText, renderMrkdwn } from './mrkdwn.js';
 import { authorName, authorTeam, colourClass, initials, isBotMessage, teamName, userName } from './names.js';
-import { findMessage, state } from './store.js';
+import { claimEditorFocus, findMessage, keepEditDraft, startEditing, state, stopEditing } from './store.js';
 
 /** Subtypes written by the system: shown, but nobody edits or reacts to them. */
 const SYSTEM = new Set(['channel_join', 'channel_leave', 'channel_topic', 'channel_purpose',
@@ -223,19 +223,18 @@ function messageActions(channel, message, inThread) {
   return h('div', { class: 'actions', role: 'group', 'aria-label': 'Actions' },
     button('Add reaction', 'reaction', (e) => reactionPicker(e.currentTarget, channel, message.ts)),
     !inThread && button('Reply in thread', 'reply', () => actions.openThread(channel, message.ts)),
-    mine && button('Edit message', 'edit', () => actions.startEditing(channel, message, editableText(message.text))),
+    mine && button('Edit message', 'edit', () => startEditing(channel, message.ts, editableText(message.text))),
     mine && button('Delete message', 'delete', () => confirmDelete(channel, message.ts)));
 }
 
 /** The inline edit box: Enter saves, Shift+Enter is a new line, Escape cancels. */
 function editor(channel, message) {
-  const editing = state.editing;
   const alert = h('p', { class: 'error', role: 'alert' });
   const box = h('textarea', { class: 'edit-box', 'aria-label': 'Edit message', rows: '2' });
-  box.value = editing.draft;
+  box.value = state.editing?.draft ?? '';
   const finish = () => {
     const panel = box.closest('main, aside');
-    actions.stopEditing();
+    stopEditing();
     // The article is drawn again: leave focus in the composer of the same panel.
     requestAnimationFrame(() => panel?.querySelector('textarea.composer-input')?.focus());
   };
@@ -249,7 +248,7 @@ function editor(channel, message) {
       alert.textContent = errorText(err instanceof ApiError ? err.code : 'unknown_error');
     }
   };
-  box.addEventListener('input', () => (editing.draft = box.value));
+  box.addEventListener('input', () => keepEditDraft(box.value));
   box.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
@@ -259,8 +258,7 @@ function editor(channel, message) {
       finish();
     }
   });
-  if (editing.focus) {
-    editing.focus = false;
+  if (claimEditorFocus()) {
     requestAnimationFrame(() => {
       box.focus();
       box.setSelectionRange(box.value.length, box.value.length);

@@ -1,6 +1,8 @@
-// The client's state: people, conversations with their read state, and loaded messages.
-// Reducers here are idempotent (an API reply and its RTM event may both arrive); views
-// subscribe to topics, and changes are coalesced to one notification per microtask.
+// The client's state: people, conversations with their read state, loaded messages, and
+// what is open. Only this module's functions change it (docs/web-client.md, "State");
+// other modules read `state`. Reducers here are idempotent (an API reply and its RTM event
+// may both arrive); views subscribe to topics, and changes are coalesced to one
+// notification per microtask.
 
 /**
  * @typedef {object} User
@@ -86,7 +88,7 @@ export function off(topic, fn) {
   listeners.get(topic)?.delete(fn);
 }
 
-export function emit(topic) {
+function emit(topic) {
   if (pending.has(topic)) return;
   pending.add(topic);
   if (pending.size === 1) queueMicrotask(flush);
@@ -105,7 +107,59 @@ export function reset() {
   for (const map of [state.users, state.bots, state.conversations, state.histories, state.threads, state.teams]) map.clear();
   for (const timers of state.typing.values()) for (const timer of timers.values()) clearTimeout(timer);
   state.typing.clear();
-  Object.assign(state, { self: null, team: null, openId: '', thread: null, editing: null });
+  Object.assign(state, { self: null, team: null, openId: '', thread: null, editing: null, connection: 'connecting' });
+}
+
+/** The socket's state, for the sidebar (rtm.js's ConnectionState). */
+export function setConnection(connection) {
+  state.connection = connection;
+  emit('connection');
+}
+
+// -- what is open: the conversation, the thread, the message being edited ------------------
+
+/** Open a conversation: the thread and the edit of the one before close. */
+export function openConversation(id) {
+  state.openId = id;
+  state.editing = null;
+  closeThread();
+  emit('conversations');
+}
+
+/** Open a thread; `at`: one of its messages to scroll to and mark (a permalink's). */
+export function openThread(channel, ts, at = '') {
+  state.thread = { channel, ts, at };
+  emit('thread');
+}
+
+export function closeThread() {
+  state.thread = null;
+  emit('thread');
+}
+
+/** Edit a message in place; the editor takes the focus once (claimEditorFocus). */
+export function startEditing(channel, ts, draft) {
+  state.editing = { channel, ts, draft, focus: true };
+  emit('history');
+  emit('thread');
+}
+
+export function stopEditing() {
+  state.editing = null;
+  emit('history');
+  emit('thread');
+}
+
+/** What is typed in the editor, kept for its redraws; no notice: the editor shows it already. */
+export function keepEditDraft(draft) {
+  if (state.editing) state.editing.draft = draft;
+}
+
+/** True once after startEditing: the editor just drawn should take the focus. */
+export function claimEditorFocus() {
+  if (!state.editing?.focus) return false;
+  state.editing.focus = false;
+  return true;
 }
 
 // -- people and conversations -----------------------------------------------------------
@@ -277,6 +331,21 @@ export function thread(channel, ts) {
   const key = `${channel}/${ts}`;
   if (!state.threads.has(key)) state.threads.set(key, { parent: null, replies: [], loaded: false });
   return state.threads.get(key);
+}
+
+/** A page of this history is being fetched (actions.loadHistory): a second ask waits for it. */
+export function setHistoryLoading(channel, loading) {
+  history(channel).loading = loading;
+}
+
+/**
+ * After a `limited` hello the loaded messages may have gaps: every history and thread but
+ * the open ones is dropped (loaded again when next opened).
+ */
+export function dropHistoriesNotOpen() {
+  for (const id of [...state.histories.keys()]) if (id !== state.openId) state.histories.delete(id);
+  const open = state.thread ? `${state.thread.channel}/${state.thread.ts}` : '';
+  for (const key of [...state.threads.keys()]) if (key !== open) state.threads.delete(key);
 }
 
 /** Put a page of history (newest first, as the API sends it) in place. */

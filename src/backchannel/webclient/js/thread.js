@@ -4,7 +4,7 @@ import { composer } from './composer.js';
 import { h, icon, replaceChildren } from './dom.js';
 import { MessageList } from './messages.js';
 import { conversationTitle } from './names.js';
-import { on, state, thread } from './store.js';
+import { closeThread, on, state, thread } from './store.js';
 
 /** @returns {HTMLElement} the <aside>, hidden while no thread is open */
 export function threadPanel() {
@@ -14,7 +14,7 @@ export function threadPanel() {
   let list = null;
 
   aside.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape' && !event.defaultPrevented) actions.closeThread();
+    if (event.key === 'Escape' && !event.defaultPrevented) closeThread();
   });
 
   const draw = () => {
@@ -48,7 +48,7 @@ function build(aside, channel, ts) {
     h('header', { class: 'thread-header' },
       h('h2', { text: 'Thread' }),
       conversation && h('span', { class: 'thread-channel', text: conversationTitle(conversation) }),
-      h('button', { type: 'button', class: 'icon-button close', 'aria-label': 'Close thread', title: 'Close thread', onclick: actions.closeThread }, icon('close'))),
+      h('button', { type: 'button', class: 'icon-button close', 'aria-label': 'Close thread', title: 'Close thread', onclick: closeThread }, icon('close'))),
     log,
     canReply && composer({
       channel,
