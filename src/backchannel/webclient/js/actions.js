@@ -22,8 +22,12 @@ export function resetActions() {
 
 // -- messages ---------------------------------------------------------------------------
 
-/** Post `text` (as typed) in a conversation or, with `threadTs`, in a thread. */
+/**
+ * Post `text` (as typed) in a conversation or, with `threadTs`, in a thread.
+ * @param {string} channel @param {string} text
+ */
 export async function sendMessage(channel, text, threadTs = '') {
+  /** @type {Record<string, string>} */
   const args = { channel, text: await encode(text), client_msg_id: crypto.randomUUID() };
   if (threadTs) args.thread_ts = threadTs;
   const reply = await api('chat.postMessage', args);
@@ -32,12 +36,14 @@ export async function sendMessage(channel, text, threadTs = '') {
   store.addMessage(channel, message);
 }
 
+/** @param {string} channel @param {string} ts @param {string} text */
 export async function editMessage(channel, ts, text) {
   const reply = await api('chat.update', { channel, ts, text: await encode(text) });
   const old = store.findMessage(channel, ts);
-  if (old) store.replaceMessage(channel, { ...old, text: reply.text, edited: { user: state.self.id, ts: String(Date.now() / 1000) } });
+  if (old) store.replaceMessage(channel, { ...old, text: reply.text, edited: { user: store.selfId(), ts: String(Date.now() / 1000) } });
 }
 
+/** @param {string} channel @param {string} ts */
 export async function deleteMessage(channel, ts) {
   const old = store.findMessage(channel, ts);
   await api('chat.delete', { channel, ts });
@@ -45,17 +51,17 @@ export async function deleteMessage(channel, ts) {
   if (!old?.reply_count) store.removeMessage(channel, ts);
 }
 
-/** Toggle the person's own reaction. */
+/** Toggle the person's own reaction. @param {string} channel @param {string} ts @param {string} name */
 export async function toggleReaction(channel, ts, name) {
   const message = store.findMessage(channel, ts);
-  const mine = Boolean(message?.reactions?.find((r) => r.name === name)?.users.includes(state.self.id));
+  const mine = Boolean(message?.reactions?.find((r) => r.name === name)?.users.includes(store.selfId()));
   try {
     await api(mine ? 'reactions.remove' : 'reactions.add', { channel, timestamp: ts, name });
   } catch (err) {
     // Another tab got there first: the end state is what was wanted.
     if (!(err instanceof ApiError) || !['already_reacted', 'no_reaction'].includes(err.code)) throw err;
   }
-  store.setReaction(channel, ts, name, state.self.id, !mine);
+  store.setReaction(channel, ts, name, store.selfId(), !mine);
 }
 
 const HANDLE = /(^|\s)@([\w][\w.-]*)/g;
@@ -64,6 +70,7 @@ const BROADCASTS = ['here', 'channel', 'everyone'];
 /**
  * Slack's clients escape &, <, > and turn @handle (and @here...) into real mentions. A
  * handle of someone the store does not have yet is looked for first (users.search).
+ * @param {string} text
  */
 async function encode(text) {
   const unknown = new Set();
@@ -81,11 +88,12 @@ async function encode(text) {
   });
 }
 
-/** "@bob." at the end of a sentence names bob. */
+/** "@bob." at the end of a sentence names bob. @param {string} handle */
 function bareHandle(handle) {
   return handle.replace(/[.-]+$/, '');
 }
 
+/** @param {string} handle */
 function findByHandle(handle) {
   const wanted = handle.toLowerCase();
   for (const user of state.users.values()) {
@@ -97,16 +105,20 @@ function findByHandle(handle) {
 
 // -- history ----------------------------------------------------------------------------
 
-/** The page of each conversation being fetched: a second ask waits for it. */
+/** @type {Map<string, Promise<void>>} the page of each conversation being fetched: a second ask waits for it */
 const loading = new Map();
 
-/** Load the newest page (`replace`: drop what we had, after a `limited` reconnect) or the next older one. */
+/**
+ * Load the newest page (`replace`: drop what we had, after a `limited` reconnect) or the next older one.
+ * @param {string} channel
+ */
 export async function loadHistory(channel, { older = false, replace = false } = {}) {
   const h = store.history(channel);
   if (h.loading) return loading.get(channel);
   if ((older && !h.hasMore) || (h.loaded && !older && !replace)) return;
   store.setHistoryLoading(channel, true);
   const load = (async () => {
+    /** @type {Record<string, string|number>} */
     const args = { channel, limit: PAGE_SIZE };
     if (older && h.cursor) args.cursor = h.cursor;
     const page = await api('conversations.history', args);
@@ -122,7 +134,7 @@ export async function loadHistory(channel, { older = false, replace = false } = 
   }
 }
 
-/** Older pages until the history reaches message `ts` (a permalink's), or its start. */
+/** Older pages until the history reaches message `ts` (a permalink's), or its start. @param {string} channel @param {string} ts */
 export async function loadHistoryUntil(channel, ts) {
   const h = store.history(channel);
   while (h.hasMore && !(h.messages.length && h.messages[0].ts <= ts)) {
@@ -130,6 +142,7 @@ export async function loadHistoryUntil(channel, ts) {
   }
 }
 
+/** @param {string} channel @param {string} ts */
 export async function loadThread(channel, ts) {
   const reply = await api('conversations.replies', { channel, ts, limit: 1000 });
   await lookUpPeople(reply.messages);
@@ -141,6 +154,7 @@ export async function loadThread(channel, ts) {
 /**
  * Make sure the store knows a conversation (one opened elsewhere, a link to a channel), and
  * the people who name it (a DM's, a group DM's).
+ * @param {string} id
  */
 export async function ensureConversation(id) {
   let conversation = state.conversations.get(id);
@@ -156,7 +170,7 @@ export async function ensureConversation(id) {
   return conversation;
 }
 
-/** Fetch a conversation's details (its member count) again; a failure only costs the count. */
+/** Fetch a conversation's details (its member count) again; a failure only costs the count. @param {string} id */
 export async function refreshConversation(id) {
   try {
     const { channel } = await api('conversations.info', { channel: id, include_num_members: true });
@@ -166,7 +180,7 @@ export async function refreshConversation(id) {
   }
 }
 
-/** Fetch a conversation again; one this workspace no longer sees leaves the store. */
+/** Fetch a conversation again; one this workspace no longer sees leaves the store. @param {string} id */
 export async function forgetIfGone(id) {
   try {
     store.upsertConversation((await api('conversations.info', { channel: id })).channel);
@@ -175,27 +189,33 @@ export async function forgetIfGone(id) {
   }
 }
 
+/**
+ * @param {string} name @param {boolean} isPrivate
+ * @returns {Promise<string>} its id
+ */
 export async function createChannel(name, isPrivate) {
   const { channel } = await api('conversations.create', { name, is_private: isPrivate });
   store.upsertConversation({ ...channel, is_member: true });
-  store.setMembership(channel.id, state.self.id, true);
+  store.setMembership(channel.id, store.selfId(), true);
   return channel.id;
 }
 
+/** @param {string} id */
 export async function joinChannel(id) {
   const { channel } = await api('conversations.join', { channel: id });
-  store.setMembership(id, state.self.id, true); // first: it counts us in if not yet
+  store.setMembership(id, store.selfId(), true); // first: it counts us in if not yet
   store.upsertConversation({ ...channel, is_member: true });
 }
 
+/** @param {string} id */
 export async function leaveChannel(id) {
   await api('conversations.leave', { channel: id });
   const conversation = state.conversations.get(id);
-  store.setMembership(id, state.self.id, false);
+  store.setMembership(id, store.selfId(), false);
   if (conversation?.kind === 'private') store.removeConversation(id);
 }
 
-/** The DM with these people (opened if need be); its id. */
+/** The DM with these people (opened if need be); its id. @param {string[]} userIds @returns {Promise<string>} */
 export async function openDm(userIds) {
   const { channel } = await api('conversations.open', { users: userIds.join(','), return_im: true });
   await ensureConversation(channel.id);
@@ -204,6 +224,7 @@ export async function openDm(userIds) {
 
 // -- read state and typing --------------------------------------------------------------
 
+/** @type {Map<string, number>} */
 const markTimers = new Map();
 
 /** The open conversation is being seen: clear its badges, and tell the server (debounced). */
@@ -225,9 +246,10 @@ export function markOpenRead() {
   }, MARK_AFTER_MS));
 }
 
+/** @type {Map<string, number>} */
 const lastTyping = new Map();
 
-/** Tell the others we are typing, at most every 3 s per conversation. */
+/** Tell the others we are typing, at most every 3 s per conversation. @param {string} channel */
 export function typing(channel) {
   const now = Date.now();
   if (now - (lastTyping.get(channel) || 0) < TYPING_EVERY_MS) return;
@@ -237,7 +259,7 @@ export function typing(channel) {
 
 // -- threads ----------------------------------------------------------------------------
 
-/** Open a thread (store.openThread) and load it if it is not yet. */
+/** Open a thread (store.openThread) and load it if it is not yet. @param {string} channel @param {string} ts */
 export async function openThread(channel, ts, { at = '' } = {}) {
   store.openThread(channel, ts, at);
   if (!store.thread(channel, ts).loaded) await loadThread(channel, ts);

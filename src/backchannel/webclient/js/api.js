@@ -21,7 +21,7 @@ export class ApiError extends Error {
 /** @type {(code: string) => void} */
 let onSessionOver = () => {};
 
-/** Called once by main.js: what to do when the server says the session is over. */
+/** Called once by main.js: what to do when the server says the session is over. @param {(code: string) => void} handler */
 export function whenSessionOver(handler) {
   onSessionOver = handler;
 }
@@ -132,6 +132,7 @@ export async function api(method, args = {}) {
  * Rethrow `err`; first, if it ends the session, forget it and call the handler. A call made
  * with a token since replaced (a workspace switch revokes the old one) ends nothing.
  * @param {Session|null} session  the session the failed call used
+ * @param {unknown} err
  * @returns {never}
  */
 function sessionOver(session, err) {
@@ -144,11 +145,16 @@ function sessionOver(session, err) {
   throw err;
 }
 
+/** @param {Session} session */
 function authHeader(session) {
   return { Authorization: `Bearer ${session.token}` };
 }
 
-/** POST JSON; on 429 wait Retry-After and try once more. */
+/**
+ * POST JSON; on 429 wait Retry-After and try once more. The reply is Slack's JSON, as sent.
+ * @param {string} path @param {object} args @param {Record<string, string>} headers
+ * @returns {Promise<any>}
+ */
 async function post(path, args, headers, retried = false) {
   let response;
   try {

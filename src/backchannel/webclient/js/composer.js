@@ -6,8 +6,8 @@ import { errorText } from './dialogs.js';
 import { h } from './dom.js';
 import { editableText } from './mrkdwn.js';
 import * as store from './store.js';
-import { state } from './store.js';
 
+/** @type {Map<string, string>} */
 const drafts = new Map();
 const MAX_HEIGHT_PX = 200;
 
@@ -16,7 +16,7 @@ const MAX_HEIGHT_PX = 200;
  * @param {string} options.channel
  * @param {string} options.label       the textarea's aria-label ("Message #general")
  * @param {string} [options.threadTs]  post replies to this thread
- * @param {() => object[]} options.ownMessages  newest last, for Up-to-edit
+ * @param {() => readonly import('./types.js').Message[]} options.ownMessages  newest last, for Up-to-edit
  * @returns {HTMLElement}
  */
 export function composer({ channel, label, threadTs = '', ownMessages }) {
@@ -52,7 +52,7 @@ export function composer({ channel, label, threadTs = '', ownMessages }) {
       event.preventDefault();
       send();
     } else if (event.key === 'ArrowUp' && !box.value) {
-      const last = ownMessages().filter((m) => m.user === state.self.id && !m.subtype).at(-1);
+      const last = ownMessages().filter((m) => m.user === store.selfId() && !m.subtype).at(-1);
       if (last) {
         event.preventDefault();
         store.startEditing(channel, last.ts, editableText(last.text));
@@ -61,12 +61,12 @@ export function composer({ channel, label, threadTs = '', ownMessages }) {
   });
   requestAnimationFrame(() => fit(box));
 
-  return h('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); send(); } },
+  return h('form', { class: 'composer', onsubmit: (/** @type {SubmitEvent} */ e) => { e.preventDefault(); send(); } },
     h('div', { class: 'composer-row' }, box, h('button', { type: 'submit', class: 'send', 'aria-label': 'Send message', title: 'Send (Enter)', text: 'Send' })),
     alert);
 }
 
-/** Grow with the text, up to a limit (then scroll). */
+/** Grow with the text, up to a limit (then scroll). @param {HTMLTextAreaElement} box */
 function fit(box) {
   box.style.height = 'auto';
   box.style.height = `${Math.min(box.scrollHeight, MAX_HEIGHT_PX)}px`;

@@ -4,10 +4,12 @@ import * as actions from './actions.js';
 import { ApiError } from './api.js';
 import { composer } from './composer.js';
 import { errorText, toast } from './dialogs.js';
-import { glyph, h, icon, replaceChildren } from './dom.js';
+import { focusFirst, glyph, h, icon, replaceChildren } from './dom.js';
 import { MessageList, run } from './messages.js';
 import { conversationName, conversationTitle, isChannel, sharedWith, userName } from './names.js';
 import { history, on, state } from './store.js';
+
+/** @typedef {import('./store.js').Conversation} Conversation */
 
 const LOAD_OLDER_WITHIN_PX = 200;
 
@@ -67,6 +69,7 @@ export function conversationView({ onLeft }) {
     actions.loadHistory(id, { older: true }).catch(() => {}); // the next scroll tries again
   };
 
+  /** @param {string} id */
   const leave = (id) => run(actions.leaveChannel(id).then(onLeft));
 
   on('conversations', () => { drawHeader(); drawFooter(); });
@@ -77,6 +80,7 @@ export function conversationView({ onLeft }) {
   /**
    * Show conversation `id` (already in the store) and load its newest messages; with `at`
    * (a permalink's message), older pages until it is there, scrolled to and marked.
+   * @param {string} id
    */
   async function show(id, { at = '' } = {}) {
     headerKey = '';
@@ -87,9 +91,11 @@ export function conversationView({ onLeft }) {
     });
     list = new MessageList(log, { channel: id, inThread: false });
     if (at) list.reveal(at);
-    intro = introFor(current());
+    const c = current();
+    if (!c) return; // opened once in the store (main.js): not reached
+    intro = introFor(c);
     // Membership events come only for the channels we are in: another's count may be old.
-    if (!current().isMember || current().numMembers === undefined) actions.refreshConversation(id);
+    if (!c.isMember || c.numMembers === undefined) actions.refreshConversation(id);
     replaceChildren(logSlot, log);
     drawHeader();
     drawFooter();
@@ -121,6 +127,7 @@ export function conversationView({ onLeft }) {
   return { main, show, reload };
 }
 
+/** @param {Conversation} c @param {() => void} onLeave */
 function headerContent(c, onLeave) {
   const count = c.numMembers;
   const sigil = c.kind === 'public' ? glyph('#', 'sigil') : c.kind === 'private' ? icon('lock', 'sigil') : null;
@@ -135,6 +142,7 @@ function headerContent(c, onLeave) {
   ];
 }
 
+/** @param {Conversation} c @param {'archived'|'member'|'preview'} mode */
 function footerContent(c, mode) {
   if (mode === 'archived') return h('p', { class: 'notice', text: 'This channel has been archived.' });
   if (mode === 'preview') {
@@ -142,7 +150,7 @@ function footerContent(c, mode) {
     const join = async () => {
       try {
         await actions.joinChannel(c.id);
-        requestAnimationFrame(() => document.querySelector('main textarea.composer-input')?.focus());
+        requestAnimationFrame(() => focusFirst(document, 'main textarea.composer-input'));
       } catch (err) {
         alert.textContent = errorText(err instanceof ApiError ? err.code : 'unknown_error');
       }
@@ -159,13 +167,14 @@ function footerContent(c, mode) {
   });
 }
 
-/** The top of a history: where it all began. */
+/** The top of a history: where it all began. @param {Conversation} c */
 function introFor(c) {
   const text = isChannel(c) ? `This is the very beginning of ${conversationTitle(c)}.`
     : `This is the very beginning of your conversation with ${conversationName(c)}.`;
   return h('p', { class: 'intro', text });
 }
 
+/** @param {string[]} names */
 function typingText(names) {
   if (!names.length) return '';
   if (names.length === 1) return `${names[0]} is typing…`;

@@ -3,8 +3,9 @@
 // selectors (and the tests) find them.
 import { createChannel } from './actions.js';
 import { ApiError } from './api.js';
-import { append, focusables, h } from './dom.js';
+import { append, focusables, focusFirst, h } from './dom.js';
 
+/** @type {Record<string, string>} */
 const MESSAGES = {
   invalid_credentials: 'Wrong email or password.',
   workspace_required: 'That email has accounts in several workspaces: enter the workspace.',
@@ -26,7 +27,7 @@ const MESSAGES = {
   thread_not_found: 'That thread is not there any more.',
 };
 
-/** A sentence for a Slack error code, with the code itself for the curious (and tests). */
+/** A sentence for a Slack error code, with the code itself for the curious (and tests). @param {string} code */
 export function errorText(code) {
   return Object.hasOwn(MESSAGES, code) ? `${MESSAGES[code]} (${code})` : `Something went wrong (${code}).`;
 }
@@ -43,9 +44,9 @@ export function errorText(code) {
  */
 export function openModal({ label, content, className = '', anchor, onClose }) {
   const opener = document.activeElement;
-  const dialog = /** @type {HTMLDialogElement} */ (h('dialog', {
+  const dialog = h('dialog', {
     role: 'dialog', 'aria-modal': 'true', 'aria-label': label, class: `modal ${className}`,
-  }));
+  });
   const close = () => dialog.open && dialog.close();
   // 'close' comes from close() and from Escape alike (Chromium may skip 'cancel').
   dialog.addEventListener('close', () => {
@@ -63,6 +64,7 @@ export function openModal({ label, content, className = '', anchor, onClose }) {
   return { dialog, close };
 }
 
+/** @param {KeyboardEvent} event @param {HTMLDialogElement} dialog */
 function keepTabInside(event, dialog) {
   if (event.key !== 'Tab') return;
   const items = focusables(dialog);
@@ -78,6 +80,7 @@ function keepTabInside(event, dialog) {
   }
 }
 
+/** @param {HTMLDialogElement} dialog @param {Element} anchor */
 function placeNear(dialog, anchor) {
   const rect = anchor.getBoundingClientRect();
   // Below the button, or above it when there is no room below.
@@ -90,6 +93,7 @@ function placeNear(dialog, anchor) {
 
 /**
  * Ask before doing something that cannot be undone (window.confirm can't be styled or tested).
+ * @param {{label: string, message: string, action: string}} question  `action`: the button that does it
  * @returns {Promise<boolean>}
  */
 export function confirmDialog({ label, message, action }) {
@@ -107,23 +111,24 @@ export function confirmDialog({ label, message, action }) {
           h('button', { type: 'button', class: 'danger', text: action, onclick: () => { answer = true; close(); } })),
       ],
     });
-    dialog.querySelector('button.secondary')?.focus(); // the harmless choice first
+    focusFirst(dialog, 'button.secondary'); // the harmless choice first
   });
 }
 
-/** A short-lived error at the bottom of the page, announced by screen readers. */
+/** A short-lived error at the bottom of the page, announced by screen readers. @param {string} text */
 export function toast(text) {
   const note = h('div', { class: 'toast', role: 'alert', text });
   document.body.append(note);
   setTimeout(() => note.remove(), 6000);
 }
 
-/** "Create a channel": a name and a Private box; server errors show in the dialog. */
+/** "Create a channel": a name and a Private box; server errors show in the dialog. @param {(id: string) => void} onCreated */
 export function createChannelDialog(onCreated) {
   const alert = h('p', { class: 'error', role: 'alert' });
   const name = h('input', { id: 'new-channel-name', type: 'text', autocomplete: 'off', placeholder: 'e.g. plan-budget' });
   const isPrivate = h('input', { id: 'new-channel-private', type: 'checkbox' });
   const create = h('button', { type: 'submit', text: 'Create' });
+  /** @param {SubmitEvent} event @param {() => void} close */
   const submit = async (event, close) => {
     event.preventDefault();
     create.disabled = true;
@@ -140,7 +145,7 @@ export function createChannelDialog(onCreated) {
   openModal({
     label: 'Create a channel',
     className: 'create-channel',
-    content: (close) => [h('form', { onsubmit: (event) => submit(event, close) },
+    content: (close) => [h('form', { onsubmit: (/** @type {SubmitEvent} */ event) => submit(event, close) },
       h('h2', { text: 'Create a channel' }),
       h('div', { class: 'field' }, h('label', { for: 'new-channel-name', text: 'Name' }), name),
       h('div', { class: 'field checkbox' }, isPrivate, h('label', { for: 'new-channel-private', text: 'Private' }),

@@ -77,6 +77,7 @@ function lookUp(ids, kind) {
 async function sendLookups() {
   nextLookup = null;
   const mine = generation;
+  /** @type {{users: string[], bots: string[]}} */
   const wanted = { users: [], bots: [] };
   for (const [id, kind] of queued) wanted[kind].push(id);
   queued.clear();
@@ -89,7 +90,10 @@ async function sendLookups() {
   await Promise.all(asked);
 }
 
-/** users.info or bots.info on the socket; without one, the Web API's users.info, one by one. */
+/**
+ * users.info or bots.info on the socket; without one, the Web API's users.info, one by one.
+ * @param {'users'|'bots'} kind @param {string[]} ids @param {number} mine  the generation asking
+ */
 async function askEdge(kind, ids, mine) {
   const connection = socket();
   if (!connection) return;
@@ -103,6 +107,7 @@ async function askEdge(kind, ids, mine) {
   if (mine === generation) store.addObjects({ [kind]: reply[kind] });
 }
 
+/** @param {string[]} userIds @param {number} mine */
 async function askWebApi(userIds, mine) {
   await Promise.all(userIds.map((user) => api('users.info', { user })
     .then((reply) => mine === generation && store.upsertUser(reply.user))
@@ -120,6 +125,7 @@ export async function searchDirectory(word, { people = true, channels = true } =
   const connection = socket();
   if (!connection) return;
   const mine = generation;
+  /** @type {(type: string, wanted: boolean) => Promise<any>} */
   const ask = (type, wanted) => (wanted ? connection.request({ type, query: word, limit: SEARCH_LIMIT }) : Promise.resolve({}));
   const [found, rooms] = await Promise.allSettled([ask('users.search', people), ask('channels.search', channels)]);
   if (mine !== generation) return;

@@ -3,10 +3,11 @@
 /**
  * Create an element. `props` keys: `class`, `text`, `on<event>` handlers, `dataset` (object),
  * boolean DOM properties (hidden, disabled, checked), anything else becomes an attribute.
- * @param {string} tag
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
  * @param {Record<string, any>} [props]
- * @param {...(Node|string|null|undefined|false)} children
- * @returns {HTMLElement}
+ * @param {...Child} children
+ * @returns {HTMLElementTagNameMap[K]}
  */
 export function h(tag, props = {}, ...children) {
   const el = document.createElement(tag);
@@ -16,7 +17,7 @@ export function h(tag, props = {}, ...children) {
     else if (key === 'text') el.textContent = value;
     else if (key === 'dataset') Object.assign(el.dataset, value);
     else if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
-    else if (key in PROPS) el[key] = value;
+    else if (key in PROPS) /** @type {Record<string, any>} */ (el)[key] = value;
     else el.setAttribute(key, value === true ? '' : String(value));
   }
   append(el, children);
@@ -25,7 +26,7 @@ export function h(tag, props = {}, ...children) {
 
 const PROPS = { hidden: 1, disabled: 1, checked: 1, value: 1, htmlFor: 1, readOnly: 1 };
 
-/** @param {Node} parent @param {Array<Node|string|null|undefined|false>} children */
+/** @param {ParentNode} parent @param {Child[]} children */
 export function append(parent, children) {
   for (const child of children.flat()) {
     if (child === null || child === undefined || child === false) continue;
@@ -33,17 +34,24 @@ export function append(parent, children) {
   }
 }
 
-/** Text that only screen readers get. */
+/**
+ * What h() and append() take: a node, text, nothing (null, false, undefined), or a list of
+ * those (one level: it is flattened once).
+ * @typedef {Node|string|null|undefined|false} Leaf
+ * @typedef {Leaf|Leaf[]} Child
+ */
+
+/** Text that only screen readers get. @param {string} text */
 export function srOnly(text) {
   return h('span', { class: 'sr-only', text });
 }
 
-/** A decorative glyph hidden from screen readers. */
+/** A decorative glyph hidden from screen readers. @param {string} text */
 export function glyph(text, cls = 'glyph') {
   return h('span', { class: cls, 'aria-hidden': 'true', text });
 }
 
-/** A drawn icon (style.css: .icon-<name>), hidden from screen readers. */
+/** A drawn icon (style.css: .icon-<name>), hidden from screen readers. @param {string} name */
 export function icon(name, extra = '') {
   return h('span', { class: `icon icon-${name} ${extra}`.trim(), 'aria-hidden': 'true' });
 }
@@ -56,14 +64,22 @@ export function pageSeen() {
   return typeof document !== 'undefined' && document.hasFocus() && document.visibilityState === 'visible';
 }
 
-/** Replace all children of `el`. */
+/**
+ * Focus the first element inside `root` that matches `selector`, if there is one.
+ * @param {ParentNode} root @param {string} selector
+ */
+export function focusFirst(root, selector) {
+  /** @type {HTMLElement|null} */ (root.querySelector(selector))?.focus();
+}
+
+/** Replace all children of `el`. @param {Element} el @param {...Child} children */
 export function replaceChildren(el, ...children) {
   el.replaceChildren();
   append(el, children);
 }
 
-/** Elements inside `root` that Tab can reach. */
+/** Elements inside `root` that Tab can reach. @param {ParentNode} root */
 export function focusables(root) {
   const selector = 'a[href], button:not([disabled]), input:not([disabled]), textarea:not([disabled]), select:not([disabled]), [tabindex]:not([tabindex="-1"])';
-  return [...root.querySelectorAll(selector)].filter((el) => el.getClientRects().length > 0);
+  return [.../** @type {NodeListOf<HTMLElement>} */ (root.querySelectorAll(selector))].filter((el) => el.getClientRects().length > 0);
 }

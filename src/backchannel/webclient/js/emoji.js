@@ -1,5 +1,6 @@
 // A small emoji map: Slack names to Unicode. Unknown names are shown as ":name:".
 
+/** @type {Record<string, string>} */
 export const EMOJI = {
   thumbsup: '👍', '+1': '👍', thumbsdown: '👎', '-1': '👎', heart: '❤️', tada: '🎉', eyes: '👀',
   rocket: '🚀', smile: '😄', joy: '😂', white_check_mark: '✅', slightly_smiling_face: '🙂',
@@ -12,12 +13,12 @@ export const EMOJI = {
 /** The picker's choices, in order. */
 export const PICKER = ['thumbsup', 'heart', 'tada', 'eyes', 'rocket', 'smile', 'joy', 'white_check_mark'];
 
-/** The glyph of a reaction name (skin tones dropped), or ":name:" when we have none. */
+/** The glyph of a reaction name (skin tones dropped), or ":name:" when we have none. @param {string} name */
 export function emojiFor(name) {
   return knownEmoji(name.split('::')[0]) || `:${name}:`;
 }
 
-/** The glyph of a name we know, else '' (own keys only: "constructor" is no emoji). */
+/** The glyph of a name we know, else '' (own keys only: "constructor" is no emoji). @param {string} name */
 export function knownEmoji(name) {
   return Object.hasOwn(EMOJI, name) ? EMOJI[name] : '';
 }

@@ -7,7 +7,9 @@ import { pageSeen } from './dom.js';
 import * as store from './store.js';
 import { state } from './store.js';
 
-/** @type {Record<string, (event: any, held: boolean) => void>} */
+/** @typedef {import('./types.js').Message} Message */
+
+/** @type {Record<string, (event: any, held: boolean) => void>} frames are JSON: each handler says what it reads */
 const HANDLERS = {
   objects: (e) => store.addObjects(e),
   message: onMessage,
@@ -59,13 +61,15 @@ export function handleEvent(event, { held = false } = {}) {
   HANDLERS[event.type]?.(event, held);
 }
 
+/** @param {import('./types.js').MessageEvent} e */
 function onMessage(e) {
   if (e.subtype === 'message_changed') {
+    if (!e.message) return;
     lookUpPeople([e.message]);
     return store.replaceMessage(e.channel, e.message);
   }
-  if (e.subtype === 'message_deleted') return store.removeMessage(e.channel, e.deleted_ts);
-  if (e.subtype === 'message_replied') return store.threadChanged(e.channel, e.message);
+  if (e.subtype === 'message_deleted') return store.removeMessage(e.channel, e.deleted_ts || '');
+  if (e.subtype === 'message_replied') return e.message && store.threadChanged(e.channel, e.message);
   if (e.hidden) return;
   // Announced in the channel, as Slack does; the event carries the new topic.
   if (e.subtype === 'channel_topic' && typeof e.topic === 'string') store.patchConversation(e.channel, { topic: e.topic });
@@ -73,7 +77,7 @@ function onMessage(e) {
   const known = state.conversations.get(channel);
   // Not newer than the newest we know: the boot's unread counts have it already (they are
   // read from the database, which may be a moment ahead of the socket, or behind it).
-  const counted = Boolean(known) && message.ts <= known.latestTs;
+  const counted = known !== undefined && message.ts <= known.latestTs;
   if (message.user) store.clearTyping(channel, message.user);
   store.addMessage(channel, message);
   lookUpPeople([message]); // the objects frame before it brought them, normally
@@ -85,36 +89,41 @@ function onMessage(e) {
   }
 }
 
-/** Someone else's message in a conversation not in front of you: a badge. */
+/** Someone else's message in a conversation not in front of you: a badge. @param {string} channel @param {Message} message */
 function countUnread(channel, message) {
   const conversation = state.conversations.get(channel);
-  if (!conversation?.isMember || !store.shownInChannel(message) || message.user === state.self.id) return;
+  if (!conversation?.isMember || !store.shownInChannel(message) || message.user === store.selfId()) return;
   if (channel === state.openId && pageSeen()) {
     actions.markOpenRead();
     return;
   }
   // As in Slack, every message of a DM or group DM is for you.
   const direct = conversation.kind === 'im' || conversation.kind === 'mpim';
-  const mentioned = direct || String(message.text).includes(`<@${state.self.id}>`);
+  const mentioned = direct || String(message.text).includes(`<@${store.selfId()}>`);
   store.patchConversation(channel, {
     unread: conversation.unread + 1,
     mentions: conversation.mentions + (mentioned ? 1 : 0),
   });
 }
 
+/** @param {import('./types.js').ReactionEvent} e @param {boolean} added */
 function onReaction(e, added) {
   if (e.item?.type !== 'message') return;
   lookUpUsers([e.user]);
   store.setReaction(e.item.channel, e.item.ts, e.reaction, e.user, added);
 }
 
+/** @param {import('./types.js').TypingEvent} e */
 function onTyping(e) {
   if (e.user === state.self?.id) return;
   lookUpUsers([e.user]);
   store.setTyping(e.channel, e.user);
 }
 
-/** A workspace joins or leaves a shared channel; one shared with us now is fetched. */
+/**
+ * A workspace joins or leaves a shared channel; one shared with us now is fetched.
+ * @param {string} channel @param {string} teamId @param {boolean} connected
+ */
 function onShared(channel, teamId, connected) {
   if (!state.conversations.has(channel) && connected) {
     actions.ensureConversation(channel).catch(() => {});
@@ -123,32 +132,34 @@ function onShared(channel, teamId, connected) {
   store.setSharedTeam(channel, teamId, connected);
 }
 
+/** channel_rename, group_rename. @param {{channel: {id: string, name: string}}} e */
 function onRename(e) {
   store.patchConversation(e.channel.id, { name: e.channel.name });
 }
 
+/** @param {import('./types.js').MembershipEvent} e @param {boolean} held */
 function onJoined(e, held) {
   store.setMembership(e.channel, e.user, true, { count: !held });
-  if (e.user !== state.self.id) return;
+  if (e.user !== store.selfId()) return;
   // Joined elsewhere (another tab, an invite) a channel we had not counted.
   if (state.conversations.get(e.channel)?.numMembers === undefined) actions.refreshConversation(e.channel);
 }
 
+/** @param {import('./types.js').MembershipEvent} e @param {boolean} held */
 function onLeft(e, held) {
   const conversation = state.conversations.get(e.channel);
   store.setMembership(e.channel, e.user, false, { count: !held });
-  if (e.user !== state.self.id) return;
+  if (e.user !== store.selfId()) return;
   if (conversation?.kind === 'private') store.removeConversation(e.channel);
   // Our workspace may have been taken out of a shared channel (no channel_unshared comes to
   // the side that leaves): then it is gone from here.
   else if (conversation?.isShared) actions.forgetIfGone(e.channel);
 }
 
-/** Read elsewhere (another tab or device): clear the badge if it is read to the end. */
+/** Read elsewhere (another tab or device): clear the badge if it is read to the end. @param {import('./types.js').MarkedEvent} e */
 function onMarked(e) {
   const conversation = state.conversations.get(e.channel);
   if (!conversation) return;
-  const fields = { lastRead: e.ts };
-  if (e.ts >= conversation.latestTs) Object.assign(fields, { unread: 0, mentions: 0 });
+  const fields = e.ts >= conversation.latestTs ? { lastRead: e.ts, unread: 0, mentions: 0 } : { lastRead: e.ts };
   store.patchConversation(e.channel, fields);
 }

@@ -58,7 +58,7 @@ async function enter() {
   const notice = h('p', { class: 'loading', role: 'status', text: 'Loading…' });
   replaceChildren(app, notice);
   const teams = loadTeams();
-  /** @type {() => void} */
+  /** @type {(value?: unknown) => void} */
   let booted = () => {};
   const firstBoot = new Promise((resolve) => (booted = resolve));
   const connection = new Rtm({
@@ -76,7 +76,7 @@ async function enter() {
   connection.start();
   const [list] = await Promise.all([teams, firstBoot]);
   if (mine !== boots) return; // the session is over, or another boot took over
-  store.setTeams(list.length ? list : [state.team]);
+  store.setTeams(list.length ? list : state.team ? [state.team] : []);
   drawApp();
   app.dataset.state = 'signed-in';
   route();
@@ -86,6 +86,7 @@ async function enter() {
  * The lean boot, on every new socket (docs/edge-cache.md): the store gets what the page
  * shows first, and the edge learns what this socket has been sent. The events that arrived
  * meanwhile are handed on after it (rtm.js). Throws if the socket is gone first.
+ * @param {Rtm} connection @param {{limited?: boolean}} hello
  */
 async function boot(connection, hello) {
   const reply = await connection.request({ type: 'client.boot' });
@@ -95,7 +96,10 @@ async function boot(connection, hello) {
   if (hello.limited) resync();
 }
 
-/** auth.teams.list; without it the switcher is not shown, and other workspaces go unnamed. */
+/**
+ * auth.teams.list; without it the switcher is not shown, and other workspaces go unnamed.
+ * @returns {Promise<import('./types.js').Team[]>}
+ */
 async function loadTeams() {
   try {
     return (await api('auth.teams.list')).teams;
@@ -124,6 +128,7 @@ let presenceIds = '';
 /**
  * Presence of the people whose dots we show: ourselves and our DMs' people (capped). Sent
  * on each new socket, and again when a DM comes or goes.
+ * @param {Rtm} connection
  */
 function subscribePresence(connection, { again = false } = {}) {
   const ims = [...state.conversations.values()].filter((c) => c.kind === 'im' && c.isMember).map((c) => c.user);
@@ -163,7 +168,10 @@ async function route() {
   show(id);
 }
 
-/** Open conversation `id` (in the store), at a permalink's message if given. */
+/**
+ * Open conversation `id` (in the store), at a permalink's message if given.
+ * @param {string} id @param {import('./permalink.js').Permalink|null} [link]
+ */
 function show(id, link = null) {
   store.openConversation(id);
   view?.show(id, { at: link?.threadTs || link?.ts || '' });
@@ -174,6 +182,7 @@ function show(id, link = null) {
  * A permalink (docs/web-client.md): its conversation, in the person's workspace that has it
  * (switching to it first: the new boot opens the link, still the page's address), scrolled to
  * its message, with its thread open for a reply.
+ * @param {import('./permalink.js').Permalink} link
  */
 async function openPermalink(link) {
   try {
@@ -190,6 +199,7 @@ async function openPermalink(link) {
   show(link.channel, link);
 }
 
+/** @param {string} id */
 function open(id) {
   location.hash = `#/${id}`;
 }
@@ -204,8 +214,9 @@ function goHome() {
 }
 
 /** A switcher choice: a conversation, or a person (their DM is opened first). */
+/** @param {import('./switcher.js').Item} item */
 async function choose(item) {
-  if (item.id) return open(item.id);
+  if (item.kind !== 'person') return open(item.id);
   try {
     open(await actions.openDm([item.userId]));
   } catch (err) {
@@ -213,7 +224,7 @@ async function choose(item) {
   }
 }
 
-/** The workspace switcher: a session in that workspace, then boot into it. False if refused. */
+/** The workspace switcher: a session in that workspace, then boot into it. False if refused. @param {string} teamId */
 async function switchTo(teamId) {
   try {
     await switchWorkspace(teamId);

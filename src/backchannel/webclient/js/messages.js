@@ -3,11 +3,13 @@
 import * as actions from './actions.js';
 import { ApiError } from './api.js';
 import { confirmDialog, errorText, openModal, toast } from './dialogs.js';
-import { h, icon } from './dom.js';
+import { focusFirst, h, icon } from './dom.js';
 import { emojiFor, knownEmoji, PICKER } from './emoji.js';
 import { editableText, renderMrkdwn } from './mrkdwn.js';
 import { authorName, authorTeam, colourClass, initials, isBotMessage, teamName, userName } from './names.js';
-import { claimEditorFocus, findMessage, keepEditDraft, startEditing, state, stopEditing } from './store.js';
+import { claimEditorFocus, findMessage, keepEditDraft, selfId, startEditing, state, stopEditing } from './store.js';
+
+/** @typedef {import('./types.js').Message} Message */
 
 /** Subtypes written by the system: shown, but nobody edits or reacts to them. */
 const SYSTEM = new Set(['channel_join', 'channel_leave', 'channel_topic', 'channel_purpose',
@@ -25,7 +27,7 @@ export class MessageList {
   constructor(el, options) {
     this.el = el;
     this.options = options;
-    /** @type {Map<string, {message: object, editing: boolean, el: HTMLElement}>} */
+    /** @type {Map<string, {message: Message, editing: boolean, el: HTMLElement}>} */
     this.articles = new Map();
     /** @type {Map<string, HTMLElement>} */
     this.separators = new Map();
@@ -33,7 +35,7 @@ export class MessageList {
     this.revealed = false;
   }
 
-  /** Scroll to message `ts` and mark it (`.highlighted`) as soon as it is drawn. */
+  /** Scroll to message `ts` and mark it (`.highlighted`) as soon as it is drawn. @param {string} ts */
   reveal(ts) {
     this.revealing = ts;
     this.revealed = false;
@@ -53,7 +55,7 @@ export class MessageList {
   }
 
   /**
-   * @param {object[]} messages oldest first
+   * @param {readonly Message[]} messages oldest first
    * @param {Node|null} [intro] shown above the first message (the start of the history)
    */
   render(messages, intro = null) {
@@ -61,6 +63,7 @@ export class MessageList {
     const stick = this.isAtBottom();
     const anchor = this.firstVisible();
     const anchorTop = anchor?.getBoundingClientRect().top ?? 0;
+    /** @type {Node[]} */
     const nodes = this.nodesFor(messages);
     if (intro) nodes.unshift(intro);
     const keep = new Set(nodes);
@@ -80,21 +83,23 @@ export class MessageList {
     else if (anchor?.isConnected) this.el.scrollTop += anchor.getBoundingClientRect().top - anchorTop;
     if (focus && !focus.el.isConnected) {
       // The control itself may be gone (a last reaction taken back): then its message.
-      (this.el.querySelector(focus.selector) || this.el.querySelector(focus.article))?.focus();
+      /** @type {HTMLElement|null} */ (this.el.querySelector(focus.selector) || this.el.querySelector(focus.article))?.focus();
     }
   }
 
   /** The focused control in a message, and how to find its twin once the message is redrawn. */
   focusedControl() {
-    const el = document.activeElement;
-    const article = el?.closest('article.message');
-    if (!article || !this.el.contains(article) || el === article) return null;
+    const el = /** @type {HTMLElement|null} */ (document.activeElement);
+    const article = /** @type {HTMLElement|null|undefined} */ (el?.closest('article.message'));
+    if (!el || !article || !this.el.contains(article) || el === article) return null;
+    const label = el.getAttribute('aria-label');
     const which = el.dataset.name ? `[data-name="${CSS.escape(el.dataset.name)}"]`
-      : el.getAttribute('aria-label') ? `[aria-label="${CSS.escape(el.getAttribute('aria-label'))}"]` : `.${el.classList[0]}`;
-    const selector = `article.message[data-ts="${CSS.escape(article.dataset.ts)}"]`;
+      : label ? `[aria-label="${CSS.escape(label)}"]` : `.${el.classList[0]}`;
+    const selector = `article.message[data-ts="${CSS.escape(String(article.dataset.ts))}"]`;
     return { el, article: selector, selector: `${selector} ${which}` };
   }
 
+  /** @param {readonly Message[]} messages @returns {HTMLElement[]} */
   nodesFor(messages) {
     const nodes = [];
     const seen = new Set();
@@ -111,6 +116,7 @@ export class MessageList {
     return nodes;
   }
 
+  /** @param {Message} message */
   article(message) {
     const editing = isEditing(this.options.channel, message.ts);
     const cached = this.articles.get(message.ts);
@@ -121,12 +127,15 @@ export class MessageList {
     return el;
   }
 
+  /** @param {string} day @param {string} ts */
   separator(day, ts) {
-    if (!this.separators.has(day)) {
+    let separator = this.separators.get(day);
+    if (!separator) {
       const label = dayLabel(ts);
-      this.separators.set(day, h('div', { class: 'day-separator', role: 'separator', 'aria-label': label }, h('span', { text: label })));
+      separator = h('div', { class: 'day-separator', role: 'separator', 'aria-label': label }, h('span', { text: label }));
+      this.separators.set(day, separator);
     }
-    return this.separators.get(day);
+    return separator;
   }
 
   /** The message to hold in place (not a day separator: those move when a page is prepended). */
@@ -139,11 +148,11 @@ export class MessageList {
 
 /**
  * One message.
- * @param {import('./store.js').Message} message
+ * @param {Message} message
  * @param {ListOptions} options
  */
 export function renderMessage(message, { channel, inThread }) {
-  const system = SYSTEM.has(message.subtype);
+  const system = SYSTEM.has(message.subtype || '');
   const editing = isEditing(channel, message.ts);
   const date = tsDate(message.ts);
   return h('article', { class: `message${system ? ' system' : ''}`, dataset: { ts: message.ts }, tabindex: '-1' },
@@ -155,14 +164,14 @@ export function renderMessage(message, { channel, inThread }) {
         h('time', { class: 'time', datetime: date.toISOString(), title: date.toLocaleString(), text: timeLabel(date) })),
       editing ? editor(channel, message) : content(message),
       reactions(channel, message),
-      !inThread && message.reply_count > 0 && h('button', {
+      !inThread && (message.reply_count ?? 0) > 0 && h('button', {
         type: 'button', class: 'replies', text: `${message.reply_count} ${message.reply_count === 1 ? 'reply' : 'replies'}`,
         onclick: () => actions.openThread(channel, message.ts),
       })),
     !system && !editing && messageActions(channel, message, inThread));
 }
 
-/** An author from another workspace (a shared channel): their workspace after the name. */
+/** An author from another workspace (a shared channel): their workspace after the name. @param {Message} message */
 function authorTeamLabel(message) {
   const team = authorTeam(message);
   if (!team) return null;
@@ -172,17 +181,19 @@ function authorTeamLabel(message) {
   });
 }
 
+/** @param {Message} message */
 function content(message) {
   return h('div', { class: 'content' },
     h('div', { class: 'text' }, renderMrkdwn(message.text)),
     message.edited && h('span', { class: 'edited', text: '(edited)' }));
 }
 
+/** @param {Message} message */
 function avatar(message) {
   const own = isBotMessage(message) ? message.icons : null; // the bot's icon for this message
   const emoji = knownEmoji(own?.emoji?.replace(/^:|:$/g, '').split('::')[0] || '');
   if (emoji) return h('div', { class: 'avatar emoji-icon', 'aria-hidden': 'true', text: emoji });
-  const user = own ? null : state.users.get(message.user);
+  const user = own ? null : state.users.get(message.user || '');
   const src = avatarSrc(own ? own.image_48 || own.image_72 || own.image_36 : user?.profile?.image_48);
   if (src) return h('img', { class: 'avatar', src, alt: '', 'aria-hidden': 'true' });
   const name = authorName(message);
@@ -192,6 +203,7 @@ function avatar(message) {
 /**
  * Where to load a picture from: only this origin (the CSP allows img-src 'self'). A photo
  * of ours named by another address of this server (its public URL) is served here too.
+ * @param {string} [url]
  */
 function avatarSrc(url) {
   if (!url) return null;
@@ -204,10 +216,11 @@ function avatarSrc(url) {
   }
 }
 
+/** @param {string} channel @param {Message} message */
 function reactions(channel, message) {
   if (!message.reactions?.length) return null;
   return h('div', { class: 'reactions' }, ...message.reactions.map((reaction) => {
-    const mine = reaction.users.includes(state.self.id);
+    const mine = reaction.users.includes(selfId());
     return h('button', {
       type: 'button', class: 'reaction', dataset: { name: reaction.name }, 'aria-pressed': String(mine),
       title: `${reaction.users.map(userName).join(', ')} reacted with :${reaction.name}:`,
@@ -216,18 +229,20 @@ function reactions(channel, message) {
   }));
 }
 
+/** @param {string} channel @param {Message} message @param {boolean} inThread */
 function messageActions(channel, message, inThread) {
-  const mine = message.user === state.self.id;
+  const mine = message.user === selfId();
+  /** @type {(label: string, name: string, onclick: (event: MouseEvent) => void) => HTMLElement} */
   const button = (label, name, onclick) =>
     h('button', { type: 'button', 'aria-label': label, title: label, onclick }, icon(name));
   return h('div', { class: 'actions', role: 'group', 'aria-label': 'Actions' },
-    button('Add reaction', 'reaction', (e) => reactionPicker(e.currentTarget, channel, message.ts)),
+    button('Add reaction', 'reaction', (e) => reactionPicker(/** @type {Element} */ (e.currentTarget), channel, message.ts)),
     !inThread && button('Reply in thread', 'reply', () => actions.openThread(channel, message.ts)),
     mine && button('Edit message', 'edit', () => startEditing(channel, message.ts, editableText(message.text))),
     mine && button('Delete message', 'delete', () => confirmDelete(channel, message.ts)));
 }
 
-/** The inline edit box: Enter saves, Shift+Enter is a new line, Escape cancels. */
+/** The inline edit box: Enter saves, Shift+Enter is a new line, Escape cancels. @param {string} channel @param {Message} message */
 function editor(channel, message) {
   const alert = h('p', { class: 'error', role: 'alert' });
   const box = h('textarea', { class: 'edit-box', 'aria-label': 'Edit message', rows: '2' });
@@ -236,7 +251,7 @@ function editor(channel, message) {
     const panel = box.closest('main, aside');
     stopEditing();
     // The article is drawn again: leave focus in the composer of the same panel.
-    requestAnimationFrame(() => panel?.querySelector('textarea.composer-input')?.focus());
+    requestAnimationFrame(() => panel && focusFirst(panel, 'textarea.composer-input'));
   };
   const save = async () => {
     const text = box.value.trim();
@@ -270,6 +285,7 @@ function editor(channel, message) {
       h('button', { type: 'button', text: 'Save', onclick: save })));
 }
 
+/** @param {string} channel @param {string} ts */
 async function confirmDelete(channel, ts) {
   const sure = await confirmDialog({
     label: 'Delete message',
@@ -279,7 +295,7 @@ async function confirmDelete(channel, ts) {
   if (sure) run(actions.deleteMessage(channel, ts));
 }
 
-/** The emoji picker, as a small dialog next to the button that opened it. */
+/** The emoji picker, as a small dialog next to the button that opened it. @param {Element} anchor @param {string} channel @param {string} ts */
 function reactionPicker(anchor, channel, ts) {
   const { dialog } = openModal({
     label: 'Add reaction',
@@ -291,32 +307,36 @@ function reactionPicker(anchor, channel, ts) {
         close();
         // The picker adds; taking a reaction back is the pill's job.
         const reaction = findMessage(channel, ts)?.reactions?.find((r) => r.name === name);
-        if (!reaction?.users.includes(state.self.id)) run(actions.toggleReaction(channel, ts, name));
+        if (!reaction?.users.includes(selfId())) run(actions.toggleReaction(channel, ts, name));
       },
     })),
   });
   dialog.querySelector('button')?.focus();
 }
 
-/** Run an action; its error becomes a toast (never an unhandled rejection). */
+/** Run an action; its error becomes a toast (never an unhandled rejection). @param {Promise<unknown>} promise */
 export function run(promise) {
   promise.catch((err) => toast(errorText(err instanceof ApiError ? err.code : 'unknown_error')));
 }
 
+/** @param {string} channel @param {string} ts */
 function isEditing(channel, ts) {
   return state.editing?.channel === channel && state.editing.ts === ts;
 }
 
 // -- dates ------------------------------------------------------------------------------
 
+/** @param {string} ts */
 export function tsDate(ts) {
   return new Date(Number.parseFloat(ts) * 1000);
 }
 
+/** @param {string} ts */
 function dayKey(ts) {
   return tsDate(ts).toDateString();
 }
 
+/** @param {string} ts */
 function dayLabel(ts) {
   const date = tsDate(ts);
   const today = new Date();
@@ -327,6 +347,7 @@ function dayLabel(ts) {
   return date.toLocaleDateString(undefined, { weekday: 'long', month: 'long', day: 'numeric', ...(sameYear ? {} : { year: 'numeric' }) });
 }
 
+/** @param {Date} date */
 function timeLabel(date) {
   return date.toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' });
 }

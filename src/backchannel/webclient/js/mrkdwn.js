@@ -13,23 +13,24 @@ const CLOSE = '\uE001';
 const PLACEHOLDER = /\uE000(\d+)\uE001/g;
 const CODE_BLOCK = /```\n?([\s\S]*?)```/g;
 const INLINE = /`([^`\n]+)`|(?<![\p{L}\p{N}])([*_~])(?=\S)([^\n]*?\S)\2(?![\p{L}\p{N}])/gu;
+/** @type {Record<string, string>} */
 const STYLE_TAGS = { '*': 'strong', _: 'em', '~': 's' };
 const SAFE_LINK = /^(https?:|mailto:)/i;
 const ID = /^[A-Z0-9]+$/;
 
-/** Escape typed text as Slack's clients do: only &, < and > are special. */
+/** Escape typed text as Slack's clients do: only &, < and > are special. @param {string} text */
 export function escapeText(text) {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** The reverse of escapeText (&amp; last, so "&amp;lt;" stays "&lt;"). */
+/** The reverse of escapeText (&amp; last, so "&amp;lt;" stays "&lt;"). @param {string} text */
 export function decodeEntities(text) {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
 /**
  * Render a message's text.
- * @param {string} text Slack mrkdwn, as the API sends it
+ * @param {string} [text] Slack mrkdwn, as the API sends it (a message may have none)
  * @returns {DocumentFragment}
  */
 export function renderMrkdwn(text) {
@@ -49,7 +50,10 @@ export function renderMrkdwn(text) {
   return fragment;
 }
 
-/** Inline code and styles, recursively; the rest is plain text. */
+/**
+ * Inline code and styles, recursively; the rest is plain text.
+ * @param {string} text @param {ParentNode} parent @param {string[]} tokens
+ */
 function inline(text, parent, tokens) {
   let last = 0;
   for (const match of text.matchAll(INLINE)) {
@@ -66,7 +70,10 @@ function inline(text, parent, tokens) {
   plain(text.slice(last), parent, tokens);
 }
 
-/** Text with its tokens put back as nodes, entities decoded and :emoji: replaced. */
+/**
+ * Text with its tokens put back as nodes, entities decoded and :emoji: replaced.
+ * @param {string} text @param {ParentNode} parent @param {string[]} tokens
+ */
 function plain(text, parent, tokens) {
   let last = 0;
   for (const match of text.matchAll(PLACEHOLDER)) {
@@ -77,16 +84,17 @@ function plain(text, parent, tokens) {
   parent.append(emojify(decodeEntities(text.slice(last))));
 }
 
-/** Code keeps its tokens as typed. */
+/** Code keeps its tokens as typed. @param {string} text @param {string[]} tokens */
 function literal(text, tokens) {
-  return decodeEntities(text.replace(PLACEHOLDER, (_, i) => `<${tokens[Number(i)]}>`));
+  return decodeEntities(text.replace(PLACEHOLDER, (_, /** @type {string} */ i) => `<${tokens[Number(i)]}>`));
 }
 
+/** @param {string} text */
 export function emojify(text) {
-  return text.replace(/:([a-z0-9_+'-]+):/g, (whole, name) => knownEmoji(name) || whole);
+  return text.replace(/:([a-z0-9_+'-]+):/g, (whole, /** @type {string} */ name) => knownEmoji(name) || whole);
 }
 
-/** One `<...>` token: a mention, a channel, a special mention or a link; else its own text. */
+/** One `<...>` token: a mention, a channel, a special mention or a link; else its own text. @param {string} inner */
 function tokenNode(inner) {
   const bar = inner.indexOf('|');
   const target = bar < 0 ? inner : inner.slice(0, bar);
@@ -105,6 +113,7 @@ function tokenNode(inner) {
   return linkNode(decodeEntities(target), label) || literalToken(inner);
 }
 
+/** @param {string} command @param {string} label */
 function specialNode(command, label) {
   if (['here', 'channel', 'everyone'].includes(command)) {
     return h('span', { class: 'mention broadcast', text: `@${command}` });
@@ -115,6 +124,7 @@ function specialNode(command, label) {
   return null;
 }
 
+/** @param {string} url @param {string} label */
 function linkNode(url, label) {
   if (!SAFE_LINK.test(url)) return null;
   let href;
@@ -127,14 +137,16 @@ function linkNode(url, label) {
   return h('a', { href, rel: 'noopener noreferrer', target: '_blank', text });
 }
 
+/** @param {string} inner */
 function literalToken(inner) {
   return document.createTextNode(`<${decodeEntities(inner)}>`);
 }
 
 /** A message's text as its author would retype it (for the edit box): tokens back to
- * what encode() in actions.js turns into them again, entities decoded. */
+ * what encode() in actions.js turns into them again, entities decoded.
+ * @param {string} [text] */
 export function editableText(text) {
-  return decodeEntities(String(text ?? '').replace(/<([^<>\n]*)>/g, (whole, inner) => {
+  return decodeEntities(String(text ?? '').replace(/<([^<>\n]*)>/g, (whole, /** @type {string} */ inner) => {
     const [target, label] = inner.split('|');
     if (target.startsWith('@')) return `@${state.users.get(target.slice(1))?.name || label || target.slice(1)}`;
     if (target.startsWith('#')) return `#${label || state.conversations.get(target.slice(1))?.name || target.slice(1)}`;

@@ -30,7 +30,7 @@ export function leavePermalink(channel = '') {
  * The workspace among the person's that a conversation id belongs to: ids carry their
  * workspace's keyspace, the five characters after the kind letter (docs/router.md).
  * @param {string} channel
- * @param {Map<string, {id: string}>} teams
+ * @param {ReadonlyMap<string, {id: string}>} teams
  */
 export function homeTeamOf(channel, teams) {
   const keyspace = channel.slice(1, 6);

@@ -79,7 +79,7 @@ export class Rtm {
     this.dropPending();
   }
 
-  /** Send a frame if connected; frames are best effort (typing, presence_sub). */
+  /** Send a frame if connected; frames are best effort (typing, presence_sub). @param {Record<string, any>} frame */
   send(frame) {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(frame));
   }
@@ -102,12 +102,14 @@ export class Rtm {
     });
   }
 
+  /** @param {ConnectionState} state */
   setState(state) {
     if (!navigator.onLine && state !== 'connected') state = 'offline';
     this.state = state;
     this.handlers.onState(state);
   }
 
+  /** @param {string} url */
   open(url) {
     const socket = new WebSocket(url);
     this.socket = socket;
@@ -116,6 +118,7 @@ export class Rtm {
     // An error is always followed by close; nothing to do here.
   }
 
+  /** @param {string} data a frame, as JSON */
   receive(data) {
     let frame;
     try {
@@ -133,7 +136,10 @@ export class Rtm {
     else this.handlers.onEvent(frame, { held: false });
   }
 
-  /** A reply: `{"ok": false, "error": {"msg": code}}`, and an error event, are failures. */
+  /**
+   * A reply: `{"ok": false, "error": {"msg": code}}`, and an error event, are failures.
+   * @param {{reply_to: number, ok?: boolean, error?: {msg?: string}}} frame
+   */
   settle(frame) {
     const waiting = this.pending.get(frame.reply_to);
     if (!waiting) return;
@@ -147,6 +153,7 @@ export class Rtm {
   /**
    * The boot comes first on every socket: what arrives meanwhile is held, and handed on
    * once the boot is in the store (marked `held`: the boot may already reflect it).
+   * @param {any} frame
    */
   async hello(frame) {
     const socket = this.socket;

@@ -1,9 +1,12 @@
 // The sidebar: workspace, you, the quick switcher button, your channels (shared ones marked)
 // and DMs with their badges, the connection state, signing someone else in, and sign out.
-import { glyph, h, icon, replaceChildren, srOnly } from './dom.js';
+import { focusFirst, glyph, h, icon, replaceChildren, srOnly } from './dom.js';
 import { conversationName, isChannel, sharedWith, userName } from './names.js';
 import { on, state } from './store.js';
 
+/** @typedef {import('./store.js').Conversation} Conversation */
+
+/** @type {Record<import('./rtm.js').ConnectionState, string>} */
 const CONNECTION_TEXT = {
   connected: 'Connected', connecting: 'Connecting…', reconnecting: 'Reconnecting…', offline: 'Offline',
 };
@@ -20,12 +23,13 @@ export function sidebar({ onCreate, onSwitcher, onSignOut, onSignInOther }) {
 
   const drawLists = () => {
     // Lists are drawn anew; keep keyboard focus on the same conversation.
-    const focused = document.activeElement?.closest?.('a.conversation')?.dataset.id;
+    const focused = /** @type {HTMLElement|null|undefined} */ (document.activeElement?.closest?.('a.conversation'))?.dataset.id;
     const mine = [...state.conversations.values()].filter((c) => c.isMember && !c.isArchived && isShown(c));
+    /** @param {Conversation[]} list */
     const sorted = (list) => list.sort((a, b) => conversationName(a).localeCompare(conversationName(b)));
     replaceChildren(channels, ...sorted(mine.filter(isChannel)).map(link));
     replaceChildren(dms, ...sorted(mine.filter((c) => !isChannel(c))).map(link));
-    if (focused) document.querySelector(`nav a.conversation[data-id="${CSS.escape(focused)}"]`)?.focus();
+    if (focused) focusFirst(document, `nav a.conversation[data-id="${CSS.escape(focused)}"]`);
   };
   const drawMe = () => {
     const self = state.self ? state.users.get(state.self.id) : null;
@@ -35,8 +39,8 @@ export function sidebar({ onCreate, onSwitcher, onSignOut, onSignInOther }) {
     connection.dataset.state = state.connection;
     connection.textContent = CONNECTION_TEXT[state.connection];
   };
-  for (const topic of ['conversations', 'users', 'presence', 'teams']) on(topic, drawLists);
-  for (const topic of ['users', 'presence']) on(topic, drawMe);
+  for (const topic of /** @type {const} */ (['conversations', 'users', 'presence', 'teams'])) on(topic, drawLists);
+  for (const topic of /** @type {const} */ (['users', 'presence'])) on(topic, drawMe);
   on('connection', drawConnection);
   drawLists();
   drawMe();
@@ -61,12 +65,12 @@ export function sidebar({ onCreate, onSwitcher, onSignOut, onSignInOther }) {
         h('button', { type: 'button', class: 'secondary sign-out', text: 'Sign out', onclick: onSignOut }))));
 }
 
-/** DMs with deactivated people drop out, as in Slack. */
+/** DMs with deactivated people drop out, as in Slack. @param {Conversation} conversation */
 function isShown(conversation) {
   return conversation.kind !== 'im' || !state.users.get(conversation.user)?.deleted;
 }
 
-/** @param {import('./store.js').Conversation} c */
+/** @param {Conversation} c */
 function link(c) {
   // The name comes first in the DOM (tests and screen readers read it first); CSS puts the
   // aria-hidden sigil and the presence dot before it on screen.
@@ -86,13 +90,13 @@ function link(c) {
       unread && h('span', { class: 'unread', text: String(c.unread) })));
 }
 
-/** A shared channel's mark: an icon, "Shared with …" on hover and for screen readers. */
+/** A shared channel's mark: an icon, "Shared with …" on hover and for screen readers. @param {Conversation} conversation */
 export function sharedMark(conversation) {
   const text = sharedWith(conversation);
   return h('span', { class: 'shared', title: text }, icon('shared'), srOnly(`, ${text}`));
 }
 
-/** A green dot (active) or a hollow one (away), with its word for screen readers. */
+/** A green dot (active) or a hollow one (away), with its word for screen readers. @param {string} [presence] */
 export function presenceDot(presence) {
   const value = presence === 'active' ? 'active' : 'away';
   return h('span', { class: 'presence', dataset: { presence: value } }, srOnly(` (${value})`));

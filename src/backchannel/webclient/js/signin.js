@@ -1,13 +1,14 @@
 // The sign-in form.
 import { ApiError, signIn } from './api.js';
 import { errorText } from './dialogs.js';
-import { h } from './dom.js';
+import { focusFirst, h } from './dom.js';
 
 /**
  * @param {{onSignedIn: () => void, notice?: string}} options
  * @returns {HTMLElement}
  */
 export function signInForm({ onSignedIn, notice = '' }) {
+  /** @type {(id: string, label: string, attrs: Record<string, any>) => HTMLElement} */
   const field = (id, label, attrs) => h('div', { class: 'field' },
     h('label', { for: id, text: label }), h('input', { id, name: id, ...attrs }));
   const alert = h('p', { class: 'error', role: 'alert', text: notice });
@@ -40,6 +41,6 @@ export function signInForm({ onSignedIn, notice = '' }) {
       button.disabled = false;
     }
   });
-  requestAnimationFrame(() => form.querySelector('#email')?.focus());
+  requestAnimationFrame(() => focusFirst(form, '#email'));
   return h('div', { class: 'signin-page' }, form);
 }

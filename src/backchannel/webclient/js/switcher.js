@@ -13,13 +13,11 @@ const MAX_RESULTS = 30;
 const SEARCH_AFTER_MS = 150; // typing pauses this long before the edge is asked
 
 /**
- * @typedef {object} Item
- * @property {string} name
- * @property {string[]} keys    what a query is matched against: the name, a person's handle
- * @property {'channel'|'dm'|'person'} kind
- * @property {string} [id]      a conversation's id
- * @property {string} [userId]  a person without a DM yet
- * @property {import('./store.js').Conversation} [conversation]
+ * A result: a conversation, or a person without a DM yet. `keys`: what a query is matched
+ * against (the name, a person's handle).
+ * @typedef {{kind: 'channel'|'dm', id: string, conversation: import('./store.js').Conversation, name: string, keys: string[]}} ConversationItem
+ * @typedef {{kind: 'person', userId: string, name: string, keys: string[]}} PersonItem
+ * @typedef {ConversationItem|PersonItem} Item
  */
 
 /**
@@ -27,20 +25,24 @@ const SEARCH_AFTER_MS = 150; // typing pauses this long before the edge is asked
  */
 export function openSwitcher(onChoose) {
   if (document.querySelector('dialog[aria-label="Quick switcher"]')) return;
-  const searches = new Map(); // the query's first word -> its search, once per opening
+  /** @type {Map<string, Promise<unknown>>} the query's first word -> its search, once per opening */
+  const searches = new Map();
   let timer = 0;
   // A plain textbox pointing at the highlighted option (aria-activedescendant).
   const input = h('input', {
     type: 'text', 'aria-label': 'Jump to', placeholder: 'Jump to…', 'aria-controls': 'switcher-results', autocomplete: 'off',
   });
   const listbox = h('div', { id: 'switcher-results', role: 'listbox', 'aria-label': 'Results' });
+  /** @type {Item[]} */
   let shown = [];
   let selected = 0;
 
+  /** @param {Item} item @param {() => void} close */
   const choose = (item, close) => {
     close();
     onChoose(item);
   };
+  /** @param {number} index */
   const select = (index) => {
     selected = Math.max(0, Math.min(index, shown.length - 1));
     for (const [i, option] of [...listbox.children].entries()) option.setAttribute('aria-selected', String(i === selected));
@@ -53,10 +55,11 @@ export function openSwitcher(onChoose) {
     }
   };
 
-  /** The edge's search for the query's first word; the same promise while it is asked. */
+  /** The edge's search for the query's first word; the same promise while it is asked. @param {string} word */
   const search = (word) => {
-    if (!searches.has(word)) searches.set(word, searchDirectory(word).then(redraw));
-    return searches.get(word);
+    let searching = searches.get(word);
+    if (!searching) searches.set(word, (searching = searchDirectory(word).then(redraw)));
+    return searching;
   };
   const searchLater = () => {
     clearTimeout(timer);
@@ -110,17 +113,19 @@ export function openSwitcher(onChoose) {
   input.focus();
 }
 
-/** The edge matches names from their start, one word at a time; the rest is filtered here. */
+/** The edge matches names from their start, one word at a time; the rest is filtered here. @param {string} query */
 function firstWord(query) {
   return query.trim().replace(/^[#@]/, '').split(/\s+/)[0].toLowerCase();
 }
 
+/** @param {Item} item */
 function itemKey(item) {
-  return item.id || item.userId;
+  return item.kind === 'person' ? item.userId : item.id;
 }
 
 /** @returns {Item[]} */
 function candidates() {
+  /** @type {Item[]} */
   const items = [];
   const dmWith = new Set();
   for (const c of state.conversations.values()) {
@@ -142,7 +147,7 @@ function candidates() {
   return items;
 }
 
-/** Best matches first: a prefix, then a substring, then the letters in order. */
+/** Best matches first: a prefix, then a substring, then the letters in order. @param {Item[]} items @param {string} query */
 function filter(items, query) {
   const q = query.trim().toLowerCase().replace(/^[#@]/, '');
   const scored = items
@@ -152,6 +157,7 @@ function filter(items, query) {
   return scored.slice(0, MAX_RESULTS).map(({ item }) => item);
 }
 
+/** @param {string} name @param {string} q */
 function score(name, q) {
   if (name.startsWith(q)) return 1000 - name.length;
   const at = name.indexOf(q);
@@ -166,13 +172,14 @@ function score(name, q) {
   return 0;
 }
 
-/** With no query: your own conversations before everything else. */
+/** With no query: your own conversations before everything else. @param {Item} item */
 function mineFirst(item) {
-  return item.conversation?.isMember ? 2 : 1;
+  return item.kind !== 'person' && item.conversation.isMember ? 2 : 1;
 }
 
+/** @param {Item} item @param {number} index @param {() => void} onClick */
 function option(item, index, onClick) {
-  const c = item.conversation;
+  const c = item.kind === 'person' ? undefined : item.conversation;
   const sigil = item.kind !== 'channel' ? null : c?.kind === 'private' ? icon('lock', 'sigil') : glyph('#', 'sigil');
   const presence = item.kind === 'person' ? state.users.get(item.userId)?.presence
     : c?.kind === 'im' ? state.users.get(c.user)?.presence : null;

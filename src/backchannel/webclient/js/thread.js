@@ -1,7 +1,6 @@
 // The thread panel: the root message, its replies, and a composer for replying.
-import * as actions from './actions.js';
 import { composer } from './composer.js';
-import { h, icon, replaceChildren } from './dom.js';
+import { focusFirst, h, icon, replaceChildren } from './dom.js';
 import { MessageList } from './messages.js';
 import { conversationTitle } from './names.js';
 import { closeThread, on, state, thread } from './store.js';
@@ -23,7 +22,7 @@ export function threadPanel() {
     if (key !== openKey) {
       openKey = key;
       // Closing with focus inside: hand it to the conversation's composer, not to <body>.
-      if (!open && aside.contains(document.activeElement)) document.querySelector('main textarea.composer-input')?.focus();
+      if (!open && aside.contains(document.activeElement)) focusFirst(document, 'main textarea.composer-input');
       list = open ? build(aside, open.channel, open.ts) : null;
       if (open?.at) list?.reveal(open.at);
       aside.hidden = !open;
@@ -40,6 +39,7 @@ export function threadPanel() {
   return aside;
 }
 
+/** @param {HTMLElement} aside @param {string} channel @param {string} ts */
 function build(aside, channel, ts) {
   const conversation = state.conversations.get(channel);
   const log = h('div', { class: 'log', role: 'log', 'aria-label': 'Thread replies', 'aria-live': 'polite', tabindex: '0' });

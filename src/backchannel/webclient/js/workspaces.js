@@ -5,7 +5,7 @@ import { initials } from './names.js';
 import { on, state } from './store.js';
 
 /**
- * @param {{onSwitch: (teamId: string) => Promise<void>}} handlers
+ * @param {{onSwitch: (teamId: string) => Promise<unknown>}} handlers
  * @returns {HTMLElement} the <nav>, hidden for a person of one workspace
  */
 export function workspaceRail({ onSwitch }) {
@@ -13,6 +13,7 @@ export function workspaceRail({ onSwitch }) {
   const nav = h('nav', { class: 'workspaces', 'aria-label': 'Workspaces' }, list);
   let switching = false;
 
+  /** @param {string} teamId */
   const choose = async (teamId) => {
     if (switching || teamId === state.team?.id) return;
     switching = true;
