@@ -32,7 +32,7 @@ from playwright.async_api import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from backchannel.bench.harness import ServerProcess, run_cli
+from backchannel_tools.bench.harness import ServerProcess, run_cli
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -9,7 +9,7 @@ import asyncio
 from playwright.async_api import expect
 from slack_sdk.web.async_client import AsyncWebClient
 
-from backchannel.bench.harness import run_cli
+from backchannel_tools.bench.harness import run_cli
 from tests.web.conftest import Browsers, DemoServer, Person
 from tests.web.test_client import message, open_channel, shared_channel
 

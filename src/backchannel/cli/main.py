@@ -19,8 +19,8 @@ COMMANDS = {
     "serve": "backchannel.cli.serve:serve",
     "db": "backchannel.cli.db:db",
     "admin": "backchannel.cli.admin:admin",
-    "bench": "backchannel.cli.bench:bench",
-    "loadgen": "backchannel.cli.loadgen:loadgen",
+    "bench": "backchannel_tools.bench.cli:bench",
+    "loadgen": "backchannel_tools.loadgen.cli:loadgen",
     "import": "backchannel.cli.transfer:import_group",
     "export": "backchannel.cli.transfer:export",
 }

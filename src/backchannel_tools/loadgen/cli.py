@@ -14,11 +14,11 @@ from rich.table import Table
 from backchannel.cli.options import build_settings, storage_options
 from backchannel.cli.runner import run_with_services
 from backchannel.config import Settings
-from backchannel.loadgen import population, preflight, report
-from backchannel.loadgen.live import LiveView
-from backchannel.loadgen.options import FLAGS, LoadgenOptions
-from backchannel.loadgen.run import Plan, run
 from backchannel.services import ServiceContext
+from backchannel_tools.loadgen import population, preflight, report
+from backchannel_tools.loadgen.live import LiveView
+from backchannel_tools.loadgen.options import FLAGS, LoadgenOptions
+from backchannel_tools.loadgen.run import Plan, run
 
 
 @click.command()

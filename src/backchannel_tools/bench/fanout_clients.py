@@ -19,8 +19,8 @@ from typing import Any
 import aiohttp
 import uvloop
 
-from backchannel.bench.fanout_socket import RawSocket, Stats, open_socket
 from backchannel.errors import BackchannelError
+from backchannel_tools.bench.fanout_socket import RawSocket, Stats, open_socket
 
 CONNECTS_AT_ONCE = 32  # per process: more only overflows the server's accept backlog
 CONNECT_TRIES = 3

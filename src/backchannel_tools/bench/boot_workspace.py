@@ -19,7 +19,6 @@ from pathlib import Path
 from sqlalchemy import Table, insert
 
 from backchannel.app import open_backchannel
-from backchannel.bench import boot_data
 from backchannel.config import Settings, StorageSettings
 from backchannel.router import Main, ShardFor
 from backchannel.services import messages, users, workspaces
@@ -27,6 +26,7 @@ from backchannel.services.context import ServiceContext
 from backchannel.storage import channels as channel_store
 from backchannel.storage import schema
 from backchannel.storage.connection import Conn
+from backchannel_tools.bench import boot_data
 
 BOTS = ("Deploy Bot", "Standup Bot", "Alerts Bot")
 GENERAL_POSTS = 5

@@ -23,10 +23,10 @@ from typing import Any
 
 import psutil  # type: ignore[import-untyped]
 
-from backchannel.bench.fanout_clients import ClientSpec, Fleet, PhaseStats
-from backchannel.bench.fanout_subjects import SUBJECTS, Poster, Progress, Subject
-from backchannel.bench.harness import Result
 from backchannel.errors import BackchannelError
+from backchannel_tools.bench.fanout_clients import ClientSpec, Fleet, PhaseStats
+from backchannel_tools.bench.fanout_subjects import SUBJECTS, Poster, Progress, Subject
+from backchannel_tools.bench.harness import Result
 
 SERVERS = tuple(SUBJECTS)
 POSTERS = 4  # concurrent posters in the throughput rounds, as in a busy channel

@@ -15,11 +15,11 @@ import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
-from backchannel.loadgen.mix import SOCKET, TYPING
-from backchannel.loadgen.recorder import Recorder
-from backchannel.loadgen.target import socket_host_allowed
-from backchannel.loadgen.traffic import Traffic
-from backchannel.loadgen.webapi import WebApi
+from backchannel_tools.loadgen.mix import SOCKET, TYPING
+from backchannel_tools.loadgen.recorder import Recorder
+from backchannel_tools.loadgen.target import socket_host_allowed
+from backchannel_tools.loadgen.traffic import Traffic
+from backchannel_tools.loadgen.webapi import WebApi
 
 OPEN_TIMEOUT = 10.0  # rtm.connect, the handshake and the hello, each
 CLOSE_TIMEOUT = 1.0

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from backchannel.loadgen.mix import Chooser
-from backchannel.loadgen.person import Crowd, Person
-from backchannel.loadgen.population import Population
-from backchannel.loadgen.recorder import Recorder
-from backchannel.loadgen.traffic import Traffic
-from backchannel.loadgen.webapi import CONNECTIONS, WebApi
+from backchannel_tools.loadgen.mix import Chooser
+from backchannel_tools.loadgen.person import Crowd, Person
+from backchannel_tools.loadgen.population import Population
+from backchannel_tools.loadgen.recorder import Recorder
+from backchannel_tools.loadgen.traffic import Traffic
+from backchannel_tools.loadgen.webapi import CONNECTIONS, WebApi
 
 GRACE = 3.0  # after the deadline, for the calls in flight to end before they are cancelled
 DRAIN = 1.0  # then, for the last posts to reach the sockets

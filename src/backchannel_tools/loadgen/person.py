@@ -14,12 +14,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from backchannel.loadgen import mix
-from backchannel.loadgen.population import Member
-from backchannel.loadgen.recorder import Recorder
-from backchannel.loadgen.rtm import RtmSocket
-from backchannel.loadgen.traffic import Traffic
-from backchannel.loadgen.webapi import Outcome, WebApi
+from backchannel_tools.loadgen import mix
+from backchannel_tools.loadgen.population import Member
+from backchannel_tools.loadgen.recorder import Recorder
+from backchannel_tools.loadgen.rtm import RtmSocket
+from backchannel_tools.loadgen.traffic import Traffic
+from backchannel_tools.loadgen.webapi import Outcome, WebApi
 
 GENERAL_SHARE = 0.1  # of a person's posts and reads, those in #general (everyone is in it)
 HISTORY_LIMIT = "30"  # about a screenful, as clients ask when a channel is opened

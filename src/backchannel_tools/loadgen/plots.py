@@ -20,7 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import ScalarFormatter
 
-from backchannel.loadgen.mix import ACTIONS, HTTP_ACTIONS, RECONNECT
+from backchannel_tools.loadgen.mix import ACTIONS, HTTP_ACTIONS, RECONNECT
 
 PERCENTILES = ("p50", "p90", "p99")
 SIZE = (12.0, 7.0)

@@ -10,8 +10,8 @@ from typing import Any
 
 import orjson
 
-from backchannel.loadgen.mix import ACTIONS, POST, REPLY
-from backchannel.loadgen.recorder import Recorder
+from backchannel_tools.loadgen.mix import ACTIONS, POST, REPLY
+from backchannel_tools.loadgen.recorder import Recorder
 
 REPORT = "report.json"
 
@@ -49,7 +49,7 @@ def build(
 
 def write(directory: Path, report: dict[str, Any], recorder: Recorder) -> list[Path]:
     """report.json and the plots, in `directory` (made if missing); the files written."""
-    from backchannel.loadgen.plots import write_plots  # matplotlib: only when writing
+    from backchannel_tools.loadgen.plots import write_plots  # matplotlib: only when writing
 
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / REPORT

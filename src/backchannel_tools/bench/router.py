@@ -28,9 +28,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event
 
 from backchannel.app import open_backchannel
-from backchannel.bench.boot_data import LINES
-from backchannel.bench.boot_workspace import BenchWorkspace, build
-from backchannel.bench.harness import Result
 from backchannel.config import Settings, StorageSettings
 from backchannel.errors import ConfigError
 from backchannel.models import Message
@@ -41,6 +38,9 @@ from backchannel.storage import channels, users
 from backchannel.storage.connection import Conn, InlineConnection
 from backchannel.storage.engine import create_engines
 from backchannel.storage.history import TsRange, history_txn
+from backchannel_tools.bench.boot_data import LINES
+from backchannel_tools.bench.boot_workspace import BenchWorkspace, build
+from backchannel_tools.bench.harness import Result
 
 PEOPLE = 500  # the row read is one person's by id: the workspace's size hardly matters
 POSTS = 150  # posted to #general on top of its own, so that a page is full

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from backchannel.bench.fanout_backchannel import BackchannelPoster, EdgeServer, prepare
-from backchannel.bench.fanout_baseline import BaselinePoster, BaselineServer
+from backchannel_tools.bench.fanout_backchannel import BackchannelPoster, EdgeServer, prepare
+from backchannel_tools.bench.fanout_baseline import BaselinePoster, BaselineServer
 
 MAX_PEOPLE = 200  # sockets beyond this many people are further sockets of the same people
 WARM_TICKETS = 1000  # rtm.connect calls before the memory is first read, tickets left unused

@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from backchannel.loadgen.recorder import Recorder
-from backchannel.loadgen.report import format_ms
+from backchannel_tools.loadgen.recorder import Recorder
+from backchannel_tools.loadgen.report import format_ms
 
 LINE_EVERY = 5  # seconds between two lines when stderr is not a terminal
 

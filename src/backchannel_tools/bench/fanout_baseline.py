@@ -1,6 +1,6 @@
 """The baseline of `backchannel bench fanout`: a bare `websockets` server and its poster.
 
-`python -m backchannel.bench.fanout_baseline` serves two kinds of socket on one port: any
+`python -m backchannel_tools.bench.fanout_baseline` serves two kinds of socket on one port: any
 path is a client (it gets a hello, then every broadcast), and /control is the poster's: each
 text it sends becomes one message event, in Slack's shape and of Backchannel's size,
 broadcast to every client with `websockets.broadcast`, then answered "ok". It runs on
@@ -23,9 +23,9 @@ import uvloop
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 
-from backchannel.bench.fanout_socket import message_text
-from backchannel.bench.harness import stop_process
 from backchannel.errors import BackchannelError
+from backchannel_tools.bench.fanout_socket import message_text
+from backchannel_tools.bench.harness import stop_process
 
 CONTROL = "/control"
 HELLO = json.dumps({"type": "hello"}, separators=(",", ":"))
@@ -89,7 +89,7 @@ class BaselineServer:
 
     def __init__(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "backchannel.bench.fanout_baseline"],
+            [sys.executable, "-m", "backchannel_tools.bench.fanout_baseline"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

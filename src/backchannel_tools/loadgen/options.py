@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from backchannel.errors import ConfigError, InvalidArgument
-from backchannel.loadgen.target import check_api_url
 from backchannel.services.validation import check_domain
+from backchannel_tools.loadgen.target import check_api_url
 
 MOST_USERS = 100_000
 MOST_CHANNELS = 1_000

@@ -10,8 +10,8 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from backchannel.bench import api, boot, fanout, router
 from backchannel.errors import ConfigError
+from backchannel_tools.bench import api, boot, fanout, router
 
 
 @click.group()

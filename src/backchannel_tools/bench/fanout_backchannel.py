@@ -15,11 +15,11 @@ from typing import Any
 import aiohttp
 
 from backchannel.app import open_backchannel
-from backchannel.bench.fanout_socket import message_text
-from backchannel.bench.harness import ServerProcess
 from backchannel.config import Settings, StorageSettings
 from backchannel.errors import BackchannelError
 from backchannel.services import channels, users, workspaces
+from backchannel_tools.bench.fanout_socket import message_text
+from backchannel_tools.bench.harness import ServerProcess
 
 EDGE_LINE = "edge: "
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 
-from backchannel.bench.harness import Call, Result, ServerProcess, measure, run_cli
+from backchannel_tools.bench.harness import Call, Result, ServerProcess, measure, run_cli
 
 FILL_MESSAGES = 2_000
 

@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from backchannel.bench.harness import Result
-from backchannel.loadgen.mix import ACTIONS, HTTP_ACTIONS
+from backchannel_tools.bench.harness import Result
+from backchannel_tools.loadgen.mix import ACTIONS, HTTP_ACTIONS
 
 RESERVOIR = 100_000  # samples kept per total: enough for a p99 of any run length
 FRACTIONS = {"p50": 0.50, "p90": 0.90, "p99": 0.99}

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from backchannel.bench.boot_client import BootClient, LeanSocket
-from backchannel.bench.boot_workspace import BenchWorkspace
-from backchannel.bench.harness import Result
+from backchannel_tools.bench.boot_client import BootClient, LeanSocket
+from backchannel_tools.bench.boot_workspace import BenchWorkspace
+from backchannel_tools.bench.harness import Result
 
 FRAMES_PER_SOCKET = 45  # the edge allows each socket a burst of 50 frames, then 10 a second
 SEARCH_LIMIT, INFO_BATCH, MEMBERS_PAGE = 20, 25, 100

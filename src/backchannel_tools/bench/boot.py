@@ -23,12 +23,12 @@ import aiohttp
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from backchannel.bench.boot_client import BootClient
-from backchannel.bench.boot_data import FEWEST_PEOPLE
-from backchannel.bench.boot_queries import Queries, p50_p99_ms, time_queries
-from backchannel.bench.boot_workspace import BenchWorkspace, build
-from backchannel.bench.fanout_backchannel import EdgeServer
 from backchannel.errors import ConfigError
+from backchannel_tools.bench.boot_client import BootClient
+from backchannel_tools.bench.boot_data import FEWEST_PEOPLE
+from backchannel_tools.bench.boot_queries import Queries, p50_p99_ms, time_queries
+from backchannel_tools.bench.boot_workspace import BenchWorkspace, build
+from backchannel_tools.bench.fanout_backchannel import EdgeServer
 
 WARM_UP = 3  # boots of each kind before the warm ones are timed
 FULL_BUDGET_SECONDS = 60.0  # warm rtm.start calls stop past this, once FULL_AT_LEAST were made

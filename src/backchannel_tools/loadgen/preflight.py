@@ -5,8 +5,8 @@ allowed host (docs/loadgen.md#loopback-only)."""
 from __future__ import annotations
 
 from backchannel.errors import BackchannelError
-from backchannel.loadgen.target import HOSTS_ENV, socket_host_allowed
-from backchannel.loadgen.webapi import Outcome, WebApi
+from backchannel_tools.loadgen.target import HOSTS_ENV, socket_host_allowed
+from backchannel_tools.loadgen.webapi import Outcome, WebApi
 
 
 async def check_reachable(url: str) -> None:
