@@ -10,8 +10,11 @@ unreachable; the command still succeeds.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit, urlunsplit
+from urllib.request import ProxyHandler, build_opener
 
 import click
 from rich.console import Console
@@ -24,9 +27,6 @@ from backchannel.config import StorageSettings
 from backchannel.errors import InvalidArgument
 from backchannel.metrics.reading import Page, parse_page, quantile, total
 from backchannel.services.status import deployment_status
-
-if TYPE_CHECKING:
-    import aiohttp
 
 SCRAPE_SECONDS = 3.0  # per process: a hung one costs this once (they are asked at once)
 HTTP_SCHEMES = {"ws": "http", "wss": "https", "http": "http", "https": "https"}
@@ -66,14 +66,8 @@ async def _gather(
 ) -> dict[str, Any]:
     report = await read_deployment(storage, deployment_status)
     live = [edge for edge in report["edges"] if edge["live"]]
-    import aiohttp  # here: every other admin command starts without it
-
-    timeout = aiohttp.ClientTimeout(total=SCRAPE_SECONDS)
-    async with aiohttp.ClientSession(timeout=timeout) as http:
-        scraped = await asyncio.gather(
-            *(_scrape(http, _metrics_url(edge["url"])) for edge in live),
-            *([_scrape(http, metrics_url)] if metrics_url else []),
-        )
+    urls = [_metrics_url(edge["url"]) for edge in live] + ([metrics_url] if metrics_url else [])
+    scraped = await _scrape_all(urls)
     for edge in report["edges"]:  # a stale edge is not asked: it is gone
         edge["metrics"] = edge["unreachable"] = None
     for edge, (page, error) in zip(live, scraped[: len(live)], strict=True):
@@ -86,21 +80,37 @@ async def _gather(
     return report
 
 
-async def _scrape(http: aiohttp.ClientSession, url: str) -> tuple[Page | None, str | None]:
-    """The page at `url`, or why there is none (never raises)."""
-    import aiohttp
+async def _scrape_all(urls: list[str]) -> list[tuple[Page | None, str | None]]:
+    """Every page at once, a thread each: a hung process costs SCRAPE_SECONDS once."""
+    if not urls:
+        return []
+    loop = asyncio.get_running_loop()
+    with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+        return list(await asyncio.gather(*(loop.run_in_executor(pool, _scrape, u) for u in urls)))
 
+
+def _scrape(url: str) -> tuple[Page | None, str | None]:
+    """The page at `url`, or why there is none (never raises). No proxy: the processes are
+    asked directly, whatever the environment's http_proxy says."""
     try:
-        async with http.get(url) as response:
+        with build_opener(ProxyHandler({})).open(url, timeout=SCRAPE_SECONDS) as response:
             if response.status != 200:
                 return None, f"HTTP {response.status} from {url}"
-            return parse_page(await response.text()), None
-    except aiohttp.ClientConnectionError:
+            return parse_page(response.read().decode()), None
+    except HTTPError as exc:
+        return None, f"HTTP {exc.code} from {url}"
+    except URLError as exc:
+        if isinstance(exc.reason, TimeoutError):
+            return None, _no_answer(url)
         return None, f"cannot connect to {url}"
     except TimeoutError:
-        return None, f"no answer from {url} within {SCRAPE_SECONDS:.0f} s"
-    except (aiohttp.ClientError, ValueError) as exc:
+        return None, _no_answer(url)
+    except (OSError, ValueError) as exc:
         return None, f"{url}: {type(exc).__name__}: {exc}"
+
+
+def _no_answer(url: str) -> str:
+    return f"no answer from {url} within {SCRAPE_SECONDS:.0f} s"
 
 
 def _metrics_url(base: str) -> str:
