@@ -45,8 +45,8 @@ from backchannel.models import Event, Position, ShardMap, TokenInfo, WorkspaceAs
 from backchannel.models.topology import FROZEN
 from backchannel.services import ServiceContext, edges
 from backchannel.services import events as event_service
+from backchannel.services.assignments import check_not_moving
 from backchannel.services.directory import get_user
-from backchannel.services.moves import check_not_moving
 from backchannel.services.tickets import redeem_ticket
 from backchannel.types import keyspace_of
 

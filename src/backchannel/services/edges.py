@@ -21,8 +21,8 @@ from urllib.parse import quote, urlsplit
 
 from backchannel.errors import BackchannelError, InvalidArgument, NotFound
 from backchannel.models import EdgeInfo, TokenInfo
+from backchannel.services.assignments import check_not_moving
 from backchannel.services.context import ServiceContext
-from backchannel.services.moves import check_not_moving
 from backchannel.services.tickets import issue_ticket
 
 SCHEMES = ("ws", "wss")

@@ -49,12 +49,6 @@ Progress = Callable[[str, int, int], None]  # (phase, done, total)
 Checksums = dict[str, tuple[int, int]]  # table -> (rows, xor of the rows' fingerprints)
 
 
-class MigrationInProgress(BackchannelError):
-    """The workspace is frozen for the last step of a move: its clients come back shortly."""
-
-    slack_error = "migration_in_progress"
-
-
 class MoveFailed(BackchannelError):
     """The move stopped; the workspace stays (or is back) on its shard."""
 
@@ -119,16 +113,6 @@ async def move_workspace(
     await _clean_up(ctx, report, scopes, before)
     report.seconds = time.monotonic() - started
     return report
-
-
-async def check_not_moving(ctx: ServiceContext, workspace_id: str) -> None:
-    """Refuse a socket while the workspace is FROZEN (rtm.connect, rtm.start, the edge's
-    handshake): it would follow the log being left, and its ticket is a write that would
-    wait out the freeze."""
-    if (await ctx.router.assignment(workspace_id)).state == FROZEN:
-        raise MigrationInProgress(
-            f"workspace {workspace_id} is being moved to another shard: connect again shortly"
-        )
 
 
 # -- checks and states --------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Both hand out a URL with a single-use ticket valid for 30 seconds (services/edges.py,
 services/tickets.py), and answer migration_in_progress while the workspace is frozen for a
-move (services/moves.py); see docs/realtime.md.
+move (services/assignments.py); see docs/realtime.md.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from backchannel.models import User
-from backchannel.services import boot, directory, edges, moves
+from backchannel.services import assignments, boot, directory, edges
 from backchannel.services.boot import Boot, BootConversation
 from backchannel.services.presence import presence_of
 from backchannel.types import ts_at
@@ -50,7 +50,8 @@ async def rtm_connect(call: Call) -> SlackResponse:
 
 @api_method("rtm.start")
 async def rtm_start(call: Call) -> SlackResponse:
-    await moves.check_not_moving(call.ctx, call.caller.workspace_id)  # before the boot's reads
+    # Before the boot's reads.
+    await assignments.check_not_moving(call.ctx, call.caller.workspace_id)
     found = await boot.boot(call.ctx, call.caller)
     kinds = _by_kind(found)
     return ok(

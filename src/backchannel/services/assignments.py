@@ -1,0 +1,25 @@
+"""Where a workspace lives, as the processes serving it ask: its assignment in the shard map
+(DB shard, message-server shard, and state while it moves; docs/router.md). The operators'
+move itself is services/moves.py."""
+
+from __future__ import annotations
+
+from backchannel.errors import BackchannelError
+from backchannel.models.topology import FROZEN
+from backchannel.services.context import ServiceContext
+
+
+class MigrationInProgress(BackchannelError):
+    """The workspace is frozen for the last step of a move: its clients come back shortly."""
+
+    slack_error = "migration_in_progress"
+
+
+async def check_not_moving(ctx: ServiceContext, workspace_id: str) -> None:
+    """Refuse a socket while the workspace is FROZEN (rtm.connect, rtm.start, the edge's
+    handshake): it would follow the log being left, and its ticket is a write that would
+    wait out the freeze."""
+    if (await ctx.router.assignment(workspace_id)).state == FROZEN:
+        raise MigrationInProgress(
+            f"workspace {workspace_id} is being moved to another shard: connect again shortly"
+        )
