@@ -25,6 +25,7 @@ from backchannel.errors import BackchannelError
 from backchannel.models import Bot, Channel, Event, User
 from backchannel.services import ServiceContext
 from backchannel.services import boot as boot_service
+from backchannel.services.assignments import workspace_log
 from backchannel.wire import bot_json, conversation_json, team_json, user_json
 
 log = logging.getLogger(__name__)
@@ -493,7 +494,7 @@ class EdgeCache:
         self._early[workspace_id] = []
         try:
             # Follow the log first, so that every event after the snapshot reaches us.
-            stream = (await self.ctx.router.assignment(workspace_id)).db_shard
+            stream = await workspace_log(self.ctx, workspace_id)
             await self._follow(stream)
             snapshot = await boot_service.snapshot(self.ctx, workspace_id)
             cache = WorkspaceCache.from_snapshot(snapshot, self.ctx.public_url)
@@ -501,7 +502,7 @@ class EdgeCache:
                 cache.apply(event)
         finally:
             self._early.pop(workspace_id, None)
-        if (await self.ctx.router.assignment(workspace_id)).db_shard != stream:
+        if await workspace_log(self.ctx, workspace_id) != stream:
             return cache  # it moved shard meanwhile (its sockets are told): not kept
         self._workspaces[workspace_id] = cache
         self._refresh_stale(cache)

@@ -45,7 +45,12 @@ from backchannel.models import Event, Position, ShardMap, TokenInfo, WorkspaceAs
 from backchannel.models.topology import FROZEN
 from backchannel.services import ServiceContext, edges
 from backchannel.services import events as event_service
-from backchannel.services.assignments import check_not_moving
+from backchannel.services.assignments import (
+    check_not_moving,
+    shard_map_now,
+    watch_shard_map,
+    workspace_log,
+)
 from backchannel.services.directory import get_user
 from backchannel.services.tickets import redeem_ticket
 from backchannel.types import keyspace_of
@@ -119,7 +124,7 @@ class Edge:
         app.py's running_edge, which registers it and keeps it live)."""
         self.url = url
         self.metrics.watch_sockets(url, lambda: self.connections)
-        self.ctx.router.shard_map.observe(self._on_shard_map)
+        watch_shard_map(self.ctx, self._on_shard_map)
         bus = self.ctx.bus
         self._subscriptions = [
             await bus.subscribe(f"{EVENTS}.*", self._on_durable),
@@ -203,7 +208,7 @@ class Edge:
     def _left_behind(self, identity: Identity) -> bool:
         """Did the workspace begin to move after the socket's handshake? The shard map's
         observer did not see the socket then: it was in no room yet."""
-        current = _assignment(self.ctx.router.shard_map.current, identity.caller.workspace_id)
+        current = _assignment(shard_map_now(self.ctx), identity.caller.workspace_id)
         return _left(current, identity.since.stream)
 
     # -- the bus -----------------------------------------------------------------------
@@ -292,7 +297,7 @@ class Edge:
         self, connection: ServerConnection, ticket: str, since: tuple[str, int] | None
     ) -> Response | None:
         workspace_id = ticket.partition("-")[0]
-        assignment = await self.ctx.router.assignment(workspace_id)
+        stream = await workspace_log(self.ctx, workspace_id)
         await check_not_moving(self.ctx, workspace_id)  # 503 migration_in_progress, ticket kept
         if not await self._owns(workspace_id):
             # Before the ticket is used up: the client may still take it to the right edge.
@@ -307,7 +312,7 @@ class Edge:
         # Without a token of its own the socket starts where the log stood when rtm.connect
         # or rtm.start answered: what happened in between is not lost.
         epoch, seq = since or (redeemed.since_epoch, redeemed.since_seq)
-        position = Position(assignment.db_shard, epoch, seq)
+        position = Position(stream, epoch, seq)
         self._identities[connection] = Identity(redeemed.caller, position)
         return None
 

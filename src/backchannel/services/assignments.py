@@ -5,7 +5,9 @@ move itself is services/moves.py."""
 from __future__ import annotations
 
 from backchannel.errors import BackchannelError
+from backchannel.models import ShardMap
 from backchannel.models.topology import FROZEN
+from backchannel.router.shard_map import Observer
 from backchannel.services.context import ServiceContext
 
 
@@ -23,3 +25,20 @@ async def check_not_moving(ctx: ServiceContext, workspace_id: str) -> None:
         raise MigrationInProgress(
             f"workspace {workspace_id} is being moved to another shard: connect again shortly"
         )
+
+
+async def workspace_log(ctx: ServiceContext, workspace_id: str) -> str:
+    """The DB shard whose event log holds the workspace's events: its sockets follow it."""
+    return (await ctx.router.assignment(workspace_id)).db_shard
+
+
+def shard_map_now(ctx: ServiceContext) -> ShardMap:
+    """This process's shard map as it stands (its watch keeps it current): no database read,
+    for checks on the edge's hot paths."""
+    return ctx.router.shard_map.current
+
+
+def watch_shard_map(ctx: ServiceContext, observer: Observer) -> None:
+    """Call `observer(old, new)` whenever this process's shard map changes (a workspace
+    frozen for a move, or moved): in the reloading task, so keep it quick."""
+    ctx.router.shard_map.observe(observer)
