@@ -10,7 +10,7 @@ import click
 
 from backchannel import __version__
 from backchannel.cli.output import fail
-from backchannel.errors import BackchannelError
+from backchannel.errors import BackchannelError, ConfigError
 
 # Each command's module, imported only when the command runs (or --help lists it): every
 # `backchannel admin ...` would otherwise load the benchmarks, the load generator and the
@@ -24,6 +24,9 @@ COMMANDS = {
     "import": "backchannel.cli.transfer:import_group",
     "export": "backchannel.cli.transfer:export",
 }
+# The tools' commands (src/backchannel_tools/): their dependencies are an extra.
+TOOLS = ("bench", "loadgen")
+INSTALL_TOOLS = "pip install 'backchannel[tools]'"
 
 
 class Commands(click.Group):
@@ -34,9 +37,34 @@ class Commands(click.Group):
         if name not in COMMANDS:
             return None
         module, _, attribute = COMMANDS[name].partition(":")
-        command = getattr(importlib.import_module(module), attribute)
+        try:
+            command = getattr(importlib.import_module(module), attribute)
+        except ModuleNotFoundError as exc:
+            if name not in TOOLS or (exc.name or "").startswith("backchannel"):
+                raise
+            return _tool_not_installed(name, missing=exc.name or "a module")
         assert isinstance(command, click.Command)
         return command
+
+
+def _tool_not_installed(name: str, missing: str) -> click.Command:
+    """A stand-in for a tool's command whose dependencies are not installed: listed by
+    --help, and whatever it is given, one line saying what to install."""
+
+    def refuse(args: tuple[str, ...]) -> None:
+        raise ConfigError(
+            f"`backchannel {name}` needs the tools' dependencies ({missing} is not "
+            f"installed): {INSTALL_TOOLS}"
+        )
+
+    return click.Command(
+        name,
+        callback=refuse,
+        params=[click.Argument(["args"], nargs=-1, type=click.UNPROCESSED)],
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+        add_help_option=False,
+        short_help=f"(not installed: {INSTALL_TOOLS})",
+    )
 
 
 @click.group(cls=Commands)
