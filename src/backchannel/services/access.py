@@ -12,10 +12,17 @@ nothing; a public channel a bot may see but not read is not_in_channel, as in Sl
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from backchannel.errors import BackchannelError, NotFound
 from backchannel.models import Channel
+from backchannel.router import ShardFor
+from backchannel.services.context import ServiceContext
 from backchannel.storage import channels as store
+from backchannel.storage import users
 from backchannel.storage.connection import Conn
+from backchannel.types import is_keyed_id
 
 
 def no_channel(channel_id: str) -> NotFound:
@@ -60,3 +67,47 @@ async def readable_channel_txn(
     ):
         raise BackchannelError("the bot is not in the channel", slack_error="not_in_channel")
     return channel
+
+
+async def may_manage_txn(conn: Conn, channel: Channel, user_id: str) -> bool:
+    """The people of the channel's workspace who are in it, and that workspace's admins and
+    owners, may change it: a shared channel is managed by its home (`conn` is there)."""
+    person = await users.get_user_txn(conn, channel.workspace_id, user_id)
+    if person is None or person.deleted:
+        return False
+    if person.is_admin or person.is_owner:
+        return True
+    return await store.is_member_txn(conn, channel.id, user_id)
+
+
+async def is_admin_txn(conn: Conn, workspace_id: str, user_id: str) -> bool:
+    person = await users.get_user_txn(conn, workspace_id, user_id)
+    return person is not None and (person.is_admin or person.is_owner)
+
+
+_CONVERSATION_KINDS = frozenset("CGD")
+
+
+@asynccontextmanager
+async def conversation_txn(
+    ctx: ServiceContext, channel_id: str, *, write: bool, replica_ok: bool = False
+) -> AsyncIterator[Conn]:
+    """A transaction on the shard of a conversation id: its home, where its members,
+    messages and the workspaces it is shared with are.
+
+    Anything that is not such an id, including one of a workspace that does not exist, fails
+    as channel_not_found, the way Slack answers any channel it does not know.
+    """
+    if not is_keyed_id(channel_id) or channel_id[0] not in _CONVERSATION_KINDS:
+        raise no_channel(channel_id)
+    try:
+        if write:
+            async with ctx.router.write(ShardFor(channel_id)) as conn:
+                yield conn
+        else:
+            async with ctx.router.read(ShardFor(channel_id), replica_ok=replica_ok) as conn:
+                yield conn
+    except NotFound as exc:
+        if exc.slack_error != "team_not_found":
+            raise
+        raise no_channel(channel_id) from None

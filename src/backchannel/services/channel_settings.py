@@ -18,15 +18,13 @@ from backchannel.errors import AlreadyExists, BackchannelError, InvalidArgument,
 from backchannel.models import Channel, Event, Message
 from backchannel.models.events import to_channel, to_workspace
 from backchannel.services import events
-from backchannel.services.access import access_channel_txn
-from backchannel.services.channels import (
-    NOT_SUPPORTED,
-    check_slack_channel_name,
+from backchannel.services.access import (
+    access_channel_txn,
     conversation_txn,
     is_admin_txn,
     may_manage_txn,
-    now_ts,
 )
+from backchannel.services.channels import NOT_SUPPORTED, check_slack_channel_name, now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.services.messages import posted_event
 from backchannel.storage import channels as store

@@ -1,9 +1,9 @@
 """Channels: creation and membership, with Slack's rules on names and access.
 
-Every verb on a channel runs at its home, on the shard of its id (`conversation_txn`),
-whichever workspace it is called from: a channel shared with the caller's workspace is
-there, and one it may not see fails as channel_not_found exactly like a missing one
-(access.py). A shared channel is its home's to manage: the home's people in it and the
+Every verb on a channel runs at its home, on the shard of its id (access.py's
+`conversation_txn`), whichever workspace it is called from: a channel shared with the
+caller's workspace is there, and one it may not see fails as channel_not_found exactly like
+a missing one. A shared channel is its home's to manage: the home's people in it and the
 home's admins remove people; anyone in it brings in people of their own workspace. Settings
 (archive, rename, topic, purpose) are in channel_settings.py, DMs in direct_messages.py.
 Each change appends its RTM events in its own transaction (docs/realtime.md); the
@@ -13,8 +13,6 @@ membership events, which users.py and webhooks.py send too, are built here.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,16 +21,14 @@ from backchannel.models import Channel, Event, User
 from backchannel.models.events import to_channel, to_user, to_workspace
 from backchannel.router import ShardFor
 from backchannel.services import events
-from backchannel.services.access import access_channel_txn, no_channel
+from backchannel.services.access import access_channel_txn, conversation_txn, may_manage_txn
 from backchannel.services.context import ServiceContext
 from backchannel.services.validation import check_channel_name
 from backchannel.storage import channels as store
 from backchannel.storage import users
-from backchannel.storage.connection import Conn
 from backchannel.types import (
     PRIVATE_CHANNEL,
     PUBLIC_CHANNEL,
-    is_keyed_id,
     keyspace_of,
     new_keyed_id,
     ts_at,
@@ -275,50 +271,6 @@ async def kick_from_channel(
             raise BackchannelError(f"{user_id} is not in the channel", slack_error="not_in_channel")
         await store.remove_member_txn(conn, channel_id, user_id)
         await outbox.append_txn(conn, member_left(channel, user_id, now_ts(ctx)))
-
-
-async def may_manage_txn(conn: Conn, channel: Channel, user_id: str) -> bool:
-    """The people of the channel's workspace who are in it, and that workspace's admins and
-    owners, may change it: a shared channel is managed by its home (`conn` is there)."""
-    person = await users.get_user_txn(conn, channel.workspace_id, user_id)
-    if person is None or person.deleted:
-        return False
-    if person.is_admin or person.is_owner:
-        return True
-    return await store.is_member_txn(conn, channel.id, user_id)
-
-
-async def is_admin_txn(conn: Conn, workspace_id: str, user_id: str) -> bool:
-    person = await users.get_user_txn(conn, workspace_id, user_id)
-    return person is not None and (person.is_admin or person.is_owner)
-
-
-_CONVERSATION_KINDS = frozenset("CGD")
-
-
-@asynccontextmanager
-async def conversation_txn(
-    ctx: ServiceContext, channel_id: str, *, write: bool, replica_ok: bool = False
-) -> AsyncIterator[Conn]:
-    """A transaction on the shard of a conversation id: its home, where its members,
-    messages and the workspaces it is shared with are.
-
-    Anything that is not such an id, including one of a workspace that does not exist, fails
-    as channel_not_found, the way Slack answers any channel it does not know.
-    """
-    if not is_keyed_id(channel_id) or channel_id[0] not in _CONVERSATION_KINDS:
-        raise no_channel(channel_id)
-    try:
-        if write:
-            async with ctx.router.write(ShardFor(channel_id)) as conn:
-                yield conn
-        else:
-            async with ctx.router.read(ShardFor(channel_id), replica_ok=replica_ok) as conn:
-                yield conn
-    except NotFound as exc:
-        if exc.slack_error != "team_not_found":
-            raise
-        raise no_channel(channel_id) from None
 
 
 # -- the events of membership changes (docs/realtime.md) -----------------------------------

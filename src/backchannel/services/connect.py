@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from backchannel.errors import AlreadyExists, AuthError, BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Channel, SharedTeam, TokenInfo, Workspace
 from backchannel.router import Main, ShardFor
-from backchannel.services.access import access_channel_txn
-from backchannel.services.channels import conversation_txn
+from backchannel.services.access import access_channel_txn, conversation_txn
 from backchannel.services.context import ServiceContext
 from backchannel.services.organisations import may_administer
 from backchannel.services.shared_channels import EXT, check_shareable, share

@@ -13,8 +13,7 @@ from typing import Generic, TypeVar
 from backchannel.errors import InvalidArgument, NotFound
 from backchannel.models import Channel
 from backchannel.router import ShardFor
-from backchannel.services.access import access_channel_txn
-from backchannel.services.channels import conversation_txn
+from backchannel.services.access import access_channel_txn, conversation_txn
 from backchannel.services.context import ServiceContext
 from backchannel.services.shared_refs import refs_by_host
 from backchannel.storage import channels as store

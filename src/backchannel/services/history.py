@@ -15,8 +15,12 @@ from backchannel.models import Channel, Event, Message
 from backchannel.models.events import to_user
 from backchannel.router import ShardFor
 from backchannel.services import events
-from backchannel.services.access import access_channel_txn, readable_channel_txn
-from backchannel.services.channels import conversation_txn, now_ts
+from backchannel.services.access import (
+    access_channel_txn,
+    conversation_txn,
+    readable_channel_txn,
+)
+from backchannel.services.channels import now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels, reactions
 from backchannel.storage import history as store

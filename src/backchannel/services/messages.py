@@ -14,10 +14,14 @@ from backchannel.errors import BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Channel, Event, Message
 from backchannel.models.events import to_channel, to_user
 from backchannel.services import block_kit, events
-from backchannel.services.access import access_channel_txn, readable_channel_txn
+from backchannel.services.access import (
+    access_channel_txn,
+    conversation_txn,
+    readable_channel_txn,
+)
 from backchannel.services.channel_names import conversation_for
 from backchannel.services.channel_names import link_names as linked
-from backchannel.services.channels import conversation_txn, now_ts
+from backchannel.services.channels import now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.services.personas import Persona, Shown, checked
 from backchannel.storage import channels, users

@@ -14,8 +14,12 @@ from backchannel.errors import BackchannelError
 from backchannel.models import Channel, Event, Pin
 from backchannel.models.events import to_channel
 from backchannel.services import events
-from backchannel.services.access import access_channel_txn, readable_channel_txn
-from backchannel.services.channels import conversation_txn, now_ts
+from backchannel.services.access import (
+    access_channel_txn,
+    conversation_txn,
+    readable_channel_txn,
+)
+from backchannel.services.channels import now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.services.messages import live_message_txn
 from backchannel.storage import channels

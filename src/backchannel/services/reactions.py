@@ -15,8 +15,12 @@ from backchannel.models import Event, Message
 from backchannel.models.events import to_channel
 from backchannel.router import ShardFor
 from backchannel.services import events
-from backchannel.services.access import access_channel_txn, reads_unjoined_channels
-from backchannel.services.channels import conversation_txn, now_ts
+from backchannel.services.access import (
+    access_channel_txn,
+    conversation_txn,
+    reads_unjoined_channels,
+)
+from backchannel.services.channels import now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.services.messages import live_message_txn
 from backchannel.services.validation import is_emoji_name

@@ -18,13 +18,8 @@ from backchannel.models import Channel, Event, Organisation, SharedTeam, TokenIn
 from backchannel.models.events import to_channel, to_user, to_workspace
 from backchannel.router import Main, ShardFor
 from backchannel.services import events
-from backchannel.services.access import no_channel
-from backchannel.services.channels import (
-    conversation_txn,
-    member_joined,
-    member_left,
-    now_ts,
-)
+from backchannel.services.access import conversation_txn, no_channel
+from backchannel.services.channels import member_joined, member_left, now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.services.organisations import administered_org, may_administer
 from backchannel.storage import channels as channel_store
