@@ -106,6 +106,16 @@ async def error_of(call: Awaitable[Any]) -> str:
     return str(failed.value.response["error"])
 
 
+async def answer(client: ValidatingAsyncWebClient, method: str, args: dict[str, Any]) -> dict:
+    """A method's whole reply, ok or not (for tables of methods)."""
+    try:
+        reply = (await client.api_call(method, params=args)).data
+    except SlackApiError as refused:
+        reply = refused.response.data
+    assert isinstance(reply, dict)
+    return reply
+
+
 async def post(
     client: ValidatingAsyncWebClient, channel: str, text: str = "hi", **args: Any
 ) -> str:

@@ -14,13 +14,12 @@ from typing import Any
 
 import orjson
 import pytest
-from slack_sdk.errors import SlackApiError
 
 from backchannel.services import ServiceContext, channels, messages, pins, users
 from backchannel.webapp.registry import METHODS
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
-from tests.webapp.conftest import client_for
+from tests.webapp.conftest import answer, client_for
 
 MARKER = "only-for-members-marker"
 OK = "ok"
@@ -111,15 +110,6 @@ READS_NO_CONVERSATION = {
     "conversations.inviteShared", "conversations.acceptSharedInvite",
     "conversations.declineSharedInvite", "conversations.listConnectInvites",
 }  # fmt: skip
-
-
-async def answer(client: ValidatingAsyncWebClient, method: str, args: dict[str, Any]) -> dict:
-    try:
-        reply = (await client.api_call(method, params=args)).data
-    except SlackApiError as refused:
-        reply = refused.response.data
-    assert isinstance(reply, dict)
-    return reply
 
 
 async def test_every_method_is_in_the_table(scene: Scene) -> None:

@@ -1,5 +1,5 @@
-"""Who may see a conversation and read what is said in it: the one place that decides
-(docs/webapp.md#who-reads-what).
+"""Who may see, read and change a conversation, and where its verbs run: the one place that
+decides (docs/webapp.md#who-reads-what).
 
 Slack's rule, as its scopes put it: anyone of the workspace sees the basic information of
 its public channels (channels:read); a person reads what is said in any of them, while an
@@ -8,6 +8,12 @@ conversations that your Slack app has been added to" (channels:history, reaction
 pins:read). A conversation that the caller may not see fails exactly like one that does not
 exist (channel_not_found), so ids of other workspaces and of private channels reveal
 nothing; a public channel a bot may see but not read is not_in_channel, as in Slack.
+
+Changing what is in a conversation (posting, pins, settings, inviting) takes one that is
+not archived (is_archived) and a caller in it (not_in_channel). A shared channel is
+managed by its home: the home's people in it and the home's admins (`may_manage_txn`).
+Every verb on a conversation runs at its home, on the shard of its id (`conversation_txn`),
+whichever workspace calls it (docs/organisations.md).
 """
 
 from __future__ import annotations
@@ -23,6 +29,46 @@ from backchannel.storage import channels as store
 from backchannel.storage import users
 from backchannel.storage.connection import Conn
 from backchannel.types import is_keyed_id
+
+_CONVERSATION_KINDS = frozenset("CGD")
+
+
+# -- where a conversation's verbs run ------------------------------------------------------
+
+
+def conversation_home(channel_id: str) -> ShardFor:
+    """The shard a conversation's verbs run on: its home's, named by its id's keyspace.
+    Anything that is not a conversation id is channel_not_found."""
+    if not is_keyed_id(channel_id) or channel_id[0] not in _CONVERSATION_KINDS:
+        raise no_channel(channel_id)
+    return ShardFor(channel_id)
+
+
+@asynccontextmanager
+async def conversation_txn(
+    ctx: ServiceContext, channel_id: str, *, write: bool, replica_ok: bool = False
+) -> AsyncIterator[Conn]:
+    """A transaction at the conversation's home, where its members, messages and the
+    workspaces it is shared with are.
+
+    An id of a workspace that does not exist fails as channel_not_found too, the way Slack
+    answers any channel it does not know.
+    """
+    home = conversation_home(channel_id)
+    try:
+        if write:
+            async with ctx.router.write(home) as conn:
+                yield conn
+        else:
+            async with ctx.router.read(home, replica_ok=replica_ok) as conn:
+                yield conn
+    except NotFound as exc:
+        if exc.slack_error != "team_not_found":
+            raise
+        raise no_channel(channel_id) from None
+
+
+# -- seeing and reading ----------------------------------------------------------------------
 
 
 def no_channel(channel_id: str) -> NotFound:
@@ -62,11 +108,46 @@ async def readable_channel_txn(
     pins): channel_not_found when they may not see it, not_in_channel when they see it but
     are a bot outside it."""
     channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
-    if not reads_unjoined_channels(is_bot) and not await store.is_member_txn(
-        conn, channel_id, user_id
-    ):
-        raise BackchannelError("the bot is not in the channel", slack_error="not_in_channel")
+    if not reads_unjoined_channels(is_bot):
+        await check_member_txn(conn, channel, user_id)
     return channel
+
+
+# -- changing ------------------------------------------------------------------------------
+
+
+def check_not_archived(channel: Channel, *, slack_error: str = "is_archived") -> None:
+    """Nothing changes in an archived conversation: is_archived, or the method's own word
+    for it (sharing says channel_is_archived)."""
+    if channel.is_archived:
+        raise BackchannelError("the channel is archived", slack_error=slack_error)
+
+
+def not_in_channel() -> BackchannelError:
+    return BackchannelError("join the channel first", slack_error="not_in_channel")
+
+
+async def check_member_txn(conn: Conn, channel: Channel, user_id: str) -> None:
+    """not_in_channel unless the user is in the conversation."""
+    if not await store.is_member_txn(conn, channel.id, user_id):
+        raise not_in_channel()
+
+
+async def writable_channel_txn(
+    conn: Conn, workspace_id: str, user_id: str, channel_id: str
+) -> Channel:
+    """A conversation the user may see, not archived, that they are in: where they post,
+    pin and unpin."""
+    channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
+    check_not_archived(channel)
+    await check_member_txn(conn, channel, user_id)
+    return channel
+
+
+async def is_admin_txn(conn: Conn, workspace_id: str, user_id: str) -> bool:
+    """An admin or owner of the workspace (`conn` on a shard that holds its people)."""
+    person = await users.get_user_txn(conn, workspace_id, user_id)
+    return person is not None and (person.is_admin or person.is_owner)
 
 
 async def may_manage_txn(conn: Conn, channel: Channel, user_id: str) -> bool:
@@ -78,36 +159,3 @@ async def may_manage_txn(conn: Conn, channel: Channel, user_id: str) -> bool:
     if person.is_admin or person.is_owner:
         return True
     return await store.is_member_txn(conn, channel.id, user_id)
-
-
-async def is_admin_txn(conn: Conn, workspace_id: str, user_id: str) -> bool:
-    person = await users.get_user_txn(conn, workspace_id, user_id)
-    return person is not None and (person.is_admin or person.is_owner)
-
-
-_CONVERSATION_KINDS = frozenset("CGD")
-
-
-@asynccontextmanager
-async def conversation_txn(
-    ctx: ServiceContext, channel_id: str, *, write: bool, replica_ok: bool = False
-) -> AsyncIterator[Conn]:
-    """A transaction on the shard of a conversation id: its home, where its members,
-    messages and the workspaces it is shared with are.
-
-    Anything that is not such an id, including one of a workspace that does not exist, fails
-    as channel_not_found, the way Slack answers any channel it does not know.
-    """
-    if not is_keyed_id(channel_id) or channel_id[0] not in _CONVERSATION_KINDS:
-        raise no_channel(channel_id)
-    try:
-        if write:
-            async with ctx.router.write(ShardFor(channel_id)) as conn:
-                yield conn
-        else:
-            async with ctx.router.read(ShardFor(channel_id), replica_ok=replica_ok) as conn:
-                yield conn
-    except NotFound as exc:
-        if exc.slack_error != "team_not_found":
-            raise
-        raise no_channel(channel_id) from None

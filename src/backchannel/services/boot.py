@@ -14,6 +14,7 @@ from typing import Protocol, TypeVar
 
 from backchannel.models import Bot, Channel, Message, Position, TokenInfo, User, Workspace
 from backchannel.router import ShardFor
+from backchannel.services.access import conversation_home
 from backchannel.services.context import ServiceContext
 from backchannel.services.directory import describe_caller
 from backchannel.services.edges import socket_url
@@ -141,7 +142,7 @@ async def channel_snapshot(
 ) -> ChannelSnapshot | None:
     """One conversation as the workspace has it now, for the edge's cache to read again;
     None when it is gone or no longer shared with the workspace."""
-    async with ctx.router.read(ShardFor(channel_id), unbounded=True) as conn:
+    async with ctx.router.read(conversation_home(channel_id), unbounded=True) as conn:
         channel = await channels.get_channel_txn(conn, channel_id)
         if channel is None or not (
             channel.workspace_id == workspace_id or channel.is_shared_with(workspace_id)

@@ -20,9 +20,12 @@ from backchannel.models.events import to_channel, to_workspace
 from backchannel.services import events
 from backchannel.services.access import (
     access_channel_txn,
+    check_member_txn,
+    check_not_archived,
     conversation_txn,
     is_admin_txn,
     may_manage_txn,
+    not_in_channel,
 )
 from backchannel.services.channels import NOT_SUPPORTED, check_slack_channel_name, now_ts
 from backchannel.services.context import ServiceContext
@@ -76,8 +79,7 @@ async def rename_channel(
         conversation_txn(ctx, channel_id, write=True) as conn,
     ):
         channel = await _manageable_txn(conn, workspace_id, user_id, channel_id, "not_authorized")
-        if channel.is_archived:
-            raise BackchannelError("the channel is archived", slack_error="is_archived")
+        check_not_archived(channel)
         home = channel.workspace_id
         if channel.is_general and not await is_admin_txn(conn, home, user_id):
             raise BackchannelError("only admins rename #general", slack_error="not_authorized")
@@ -184,7 +186,7 @@ async def _manageable_txn(
             raise BackchannelError(
                 "a shared channel is managed by its own workspace", slack_error=refused
             )
-        raise BackchannelError("join the channel first", slack_error="not_in_channel")
+        raise not_in_channel()
     return channel
 
 
@@ -193,10 +195,8 @@ async def _writable_txn(conn: Conn, workspace_id: str, user_id: str, channel_id:
     channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
     if channel.is_im:
         raise BackchannelError("a DM has no topic or purpose", slack_error=NOT_SUPPORTED)
-    if channel.is_archived:
-        raise BackchannelError("the channel is archived", slack_error="is_archived")
-    if not await store.is_member_txn(conn, channel_id, user_id):
-        raise BackchannelError("join the channel first", slack_error="not_in_channel")
+    check_not_archived(channel)
+    await check_member_txn(conn, channel, user_id)
     return channel
 
 

@@ -21,7 +21,13 @@ from backchannel.models import Channel, Event, User
 from backchannel.models.events import to_channel, to_user, to_workspace
 from backchannel.router import ShardFor
 from backchannel.services import events
-from backchannel.services.access import access_channel_txn, conversation_txn, may_manage_txn
+from backchannel.services.access import (
+    access_channel_txn,
+    check_member_txn,
+    check_not_archived,
+    conversation_txn,
+    may_manage_txn,
+)
 from backchannel.services.context import ServiceContext
 from backchannel.services.validation import check_channel_name
 from backchannel.storage import channels as store
@@ -144,8 +150,7 @@ async def join_channel(
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
         if channel.is_im or channel.is_mpim or channel.is_private:
             raise BackchannelError("only public channels can be joined", slack_error=NOT_SUPPORTED)
-        if channel.is_archived:
-            raise BackchannelError("the channel is archived", slack_error="is_archived")
+        check_not_archived(channel)
         if await store.is_member_txn(conn, channel_id, user_id):
             return Joined(channel, already_in=True)
         await store.add_member_txn(
@@ -168,8 +173,7 @@ async def leave_channel(
             raise BackchannelError("a DM cannot be left, only closed", slack_error=NOT_SUPPORTED)
         if channel.is_general:
             raise BackchannelError("nobody leaves #general", slack_error="cant_leave_general")
-        if channel.is_archived:
-            raise BackchannelError("the channel is archived", slack_error="is_archived")
+        check_not_archived(channel)
         if not await store.is_member_txn(conn, channel_id, user_id):
             return False
         if channel.is_private and await store.count_members_txn(conn, channel_id) == 1:
@@ -206,10 +210,8 @@ async def invite_to_channel(
         channel = await access_channel_txn(conn, workspace_id, inviter, channel_id)
         if channel.is_im or channel.is_mpim:
             raise BackchannelError("nobody can be added to a DM", slack_error=NOT_SUPPORTED)
-        if channel.is_archived:
-            raise BackchannelError("the channel is archived", slack_error="is_archived")
-        if not await store.is_member_txn(conn, channel_id, inviter):
-            raise BackchannelError("join the channel first", slack_error="not_in_channel")
+        check_not_archived(channel)
+        await check_member_txn(conn, channel, inviter)
         event_ts = now_ts(ctx)
         for user_id in invitees:
             _check_invitee(found.get(user_id), inviter, user_id)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from backchannel.errors import AlreadyExists, AuthError, BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Channel, SharedTeam, TokenInfo, Workspace
 from backchannel.router import Main, ShardFor
-from backchannel.services.access import access_channel_txn, conversation_txn
+from backchannel.services.access import access_channel_txn, check_member_txn, conversation_txn
 from backchannel.services.context import ServiceContext
 from backchannel.services.organisations import may_administer
 from backchannel.services.shared_channels import EXT, check_shareable, share
@@ -181,12 +181,10 @@ async def _home_channel(ctx: ServiceContext, caller: TokenInfo, channel_id: str)
     """The caller's workspace's own channel, which the caller is in and may administer."""
     async with conversation_txn(ctx, channel_id, write=False) as conn:
         channel = await access_channel_txn(conn, caller.workspace_id, caller.user_id, channel_id)
-        is_member = await channel_store.is_member_txn(conn, channel.id, caller.user_id)
-    if channel.workspace_id != caller.workspace_id:
-        raise AuthError("only the channel's home shares it", slack_error="restricted_action")
-    check_shareable(channel)
-    if not is_member:
-        raise BackchannelError("join the channel first", slack_error="not_in_channel")
+        if channel.workspace_id != caller.workspace_id:
+            raise AuthError("only the channel's home shares it", slack_error="restricted_action")
+        check_shareable(channel)
+        await check_member_txn(conn, channel, caller.user_id)
     if not await may_administer(ctx, caller, caller.workspace_id):
         raise AuthError("only an admin shares a channel", slack_error="restricted_action")
     return channel

@@ -10,20 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backchannel.errors import BackchannelError, NotFound
+from backchannel.errors import NotFound
 from backchannel.models import Channel, Event, Message
 from backchannel.models.events import to_user
-from backchannel.router import ShardFor
 from backchannel.services import events
 from backchannel.services.access import (
     access_channel_txn,
+    check_member_txn,
+    conversation_home,
     conversation_txn,
     readable_channel_txn,
 )
 from backchannel.services.channels import now_ts
 from backchannel.services.context import ServiceContext
-from backchannel.storage import channels, reactions
 from backchannel.storage import history as store
+from backchannel.storage import reactions
 from backchannel.storage.connection import Conn
 from backchannel.storage.history import TsRange
 from backchannel.storage.messages import get_message_txn
@@ -73,7 +74,7 @@ async def channel_history(
     # The page is the same whoever may read it: a burst of members loading it after a new
     # message shares one read (router/consolidation.py).
     return await ctx.router.read_shared(
-        ShardFor(channel_id), _history_page_txn, channel_id, within, limit, replica_ok=True
+        conversation_home(channel_id), _history_page_txn, channel_id, within, limit, replica_ok=True
     )
 
 
@@ -116,8 +117,7 @@ async def mark_read(
         conversation_txn(ctx, channel_id, write=True) as conn,
     ):
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
-        if not await channels.is_member_txn(conn, channel_id, user_id):
-            raise BackchannelError("join the channel first", slack_error="not_in_channel")
+        await check_member_txn(conn, channel, user_id)
         await store.set_read_marker_txn(conn, channel_id, user_id, ts, ctx.clock())
         await outbox.append_txn(conn, _marked_event(channel, user_id, ts, now_ts(ctx)))
 

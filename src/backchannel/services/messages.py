@@ -11,13 +11,16 @@ from dataclasses import replace
 from typing import Any
 
 from backchannel.errors import BackchannelError, InvalidArgument, NotFound
-from backchannel.models import Channel, Event, Message
+from backchannel.models import Event, Message
 from backchannel.models.events import to_channel, to_user
 from backchannel.services import block_kit, events
 from backchannel.services.access import (
     access_channel_txn,
+    check_not_archived,
     conversation_txn,
+    is_admin_txn,
     readable_channel_txn,
+    writable_channel_txn,
 )
 from backchannel.services.channel_names import conversation_for
 from backchannel.services.channel_names import link_names as linked
@@ -74,7 +77,7 @@ async def post_message(
         events.publishing(ctx) as outbox,
         conversation_txn(ctx, channel_id, write=True) as conn,
     ):
-        channel = await _postable_channel_txn(conn, workspace_id, user_id, channel_id)
+        channel = await writable_channel_txn(conn, workspace_id, user_id, channel_id)
         if client_msg_id is not None:
             original = await _retried_txn(conn, channel.id, client_msg_id)
             if original is not None:  # the channel heard of it the first time
@@ -156,17 +159,6 @@ def _numbered(attachments: list[Any] | None) -> list[Any] | None:
     return [{**attachment, "id": index} for index, attachment in enumerate(attachments, 1)]
 
 
-async def _postable_channel_txn(
-    conn: Conn, workspace_id: str, user_id: str, channel_id: str
-) -> Channel:
-    channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
-    if channel.is_archived:
-        raise BackchannelError("the channel is archived", slack_error="is_archived")
-    if not await channels.is_member_txn(conn, channel.id, user_id):
-        raise BackchannelError("join the channel first", slack_error="not_in_channel")
-    return channel
-
-
 async def _bot_id_txn(conn: Conn, workspace_id: str, user_id: str) -> str | None:
     user = await users.get_user_txn(conn, workspace_id, user_id)
     return user.bot_id if user is not None else None
@@ -201,8 +193,7 @@ async def update_message(
         conversation_txn(ctx, channel_id, write=True) as conn,
     ):
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
-        if channel.is_archived:
-            raise BackchannelError("the channel is archived", slack_error="is_archived")
+        check_not_archived(channel)
         message = await live_message_txn(conn, channel_id, ts)
         if message.user_id != user_id:
             raise BackchannelError(
@@ -246,7 +237,7 @@ async def delete_message(
         # Thread counts are recomputed below: no reply may land in between (PostgreSQL).
         await store.lock_channel_txn(conn, channel_id)
         message = await live_message_txn(conn, channel_id, ts)
-        if message.user_id != user_id and not await _is_admin_txn(conn, workspace_id, user_id):
+        if message.user_id != user_id and not await is_admin_txn(conn, workspace_id, user_id):
             raise BackchannelError(
                 "only the author or an admin may delete a message",
                 slack_error="cant_delete_message",
@@ -319,11 +310,6 @@ def _hidden(subtype: str, channel_id: str, event_ts: str) -> dict[str, Any]:
     }
 
 
-async def _is_admin_txn(conn: Conn, workspace_id: str, user_id: str) -> bool:
-    user = await users.get_user_txn(conn, workspace_id, user_id)
-    return user is not None and (user.is_admin or user.is_owner)
-
-
 async def get_message(
     ctx: ServiceContext,
     *,
@@ -363,11 +349,7 @@ async def post_ephemeral(
         ctx, workspace_id=workspace_id, user_id=user_id, ref=channel_id
     )
     async with conversation_txn(ctx, channel_id, write=False) as conn:
-        channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
-        if channel.is_archived:
-            raise BackchannelError("the channel is archived", slack_error="is_archived")
-        if not await channels.is_member_txn(conn, channel_id, user_id):
-            raise BackchannelError("join the channel first", slack_error="not_in_channel")
+        channel = await writable_channel_txn(conn, workspace_id, user_id, channel_id)
         if not await channels.is_member_txn(conn, channel_id, recipient):
             raise BackchannelError(
                 f"{recipient} is not in the channel", slack_error="user_not_in_channel"

@@ -11,20 +11,18 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from backchannel.errors import BackchannelError
-from backchannel.models import Channel, Event, Pin
+from backchannel.models import Event, Pin
 from backchannel.models.events import to_channel
 from backchannel.services import events
 from backchannel.services.access import (
-    access_channel_txn,
     conversation_txn,
     readable_channel_txn,
+    writable_channel_txn,
 )
 from backchannel.services.channels import now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.services.messages import live_message_txn
-from backchannel.storage import channels
 from backchannel.storage import pins as store
-from backchannel.storage.connection import Conn
 from backchannel.storage.reactions import with_reactions_txn
 from backchannel.wire import message_json
 
@@ -36,7 +34,7 @@ async def pin_message(
         events.publishing(ctx) as outbox,
         conversation_txn(ctx, channel_id, write=True) as conn,
     ):
-        await _member_channel_txn(conn, workspace_id, user_id, channel_id)
+        await writable_channel_txn(conn, workspace_id, user_id, channel_id)
         message = await live_message_txn(conn, channel_id, ts)
         if await store.is_pinned_txn(conn, channel_id, ts):
             raise _already_pinned(ts)
@@ -62,7 +60,7 @@ async def unpin_message(
         events.publishing(ctx) as outbox,
         conversation_txn(ctx, channel_id, write=True) as conn,
     ):
-        await _member_channel_txn(conn, workspace_id, user_id, channel_id)
+        await writable_channel_txn(conn, workspace_id, user_id, channel_id)
         await live_message_txn(conn, channel_id, ts)
         # The pin itself (who pinned it, when) and whether others stay, for the event.
         pinned = await store.list_pins_txn(conn, channel_id)
@@ -105,15 +103,3 @@ async def list_pins(
         found = await store.list_pins_txn(conn, channel_id)
         pinned = await with_reactions_txn(conn, [pin.message for pin in found])
     return [replace(pin, message=message) for pin, message in zip(found, pinned, strict=True)]
-
-
-async def _member_channel_txn(
-    conn: Conn, workspace_id: str, user_id: str, channel_id: str
-) -> Channel:
-    """Pins change the channel for everyone: only its members may, and not once archived."""
-    channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
-    if channel.is_archived:
-        raise BackchannelError("the channel is archived", slack_error="is_archived")
-    if not await channels.is_member_txn(conn, channel_id, user_id):
-        raise BackchannelError("join the channel first", slack_error="not_in_channel")
-    return channel

@@ -17,6 +17,7 @@ from backchannel.router import ShardFor
 from backchannel.services import events
 from backchannel.services.access import (
     access_channel_txn,
+    check_not_archived,
     conversation_txn,
     reads_unjoined_channels,
 )
@@ -51,8 +52,7 @@ async def add_reaction(
         conversation_txn(ctx, channel_id, write=True) as conn,
     ):
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
-        if channel.is_archived:
-            raise BackchannelError("the channel is archived", slack_error="is_archived")
+        check_not_archived(channel)
         message = await live_message_txn(conn, channel_id, ts)
         key = {"channel_id": channel_id, "ts": ts, "name": name, "user_id": user_id}
         if await store.has_reaction_txn(conn, **key):
@@ -79,8 +79,7 @@ async def remove_reaction(
         conversation_txn(ctx, channel_id, write=True) as conn,
     ):
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
-        if channel.is_archived:
-            raise BackchannelError("the channel is archived", slack_error="is_archived")
+        check_not_archived(channel)
         message = await live_message_txn(conn, channel_id, ts)
         removed = await store.remove_reaction_txn(
             conn, channel_id=channel_id, ts=ts, name=name, user_id=user_id

@@ -18,7 +18,7 @@ from backchannel.models import Channel, Event, Organisation, SharedTeam, TokenIn
 from backchannel.models.events import to_channel, to_user, to_workspace
 from backchannel.router import Main, ShardFor
 from backchannel.services import events
-from backchannel.services.access import conversation_txn, no_channel
+from backchannel.services.access import check_not_archived, conversation_txn, no_channel
 from backchannel.services.channels import member_joined, member_left, now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.services.organisations import administered_org, may_administer
@@ -278,8 +278,7 @@ def check_shareable(channel: Channel) -> None:
         raise BackchannelError(
             "a DM or group DM cannot be shared", slack_error="channel_type_not_supported"
         )
-    if channel.is_archived:
-        raise BackchannelError("the channel is archived", slack_error="channel_is_archived")
+    check_not_archived(channel, slack_error="channel_is_archived")
 
 
 async def _org_workspaces(ctx: ServiceContext, org: Organisation) -> list[Workspace]:

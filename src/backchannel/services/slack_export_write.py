@@ -23,6 +23,7 @@ import orjson
 
 from backchannel.models import Channel, Message, Workspace
 from backchannel.router import ShardFor
+from backchannel.services.access import conversation_home
 from backchannel.services.context import ServiceContext
 from backchannel.services.slack_state import Progress
 from backchannel.services.workspaces import find_workspace
@@ -159,7 +160,7 @@ async def _channels(ctx: ServiceContext, target: Workspace, kind: str) -> AsyncI
 async def _members(ctx: ServiceContext, channel_id: str) -> list[str]:
     members: list[str] = []
     while True:
-        async with ctx.router.read(ShardFor(channel_id)) as conn:
+        async with ctx.router.read(conversation_home(channel_id)) as conn:
             after = members[-1] if members else ""
             page = await channel_store.members_txn(conn, channel_id, after_id=after, limit=PAGE)
         members += page
@@ -189,7 +190,7 @@ async def _write_messages(
     after = ""
     try:
         while True:
-            async with ctx.router.read(ShardFor(channel_id)) as conn:
+            async with ctx.router.read(conversation_home(channel_id)) as conn:
                 page = await imports.messages_page_txn(conn, channel_id, after_ts=after, limit=PAGE)
                 page = await with_reactions_txn(conn, page)
                 replies = {

@@ -22,6 +22,7 @@ from backchannel.errors import AuthError, BackchannelError, InvalidArgument, Not
 from backchannel.models import Bot, Channel, Message, User, Webhook, Workspace
 from backchannel.router import Main, ShardFor
 from backchannel.services import events, messages
+from backchannel.services.access import check_not_archived
 from backchannel.services.channels import member_joined, now_ts
 from backchannel.services.context import ServiceContext
 from backchannel.services.credentials import hash_token
@@ -187,8 +188,7 @@ async def _webhook_channel_txn(conn: Conn, workspace: Workspace, ref: str) -> Ch
         found = await channels.channel_by_name_txn(conn, workspace.id, wanted.lstrip("#").lower())
     if found is None or found.workspace_id != workspace.id or found.is_im or found.is_mpim:
         raise NotFound(f"no channel {ref!r} in {workspace.domain}", slack_error="channel_not_found")
-    if found.is_archived:
-        raise BackchannelError(f"#{found.name} is archived", slack_error="is_archived")
+    check_not_archived(found)
     return found
 
 
