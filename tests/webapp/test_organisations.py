@@ -71,6 +71,20 @@ async def test_an_assigned_person_keeps_one_id_and_one_profile_in_both_workspace
     assert [t["id"] for t in teams] == [initech.hq.id, initech.labs.id]
 
 
+async def test_an_assigned_person_whose_handle_is_taken_gets_the_first_free_one(
+    ctx: ServiceContext, server: str, initech: Initech, olivia: ValidatingAsyncWebClient
+) -> None:
+    """Handles are per workspace: Labs has a peter already, so Peter's seat there is the
+    first free peter-2 (the one rule of imports and webhooks too)."""
+    await users.create_user(ctx, workspace=initech.labs.id, email="pete@other.test", name="Peter")
+    peter = initech.peter.user.id
+    await olivia.admin_users_assign(team_id=initech.labs.id, user_id=peter)
+    sam = client_for(server, initech.sam.token)
+    assert (await sam.users_info(user=peter))["user"]["name"] == "peter-2"
+    in_hq = client_for(server, initech.peter.token)
+    assert (await in_hq.users_info(user=peter))["user"]["name"] == "peter"
+
+
 async def test_assigning_into_public_channels(
     server: str, initech: Initech, olivia: ValidatingAsyncWebClient
 ) -> None:

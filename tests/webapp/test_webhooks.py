@@ -220,10 +220,20 @@ async def test_a_webhook_is_made_only_for_a_channel_of_its_workspace(
         assert refused.value.slack_error == "channel_not_found"
 
 
-async def test_many_webhooks_may_share_a_name(ctx: ServiceContext, alerts: Channel) -> None:
-    first = await webhooks.create_webhook(ctx, workspace="acme", channel=alerts.id)
-    second = await webhooks.create_webhook(ctx, workspace="acme", channel=alerts.id)
-    assert first.webhook.id != second.webhook.id and first.secret != second.secret
+async def test_many_webhooks_may_share_a_name(
+    ctx: ServiceContext, alerts: Channel, alice: ValidatingAsyncWebClient
+) -> None:
+    made = [await webhooks.create_webhook(ctx, workspace="acme", channel=alerts.id) for _ in "ab"]
+    assert made[0].webhook.id != made[1].webhook.id and made[0].secret != made[1].secret
+    # Their bots' handles may not: the second is the first free name-2, cut to 80.
+    long_name = "x" * 80
+    for _ in "ab":
+        made.append(
+            await webhooks.create_webhook(ctx, workspace="acme", channel=alerts.id, name=long_name)
+        )
+    bots = [(await alice.users_info(user=m.webhook.bot_user_id))["user"] for m in made]
+    handles = [bot["name"] for bot in bots]
+    assert handles == ["incoming-webhook", "incoming-webhook-2", "x" * 80, "x" * 78 + "-2"]
 
 
 async def test_the_admin_command_prints_a_url_that_posts(tmp_path: Path) -> None:

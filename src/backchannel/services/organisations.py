@@ -18,7 +18,7 @@ from backchannel.services.channels import member_joined
 from backchannel.services.context import ServiceContext
 from backchannel.services.crossdb import Undo, main_then_shards
 from backchannel.services.profiles import user_changed
-from backchannel.services.users import team_join
+from backchannel.services.users import free_handle_txn, team_join
 from backchannel.storage import channels as channel_store
 from backchannel.storage import credentials as credential_store
 from backchannel.storage import organisations as store
@@ -207,7 +207,7 @@ async def add_seat(
                 await _restore_seat_txn(conn, seat, now)
                 await outbox.append_txn(conn, user_changed(seat, now, ctx.public_url))
             else:
-                seat = replace(seat, name=await _free_handle_txn(conn, target.id, person.name))
+                seat = replace(seat, name=await free_handle_txn(conn, target.id, person.name))
                 await user_store.insert_user_txn(conn, seat)
                 await outbox.append_txn(conn, team_join(seat, ctx.public_url))
             await _join_channels_txn(conn, outbox, seat, channel_ids, now)
@@ -231,15 +231,6 @@ def _undo_seat(outbox: events.Outbox, seat: User) -> Undo:
         await outbox.append_txn(conn, user_changed(gone, seat.updated, outbox.ctx.public_url))
 
     return undo
-
-
-async def _free_handle_txn(conn: Conn, workspace_id: str, handle: str) -> str:
-    """The person's handle, or (taken by someone else there) the first free handle2, 3..."""
-    candidate, number = handle, 1
-    while await user_store.name_taken_txn(conn, workspace_id, candidate):
-        number += 1
-        candidate = f"{handle[: 80 - len(str(number))]}{number}"
-    return candidate
 
 
 async def _join_channels_txn(

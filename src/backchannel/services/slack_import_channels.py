@@ -20,7 +20,8 @@ from backchannel.services.channels import channel_created, group_joined, member_
 from backchannel.services.context import ServiceContext
 from backchannel.services.direct_messages import opened_event
 from backchannel.services.slack_records import IM, MPIM, PRIVATE, Skip, SlackChannel
-from backchannel.services.slack_state import ImportSummary, Maps, Progress, first_free
+from backchannel.services.slack_state import ImportSummary, Maps, Progress
+from backchannel.services.validation import first_free
 from backchannel.storage import channels as store
 from backchannel.storage import imports
 from backchannel.storage.connection import Conn

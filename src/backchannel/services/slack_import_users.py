@@ -19,8 +19,8 @@ from backchannel.services import events
 from backchannel.services.context import ServiceContext
 from backchannel.services.crossdb import Undo, main_then_shards
 from backchannel.services.slack_records import SlackUser
-from backchannel.services.slack_state import ImportSummary, Maps, Progress, first_free
-from backchannel.services.users import new_profile, team_join, undo_new_user
+from backchannel.services.slack_state import ImportSummary, Maps, Progress
+from backchannel.services.users import free_handle_txn, new_profile, team_join, undo_new_user
 from backchannel.services.validation import check_email, handle_from_name
 from backchannel.storage import credentials as credential_store
 from backchannel.storage import imports
@@ -204,13 +204,6 @@ async def placeholder_txn(
     await imports.record_ids_txn(conn, target.id, imports.USER, [(slack_id, user.id)], now)
     await outbox.append_txn(conn, team_join(user, outbox.ctx.public_url))
     return user
-
-
-async def free_handle_txn(conn: Conn, workspace_id: str, wanted: str) -> str:
-    async def taken(name: str) -> bool:
-        return await store.name_taken_txn(conn, workspace_id, name)
-
-    return await first_free(wanted, taken)
 
 
 def _handle(name: str, slack_id: str) -> str:

@@ -3,7 +3,7 @@ reports (docs/slack-export.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -96,13 +96,3 @@ class Maps:
             local = self.users.get(person.id)
             if person.bot_id is not None and local is not None:
                 self.bot_users[person.bot_id] = local
-
-
-async def first_free(wanted: str, taken: Callable[[str], Awaitable[bool]], limit: int = 80) -> str:
-    """`wanted`, or wanted-2, wanted-3... : the first name `taken` says is free."""
-    name, number = wanted[:limit], 1
-    while await taken(name):
-        number += 1
-        suffix = f"-{number}"
-        name = wanted[: limit - len(suffix)] + suffix
-    return name

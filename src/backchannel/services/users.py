@@ -18,7 +18,12 @@ from backchannel.services.channels import member_joined
 from backchannel.services.context import ServiceContext
 from backchannel.services.crossdb import Undo, main_then_shards
 from backchannel.services.profiles import user_changed
-from backchannel.services.validation import check_display_name, check_email, handle_from_name
+from backchannel.services.validation import (
+    check_display_name,
+    check_email,
+    first_free,
+    handle_from_name,
+)
 from backchannel.services.workspaces import find_workspace
 from backchannel.storage import channels, users
 from backchannel.storage import credentials as credential_store
@@ -183,6 +188,15 @@ def new_bot_user(workspace: Workspace, bot_id: str, real_name: str, now: float) 
         profile={**new_profile(real_name, None), "bot_id": bot_id, "always_active": True},
         updated=now,
     )
+
+
+async def free_handle_txn(conn: Conn, workspace_id: str, wanted: str) -> str:
+    """`wanted`, or the first of wanted-2, wanted-3... that nobody in the workspace has."""
+
+    async def taken(name: str) -> bool:
+        return await users.name_taken_txn(conn, workspace_id, name)
+
+    return await first_free(wanted, taken)
 
 
 async def _insert_user(conn: Conn, user: User) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 from backchannel.errors import InvalidArgument
 
@@ -16,6 +17,7 @@ _HANDLE_DROP = re.compile(r"[^a-z0-9._-]+")
 # well-formed name is accepted; matched whole, so "fire\n" is not "fire".
 _EMOJI_NAME = re.compile(r"[a-z0-9_+'\-]+(?:::skin-tone-[2-6])?")
 MAX_EMOJI_NAME = 100  # the reactions table's column
+MAX_NAME = 80  # a handle's or a channel name's characters
 
 
 def check_display_name(name: str, *, what: str = "name", limit: int = 250) -> str:
@@ -67,6 +69,19 @@ def handle_from_name(name: str) -> str:
             slack_error="invalid_name",
         )
     return handle
+
+
+async def first_free(wanted: str, taken: Callable[[str], Awaitable[bool]]) -> str:
+    """`wanted`, or wanted-2, wanted-3...: the first that `taken` says is free, cut to fit
+    in MAX_NAME. The one rule for a handle or channel name that is someone else's already
+    (an import, a webhook's bot, a seat in another workspace): a counter after a hyphen,
+    like the -1 Slack puts after the group DM names it makes."""
+    name, number = wanted[:MAX_NAME], 1
+    while await taken(name):
+        number += 1
+        suffix = f"-{number}"
+        name = wanted[: MAX_NAME - len(suffix)] + suffix
+    return name
 
 
 def is_emoji_name(name: str) -> bool:

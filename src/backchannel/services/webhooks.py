@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from backchannel.errors import AuthError, BackchannelError, InvalidArgument, NotFound
-from backchannel.models import Bot, Channel, Message, User, Webhook, Workspace
+from backchannel.models import Bot, Channel, Message, Webhook, Workspace
 from backchannel.router import Main, ShardFor
 from backchannel.services import events, messages
 from backchannel.services.access import check_not_archived
@@ -28,7 +28,7 @@ from backchannel.services.context import ServiceContext
 from backchannel.services.credentials import hash_token
 from backchannel.services.crossdb import main_then_shards
 from backchannel.services.personas import Persona
-from backchannel.services.users import new_bot_user, team_join, undo_new_user
+from backchannel.services.users import free_handle_txn, new_bot_user, team_join, undo_new_user
 from backchannel.services.validation import check_display_name
 from backchannel.services.workspaces import find_workspace
 from backchannel.storage import channels, users
@@ -85,7 +85,9 @@ async def create_webhook(
     async with events.publishing(ctx) as outbox, main_then_shards(ctx) as (main_conn, open_shard):
         async with open_shard(ShardFor(target.id), undo_new_user(outbox, bot_user)) as conn:
             found = await _webhook_channel_txn(conn, target, channel)
-            bot_user = await _unique_handle_txn(conn, bot_user)
+            # Many webhooks may share a name; their bots' handles may not.
+            handle = await free_handle_txn(conn, target.id, bot_user.name)
+            bot_user = replace(bot_user, name=handle)
             await users.insert_user_txn(conn, bot_user)
             await users.insert_bot_txn(
                 conn, Bot(bot_id, target.id, bot_user.id, real_name, False, now)
@@ -168,15 +170,6 @@ async def post_via_webhook(ctx: ServiceContext, webhook: Webhook, post: WebhookP
         if exc.slack_error in renamed:
             exc.slack_error = renamed[exc.slack_error]
         raise
-
-
-async def _unique_handle_txn(conn: Conn, user: User) -> User:
-    """Many webhooks may share a name; their bots' handles get -2, -3, ..."""
-    handle, number = user.name, 1
-    while await users.name_taken_txn(conn, user.workspace_id, handle):
-        number += 1
-        handle = f"{user.name[:70]}-{number}"
-    return replace(user, name=handle)
 
 
 async def _webhook_channel_txn(conn: Conn, workspace: Workspace, ref: str) -> Channel:
