@@ -87,11 +87,6 @@ def keyspace_of(keyed_id: str) -> int:
     return number
 
 
-def kind_of(keyed_id: str) -> str:
-    keyspace_of(keyed_id)
-    return keyed_id[0]
-
-
 def format_ts(micros: int) -> str:
     """Slack's message id: seconds and microseconds, "1732412345.000100"."""
     seconds, fraction = divmod(micros, 1_000_000)

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 import pytest
 
-from backchannel.services import ServiceContext, channels, messages, pins, users
+from backchannel.services import ServiceContext, channels, messages, pins, reactions, users
 from backchannel.webapp.registry import METHODS
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
@@ -49,7 +49,7 @@ async def scene(ctx: ServiceContext, server: str, acme: Acme) -> Scene:
         where = {"workspace_id": workspace, "user_id": alice, "channel_id": channel.id}
         root = await messages.post_message(ctx, **where, text=f"{MARKER} {name}")
         await messages.post_message(ctx, **where, text=f"{MARKER} reply", thread_ts=root.ts)
-        await messages.add_reaction(ctx, **where, ts=root.ts, name="eyes")
+        await reactions.add_reaction(ctx, **where, ts=root.ts, name="eyes")
         await pins.pin_message(ctx, **where, ts=root.ts)
         said.append((channel.id, root.ts))
     bot = await users.create_bot(ctx, workspace="acme", name="Robot")

@@ -14,7 +14,7 @@ import orjson
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from backchannel.services import ServiceContext, channels, messages
+from backchannel.services import ServiceContext, channels, messages, reactions
 from backchannel.webapp.registry import METHODS
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
@@ -43,7 +43,7 @@ async def secrets(ctx: ServiceContext, acme: Acme) -> AcmeSecrets:
     posted = await messages.post_message(
         ctx, workspace_id=workspace, user_id=alice.id, channel_id=public.id, text=f"{MARKER} launch"
     )
-    await messages.add_reaction(
+    await reactions.add_reaction(
         ctx,
         workspace_id=workspace,
         user_id=alice.id,

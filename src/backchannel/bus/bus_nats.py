@@ -2,8 +2,9 @@
 
 At most once, like the contract: a message published while the connection is down beyond
 nats-py's reconnect buffer, or dropped because a subscriber fell too far behind, is gone,
-and the edge reads it from the shard's durable log. `on_loss` tells it when that may have
-happened, so it need not wait for the next event to notice the gap.
+and the edge reads it from the shard's durable log: when the stream's next event shows the
+gap, or after a quiet second, when it looks at the log's head (edge/streams.py). The
+counters say how much was lost and why.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -38,8 +38,6 @@ DRAIN_TIMEOUT = 10
 CONFIRM_TIMEOUT = 10
 # Drops are counted all the time but logged only now and then: they come in floods.
 LOG_EVERY_DROPS = 10_000
-
-LossCallback = Callable[[], None]
 
 
 def public_url(url: str) -> str:
@@ -74,15 +72,10 @@ class NatsSubscription:
 
 @dataclass(eq=False)
 class NatsBus:
-    """One nats-py connection. Build it with `connect_nats`.
-
-    `on_loss` is called on the loop after a reconnect and after every slow-consumer drop
-    (so keep it cheap: set a flag); the counters say how much was lost and why.
-    """
+    """One nats-py connection. Build it with `connect_nats`."""
 
     client: Client
     url: str
-    on_loss: LossCallback | None = None
     slow_consumer_drops: int = 0
     publish_drops: int = 0
     reconnects: int = 0
@@ -138,7 +131,7 @@ class NatsBus:
         of the commands still in its pending buffer (the SUB among them), so the first
         round trip only proves the SUB went out; the second proves the server has it.
         While disconnected `flush` returns at once: the reconnect replays every SUB
-        (before `on_loss` is called).
+        (before `reconnects` is counted).
         """
         try:
             for _ in range(2):
@@ -178,7 +171,6 @@ class NatsBus:
                 error.sub.subject if error.sub else error.subject,
                 self.slow_consumer_drops,
             )
-        self._report_loss()
 
     async def _on_disconnected(self) -> None:
         if not self.client.is_closed:
@@ -187,32 +179,19 @@ class NatsBus:
     async def _on_reconnected(self) -> None:
         self.reconnects += 1
         log.warning("NATS reconnected to %s", self._server())
-        self._report_loss()
 
     def _server(self) -> str:
         current = self.client.connected_url
         return f"{current.hostname}:{current.port}" if current else public_url(self.url)
 
-    def _report_loss(self) -> None:
-        if self.on_loss is not None:
-            try:
-                self.on_loss()
-            except Exception:
-                log.exception("NATS loss callback failed")
 
-
-async def connect_nats(
-    url: str,
-    *,
-    name: str,
-    on_loss: LossCallback | None = None,
-) -> NatsBus:
+async def connect_nats(url: str, *, name: str) -> NatsBus:
     """A bus on the NATS server(s) at `url` (comma-separated for a cluster).
 
     ConfigError if no server can be reached now: a wrong --nats flag should stop the
     process with one clear line, not retry forever. Once connected, it reconnects forever.
     """
-    bus = NatsBus(Client(), url, on_loss)
+    bus = NatsBus(Client(), url)
     servers = [part.strip() for part in url.split(",") if part.strip()]
     if not servers:
         raise ConfigError("--nats: no NATS server URL given")

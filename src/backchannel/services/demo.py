@@ -16,6 +16,7 @@ from backchannel.services import (
     channels,
     messages,
     organisations,
+    reactions,
     shared_channels,
     users,
     workspaces,
@@ -213,7 +214,7 @@ async def _history(
                 count += 1
         if rng.random() < 0.25:
             for reactor in rng.sample(members, k=rng.randint(1, len(members))):
-                await messages.add_reaction(
+                await reactions.add_reaction(
                     ctx,
                     workspace_id=workspace.id,
                     user_id=reactor.id,

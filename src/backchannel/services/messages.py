@@ -382,14 +382,3 @@ async def live_message_txn(conn: Conn, channel_id: str, ts: str) -> Message:
 
 def _no_message(ts: str) -> NotFound:
     return NotFound(f"no message {ts} in this channel", slack_error="message_not_found")
-
-
-async def add_reaction(
-    ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, ts: str, name: str
-) -> None:
-    """Kept here for the demo's sake; reactions live in services/reactions.py."""
-    from backchannel.services import reactions  # reactions imports this module
-
-    await reactions.add_reaction(
-        ctx, workspace_id=workspace_id, user_id=user_id, channel_id=channel_id, ts=ts, name=name
-    )

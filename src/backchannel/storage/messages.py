@@ -111,16 +111,6 @@ async def message_by_client_msg_id_txn(
     return message_from_row(row) if row else None
 
 
-async def latest_messages_txn(conn: Conn, channel_id: str, *, limit: int) -> list[Message]:
-    query = (
-        select(messages)
-        .where(messages.c.channel_id == channel_id, messages.c.deleted.is_(False))
-        .order_by(messages.c.ts.desc())
-        .limit(limit)
-    )
-    return [message_from_row(row) for row in await conn.execute(query)]
-
-
 async def edit_message_txn(conn: Conn, edited: Message) -> None:
     """Store a message's new content and its `edited` mark."""
     await conn.execute(
