@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Main:
-    """The main DB: organisations, workspaces, the shard map, credentials, tokens."""
+    """The main DB: organisations, workspaces, seats, the shard map and the topology,
+    credentials, tokens, webhooks, Slack Connect invitations."""
 
 
 @dataclass(frozen=True)
@@ -23,14 +24,16 @@ class ShardFor:
 
 @dataclass(frozen=True)
 class Shard:
-    """A shard by name: for operators and migrations, not for request paths."""
+    """A shard by name: for operators and migrations, a new workspace's first rows, and a
+    shard's event log, which is named by its shard (the edge's catch-up, the relays).
+    Request paths that start from an id say ShardFor."""
 
     name: str
 
 
 @dataclass(frozen=True)
 class AllShards:
-    """Every shard, one after another: a scatter."""
+    """Every shard, one after another: a scatter, which only `Router.scatter` takes."""
 
 
-Destination = Main | ShardFor | Shard
+Destination = Main | ShardFor | Shard  # what `Router.read` and `Router.write` take

@@ -1,4 +1,6 @@
-"""Shard: channels (public, private, DMs, group DMs) and their members."""
+"""Shard: conversations (public and private channels, DMs, group DMs), their members, the
+workspaces a channel is shared with (its row's `shared_with`; the references other shards
+hold are in shared_channels.py), and the lock on a person's row that opening a DM takes."""
 
 from __future__ import annotations
 
@@ -55,7 +57,8 @@ async def delete_channel_txn(conn: Conn, channel_id: str) -> None:
     await conn.execute(delete(channels).where(channels.c.id == channel_id))
 
 
-# Statements on every request's path are built once: building one costs more than running it.
+# The two statements every conversation verb runs (services/access.py: the channel, a
+# membership) are built once: building one costs more than running it.
 _CHANNEL_BY_ID = select(channels).where(channels.c.id == bindparam("channel_id"))
 _MEMBERSHIP = select(memberships.c.user_id).where(
     memberships.c.channel_id == bindparam("channel_id"),
@@ -314,7 +317,8 @@ async def co_member_workspace_txn(
 
 
 async def member_channel_ids_txn(conn: Conn, workspace_id: str, user_id: str) -> list[str]:
-    """Every conversation `user_id` is in (channels, DMs, group DMs)."""
+    """Every conversation `user_id` is in from this workspace's seat (channels, DMs, group
+    DMs)."""
     query = select(memberships.c.channel_id).where(
         memberships.c.user_id == user_id, memberships.c.workspace_id == workspace_id
     )

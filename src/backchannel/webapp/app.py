@@ -68,8 +68,8 @@ def api_routes(
                 return error("ratelimited", status=429, headers=retry_after_header(wait))
         return await method.handler(Call(ctx, params, auth, base_url, token))
 
-    # Every path under /api/ is a method's name, known or not, whatever the verb (QUERY or
-    # a made-up one too): dispatch answers each in Slack's JSON.
+    # Every path under /api/ (but GET /api/openapi.json) is a method's name, known or not,
+    # whatever the verb (QUERY or a made-up one too): dispatch answers each in Slack's JSON.
     return [openapi_route(), Route("/api/{method:path}", EveryVerb(dispatch))]
 
 
