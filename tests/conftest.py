@@ -14,7 +14,7 @@ import pytest
 from backchannel.app import Backchannel, open_backchannel
 from backchannel.config import ServerSettings, Settings, StorageSettings
 from backchannel.models import Workspace
-from backchannel.services import ServiceContext, channels, users, workspaces
+from backchannel.services import ServiceContext, auth, channels, users, workspaces
 from tests.support.cli import run_cli
 from tests.support.etcd import etcd, etcd_topology  # noqa: F401  (fixtures)
 from tests.support.nats import nats_server, nats_url, shared_nats  # noqa: F401  (fixtures)
@@ -125,7 +125,9 @@ def ctx(deployment: Backchannel) -> ServiceContext:
 
 @dataclass
 class Acme:
-    """The acme workspace with alice (an admin) and bob, and their tokens."""
+    """The acme workspace with alice (an admin) and bob, and their tokens. Neither has a
+    password: hashing one (Argon2) cost every test that used acme 0.1-0.4 s of CPU. A test
+    that signs alice in asks for alice_password."""
 
     workspace: Workspace
     alice: users.NewUser
@@ -138,16 +140,21 @@ class Acme:
 async def acme(ctx: ServiceContext) -> Acme:
     workspace = await workspaces.create_workspace(ctx, name="Acme", domain="acme")
     alice = await users.create_user(
-        ctx,
-        workspace="acme",
-        email="alice@acme.test",
-        name="Alice",
-        password="alice-pass",
-        admin=True,
+        ctx, workspace="acme", email="alice@acme.test", name="Alice", admin=True
     )
     bob = await users.create_user(ctx, workspace="acme", email="bob@acme.test", name="Bob")
     placed = await ctx.router.assignment(workspace.id)
     return Acme(workspace, alice, bob, placed.db_shard, placed.ms_shard)
+
+
+ALICE_PASSWORD = "alice-pass"
+
+
+@pytest.fixture
+async def alice_password(ctx: ServiceContext, acme: Acme) -> str:
+    """alice's password, given to her now (as `backchannel admin set-password` would)."""
+    await auth.set_password(ctx, workspace="acme", email="alice@acme.test", password=ALICE_PASSWORD)
+    return ALICE_PASSWORD
 
 
 @pytest.fixture

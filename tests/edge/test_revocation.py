@@ -62,11 +62,11 @@ async def test_auth_revoke_closes_the_tokens_sockets_and_voids_its_tickets(
 
 
 async def test_signing_out_closes_the_sessions_sockets(
-    ctx: ServiceContext, api: str, acme: Acme, dev: str
+    ctx: ServiceContext, api: str, acme: Acme, dev: str, alice_password: str
 ) -> None:
     async with httpx.AsyncClient(base_url=api) as browser:
         signed = await browser.post(
-            "/auth/signin", json={"email": "alice@acme.test", "password": "alice-pass"}
+            "/auth/signin", json={"email": "alice@acme.test", "password": alice_password}
         )
         token = signed.json()["token"]
         bearer = {"Authorization": f"Bearer {token}"}

@@ -6,9 +6,10 @@ import httpx
 import pytest
 
 from backchannel.services import ServiceContext, auth, edges, users, workspaces
-from tests.conftest import Acme
+from tests.conftest import ALICE_PASSWORD, Acme
 
-ALICE = {"workspace": "acme", "email": "alice@acme.test", "password": "alice-pass"}
+ALICE = {"workspace": "acme", "email": "alice@acme.test", "password": ALICE_PASSWORD}
+pytestmark = pytest.mark.usefixtures("alice_password")
 
 
 async def sign_in(http: httpx.AsyncClient, **fields: str) -> httpx.Response:
@@ -53,7 +54,7 @@ async def test_no_workspace_is_needed_when_the_email_has_one_account(
     server: str, acme: Acme
 ) -> None:
     async with httpx.AsyncClient(base_url=server) as http:
-        reply = await sign_in(http, email="alice@acme.test", password="alice-pass")
+        reply = await sign_in(http, email="alice@acme.test", password=ALICE_PASSWORD)
     assert reply.json()["team_id"] == acme.workspace.id
 
 
@@ -62,12 +63,12 @@ async def test_an_email_in_two_workspaces_must_name_one(
 ) -> None:
     other = await workspaces.create_workspace(ctx, name="Other", domain="other")
     await users.create_user(
-        ctx, workspace="other", email="alice@acme.test", name="Alice", password="alice-pass"
+        ctx, workspace="other", email="alice@acme.test", name="Alice", password=ALICE_PASSWORD
     )
     async with httpx.AsyncClient(base_url=server) as http:
-        unnamed = await sign_in(http, email="alice@acme.test", password="alice-pass")
+        unnamed = await sign_in(http, email="alice@acme.test", password=ALICE_PASSWORD)
         named = await sign_in(
-            http, workspace="other", email="alice@acme.test", password="alice-pass"
+            http, workspace="other", email="alice@acme.test", password=ALICE_PASSWORD
         )
     assert unnamed.json()["error"] == "workspace_required"
     assert named.json()["team_id"] == other.id
