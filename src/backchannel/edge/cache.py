@@ -201,6 +201,11 @@ class WorkspaceCache:
         if channel_id not in self.channels:
             self._set_channel(channel_id, {k: v for k, v in view.items() if k not in VIEWER_FIELDS})
             self.members.setdefault(channel_id, [])  # its joins come as their own events
+            if event.type == "group_joined" and _made_here(view, self.workspace_id):
+                # A private channel made since the snapshot: its creator's member_joined came
+                # first, while the channel was unknown. Its creator is its one member.
+                self._membership(channel_id, str(event.user_id), True)
+                self.stale.discard(channel_id)
 
     def _renamed(self, summary: Any) -> None:
         if isinstance(summary, dict) and isinstance(summary.get("name"), str):
@@ -413,6 +418,11 @@ class WorkspaceCache:
                 for sigil, named_id in MENTION.findall(text):
                     (users if sigil == "@" else channels).append(named_id)
         return Named(tuple(users), tuple(bots), tuple(channels), tuple(carried))
+
+
+def _made_here(view: dict[str, Any], workspace_id: str) -> bool:
+    """A conversation of this workspace, shared with no other (whose members it knows)."""
+    return view.get("context_team_id") == workspace_id and not view.get("is_shared")
 
 
 def _parts(payload: dict[str, Any]) -> Iterator[dict[str, Any]]:
