@@ -289,7 +289,10 @@ class WorkspaceCache:
     def _put_bot_user(self, bot_id: str, user: dict[str, Any]) -> None:
         known = self.bots.get(bot_id)
         if known is not None:
-            known["deleted"] = bool(user.get("deleted"))
+            deleted = bool(user.get("deleted"))
+            if known["deleted"] != deleted:  # the bot's row changes with its user's only then
+                known["deleted"] = deleted
+                known["updated"] = int(user.get("updated", known["updated"]))
             return
         bot = Bot(
             id=bot_id,
