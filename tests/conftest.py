@@ -176,6 +176,14 @@ async def dev_channel(ctx: ServiceContext, acme: Acme) -> str:
     return channel.id
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Hypothesis imports libcst to print a failing example as a patch, which warns on
+    # import: that warning, made an error, would hide the failure itself.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:mypy_extensions.TypedDict is deprecated:DeprecationWarning"
+    )
+
+
 WEBAPP_TESTS = Path(__file__).parent / "webapp"
 # What this process ran and validated; with pytest-xdist, the controller gathers every
 # worker's (each runs some of the files) before it checks the spec's coverage.
