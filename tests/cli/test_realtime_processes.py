@@ -160,18 +160,6 @@ class Listener:
                 if event.get("type") == "message":
                     self.messages.append(event)
 
-    async def drain(self, seconds: float) -> list[str]:
-        """Every frame that arrives within `seconds` (to show what did not)."""
-        got: list[str] = []
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                while True:
-                    raw = await self.connection.recv()
-                    assert isinstance(raw, str)
-                    self.frames.append(raw)
-                    got.append(raw)
-        return got
-
 
 async def open_socket(
     url: str, resume: str | None = None

@@ -28,10 +28,16 @@ def in_order(stamps: list[str]) -> list[str]:
     return sorted(stamps, key=lambda ts: tuple(int(part) for part in ts.split(".")))
 
 
-async def hears_each_once(rtm: RtmSocket, posted: list[str]) -> None:
-    """The socket gets these messages, in this order, and no other."""
-    assert [event["ts"] for event in await rtm.messages(len(posted))] == posted
-    assert [e for e in await rtm.quiet() if e.get("type") == "message"] == []
+async def hears_each_once(rtm: RtmSocket, posted: list[str], last: str) -> None:
+    """The socket gets these messages, in this order, and no other before `last`, a message
+    posted after them."""
+    heard = await rtm.before(type="message", ts=last)
+    assert [event["ts"] for event in heard if event.get("type") == "message"] == posted
+
+
+async def post_last(client: ValidatingAsyncWebClient, dev: str) -> str:
+    """A message posted after the others: the sentinel that hears_each_once waits for."""
+    return str((await client.chat_postMessage(channel=dev, text="last"))["ts"])
 
 
 async def test_a_post_returns_before_its_event_is_written_to_any_socket(
@@ -61,8 +67,9 @@ async def test_posts_made_at_once_reach_each_socket_once_and_in_order(
     await laptop.ask("client.boot")  # lean: objects come before what names them
     calls = [c.chat_postMessage(channel=dev, text=f"n{n}") for n in range(10) for c in (alice, bob)]
     posted = in_order([reply["ts"] for reply in await asyncio.gather(*calls)])
+    last = await post_last(alice, dev)
     for rtm in (phone, laptop):
-        await hears_each_once(rtm, posted)
+        await hears_each_once(rtm, posted, last)
 
 
 async def test_one_who_joins_amid_posts_gets_what_follows_the_join(
@@ -81,9 +88,11 @@ async def test_one_who_joins_amid_posts_gets_what_follows_the_join(
     )
     done = await asyncio.gather(*posts[:6], join, *posts[6:])
     posted = in_order([reply["ts"] for reply in done[:6] + done[7:]])
-    await hears_each_once(other, posted)
+    last = await post_last(alice, dev)
+    await hears_each_once(other, posted, last)
     await rtm.next("member_joined_channel")
-    heard = [event["ts"] for event in await rtm.quiet() if event.get("type") == "message"]
+    after_join = await rtm.before(type="message", ts=last)
+    heard = [event["ts"] for event in after_join if event.get("type") == "message"]
     assert heard == posted[len(posted) - len(heard) :]  # the ones after the join, each once
 
 
@@ -98,4 +107,5 @@ async def test_a_socket_resuming_amid_posts_misses_nothing_and_repeats_nothing(
     await first.close()
     posts = [alice.chat_postMessage(channel=dev, text=f"n{n}") for n in range(16)]
     resumed, *replies = await asyncio.gather(connect(info(acme, "bob"), resume=token), *posts)
-    await hears_each_once(resumed, in_order([reply["ts"] for reply in replies]))
+    last = await post_last(alice, dev)
+    await hears_each_once(resumed, in_order([reply["ts"] for reply in replies]), last)

@@ -52,9 +52,9 @@ async def test_messages_arrive_in_order_each_once(
 ) -> None:
     bob = await connect(info(acme, "bob"))
     sent = [await say(ctx, acme, dev, f"n{n}") for n in range(30)]
-    got = await bob.messages(30)
-    assert [event["ts"] for event in got] == sent
-    assert await bob.quiet() == []
+    last = await say(ctx, acme, dev, "last")
+    got = await bob.before(type="message", ts=last)
+    assert [(event["type"], event["ts"]) for event in got] == [("message", ts) for ts in sent]
 
 
 async def test_private_channel_events_reach_members_only(
@@ -70,7 +70,7 @@ async def test_private_channel_events_reach_members_only(
     alice, bob = await connect(info(acme, "alice")), await connect(info(acme, "bob"))
     await say(ctx, acme, secret.id, "just us")
     assert (await alice.next("message"))["text"] == "just us"
-    assert [e for e in await bob.quiet() if e.get("channel") == secret.id] == []
+    assert [e for e in await bob.before_pong() if e.get("channel") == secret.id] == []
 
 
 async def test_another_workspace_hears_nothing(
@@ -79,12 +79,14 @@ async def test_another_workspace_hears_nothing(
     from backchannel.models import TokenInfo
 
     eve = await connect(TokenInfo(globex.eve.user.id, globex.workspace.id, "user"))
+    bob = await connect(info(acme, "bob"))
     await say(ctx, acme, dev, "acme only")
-    assert await eve.quiet() == []
+    assert (await bob.next("message"))["text"] == "acme only"
+    assert await eve.before_pong() == []
 
 
 async def test_joining_and_leaving_change_what_arrives(
-    ctx: ServiceContext, connect: Connect, acme: Acme
+    ctx: ServiceContext, connect: Connect, acme: Acme, dev: str
 ) -> None:
     ops = await channels.create_channel(
         ctx, workspace_id=acme.workspace.id, creator=acme.alice.user.id, name="ops"
@@ -103,5 +105,8 @@ async def test_joining_and_leaving_change_what_arrives(
     )
     assert (await bob.next("member_left_channel"))["user"] == acme.bob.user.id
     await say(ctx, acme, ops.id, "after bob")
-    assert [e for e in await bob.quiet() if e.get("type") == "message"] == []
+    last = await say(ctx, acme, dev, "in #dev, which bob is still in")
+    assert [
+        e for e in await bob.before(type="message", ts=last) if e.get("type") == "message"
+    ] == []
     assert "before bob" not in [e.get("text") for e in bob.received]

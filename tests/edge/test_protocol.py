@@ -32,7 +32,7 @@ async def test_typing_reaches_the_other_members_not_the_typist(
     await alice.send({"type": "typing", "channel": dev, "id": 1})
     typing = await bob.next("user_typing")
     assert typing == {"type": "user_typing", "channel": dev, "user": acme.alice.user.id}
-    assert [e for e in await alice.quiet() if e["type"] == "user_typing"] == []
+    assert [e for e in await alice.before_pong() if e.get("type") == "user_typing"] == []
 
 
 async def test_typing_where_one_is_not_a_member_is_an_error(connect: Connect, acme: Acme) -> None:
@@ -130,9 +130,12 @@ async def test_presence_sub_reports_connects_and_disconnects(connect: Connect, a
 
 
 async def test_presence_is_only_sent_to_subscribers(connect: Connect, acme: Acme) -> None:
-    alice = await connect(info(acme, "alice"))
+    alice, watching = await connect(info(acme, "alice")), await connect(info(acme, "alice"))
+    await watching.send({"type": "presence_sub", "ids": [acme.bob.user.id]})
+    assert (await watching.next("presence_change"))["presence"] == "away"
     await connect(info(acme, "bob"))
-    assert [e for e in await alice.quiet() if e["type"] == "presence_change"] == []
+    assert (await watching.next("presence_change"))["presence"] == "active"
+    assert [e for e in await alice.before_pong() if e.get("type") == "presence_change"] == []
 
 
 async def test_a_socket_needs_a_valid_ticket(

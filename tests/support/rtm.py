@@ -71,17 +71,31 @@ class RtmSocket:
     async def messages(self, count: int, *, within: float = WAIT) -> list[dict[str, Any]]:
         return [await self.next("message", within=within) for _ in range(count)]
 
-    async def quiet(self, seconds: float = 0.3) -> list[dict[str, Any]]:
-        """Whatever arrives within `seconds` (to show that something did not)."""
+    async def before(self, *, within: float = WAIT, **sentinel: Any) -> list[dict[str, Any]]:
+        """The events that arrive before the sentinel: the first event with these fields
+        (read as well, and kept in `received`).
+
+        This is how a test shows that something did not arrive: it causes a later event
+        that must (a message posted after it, to a channel this socket is in, on the same
+        log; or the pong of before_pong) and looks at what came first. One socket gets one
+        log's events in the log's order, so anything wrongly sent would be among them."""
         got: list[dict[str, Any]] = []
-        try:
-            async with asyncio.timeout(seconds):
-                while True:
-                    got.append(orjson.loads(await self.connection.recv()))
-        except TimeoutError:
-            pass
-        self.received.extend(got)
-        return got
+        async with asyncio.timeout(within):
+            while True:
+                event = orjson.loads(await self.connection.recv())
+                self.received.append(event)
+                if all(event.get(key) == value for key, value in sentinel.items()):
+                    return got
+                got.append(event)
+
+    async def before_pong(self) -> list[dict[str, Any]]:
+        """The events that arrive before the pong to a ping sent now: whatever the edge had
+        written to this socket before it read the ping. The edge reads a socket's frames
+        only once its catch-up is written, and writes an event to all of its sockets in one
+        go, so after another socket has got an event this one shows whether it got it too."""
+        self.asked += 1
+        await self.send({"type": "ping", "id": self.asked})
+        return await self.before(type="pong", reply_to=self.asked)
 
     async def send(self, body: dict[str, Any]) -> None:
         await self.connection.send(orjson.dumps(body).decode())
