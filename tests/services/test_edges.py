@@ -132,14 +132,21 @@ async def test_an_edge_that_leaves_moves_only_its_workspaces(
 
 
 async def test_an_edge_that_joins_takes_workspaces_from_no_one_else(
-    timed: ServiceContext, spaces: list[WorkspaceAssignment]
+    timed: ServiceContext, spaces: list[WorkspaceAssignment], acme: Acme
 ) -> None:
-    await register(timed, EDGE_0)
-    await register(timed, EDGE_1)
+    # The one that joins is the one of the three that wins acme: it takes one at least.
+    three = everyone(EDGE_0, EDGE_1, EDGE_2)
+    winner = edges.choose_owner(acme.workspace.id, acme.ms_shard, three)
+    assert winner is not None
+    joining = winner.url
+    for url in (EDGE_0, EDGE_1, EDGE_2):
+        if url != joining:
+            await register(timed, url)
     before = await owners(timed, spaces)
-    await register(timed, EDGE_2)  # seen at once by the process that registered it
+    await register(timed, joining)  # seen at once by the process that registered it
     after = await owners(timed, spaces)
-    assert all(after[w] in (before[w], EDGE_2) for w in after), (before, after)
+    assert before[acme.workspace.id] != joining == after[acme.workspace.id]
+    assert all(after[w] in (before[w], joining) for w in after), (before, after)
 
 
 async def test_a_stale_heartbeat_makes_an_edge_not_live(
@@ -166,6 +173,8 @@ async def test_each_edge_owns_only_workspaces_of_the_message_server_shards_it_se
 ) -> None:
     await register(timed, EDGE_0, "ms-0")
     await register(timed, EDGE_1, "ms-1")
+    alone = {w.workspace_id: EDGE_0 if w.ms_shard == "ms-0" else EDGE_1 for w in spaces}
+    assert await owners(timed, spaces) == alone
     everywhere = await register(timed, EDGE_2)
     found = await owners(timed, spaces)
     for w in spaces:
@@ -173,10 +182,7 @@ async def test_each_edge_owns_only_workspaces_of_the_message_server_shards_it_se
             {EDGE_0, EDGE_2} if w.ms_shard == "ms-0" else {EDGE_1, EDGE_2}
         )
     await edges.unregister_edge(timed, everywhere)
-    found = await owners(timed, spaces)
-    assert all(
-        found[w.workspace_id] == (EDGE_0 if w.ms_shard == "ms-0" else EDGE_1) for w in spaces
-    )
+    assert await owners(timed, spaces) == alone
 
 
 async def test_without_a_live_edge_the_error_says_which_shard_needs_one(
