@@ -176,7 +176,32 @@ async def dev_channel(ctx: ServiceContext, acme: Acme) -> str:
     return channel.id
 
 
+# -- the fast lane (docs/testing.md) ----------------------------------------------------------
+
+TESTS = Path(__file__).parent
+# Their tests start processes (the CLI, servers) or a browser: marked slow, for the full run.
+SLOW_PLACES = ("cli", "web")
+# The engine is their subject: --fast keeps their PostgreSQL variants.
+ENGINE_PLACES = ("storage", "router")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fast",
+        action="store_true",
+        default=False,
+        help="the fast lane (docs/testing.md): no slow tests, and PostgreSQL variants only "
+        "where the engine is the subject",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: starts processes or a browser; --fast leaves it to the full run"
+    )
+    config.addinivalue_line(
+        "markers", "engine: the storage engine is its subject; --fast keeps its PostgreSQL variant"
+    )
     # Hypothesis imports libcst to print a failing example as a patch, which warns on
     # import: that warning, made an error, would hide the failure itself.
     config.addinivalue_line(
@@ -184,11 +209,48 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-WEBAPP_TESTS = Path(__file__).parent / "webapp"
+def _place(item: pytest.Item) -> str:
+    """The folder of tests/ the test is in ("" for tests/test_*.py)."""
+    parts = item.path.relative_to(TESTS).parts
+    return parts[0] if len(parts) > 1 else ""
+
+
+def _on_postgresql(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params.values() if callspec is not None else ()
+    return "postgres" in getattr(item, "fixturenames", ()) or "postgresql" in params
+
+
+def in_fast_lane(item: pytest.Item) -> bool:
+    if item.get_closest_marker("slow"):
+        return False
+    engine = _place(item) in ENGINE_PLACES or item.get_closest_marker("engine") is not None
+    return engine or not _on_postgresql(item)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _place(item) in SLOW_PLACES:
+            item.add_marker(pytest.mark.slow)
+    if not config.getoption("fast"):
+        return
+    kept = [item for item in items if in_fast_lane(item)]
+    left = [item for item in items if not in_fast_lane(item)]
+    _left_to_the_full_run.update(item.path for item in left)
+    _left_to_the_full_run.difference_update(item.path for item in kept)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+
+# -- every published method validated -----------------------------------------------------
+
+WEBAPP_TESTS = TESTS / "webapp"
 # What this process ran and validated; with pytest-xdist, the controller gathers every
 # worker's (each runs some of the files) before it checks the spec's coverage.
 _files_run: set[Path] = set()
 _validated_by_workers: set[str] = set()
+_left_to_the_full_run: set[Path] = set()  # files --fast left out whole
 
 
 def pytest_runtest_logfinish(nodeid: str) -> None:
@@ -201,19 +263,22 @@ def pytest_testnodedown(node: Any, error: object) -> None:
     output = getattr(node, "workeroutput", {})
     _files_run.update(Path(path) for path in output.get("files_run", ()))
     _validated_by_workers.update(output.get("validated", ()))
+    _left_to_the_full_run.update(Path(path) for path in output.get("left_out", ()))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Once every Web API test has run and passed, every registered method in Slack's
-    published spec must have had a success reply validated against it (see
-    tests/support/slack_spec.py)."""
+    """Once every Web API test has run and passed (with --fast: every one in the lane),
+    every registered method in Slack's published spec must have had a success reply
+    validated against it (see tests/support/slack_spec.py)."""
     from tests.support.slack_spec import validated
 
     if hasattr(session.config, "workeroutput"):  # an xdist worker: the controller checks
         session.config.workeroutput["files_run"] = sorted(map(str, _files_run))
         session.config.workeroutput["validated"] = sorted(validated)
+        session.config.workeroutput["left_out"] = sorted(map(str, _left_to_the_full_run))
         return
     every_file = {path.resolve() for path in WEBAPP_TESTS.glob("test_*.py")}
+    every_file -= {path.resolve() for path in _left_to_the_full_run}
     filtered = session.config.option.keyword or session.config.option.markexpr
     if exitstatus != 0 or filtered or not every_file <= _files_run:
         return

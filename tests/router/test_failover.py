@@ -231,6 +231,7 @@ async def test_set_replica_refuses_what_is_not_a_replica(
     assert (await ctx.router.shard_map.refresh()).version == version
 
 
+@pytest.mark.slow  # CLI processes
 def test_admin_failover_without_a_replica_is_one_error_line(postgres: PostgresCluster) -> None:
     secret = "not-shown-pw"
     main, *shards = (

@@ -19,6 +19,8 @@ from backchannel.storage.schema import channels, events, users
 from backchannel.storage.schema import messages as message_table
 from tests.conftest import Acme, dev_channel
 
+pytestmark = pytest.mark.engine  # rows copied from one database to another
+
 
 @dataclass
 class Poster:

@@ -15,6 +15,8 @@ import pytest
 
 from tests.conftest import Acme
 
+pytestmark = pytest.mark.slow  # Node.js processes
+
 NODE_PROJECT = Path(__file__).parents[1] / "node"
 # Generous: a settled call takes milliseconds, a retrying SDK about 30 minutes.
 SETTLES_WITHIN = 120.0

@@ -20,6 +20,8 @@ from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.support.rtm import RtmSocket, open_rtm
 
+pytestmark = pytest.mark.engine  # what each engine stores and parses differs
+
 SECRET = "poison-secret-words"  # in every poisoned value: it must never reach the log
 DEEP = '{"type": "section", "x": "' + SECRET + '", "y": ' + "[" * 300 + "]" * 300 + "}"
 # orjson refuses it (a number past a double); PostgreSQL's json type takes any JSON syntax.

@@ -102,6 +102,7 @@ async def _sign_in(http: httpx.AsyncClient, email: str, forwarded_for: str) -> i
     return reply.status_code
 
 
+@pytest.mark.slow  # 50 sign-ins, each checked against an Argon2 hash
 async def test_a_made_up_forwarded_for_gets_no_new_sign_in_bucket(
     limited: tuple[str, FakeClock], acme: Acme
 ) -> None:
@@ -114,6 +115,7 @@ async def test_a_made_up_forwarded_for_gets_no_new_sign_in_bucket(
         assert await _sign_in(http, "somebody@acme.test", "198.51.100.250") == 429
 
 
+@pytest.mark.slow  # 50 sign-ins, each checked against an Argon2 hash
 async def test_a_named_proxy_says_who_signs_in(behind_proxy: str, acme: Acme) -> None:
     async with httpx.AsyncClient(base_url=behind_proxy) as http:
         for n in range(SIGN_IN_BURST):
@@ -122,6 +124,7 @@ async def test_a_named_proxy_says_who_signs_in(behind_proxy: str, acme: Acme) ->
         assert await _sign_in(http, "somebody@acme.test", "203.0.113.8") == 200
 
 
+@pytest.mark.slow  # 50 sign-ins, each checked against an Argon2 hash
 async def test_a_padded_email_shares_its_sign_in_bucket(behind_proxy: str, acme: Acme) -> None:
     """Sign-in reads an email trimmed and in lower case: so does its limit."""
     async with httpx.AsyncClient(base_url=behind_proxy) as http:

@@ -17,6 +17,8 @@ from hypothesis import HealthCheck, settings
 
 from tests.support.cli import RunningServer, run_cli
 
+pytestmark = pytest.mark.slow  # a server process, fuzzed at every method
+
 
 @pytest.fixture(scope="module")
 def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:

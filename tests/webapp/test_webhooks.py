@@ -236,6 +236,7 @@ async def test_many_webhooks_may_share_a_name(
     assert handles == ["incoming-webhook", "incoming-webhook-2", "x" * 80, "x" * 78 + "-2"]
 
 
+@pytest.mark.slow  # CLI processes and a server process
 async def test_the_admin_command_prints_a_url_that_posts(tmp_path: Path) -> None:
     directory = tmp_path / "data"
     data = ["--data-dir", str(directory), "--shards", "2"]
