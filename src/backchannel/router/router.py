@@ -22,6 +22,7 @@ from backchannel.router.pools import ShardPools
 from backchannel.router.shard_map import ShardMapCache
 from backchannel.router.topology import TopologyConflict, TopologyStore, apply_changes
 from backchannel.router.topology_main import MainDbTopology
+from backchannel.router.transaction import CommitHook, Transaction
 from backchannel.storage.connection import Conn, Engines
 from backchannel.storage.engine import redact
 from backchannel.storage.row_limit import DEFAULT_MAX_ROWS, RowLimitedConn
@@ -150,21 +151,37 @@ class Router:
     # -- connections -------------------------------------------------------------------
 
     async def _engines(self, destination: Destination) -> tuple[str, Engines]:
-        shard = await self.resolve(destination)
+        return self._engines_of(await self.resolve(destination))
+
+    def _engines_of(self, shard: DbShard | None) -> tuple[str, Engines]:
         if shard is None:
             return "the main database", self.main
         return f"shard {shard.name}", self.pools.engines_for(shard)
 
     @asynccontextmanager
-    async def write(self, destination: Destination) -> AsyncIterator[Conn]:
-        """A transaction on the destination's primary: committed when the block exits. A
+    async def write(
+        self, destination: Destination, *, after_commit: list[CommitHook] | None = None
+    ) -> AsyncIterator[Transaction]:
+        """A transaction on the destination's primary: committed when the block exits, then
+        its commit hooks run (router/transaction.py), or are left in `after_commit` for the
+        caller to run when the larger change it belongs to is over (services/crossdb.py). A
         write to a workspace being moved waits out its brief freeze, then goes to wherever
         the workspace is then (services/moves.py)."""
+        keyspace = None
         if isinstance(destination, ShardFor):
             await self._wait_while_frozen(destination.keyed_id)
-        label, engines = await self._engines(destination)
+            keyspace = keyspace_of(destination.keyed_id)  # a valid id: it was just resolved
+        shard = await self.resolve(destination)
+        label, engines = self._engines_of(shard)
+        name = None if shard is None else shard.name
         async with self._guard(label), engines.write() as conn:
-            yield RowLimitedConn(conn, self.max_rows, label)
+            txn = Transaction(conn, self.max_rows, label, shard=name, keyspace=keyspace)
+            yield txn
+        if after_commit is not None:
+            after_commit.extend(txn.hooks)
+            return
+        for hook in txn.hooks:
+            await hook()
 
     @asynccontextmanager
     async def read(

@@ -19,11 +19,12 @@ whichever workspace calls it (docs/organisations.md).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Literal, overload
 
 from backchannel.errors import BackchannelError, NotFound
 from backchannel.models import Channel
-from backchannel.router import ShardFor
+from backchannel.router import ShardFor, Transaction
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels as store
 from backchannel.storage import users
@@ -44,16 +45,35 @@ def conversation_home(channel_id: str) -> ShardFor:
     return ShardFor(channel_id)
 
 
-@asynccontextmanager
-async def conversation_txn(
+@overload
+def conversation_txn(
+    ctx: ServiceContext, channel_id: str, *, write: Literal[True]
+) -> AbstractAsyncContextManager[Transaction]: ...
+
+
+@overload
+def conversation_txn(
+    ctx: ServiceContext, channel_id: str, *, write: Literal[False], replica_ok: bool = False
+) -> AbstractAsyncContextManager[Conn]: ...
+
+
+def conversation_txn(
     ctx: ServiceContext, channel_id: str, *, write: bool, replica_ok: bool = False
-) -> AsyncIterator[Conn]:
+) -> AbstractAsyncContextManager[Conn]:
     """A transaction at the conversation's home, where its members, messages and the
-    workspaces it is shared with are.
+    workspaces it is shared with are (with `write`, a write transaction bound to that
+    shard, router/transaction.py).
 
     An id of a workspace that does not exist fails as channel_not_found too, the way Slack
     answers any channel it does not know.
     """
+    return _conversation_txn(ctx, channel_id, write=write, replica_ok=replica_ok)
+
+
+@asynccontextmanager
+async def _conversation_txn(
+    ctx: ServiceContext, channel_id: str, *, write: bool, replica_ok: bool
+) -> AsyncIterator[Conn]:
     home = conversation_home(channel_id)
     try:
         if write:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from backchannel.errors import AuthError, InvalidArgument, NotFound
 from backchannel.models import TokenInfo, User
 from backchannel.router import ShardFor
-from backchannel.services import events, profiles
+from backchannel.services import profiles
 from backchannel.services.context import ServiceContext
 from backchannel.storage import avatars
 from backchannel.storage.avatars import Avatar
@@ -92,14 +92,11 @@ async def set_photo(
     # (get_photo looks there); it is stored before any profile names it.
     async with ctx.router.write(ShardFor(caller.user_id)) as conn:
         await avatars.put_avatar_txn(conn, Avatar(caller.user_id, digest, content_type, image, now))
-    async with (
-        events.publishing(ctx) as outbox,
-        ctx.router.write(ShardFor(caller.workspace_id)) as conn,
-    ):
+    async with ctx.router.write(ShardFor(caller.workspace_id)) as conn:
         actor = await profiles.acting_user_txn(conn, caller)
         profile = {**actor.profile, "avatar_hash": digest, "avatar_url": url}
         stored = replace(actor, profile=profile, updated=now)
-        await profiles.store_profile_txn(conn, outbox, stored, now, relay_to)
+        await profiles.store_profile_txn(ctx, conn, stored, now, relay_to)
     return await _spread(ctx, stored, now)
 
 
@@ -108,17 +105,14 @@ async def delete_photo(ctx: ServiceContext, caller: TokenInfo) -> User:
     _check_person(caller)
     now = ctx.clock()
     relay_to = await profiles.relay_targets(ctx, caller.workspace_id, caller.user_id)
-    async with (
-        events.publishing(ctx) as outbox,
-        ctx.router.write(ShardFor(caller.workspace_id)) as conn,
-    ):
+    async with ctx.router.write(ShardFor(caller.workspace_id)) as conn:
         actor = await profiles.acting_user_txn(conn, caller)
         if not any(field in actor.profile for field in AVATAR_FIELDS):
             stored = None
         else:
             profile = {k: v for k, v in actor.profile.items() if k not in AVATAR_FIELDS}
             stored = replace(actor, profile=profile, updated=now)
-            await profiles.store_profile_txn(conn, outbox, stored, now, relay_to)
+            await profiles.store_profile_txn(ctx, conn, stored, now, relay_to)
     # No profile names the photo any more: it can go.
     async with ctx.router.write(ShardFor(caller.user_id)) as conn:
         await avatars.delete_avatar_txn(conn, caller.user_id)

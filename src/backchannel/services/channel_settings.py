@@ -17,6 +17,7 @@ from typing import Any
 from backchannel.errors import AlreadyExists, BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Channel, Event, Message
 from backchannel.models.events import to_channel, to_workspace
+from backchannel.router import Transaction
 from backchannel.services import events
 from backchannel.services.access import (
     access_channel_txn,
@@ -41,10 +42,7 @@ RESTRICTED = "restricted_action"
 async def archive_channel(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str
 ) -> None:
-    async with (
-        events.publishing(ctx) as outbox,
-        conversation_txn(ctx, channel_id, write=True) as conn,
-    ):
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
         channel = await _manageable_txn(conn, workspace_id, user_id, channel_id, RESTRICTED)
         if channel.is_general:
             raise BackchannelError("#general is never archived", slack_error="cant_archive_general")
@@ -53,31 +51,27 @@ async def archive_channel(
                 "the channel is archived already", slack_error="already_archived"
             )
         await store.set_archived_txn(conn, channel_id, archived=True)
-        await outbox.append_txn(conn, _archive_event(channel, "archive", user_id, now_ts(ctx)))
+        await events.append_txn(ctx, conn, _archive_event(channel, "archive", user_id, now_ts(ctx)))
 
 
 async def unarchive_channel(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str
 ) -> None:
-    async with (
-        events.publishing(ctx) as outbox,
-        conversation_txn(ctx, channel_id, write=True) as conn,
-    ):
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
         channel = await _manageable_txn(conn, workspace_id, user_id, channel_id, RESTRICTED)
         if not channel.is_archived:
             raise BackchannelError("the channel is not archived", slack_error="not_archived")
         await store.set_archived_txn(conn, channel_id, archived=False)
-        await outbox.append_txn(conn, _archive_event(channel, "unarchive", user_id, now_ts(ctx)))
+        await events.append_txn(
+            ctx, conn, _archive_event(channel, "unarchive", user_id, now_ts(ctx))
+        )
 
 
 async def rename_channel(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, name: str
 ) -> Channel:
     name = check_slack_channel_name(name)
-    async with (
-        events.publishing(ctx) as outbox,
-        conversation_txn(ctx, channel_id, write=True) as conn,
-    ):
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
         channel = await _manageable_txn(conn, workspace_id, user_id, channel_id, "not_authorized")
         check_not_archived(channel)
         home = channel.workspace_id
@@ -89,7 +83,7 @@ async def rename_channel(
                     f"a channel named #{name} already exists", slack_error="name_taken"
                 )
             await store.rename_channel_txn(conn, channel_id, name)
-            await outbox.append_txn(conn, _rename_event(channel, name, now_ts(ctx)))
+            await events.append_txn(ctx, conn, _rename_event(channel, name, now_ts(ctx)))
     return replace(channel, name=name)
 
 
@@ -115,13 +109,10 @@ async def set_topic(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, topic: str
 ) -> Channel:
     _check_length("topic", topic)
-    async with (
-        events.publishing(ctx) as outbox,
-        conversation_txn(ctx, channel_id, write=True) as conn,
-    ):
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
         channel = await _writable_txn(conn, workspace_id, user_id, channel_id)
         await store.set_topic_txn(conn, channel_id, topic=topic, creator=user_id, now=ctx.clock())
-        await _announce_txn(ctx, conn, outbox, channel, (workspace_id, user_id), "topic", topic)
+        await _announce_txn(ctx, conn, channel, (workspace_id, user_id), "topic", topic)
         return await _reread_txn(conn, channel_id)
 
 
@@ -129,22 +120,18 @@ async def set_purpose(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, purpose: str
 ) -> Channel:
     _check_length("purpose", purpose)
-    async with (
-        events.publishing(ctx) as outbox,
-        conversation_txn(ctx, channel_id, write=True) as conn,
-    ):
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
         channel = await _writable_txn(conn, workspace_id, user_id, channel_id)
         await store.set_purpose_txn(
             conn, channel_id, purpose=purpose, creator=user_id, now=ctx.clock()
         )
-        await _announce_txn(ctx, conn, outbox, channel, (workspace_id, user_id), "purpose", purpose)
+        await _announce_txn(ctx, conn, channel, (workspace_id, user_id), "purpose", purpose)
         return await _reread_txn(conn, channel_id)
 
 
 async def _announce_txn(
     ctx: ServiceContext,
-    conn: Conn,
-    outbox: events.Outbox,
+    conn: Transaction,
     channel: Channel,
     author: tuple[str, str],
     setting: str,
@@ -163,7 +150,7 @@ async def _announce_txn(
         text=f"set the channel {setting}: {value}" if value else f"cleared the channel {setting}",
     )
     message = await message_store.insert_message_txn(conn, draft, ctx.clock())
-    await outbox.append_txn(conn, posted_event(message, **{setting: value}))
+    await events.append_txn(ctx, conn, posted_event(message, **{setting: value}))
 
 
 def _check_length(what: str, text: str) -> None:

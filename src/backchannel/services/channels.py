@@ -72,7 +72,7 @@ async def create_channel(
         creator=creator,
         created=now,
     )
-    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
+    async with ctx.router.write(ShardFor(workspace_id)) as conn:
         if await store.channel_by_name_txn(conn, workspace_id, name) is not None:
             raise AlreadyExists(f"a channel named #{name} already exists", slack_error="name_taken")
         await store.insert_channel_txn(conn, channel)
@@ -80,7 +80,7 @@ async def create_channel(
             conn, channel_id=channel.id, user_id=creator, workspace_id=workspace_id, now=now
         )
         for event in _created_events(channel, now_ts(ctx)):
-            await outbox.append_txn(conn, event)
+            await events.append_txn(ctx, conn, event)
     return channel
 
 
@@ -143,10 +143,7 @@ async def join_channel(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str
 ) -> Joined:
     """Join a public channel; joining one already joined is not an error (as in Slack)."""
-    async with (
-        events.publishing(ctx) as outbox,
-        conversation_txn(ctx, channel_id, write=True) as conn,
-    ):
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
         if channel.is_im or channel.is_mpim or channel.is_private:
             raise BackchannelError("only public channels can be joined", slack_error=NOT_SUPPORTED)
@@ -156,7 +153,7 @@ async def join_channel(
         await store.add_member_txn(
             conn, channel_id=channel_id, user_id=user_id, workspace_id=workspace_id, now=ctx.clock()
         )
-        await outbox.append_txn(conn, member_joined(channel, user_id, now_ts(ctx)))
+        await events.append_txn(ctx, conn, member_joined(channel, user_id, now_ts(ctx)))
     return Joined(channel, already_in=False)
 
 
@@ -164,10 +161,7 @@ async def leave_channel(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str
 ) -> bool:
     """Leave a channel; False when the user was not in it (Slack answers ok, not_in_channel)."""
-    async with (
-        events.publishing(ctx) as outbox,
-        conversation_txn(ctx, channel_id, write=True) as conn,
-    ):
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
         if channel.is_im or channel.is_mpim:
             raise BackchannelError("a DM cannot be left, only closed", slack_error=NOT_SUPPORTED)
@@ -182,7 +176,7 @@ async def leave_channel(
                 "the last member of a private channel cannot leave it", slack_error="last_member"
             )
         await store.remove_member_txn(conn, channel_id, user_id)
-        await outbox.append_txn(conn, member_left(channel, user_id, now_ts(ctx)))
+        await events.append_txn(ctx, conn, member_left(channel, user_id, now_ts(ctx)))
     return True
 
 
@@ -203,10 +197,7 @@ async def invite_to_channel(
     # first, and say what is wrong with them only after the channel's own checks.
     async with ctx.router.read(ShardFor(workspace_id)) as conn:
         found = {p.id: p for p in await users.users_by_ids_txn(conn, workspace_id, invitees)}
-    async with (
-        events.publishing(ctx) as outbox,
-        conversation_txn(ctx, channel_id, write=True) as conn,
-    ):
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
         channel = await access_channel_txn(conn, workspace_id, inviter, channel_id)
         if channel.is_im or channel.is_mpim:
             raise BackchannelError("nobody can be added to a DM", slack_error=NOT_SUPPORTED)
@@ -226,11 +217,11 @@ async def invite_to_channel(
                 workspace_id=workspace_id,
                 now=ctx.clock(),
             )
-            await outbox.append_txn(
-                conn, member_joined(channel, user_id, event_ts, inviter=inviter)
+            await events.append_txn(
+                ctx, conn, member_joined(channel, user_id, event_ts, inviter=inviter)
             )
             if channel.is_private:  # the invitee could not see it before: send it whole
-                await outbox.append_txn(conn, group_joined(channel, user_id, event_ts))
+                await events.append_txn(ctx, conn, group_joined(channel, user_id, event_ts))
     return channel
 
 
@@ -248,10 +239,7 @@ async def kick_from_channel(
 ) -> None:
     """Remove someone from a channel: its home's members (and admins) may, except from
     #general, whichever workspace the one removed is of."""
-    async with (
-        events.publishing(ctx) as outbox,
-        conversation_txn(ctx, channel_id, write=True) as conn,
-    ):
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
         channel = await access_channel_txn(conn, workspace_id, kicker, channel_id)
         if channel.is_im or channel.is_mpim:
             raise BackchannelError("nobody can be removed from a DM", slack_error=NOT_SUPPORTED)
@@ -272,7 +260,7 @@ async def kick_from_channel(
                 raise NotFound(f"no user {user_id}", slack_error="user_not_found")
             raise BackchannelError(f"{user_id} is not in the channel", slack_error="not_in_channel")
         await store.remove_member_txn(conn, channel_id, user_id)
-        await outbox.append_txn(conn, member_left(channel, user_id, now_ts(ctx)))
+        await events.append_txn(ctx, conn, member_left(channel, user_id, now_ts(ctx)))
 
 
 # -- the events of membership changes (docs/realtime.md) -----------------------------------

@@ -45,7 +45,7 @@ async def open_conversation(
             slack_error="too_many_users",
         )
     people = [user_id, *others]
-    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
+    async with ctx.router.write(ShardFor(workspace_id)) as conn:
         for other in others:
             await _check_person_txn(conn, workspace_id, other)
         await store.lock_person_txn(conn, min(people))
@@ -64,7 +64,7 @@ async def open_conversation(
             )
         event_ts = now_ts(ctx)
         for person in people:
-            await outbox.append_txn(conn, opened_event(channel, people, person, event_ts))
+            await events.append_txn(ctx, conn, opened_event(channel, people, person, event_ts))
     return Opened(channel, people, already_open=False)
 
 

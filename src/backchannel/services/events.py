@@ -2,33 +2,34 @@
 
 Only services publish (docs/realtime.md). A write does
 
-    async with publishing(ctx) as outbox:
-        async with ctx.router.write(ShardFor(channel_id)) as conn:
-            ...change the data...
-            await outbox.append_txn(conn, to_channel(workspace_id, channel_id, payload))
+    async with ctx.router.write(ShardFor(channel_id)) as txn:
+        ...change the data...
+        await events.append_txn(ctx, txn, to_channel(workspace_id, channel_id, payload))
 
-so the event is durable exactly when the change is, and nobody hears of a write that
-rolled back. This module also has the reads an edge makes of the logs: the catch-up of a
-socket that starts or resumes, and the filling of a gap in a stream.
+The transaction knows its shard, so the event goes to that shard's log and nowhere else
+(an event of a workspace that lives elsewhere is refused at once), and it is published by
+the transaction's commit hook (Zulip's send_event_on_commit): the event is durable exactly
+when the change is, and nobody hears of a write that rolled back, whatever blocks enclose
+the transaction. This module also has the reads an edge makes of the logs: the catch-up of
+a socket that starts or resumes, and the filling of a gap in a stream.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 
 from backchannel.bus import events_subject, live_subject
 from backchannel.bus.codec import encode_event
 from backchannel.models import Event, Position
-from backchannel.router import Shard
+from backchannel.router import Shard, Transaction
 from backchannel.services import shared_refs
 from backchannel.services.context import ServiceContext
 from backchannel.storage import channels as channel_store
 from backchannel.storage import events as store
 from backchannel.storage import shared_channels as shared_store
-from backchannel.storage.connection import Conn
+from backchannel.types import keyspace_of
 
 log = logging.getLogger(__name__)
 
@@ -36,43 +37,67 @@ CATCH_UP_PAGE = 500
 RELAY_PAGE = 500
 
 
+class WrongLog(Exception):
+    """An event appended in a transaction on a database other than its workspace's shard: a
+    bug in the service that made it, so nothing is written."""
+
+
+async def append_txn(ctx: ServiceContext, txn: Transaction, event: Event) -> Event:
+    """Append `event` to the log of the shard `txn` writes to, and publish it once `txn` has
+    committed; the event back, with its position. An event of a shared channel is marked
+    with the channel's other workspaces (`relay_to`, or else the channel's as `txn` sees
+    them), and relayed to their logs once committed."""
+    stream = await _log_of(ctx, txn, event)
+    relay_to = event.relay_to
+    if relay_to is None and event.channel_id is not None:
+        teams = await channel_store.shared_with_txn(txn, event.channel_id)
+        relay_to = tuple(team.id for team in teams)
+    stored = await store.append_event_txn(
+        txn, stream, event, ctx.clock(), shared_with=relay_to or ()
+    )
+    outbox = _outbox(ctx, txn)
+    outbox.durable.append(stored)
+    outbox.relays.update(relay_to or ())
+    return stored
+
+
+def add_live_txn(ctx: ServiceContext, txn: Transaction, event: Event) -> None:
+    """An ephemeral event (not kept, not replayed), published once `txn` has committed."""
+    _outbox(ctx, txn).live.append(event)
+
+
+async def _append_copy_txn(ctx: ServiceContext, txn: Transaction, event: Event) -> None:
+    """Append a relayed copy: never relayed again."""
+    stored = await store.append_event_txn(txn, await _log_of(ctx, txn, event), event, ctx.clock())
+    _outbox(ctx, txn).durable.append(stored)
+
+
+async def _log_of(ctx: ServiceContext, txn: Transaction, event: Event) -> str:
+    """The log `txn` appends `event` to: its shard's, which must be the event's workspace's.
+    One of the workspace `txn` was opened for is there by construction; any other is looked
+    up in the shard map (in memory)."""
+    if txn.shard is not None and (
+        keyspace_of(event.workspace_id) == txn.keyspace
+        or (await ctx.router.assignment(event.workspace_id)).db_shard == txn.shard
+    ):
+        return txn.shard
+    where = "the main database" if txn.shard is None else f"shard {txn.shard}"
+    raise WrongLog(
+        f"a {event.type} event of {event.workspace_id} appended in a transaction on {where}, "
+        "which does not hold its log"
+    )
+
+
 @dataclass
 class Outbox:
-    """The events of one write, published once the write has committed."""
+    """The events of one write transaction: its commit hook publishes them."""
 
     ctx: ServiceContext
     durable: list[Event] = field(default_factory=list)
     live: list[Event] = field(default_factory=list)
     relays: set[str] = field(default_factory=set)  # workspaces that get copies
 
-    async def append_txn(self, conn: Conn, event: Event) -> Event:
-        """Append to the log of the shard `conn` writes to (the workspace's own shard). An
-        event of a shared channel is marked with the channel's other workspaces, and relayed
-        to their logs once committed."""
-        stream = (await self.ctx.router.assignment(event.workspace_id)).db_shard
-        relay_to = event.relay_to
-        if relay_to is None and event.channel_id is not None:
-            teams = await channel_store.shared_with_txn(conn, event.channel_id)
-            relay_to = tuple(team.id for team in teams)
-        stored = await store.append_event_txn(
-            conn, stream, event, self.ctx.clock(), shared_with=relay_to or ()
-        )
-        self.durable.append(stored)
-        self.relays.update(relay_to or ())
-        return stored
-
-    async def append_copy_txn(self, conn: Conn, event: Event) -> Event:
-        """Append a relayed copy: never relayed again."""
-        stream = (await self.ctx.router.assignment(event.workspace_id)).db_shard
-        stored = await store.append_event_txn(conn, stream, event, self.ctx.clock())
-        self.durable.append(stored)
-        return stored
-
-    def add_live(self, event: Event) -> None:
-        """An ephemeral event (not kept, not replayed), published with the durable ones."""
-        self.live.append(event)
-
-    async def publish(self) -> None:
+    async def __call__(self) -> None:
         for event in self.durable:
             assert event.position is not None
             await _publish(self.ctx, events_subject(event.position.stream), event)
@@ -94,11 +119,13 @@ class Outbox:
                     log.warning("could not relay %s to %s yet: %s", source, target, exc)
 
 
-@asynccontextmanager
-async def publishing(ctx: ServiceContext) -> AsyncIterator[Outbox]:
-    outbox = Outbox(ctx)
-    yield outbox
-    await outbox.publish()
+def _outbox(ctx: ServiceContext, txn: Transaction) -> Outbox:
+    """The transaction's outbox: made, and hooked to its commit, by its first event."""
+    outbox = txn.hook_of(Outbox)
+    if outbox is None:
+        outbox = Outbox(ctx)
+        txn.on_commit(outbox)
+    return outbox
 
 
 async def publish_live(ctx: ServiceContext, event: Event) -> None:
@@ -158,18 +185,18 @@ async def relay(ctx: ServiceContext, source: str, target: str) -> int:
             for workspace_id in item.shared_with
             if (await ctx.router.assignment(workspace_id)).db_shard == target
         }
-        async with publishing(ctx) as outbox, ctx.router.write(Shard(target)) as conn:
-            now = await shared_store.relay_position_txn(conn, source, for_update=True)
+        async with ctx.router.write(Shard(target)) as txn:
+            now = await shared_store.relay_position_txn(txn, source, for_update=True)
             if now != start:
                 continue  # someone else relayed meanwhile: read again from where they got
             for item in page:
                 for workspace_id in item.shared_with:
                     if workspace_id in local:
                         copy = replace(item.event, workspace_id=workspace_id, position=None)
-                        await outbox.append_copy_txn(conn, copy)
+                        await _append_copy_txn(ctx, txn, copy)
                         copied += 1
             position = shared_store.RelayPosition(through.epoch, through.seq)
-            await shared_store.set_relay_position_txn(conn, source, position)
+            await shared_store.set_relay_position_txn(txn, source, position)
 
 
 async def relay_all(ctx: ServiceContext) -> int:

@@ -112,14 +112,11 @@ async def mark_read(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, ts: str
 ) -> None:
     """Move the member's read marker in the conversation to `ts`."""
-    async with (
-        events.publishing(ctx) as outbox,
-        conversation_txn(ctx, channel_id, write=True) as conn,
-    ):
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
         await check_member_txn(conn, channel, user_id)
         await store.set_read_marker_txn(conn, channel_id, user_id, ts, ctx.clock())
-        await outbox.append_txn(conn, _marked_event(channel, user_id, ts, now_ts(ctx)))
+        await events.append_txn(ctx, conn, _marked_event(channel, user_id, ts, now_ts(ctx)))
 
 
 def _marked_event(channel: Channel, user_id: str, ts: str, event_ts: str) -> Event:

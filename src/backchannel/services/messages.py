@@ -13,6 +13,7 @@ from typing import Any
 from backchannel.errors import BackchannelError, InvalidArgument, NotFound
 from backchannel.models import Event, Message
 from backchannel.models.events import to_channel, to_user
+from backchannel.router import Transaction
 from backchannel.services import block_kit, events
 from backchannel.services.access import (
     access_channel_txn,
@@ -73,10 +74,7 @@ async def post_message(
     )
     if link_names:
         text = await linked(ctx, workspace_id=workspace_id, user_id=user_id, text=text)
-    async with (
-        events.publishing(ctx) as outbox,
-        conversation_txn(ctx, channel_id, write=True) as conn,
-    ):
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
         channel = await writable_channel_txn(conn, workspace_id, user_id, channel_id)
         if client_msg_id is not None:
             original = await _retried_txn(conn, channel.id, client_msg_id)
@@ -106,9 +104,9 @@ async def post_message(
             metadata=metadata,
         )
         message = await store.insert_message_txn(conn, draft, ctx.clock())
-        await outbox.append_txn(conn, posted_event(message))
+        await events.append_txn(ctx, conn, posted_event(message))
         if root is not None:
-            await _thread_changed_txn(conn, outbox, channel.id, root.ts, message.ts)
+            await _thread_changed_txn(ctx, conn, channel.id, root.ts, message.ts)
     return message
 
 
@@ -118,7 +116,7 @@ def _persona_subtype(shown: Shown | None) -> str | None:
 
 
 async def _thread_changed_txn(
-    conn: Conn, outbox: events.Outbox, channel_id: str, root_ts: str, event_ts: str
+    ctx: ServiceContext, conn: Transaction, channel_id: str, root_ts: str, event_ts: str
 ) -> None:
     """Slack's message_replied: the thread's root as it now is (reply count, latest reply,
     who replied), so clients update it without counting replies themselves."""
@@ -127,7 +125,7 @@ async def _thread_changed_txn(
         return
     [root] = await with_reactions_txn(conn, [root])
     payload = {**_hidden("message_replied", channel_id, event_ts), "message": message_json(root)}
-    await outbox.append_txn(conn, to_channel(root.workspace_id, channel_id, payload))
+    await events.append_txn(ctx, conn, to_channel(root.workspace_id, channel_id, payload))
 
 
 async def _retried_txn(conn: Conn, channel_id: str, client_msg_id: str) -> Message | None:
@@ -188,10 +186,7 @@ async def update_message(
     """Edit one's own message. What is not given is kept, as in Slack, except that new text
     without blocks drops the old blocks (Slack renders blocks over text). An empty list
     removes the blocks or attachments."""
-    async with (
-        events.publishing(ctx) as outbox,
-        conversation_txn(ctx, channel_id, write=True) as conn,
-    ):
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
         check_not_archived(channel)
         message = await live_message_txn(conn, channel_id, ts)
@@ -217,7 +212,7 @@ async def update_message(
         await store.edit_message_txn(conn, edited)
         edited = (await with_reactions_txn(conn, [edited]))[0]
         before = replace(message, reactions=edited.reactions)
-        await outbox.append_txn(conn, changed_event(before, edited, event_ts))
+        await events.append_txn(ctx, conn, changed_event(before, edited, event_ts))
     return edited
 
 
@@ -229,10 +224,7 @@ async def delete_message(
     A thread root with replies stays as a tombstone, so the thread can still be read; a
     tombstone goes when its last reply does.
     """
-    async with (
-        events.publishing(ctx) as outbox,
-        conversation_txn(ctx, channel_id, write=True) as conn,
-    ):
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
         await access_channel_txn(conn, workspace_id, user_id, channel_id)
         # Thread counts are recomputed below: no reply may land in between (PostgreSQL).
         await store.lock_channel_txn(conn, channel_id)
@@ -249,16 +241,16 @@ async def delete_message(
             )
             tombstone = await store.get_message_txn(conn, channel_id, ts)
             if tombstone is not None:  # it is: this transaction just wrote it
-                await outbox.append_txn(conn, changed_event(message, tombstone, event_ts))
+                await events.append_txn(ctx, conn, changed_event(message, tombstone, event_ts))
             return
         await store.delete_message_txn(conn, channel_id, ts)
-        await outbox.append_txn(conn, deleted_event(message, event_ts))
+        await events.append_txn(ctx, conn, deleted_event(message, event_ts))
         if message.thread_ts is not None and message.thread_ts != ts:
             root = await _after_reply_deleted_txn(conn, channel_id, message.thread_ts)
             if root is not None:
-                await outbox.append_txn(conn, deleted_event(root, event_ts))
+                await events.append_txn(ctx, conn, deleted_event(root, event_ts))
             else:
-                await _thread_changed_txn(conn, outbox, channel_id, message.thread_ts, event_ts)
+                await _thread_changed_txn(ctx, conn, channel_id, message.thread_ts, event_ts)
 
 
 async def _after_reply_deleted_txn(conn: Conn, channel_id: str, root_ts: str) -> Message | None:

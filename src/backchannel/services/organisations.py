@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from backchannel.errors import AlreadyExists, AuthError, InvalidArgument, NotFound
 from backchannel.models import Organisation, TokenInfo, User, Workspace
-from backchannel.router import Main, ShardFor
+from backchannel.router import Main, ShardFor, Transaction
 from backchannel.services import events, revocation
 from backchannel.services.channels import member_joined
 from backchannel.services.context import ServiceContext
@@ -118,7 +118,7 @@ async def remove_user(
     async def undo(conn: Conn) -> None:
         await user_store.set_deleted_txn(conn, target.id, user_id, deleted=False, now=now)
 
-    async with events.publishing(ctx) as outbox, main_then_shards(ctx) as (main_conn, open_shard):
+    async with main_then_shards(ctx) as (main_conn, open_shard):
         if not await store.remove_seat_txn(main_conn, user_id, target.id):
             raise NotFound(f"{user_id} has no seat in {target.id}", slack_error="user_not_found")
         revoked = await credential_store.revoke_seat_tokens_txn(main_conn, user_id, target.id, now)
@@ -127,10 +127,12 @@ async def remove_user(
             if seat is None:
                 raise NotFound(f"no user {user_id} in {target.id}", slack_error="user_not_found")
             await user_store.set_deleted_txn(conn, target.id, user_id, deleted=True, now=now)
-            await outbox.append_txn(
-                conn, user_changed(replace(seat, deleted=True, updated=now), now, ctx.public_url)
+            await events.append_txn(
+                ctx,
+                conn,
+                user_changed(replace(seat, deleted=True, updated=now), now, ctx.public_url),
             )
-            await revocation.announce_txn(conn, outbox, revoked)
+            await revocation.announce_txn(ctx, conn, revoked)
     revocation.forget(ctx, revoked)
 
 
@@ -185,7 +187,7 @@ async def add_seat(
     seat = replace(
         person, workspace_id=target.id, is_admin=admin, is_owner=owner, deleted=False, updated=now
     )
-    async with events.publishing(ctx) as outbox, main_then_shards(ctx) as (main_conn, open_shard):
+    async with main_then_shards(ctx) as (main_conn, open_shard):
         if any(w.id == target.id for w in await store.seat_workspaces_txn(main_conn, person.id)):
             raise AlreadyExists(
                 f"{person.id} already has a seat in {target.id}",
@@ -199,18 +201,18 @@ async def add_seat(
                 slack_error="email_taken",
             )
         await store.add_seat_txn(main_conn, person.id, target.id, now)
-        async with open_shard(ShardFor(target.id), _undo_seat(outbox, seat)) as conn:
+        async with open_shard(ShardFor(target.id), _undo_seat(ctx, seat)) as conn:
             returning = await user_store.get_user_txn(conn, target.id, person.id)
             if returning is not None:
                 # A seat removed before comes back as it was, with today's profile.
                 seat = replace(returning, profile=person.profile, deleted=False, updated=now)
                 await _restore_seat_txn(conn, seat, now)
-                await outbox.append_txn(conn, user_changed(seat, now, ctx.public_url))
+                await events.append_txn(ctx, conn, user_changed(seat, now, ctx.public_url))
             else:
                 seat = replace(seat, name=await free_handle_txn(conn, target.id, person.name))
                 await user_store.insert_user_txn(conn, seat)
-                await outbox.append_txn(conn, team_join(seat, ctx.public_url))
-            await _join_channels_txn(conn, outbox, seat, channel_ids, now)
+                await events.append_txn(ctx, conn, team_join(seat, ctx.public_url))
+            await _join_channels_txn(ctx, conn, seat, channel_ids, now)
     return seat
 
 
@@ -219,22 +221,26 @@ async def _restore_seat_txn(conn: Conn, seat: User, now: float) -> None:
     await user_store.update_profile_txn(conn, seat)
 
 
-def _undo_seat(outbox: events.Outbox, seat: User) -> Undo:
+def _undo_seat(ctx: ServiceContext, seat: User) -> Undo:
     """A seat whose shard committed when the main DB then failed ends deactivated (and is
     announced so): assigning the person again brings the same row back."""
 
-    async def undo(conn: Conn) -> None:
+    async def undo(conn: Transaction) -> None:
         await user_store.set_deleted_txn(
             conn, seat.workspace_id, seat.id, deleted=True, now=seat.updated
         )
         gone = replace(seat, deleted=True)
-        await outbox.append_txn(conn, user_changed(gone, seat.updated, outbox.ctx.public_url))
+        await events.append_txn(ctx, conn, user_changed(gone, seat.updated, ctx.public_url))
 
     return undo
 
 
 async def _join_channels_txn(
-    conn: Conn, outbox: events.Outbox, seat: User, channel_ids: Sequence[str], now: float
+    ctx: ServiceContext,
+    conn: Transaction,
+    seat: User,
+    channel_ids: Sequence[str],
+    now: float,
 ) -> None:
     general = await channel_store.general_channel_txn(conn, seat.workspace_id)
     wanted = [general] if general is not None else []
@@ -255,4 +261,4 @@ async def _join_channels_txn(
         await channel_store.add_member_txn(
             conn, channel_id=channel.id, user_id=seat.id, workspace_id=seat.workspace_id, now=now
         )
-        await outbox.append_txn(conn, member_joined(channel, seat.id, ts_at(now)))
+        await events.append_txn(ctx, conn, member_joined(channel, seat.id, ts_at(now)))

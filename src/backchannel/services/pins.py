@@ -30,10 +30,7 @@ from backchannel.wire import message_json
 async def pin_message(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, ts: str
 ) -> None:
-    async with (
-        events.publishing(ctx) as outbox,
-        conversation_txn(ctx, channel_id, write=True) as conn,
-    ):
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
         await writable_channel_txn(conn, workspace_id, user_id, channel_id)
         message = await live_message_txn(conn, channel_id, ts)
         if await store.is_pinned_txn(conn, channel_id, ts):
@@ -46,7 +43,7 @@ async def pin_message(
         except IntegrityError:
             # Pinned concurrently by someone else (PostgreSQL).
             raise _already_pinned(ts) from None
-        await outbox.append_txn(conn, _pin_event("pin_added", pin, user_id, now_ts(ctx)))
+        await events.append_txn(ctx, conn, _pin_event("pin_added", pin, user_id, now_ts(ctx)))
 
 
 def _already_pinned(ts: str) -> BackchannelError:
@@ -56,10 +53,7 @@ def _already_pinned(ts: str) -> BackchannelError:
 async def unpin_message(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, ts: str
 ) -> None:
-    async with (
-        events.publishing(ctx) as outbox,
-        conversation_txn(ctx, channel_id, write=True) as conn,
-    ):
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
         await writable_channel_txn(conn, workspace_id, user_id, channel_id)
         await live_message_txn(conn, channel_id, ts)
         # The pin itself (who pinned it, when) and whether others stay, for the event.
@@ -68,7 +62,7 @@ async def unpin_message(
         if pin is None or not await store.remove_pin_txn(conn, channel_id, ts):
             raise BackchannelError(f"message {ts} is not pinned", slack_error="no_pin")
         event = _pin_event("pin_removed", pin, user_id, now_ts(ctx), has_pins=len(pinned) > 1)
-        await outbox.append_txn(conn, event)
+        await events.append_txn(ctx, conn, event)
 
 
 def _pin_event(

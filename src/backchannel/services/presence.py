@@ -48,16 +48,13 @@ async def set_presence(ctx: ServiceContext, caller: TokenInfo, presence: str) ->
         raise InvalidArgument(
             f"presence must be auto or away, got {presence!r}", slack_error="invalid_presence"
         )
-    async with (
-        events.publishing(ctx) as outbox,
-        ctx.router.write(ShardFor(caller.workspace_id)) as conn,
-    ):
+    async with ctx.router.write(ShardFor(caller.workspace_id)) as conn:
         user = await users.get_user_txn(conn, caller.workspace_id, caller.user_id)
         if user is None or user.deleted:
             raise AuthError("the token's user is deactivated", slack_error="account_inactive")
         await users.set_presence_txn(conn, user.workspace_id, user.id, presence)
         if user.presence != presence:  # others see a change only when the choice changes
-            outbox.add_live(presence_event(replace(user, presence=presence)))
+            events.add_live_txn(ctx, conn, presence_event(replace(user, presence=presence)))
 
 
 def presence_event(user: User) -> Event:

@@ -14,7 +14,7 @@ from typing import Any
 from backchannel.errors import AuthError, InvalidArgument, NotFound
 from backchannel.models import Event, TokenInfo, User
 from backchannel.models.events import to_workspace
-from backchannel.router import Main, ShardFor
+from backchannel.router import Main, ShardFor, Transaction
 from backchannel.services import events
 from backchannel.services.context import ServiceContext
 from backchannel.services.shared_refs import sharing_workspaces
@@ -68,16 +68,13 @@ async def set_profile(
     if person_id != caller.user_id:
         await check_may_edit_person(ctx, caller, person_id)
     relay_to = await relay_targets(ctx, caller.workspace_id, person_id)
-    async with (
-        events.publishing(ctx) as outbox,
-        ctx.router.write(ShardFor(caller.workspace_id)) as conn,
-    ):
+    async with ctx.router.write(ShardFor(caller.workspace_id)) as conn:
         actor = await acting_user_txn(conn, caller)
         target = actor
         if person_id != actor.id:
             target = await _seat_txn(conn, caller.workspace_id, person_id)
         updated = apply_changes(target, checked, now)
-        await store_profile_txn(conn, outbox, updated, now, relay_to)
+        await store_profile_txn(ctx, conn, updated, now, relay_to)
     await spread_to_other_seats(ctx, updated, now)
     return with_current_status(updated, now)
 
@@ -95,10 +92,7 @@ async def spread_to_other_seats(ctx: ServiceContext, stored: User, now: float) -
         if workspace.id == stored.workspace_id:
             continue
         relay_to = await relay_targets(ctx, workspace.id, stored.id)
-        async with (
-            events.publishing(ctx) as outbox,
-            ctx.router.write(ShardFor(workspace.id)) as conn,
-        ):
+        async with ctx.router.write(ShardFor(workspace.id)) as conn:
             seat = await users.get_user_txn(conn, workspace.id, stored.id)
             if seat is None:
                 continue
@@ -109,7 +103,7 @@ async def spread_to_other_seats(ctx: ServiceContext, stored: User, now: float) -
                 profile=stored.profile,
                 updated=now,
             )
-            await store_profile_txn(conn, outbox, copied, now, relay_to)
+            await store_profile_txn(ctx, conn, copied, now, relay_to)
 
 
 async def relay_targets(ctx: ServiceContext, workspace_id: str, person_id: str) -> tuple[str, ...]:
@@ -125,13 +119,13 @@ async def relay_targets(ctx: ServiceContext, workspace_id: str, person_id: str) 
 
 
 async def store_profile_txn(
-    conn: Conn, outbox: events.Outbox, user: User, now: float, relay_to: tuple[str, ...]
+    ctx: ServiceContext, conn: Transaction, user: User, now: float, relay_to: tuple[str, ...]
 ) -> None:
     """Store a seat's names and profile as `user` has them, and announce the change to its
     workspace, and (relayed) to `relay_to`: the workspaces in shared channels with them."""
     await users.update_profile_txn(conn, user)
-    changed = user_changed(with_current_status(user, now), now, outbox.ctx.public_url)
-    await outbox.append_txn(conn, replace(changed, relay_to=relay_to))
+    changed = user_changed(with_current_status(user, now), now, ctx.public_url)
+    await events.append_txn(ctx, conn, replace(changed, relay_to=relay_to))
 
 
 async def acting_user_txn(conn: Conn, caller: TokenInfo) -> User:

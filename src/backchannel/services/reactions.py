@@ -47,10 +47,7 @@ async def add_reaction(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, ts: str, name: str
 ) -> None:
     check_name(name)
-    async with (
-        events.publishing(ctx) as outbox,
-        conversation_txn(ctx, channel_id, write=True) as conn,
-    ):
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
         check_not_archived(channel)
         message = await live_message_txn(conn, channel_id, ts)
@@ -63,7 +60,7 @@ async def add_reaction(
             # The same reaction added concurrently (a double click) on PostgreSQL.
             raise _already_reacted(name) from None
         event = _reaction_event("reaction_added", message, user_id, name, now_ts(ctx))
-        await outbox.append_txn(conn, event)
+        await events.append_txn(ctx, conn, event)
 
 
 def _already_reacted(name: str) -> BackchannelError:
@@ -74,10 +71,7 @@ async def remove_reaction(
     ctx: ServiceContext, *, workspace_id: str, user_id: str, channel_id: str, ts: str, name: str
 ) -> None:
     check_name(name)
-    async with (
-        events.publishing(ctx) as outbox,
-        conversation_txn(ctx, channel_id, write=True) as conn,
-    ):
+    async with conversation_txn(ctx, channel_id, write=True) as conn:
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
         check_not_archived(channel)
         message = await live_message_txn(conn, channel_id, ts)
@@ -87,7 +81,7 @@ async def remove_reaction(
         if not removed:
             raise BackchannelError(f"you have not reacted with :{name}:", slack_error="no_reaction")
         event = _reaction_event("reaction_removed", message, user_id, name, now_ts(ctx))
-        await outbox.append_txn(conn, event)
+        await events.append_txn(ctx, conn, event)
 
 
 def _reaction_event(kind: str, message: Message, user_id: str, name: str, event_ts: str) -> Event:

@@ -16,7 +16,7 @@ from itertools import groupby
 
 from backchannel.models import TokenInfo
 from backchannel.models.events import revocation
-from backchannel.router import ShardFor
+from backchannel.router import ShardFor, Transaction
 from backchannel.services import events
 from backchannel.services.context import ServiceContext
 from backchannel.services.crossdb import main_then_shards
@@ -27,21 +27,21 @@ from backchannel.storage.connection import Conn
 async def revoke(ctx: ServiceContext, token_hashes: Collection[str]) -> list[TokenInfo]:
     """Revoke these tokens (the ones still live) and close their sockets; who each of the
     revoked ones spoke for."""
-    async with events.publishing(ctx) as outbox, main_then_shards(ctx) as (main_conn, open_shard):
+    async with main_then_shards(ctx) as (main_conn, open_shard):
         revoked = await store.revoke_tokens_txn(main_conn, token_hashes, ctx.clock())
         for workspace_id, theirs in _by(revoked, lambda info: info.workspace_id):
             async with open_shard(ShardFor(workspace_id), _closed_is_closed) as conn:
-                await announce_txn(conn, outbox, theirs)
+                await announce_txn(ctx, conn, theirs)
     forget(ctx, revoked)
     return revoked
 
 
-async def announce_txn(conn: Conn, outbox: events.Outbox, revoked: list[TokenInfo]) -> None:
+async def announce_txn(ctx: ServiceContext, conn: Transaction, revoked: list[TokenInfo]) -> None:
     """Tell the edges, in the log `conn` writes (the tokens' workspace's), that these tokens
     are revoked: their sockets close."""
     for user_id, theirs in _by(revoked, lambda info: info.user_id):
         hashes = [info.token_hash for info in theirs if info.token_hash is not None]
-        await outbox.append_txn(conn, revocation(theirs[0].workspace_id, user_id, hashes))
+        await events.append_txn(ctx, conn, revocation(theirs[0].workspace_id, user_id, hashes))
 
 
 def forget(ctx: ServiceContext, revoked: Iterable[TokenInfo]) -> None:

@@ -166,31 +166,30 @@ async def share(
         "channel": channel.id,
         "event_ts": now_ts(ctx),
     }
-    async with (
-        events.publishing(ctx) as outbox,
-        conversation_txn(ctx, channel.id, write=True) as conn,
-    ):
+    async with conversation_txn(ctx, channel.id, write=True) as conn:
         now = await _current_txn(conn, channel.id)
         newly = not now.is_shared_with(team.id)
         teams = (*now.shared_with, team) if newly else now.shared_with
         if newly:
             await channel_store.set_shared_with_txn(conn, channel.id, teams)
             shared = to_channel(channel.workspace_id, channel.id, payload)
-            await outbox.append_txn(conn, _relayed(shared, ()))
+            await events.append_txn(ctx, conn, _relayed(shared, ()))
         if joining is not None and not await channel_store.is_member_txn(conn, channel.id, joining):
             await channel_store.add_member_txn(
                 conn, channel_id=channel.id, user_id=joining, workspace_id=team.id, now=ctx.clock()
             )
-            await outbox.append_txn(conn, member_joined(_with(now, teams), joining, now_ts(ctx)))
+            await events.append_txn(
+                ctx, conn, member_joined(_with(now, teams), joining, now_ts(ctx))
+            )
     if newly and (joining is not None or not channel.is_private):
-        async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(team.id)) as conn:
+        async with ctx.router.write(ShardFor(team.id)) as conn:
             there_payload = {**payload, "event_ts": now_ts(ctx)}
             told = (
                 to_workspace(team.id, there_payload)
                 if not channel.is_private
                 else to_user(team.id, str(joining), there_payload)
             )
-            await outbox.append_txn(conn, told)
+            await events.append_txn(ctx, conn, told)
     return _with(now, teams)
 
 
@@ -198,10 +197,7 @@ async def unshare(ctx: ServiceContext, channel: Channel, workspace_id: str) -> C
     """Take a workspace out of a channel: the channel row and that side's memberships first,
     then its reference. That side's members hear that they left, and, for a public channel,
     the whole side hears `channel_unshared` with the reference's removal."""
-    async with (
-        events.publishing(ctx) as outbox,
-        conversation_txn(ctx, channel.id, write=True) as conn,
-    ):
+    async with conversation_txn(ctx, channel.id, write=True) as conn:
         now = await _current_txn(conn, channel.id)
         if not now.is_shared_with(workspace_id):
             return now
@@ -213,7 +209,7 @@ async def unshare(ctx: ServiceContext, channel: Channel, workspace_id: str) -> C
             conn, channel.id, workspace_id
         ):
             left = member_left(now, user_id, event_ts)
-            await outbox.append_txn(conn, _relayed(left, before))
+            await events.append_txn(ctx, conn, _relayed(left, before))
         payload = {
             "type": "channel_unshared",
             "previously_connected_team_id": workspace_id,
@@ -222,11 +218,11 @@ async def unshare(ctx: ServiceContext, channel: Channel, workspace_id: str) -> C
             "event_ts": event_ts,
         }
         # To the home's members and the sides that stay (the channel row names them now).
-        await outbox.append_txn(conn, to_channel(channel.workspace_id, channel.id, payload))
-    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
+        await events.append_txn(ctx, conn, to_channel(channel.workspace_id, channel.id, payload))
+    async with ctx.router.write(ShardFor(workspace_id)) as conn:
         await store.remove_ref_txn(conn, workspace_id, channel.id)
         if not channel.is_private:
-            await outbox.append_txn(conn, to_workspace(workspace_id, payload))
+            await events.append_txn(ctx, conn, to_workspace(workspace_id, payload))
     return _with(now, teams)
 
 

@@ -60,13 +60,13 @@ async def _import_one(
     if len(people) < len(known):
         left_out = len(known) - len(people)
         summary.note(f"{slack.label}: {left_out} member(s) not in users.json were left out")
-    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(target.id)) as conn:
+    async with ctx.router.write(ShardFor(target.id)) as conn:
         if slack.kind in (IM, MPIM):
             local, news, made = await _direct_txn(ctx, conn, target, slack, people)
         else:
             local, news, made = await _named_txn(ctx, conn, target, slack, maps, people, summary)
         for event in news:
-            await outbox.append_txn(conn, event)
+            await events.append_txn(ctx, conn, event)
         pairs = [(slack.id, local.id)]
         await imports.record_ids_txn(conn, target.id, imports.CHANNEL, pairs, ctx.clock())
     maps.channels[slack.id] = local.id

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backchannel.models import Workspace
-from backchannel.router import ShardFor
-from backchannel.services import block_kit, events
+from backchannel.router import ShardFor, Transaction
+from backchannel.services import block_kit
 from backchannel.services.context import ServiceContext
 from backchannel.services.slack_export import SlackExport, folder_of
 from backchannel.services.slack_import_users import placeholder_txn
@@ -113,7 +113,7 @@ async def _import_batch(
     maps: Maps,
 ) -> _Batch:
     batch = _Batch()
-    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(target.id)) as conn:
+    async with ctx.router.write(ShardFor(target.id)) as conn:
         await store.lock_channel_txn(conn, channel_id)  # posts meanwhile wait: thread counts
         seen = set(await imports.authors_txn(conn, channel_id, {m.ts for m in found}))
         fresh = []
@@ -123,7 +123,7 @@ async def _import_batch(
             else:
                 seen.add(message.ts)
                 fresh.append(message)
-        authors = await _authors_txn(conn, outbox, target, fresh, maps, batch, ctx.clock())
+        authors = await _authors_txn(ctx, conn, target, fresh, maps, batch, ctx.clock())
         roots = await _roots_txn(conn, channel_id, fresh, authors)
         rows = [
             _row(target.id, channel_id, m, authors[m.ts], roots, maps, batch, day) for m in fresh
@@ -147,8 +147,8 @@ def _count_present(batch: _Batch, message: SlackMessage) -> None:
 
 
 async def _authors_txn(
-    conn: Conn,
-    outbox: events.Outbox,
+    ctx: ServiceContext,
+    conn: Transaction,
     target: Workspace,
     fresh: Sequence[SlackMessage],
     maps: Maps,
@@ -164,7 +164,7 @@ async def _authors_txn(
             authors[message.ts] = maps.bot_users.get(message.bot_id or "")
             continue
         if slack_id not in maps.users and slack_id not in batch.placeholders:
-            made = await placeholder_txn(conn, outbox, target, slack_id, now)
+            made = await placeholder_txn(ctx, conn, target, slack_id, now)
             batch.placeholders[slack_id] = made.id
             batch.count("users", imported=1)
             batch.notes.append(

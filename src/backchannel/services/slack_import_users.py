@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from backchannel.errors import InvalidArgument
 from backchannel.models import Bot, User, Workspace
-from backchannel.router import ShardFor
+from backchannel.router import ShardFor, Transaction
 from backchannel.services import events
 from backchannel.services.context import ServiceContext
 from backchannel.services.crossdb import Undo, main_then_shards
@@ -71,11 +71,11 @@ async def _import_batch(
 ) -> _Batch:
     batch = _Batch()
     now = ctx.clock()
-    async with events.publishing(ctx) as outbox, main_then_shards(ctx) as (main_conn, open_shard):
-        undo = _undo(outbox, target.id, batch)
+    async with main_then_shards(ctx) as (main_conn, open_shard):
+        undo = _undo(ctx, target.id, batch)
         async with open_shard(ShardFor(target.id), undo) as conn:
             for slack_user in pending:
-                await _import_one_txn(conn, outbox, target, slack_user, batch, now)
+                await _import_one_txn(ctx, conn, target, slack_user, batch, now)
             made = batch.people + batch.matched
             pairs = [(slack_user.id, user.id) for slack_user, user in made]
             await imports.record_ids_txn(conn, target.id, imports.USER, pairs, now)
@@ -87,8 +87,8 @@ async def _import_batch(
 
 
 async def _import_one_txn(
-    conn: Conn,
-    outbox: events.Outbox,
+    ctx: ServiceContext,
+    conn: Transaction,
     target: Workspace,
     slack_user: SlackUser,
     batch: _Batch,
@@ -112,7 +112,7 @@ async def _import_one_txn(
         await store.insert_bot_txn(conn, bot)
         if slack_user.bot_id is not None:
             batch.bots.append((slack_user.bot_id, bot))
-    await outbox.append_txn(conn, team_join(user, outbox.ctx.public_url))
+    await events.append_txn(ctx, conn, team_join(user, ctx.public_url))
     batch.people.append((slack_user, user))
 
 
@@ -133,12 +133,12 @@ async def _sign_in_rows_txn(main_conn: Conn, user: User, now: float) -> None:
         )
 
 
-def _undo(outbox: events.Outbox, workspace_id: str, batch: _Batch) -> Undo:
+def _undo(ctx: ServiceContext, workspace_id: str, batch: _Batch) -> Undo:
     """The shard's half of a batch whose main DB write failed: its people go again."""
 
-    async def undo(conn: Conn) -> None:
+    async def undo(conn: Transaction) -> None:
         for _, user in batch.people:
-            await undo_new_user(outbox, user)(conn)
+            await undo_new_user(ctx, user)(conn)
         made = [slack_user.id for slack_user, _ in batch.people + batch.matched]
         await imports.forget_ids_txn(conn, workspace_id, imports.USER, made)
         bots = [slack_id for slack_id, _ in batch.bots]
@@ -180,7 +180,7 @@ def _person(
 
 
 async def placeholder_txn(
-    conn: Conn, outbox: events.Outbox, target: Workspace, slack_id: str, now: float
+    ctx: ServiceContext, conn: Transaction, target: Workspace, slack_id: str, now: float
 ) -> User:
     """A deactivated stand-in for an author users.json does not list, so that what they
     said is kept; recorded like anyone imported, so later runs reuse it."""
@@ -202,7 +202,7 @@ async def placeholder_txn(
     user = _person(target, unknown, handle, None, now)
     await store.insert_user_txn(conn, user)
     await imports.record_ids_txn(conn, target.id, imports.USER, [(slack_id, user.id)], now)
-    await outbox.append_txn(conn, team_join(user, outbox.ctx.public_url))
+    await events.append_txn(ctx, conn, team_join(user, ctx.public_url))
     return user
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from backchannel.errors import AlreadyExists, NotFound
 from backchannel.models import Bot, Event, TokenInfo, User, Workspace
 from backchannel.models.events import to_workspace
-from backchannel.router import ShardFor
+from backchannel.router import ShardFor, Transaction
 from backchannel.services import credentials as creds
 from backchannel.services import events
 from backchannel.services.channels import member_joined
@@ -81,7 +81,7 @@ async def create_user(
     )
     token = creds.new_token("user")
     password_hash = creds.hash_password(password) if password is not None else None
-    async with events.publishing(ctx) as outbox, main_then_shards(ctx) as (main_conn, open_shard):
+    async with main_then_shards(ctx) as (main_conn, open_shard):
         if await credential_store.email_taken_txn(main_conn, target.id, email):
             raise AlreadyExists(
                 f"{email} already has an account in {target.domain}", slack_error="email_taken"
@@ -100,15 +100,15 @@ async def create_user(
             info=TokenInfo(user.id, target.id, "user"),
             now=now,
         )
-        async with open_shard(ShardFor(target.id), undo_new_user(outbox, user)) as conn:
+        async with open_shard(ShardFor(target.id), undo_new_user(ctx, user)) as conn:
             await _insert_user(conn, user)
-            await outbox.append_txn(conn, team_join(user, ctx.public_url))
+            await events.append_txn(ctx, conn, team_join(user, ctx.public_url))
             general = await channels.general_channel_txn(conn, target.id)
             if general is not None:
                 await channels.add_member_txn(
                     conn, channel_id=general.id, user_id=user.id, workspace_id=target.id, now=now
                 )
-                await outbox.append_txn(conn, member_joined(general, user.id, ts_at(now)))
+                await events.append_txn(ctx, conn, member_joined(general, user.id, ts_at(now)))
     return NewUser(user, token)
 
 
@@ -122,30 +122,30 @@ async def create_bot(ctx: ServiceContext, *, workspace: str, name: str) -> NewBo
     user = new_bot_user(target, bot_id, real_name, now)
     bot = Bot(bot_id, target.id, user.id, real_name, False, now)
     token = creds.new_token("bot")
-    async with events.publishing(ctx) as outbox, main_then_shards(ctx) as (main_conn, open_shard):
+    async with main_then_shards(ctx) as (main_conn, open_shard):
         await credential_store.insert_token_txn(
             main_conn,
             token_hash=creds.hash_token(token),
             info=TokenInfo(user.id, target.id, "bot"),
             now=now,
         )
-        async with open_shard(ShardFor(target.id), undo_new_user(outbox, user)) as conn:
+        async with open_shard(ShardFor(target.id), undo_new_user(ctx, user)) as conn:
             await _insert_user(conn, user)
             await users.insert_bot_txn(conn, bot)
-            await outbox.append_txn(conn, team_join(user, ctx.public_url))
+            await events.append_txn(ctx, conn, team_join(user, ctx.public_url))
     return NewBot(user, bot, token)
 
 
 async def deactivate_user(ctx: ServiceContext, *, workspace_id: str, user_id: str) -> None:
     """Mark a member (or bot user) deactivated: still listed, flagged deleted, not findable."""
     now = ctx.clock()
-    async with events.publishing(ctx) as outbox, ctx.router.write(ShardFor(workspace_id)) as conn:
+    async with ctx.router.write(ShardFor(workspace_id)) as conn:
         user = await users.get_user_txn(conn, workspace_id, user_id)
         if user is None:
             raise NotFound(f"no user {user_id}", slack_error="user_not_found")
         await users.set_deleted_txn(conn, workspace_id, user_id, deleted=True, now=now)
         gone = replace(user, deleted=True, updated=now)
-        await outbox.append_txn(conn, user_changed(gone, now, ctx.public_url))
+        await events.append_txn(ctx, conn, user_changed(gone, now, ctx.public_url))
 
 
 def team_join(user: User, base_url: str) -> Event:
@@ -157,15 +157,15 @@ def team_join(user: User, base_url: str) -> Event:
     return to_workspace(user.workspace_id, payload)
 
 
-def undo_new_user(outbox: events.Outbox, user: User) -> Undo:
+def undo_new_user(ctx: ServiceContext, user: User) -> Undo:
     """Undo a new user whose shard committed when the main DB then failed. The shard's log
-    already holds their team_join (unpublished, but edges read logs), so it gets the
-    matching end: the user, deactivated."""
+    already holds their team_join (published with this undo's: services/crossdb.py), so it
+    gets the matching end: the user, deactivated."""
 
-    async def undo(conn: Conn) -> None:
+    async def undo(conn: Transaction) -> None:
         await users.delete_user_txn(conn, user.workspace_id, user.id)
         gone = replace(user, deleted=True)
-        await outbox.append_txn(conn, user_changed(gone, user.updated, outbox.ctx.public_url))
+        await events.append_txn(ctx, conn, user_changed(gone, user.updated, ctx.public_url))
 
     return undo
 

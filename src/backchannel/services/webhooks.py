@@ -82,8 +82,8 @@ async def create_webhook(
     bot_id = new_keyed_id(BOT, target.keyspace)
     bot_user = new_bot_user(target, bot_id, real_name, now)
     secret = "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(_SECRET_LENGTH))
-    async with events.publishing(ctx) as outbox, main_then_shards(ctx) as (main_conn, open_shard):
-        async with open_shard(ShardFor(target.id), undo_new_user(outbox, bot_user)) as conn:
+    async with main_then_shards(ctx) as (main_conn, open_shard):
+        async with open_shard(ShardFor(target.id), undo_new_user(ctx, bot_user)) as conn:
             found = await _webhook_channel_txn(conn, target, channel)
             # Many webhooks may share a name; their bots' handles may not.
             handle = await free_handle_txn(conn, target.id, bot_user.name)
@@ -95,8 +95,8 @@ async def create_webhook(
             await channels.add_member_txn(
                 conn, channel_id=found.id, user_id=bot_user.id, workspace_id=target.id, now=now
             )
-            await outbox.append_txn(conn, team_join(bot_user, ctx.public_url))
-            await outbox.append_txn(conn, member_joined(found, bot_user.id, now_ts(ctx)))
+            await events.append_txn(ctx, conn, team_join(bot_user, ctx.public_url))
+            await events.append_txn(ctx, conn, member_joined(found, bot_user.id, now_ts(ctx)))
         webhook = Webhook(bot_id, target.id, found.id, bot_user.id, created_by, now)
         await store.insert_webhook_txn(main_conn, webhook, hash_token(secret))
     return NewWebhook(webhook, found, secret)
