@@ -149,7 +149,8 @@ async def _announce_txn(
         subtype=f"channel_{setting}",
         text=f"set the channel {setting}: {value}" if value else f"cleared the channel {setting}",
     )
-    message = await message_store.insert_message_txn(conn, draft, ctx.clock())
+    locked = await message_store.lock_channel_txn(conn, channel.id)
+    message = await message_store.insert_message_txn(conn, draft, ctx.clock(), locked=locked)
     await events.append_txn(ctx, conn, posted_event(message, **{setting: value}))
 
 

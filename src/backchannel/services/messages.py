@@ -76,8 +76,10 @@ async def post_message(
         text = await linked(ctx, workspace_id=workspace_id, user_id=user_id, text=text)
     async with conversation_txn(ctx, channel_id, write=True) as conn:
         channel = await writable_channel_txn(conn, workspace_id, user_id, channel_id)
+        locked = await store.lock_channel_txn(conn, channel.id)
         if client_msg_id is not None:
-            original = await _retried_txn(conn, channel.id, client_msg_id)
+            # Under the lock: a concurrent first attempt is either seen here or not yet made.
+            original = await store.message_by_client_msg_id_txn(conn, channel.id, client_msg_id)
             if original is not None:  # the channel heard of it the first time
                 return original
         if by_bot and bot_id is None:
@@ -103,10 +105,12 @@ async def post_message(
             icons=shown.icons if shown else None,
             metadata=metadata,
         )
-        message = await store.insert_message_txn(conn, draft, ctx.clock())
-        await events.append_txn(ctx, conn, posted_event(message))
+        message = await store.insert_message_txn(conn, draft, ctx.clock(), locked=locked)
+        # The lock holds off any share or unshare: its workspaces are the channel's now.
+        relay_to = locked.shared_with
+        await events.append_txn(ctx, conn, replace(posted_event(message), relay_to=relay_to))
         if root is not None:
-            await _thread_changed_txn(ctx, conn, channel.id, root.ts, message.ts)
+            await _thread_changed_txn(ctx, conn, channel.id, root.ts, message.ts, relay_to)
     return message
 
 
@@ -116,23 +120,23 @@ def _persona_subtype(shown: Shown | None) -> str | None:
 
 
 async def _thread_changed_txn(
-    ctx: ServiceContext, conn: Transaction, channel_id: str, root_ts: str, event_ts: str
+    ctx: ServiceContext,
+    conn: Transaction,
+    channel_id: str,
+    root_ts: str,
+    event_ts: str,
+    relay_to: tuple[str, ...] | None = None,
 ) -> None:
     """Slack's message_replied: the thread's root as it now is (reply count, latest reply,
-    who replied), so clients update it without counting replies themselves."""
+    who replied), so clients update it without counting replies themselves. `relay_to`: the
+    channel's other workspaces, if the caller knows them (events.append_txn)."""
     root = await store.get_message_txn(conn, channel_id, root_ts)
     if root is None:
         return
     [root] = await with_reactions_txn(conn, [root])
     payload = {**_hidden("message_replied", channel_id, event_ts), "message": message_json(root)}
-    await events.append_txn(ctx, conn, to_channel(root.workspace_id, channel_id, payload))
-
-
-async def _retried_txn(conn: Conn, channel_id: str, client_msg_id: str) -> Message | None:
-    """The message a retry repeats. Looked up under the channel's lock, which the insert
-    takes anyway, so a concurrent first attempt is either seen here or not yet stored."""
-    await store.lock_channel_txn(conn, channel_id)
-    return await store.message_by_client_msg_id_txn(conn, channel_id, client_msg_id)
+    event = to_channel(root.workspace_id, channel_id, payload, relay_to=relay_to)
+    await events.append_txn(ctx, conn, event)
 
 
 def check_content(text: str, blocks: list[Any] | None, attachments: list[Any] | None) -> None:

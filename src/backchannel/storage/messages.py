@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Row
 
 from backchannel.models import Message
+from backchannel.storage.channels import shared_teams_from_json
 from backchannel.storage.connection import Conn
 from backchannel.storage.json_values import is_object, is_object_list, is_string_list, readable
 from backchannel.storage.schema import channels, memberships, messages, pins, reactions
@@ -22,38 +23,45 @@ _SET_LAST_TS = (
     .values(last_ts=bindparam("new_ts"))
 )
 _LOCK_CHANNEL = (
-    select(channels.c.last_ts).where(channels.c.id == bindparam("channel_id")).with_for_update()
+    select(channels.c.last_ts, channels.c.shared_with)
+    .where(channels.c.id == bindparam("channel_id"))
+    .limit(1)
+    .with_for_update()
 )
 
 
-async def insert_message_txn(conn: Conn, message: Message, now: float) -> Message:
-    """Store a message under a fresh ts, after every other ts of its channel.
+@dataclass(frozen=True)
+class ChannelLock:
+    """What a channel's row says under its lock, which lasts until the commit."""
 
-    The channel row is read FOR UPDATE (PostgreSQL; SQLite's writer lock does the same), so two
-    posts to one channel are serialised and ts stays strictly increasing per channel. Under
-    that lock a message whose client_msg_id the channel already has is not stored again: the
-    original comes back, which makes a client's retry idempotent. A reply (thread_ts set, and
-    pointing at the thread's root) updates the root's reply count, latest reply and repliers.
+    last_ts: str | None
+    shared_with: tuple[str, ...]  # the ids of the channel's other workspaces
+
+
+async def lock_channel_txn(conn: Conn, channel_id: str) -> ChannelLock:
+    """Serialise writes to one channel's messages (and its sharing) until commit: the row is
+    read FOR UPDATE on PostgreSQL; on SQLite the writer's lock does the same."""
+    row = (await conn.execute(_LOCK_CHANNEL, {"channel_id": channel_id})).first()
+    if row is None:
+        return ChannelLock(None, ())
+    teams = shared_teams_from_json(row.shared_with)
+    return ChannelLock(row.last_ts, tuple(team.id for team in teams))
+
+
+async def insert_message_txn(
+    conn: Conn, message: Message, now: float, *, locked: ChannelLock
+) -> Message:
+    """Store a message under a fresh ts, after every other ts of its channel: the caller
+    holds the channel's lock (`locked`), so posts to one channel are serialised and ts stays
+    strictly increasing per channel. A reply (thread_ts set, and pointing at the thread's
+    root) updates the root's reply count, latest reply and repliers.
     """
-    last_ts = await lock_channel_txn(conn, message.channel_id)
-    if message.client_msg_id is not None:
-        original = await message_by_client_msg_id_txn(
-            conn, message.channel_id, message.client_msg_id
-        )
-        if original is not None:
-            return original
-    ts = next_ts(now, last_ts)
+    ts = next_ts(now, locked.last_ts)
     await conn.execute(_INSERT_MESSAGE, {**_columns(message), "ts": ts})
     await conn.execute(_SET_LAST_TS, {"channel_id": message.channel_id, "new_ts": ts})
     if message.thread_ts is not None and message.thread_ts != ts:
         await _record_reply_txn(conn, message, ts)
     return replace(message, ts=ts)
-
-
-async def lock_channel_txn(conn: Conn, channel_id: str) -> str | None:
-    """Serialise writes to one channel's messages until commit; returns its last ts."""
-    last_ts: str | None = await conn.scalar(_LOCK_CHANNEL, {"channel_id": channel_id})
-    return last_ts
 
 
 def _columns(message: Message) -> dict[str, Any]:
