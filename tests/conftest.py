@@ -14,7 +14,11 @@ import pytest
 from backchannel.app import Backchannel, open_backchannel
 from backchannel.config import ServerSettings, Settings, StorageSettings
 from backchannel.models import Workspace
-from backchannel.services import ServiceContext, auth, channels, users, workspaces
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels
+from backchannel.services.identity import auth
+from backchannel.services.people import users
+from backchannel.services.tenancy import workspaces
 from tests.support.cli import run_cli
 from tests.support.etcd import etcd, etcd_topology  # noqa: F401  (fixtures)
 from tests.support.nats import nats_server, nats_url, shared_nats  # noqa: F401  (fixtures)

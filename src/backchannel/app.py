@@ -18,12 +18,13 @@ from backchannel.edge import Edge
 from backchannel.errors import ConfigError
 from backchannel.metrics import Metrics, Series
 from backchannel.models import EdgeInfo
+from backchannel.ops.deployment import Progress, open_router
 from backchannel.router import Router
 from backchannel.router.consolidation import ConsolidationStats
 from backchannel.router.router import MAIN
-from backchannel.services import Clock, ServiceContext, edges
-from backchannel.services import events as event_service
-from backchannel.services.deployment import Progress, open_router
+from backchannel.services import Clock, ServiceContext
+from backchannel.services.realtime import edges
+from backchannel.services.realtime import events as event_service
 from backchannel.webapp.app import create_webapp
 from backchannel.webapp.ratelimit import RateLimiter
 

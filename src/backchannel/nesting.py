@@ -1,5 +1,6 @@
 """How deeply a JSON value nests: the one measure that content checks on input
-(services/block_kit.py) and storage's reads of JSON columns (storage/json_values.py) share.
+(services/messaging/block_kit.py) and storage's reads of JSON columns
+(storage/json_values.py) share.
 
 Walked with a stack, not recursion, so no depth a parser lets through can exhaust Python's.
 """

@@ -53,7 +53,8 @@ def profile_json(user: User, base_url: str) -> dict[str, Any]:
         "team": user.workspace_id,
     }
     first, _, last = user.real_name.partition(" ")
-    # users.profile.set stores first/last names when a person sets them (services/profiles.py).
+    # users.profile.set stores first/last names when a person sets them
+    # (services/people/profiles.py).
     profile["first_name"] = _text(stored, "first_name", first)
     profile["last_name"] = _text(stored, "last_name", last)
     if user.email is not None:
@@ -80,7 +81,7 @@ def _unix_time(value: Any) -> int:
 
 def avatar_images(user: User, base_url: str) -> dict[str, Any]:
     """The image_* URLs of a user's photo: the one image at every size (clients scale it),
-    absolute, stored at upload time (services/avatars.py). Without one, their default
+    absolute, stored at upload time (services/people/avatars.py). Without one, their default
     avatar's, with what Slack gives a default: no image_1024, image_original or
     is_custom_image."""
     url = user.profile.get("avatar_url")

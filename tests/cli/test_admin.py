@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 from backchannel.config import StorageSettings
-from backchannel.services import auth
+from backchannel.services.identity import auth
 from tests.cli.conftest import PASSWORD
 from tests.conftest import opened
 from tests.support.cli import COMMAND, RunningServer, assert_one_line_error, clean_env, run_cli

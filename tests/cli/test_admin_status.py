@@ -13,7 +13,8 @@ import httpx
 from websockets.asyncio.client import connect
 
 from backchannel.config import StorageSettings
-from backchannel.services import users, workspaces
+from backchannel.services.people import users
+from backchannel.services.tenancy import workspaces
 from tests.cli.conftest import PASSWORD
 from tests.conftest import opened
 from tests.support.cli import PROCESS_WAIT, RunningServer, assert_one_line_error, run_cli

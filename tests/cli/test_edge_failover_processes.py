@@ -20,7 +20,7 @@ import orjson
 
 from backchannel.config import StorageSettings
 from backchannel.models import EdgeInfo
-from backchannel.services.edges import choose_owner
+from backchannel.services.realtime.edges import choose_owner
 from tests.cli.test_realtime_processes import (
     DROPPED,
     RETRY_PAUSE,

@@ -18,17 +18,13 @@ import pytest
 from websockets.asyncio.client import connect
 
 from backchannel.config import StorageSettings
-from backchannel.services import (
-    ServiceContext,
-    auth,
-    channels,
-    direct_messages,
-    messages,
-    reactions,
-    users,
-    workspaces,
-)
-from backchannel.services.personas import Persona
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels, direct_messages
+from backchannel.services.identity import auth
+from backchannel.services.messaging import messages, reactions
+from backchannel.services.messaging.personas import Persona
+from backchannel.services.people import users
+from backchannel.services.tenancy import workspaces
 from tests.conftest import opened
 from tests.support.cli import Processes, assert_one_line_error, run_cli
 from tests.support.rtm import RtmSocket

@@ -25,7 +25,9 @@ from backchannel.app import open_backchannel
 from backchannel.config import Settings, StorageSettings
 from backchannel.metrics.reading import total
 from backchannel.models import TokenInfo
-from backchannel.services import auth, users, workspaces
+from backchannel.services.identity import auth
+from backchannel.services.people import users
+from backchannel.services.tenancy import workspaces
 from tests.support.cli import Processes, RunningServer
 from tests.support.metrics import scrape
 from tests.support.postgres import PostgresCluster

@@ -12,7 +12,7 @@ import httpx
 from slack_sdk import WebClient
 
 from backchannel.config import StorageSettings
-from backchannel.services.deployment import open_router
+from backchannel.ops.deployment import open_router
 from backchannel.storage import migrate
 from tests.support.cli import RunningServer, assert_one_line_error, run_cli
 

@@ -16,7 +16,8 @@ import httpx
 
 from backchannel.app import open_backchannel
 from backchannel.config import Settings, StorageSettings
-from backchannel.services import organisations, users, workspaces
+from backchannel.services.people import users
+from backchannel.services.tenancy import organisations, workspaces
 from tests.cli.test_realtime_processes import (
     WAIT,
     Listener,

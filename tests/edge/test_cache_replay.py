@@ -22,18 +22,13 @@ from hypothesis import strategies as st
 from backchannel.edge.cache import WorkspaceCache
 from backchannel.errors import BackchannelError
 from backchannel.models import Event, Position, TokenInfo
-from backchannel.services import (
-    ServiceContext,
-    boot,
-    channel_settings,
-    channels,
-    direct_messages,
-    events,
-    messages,
-    profiles,
-    users,
-    workspaces,
-)
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels, direct_messages
+from backchannel.services.conversations import settings as channel_settings
+from backchannel.services.messaging import messages
+from backchannel.services.people import profiles, users
+from backchannel.services.realtime import boot, events
+from backchannel.services.tenancy import workspaces
 from tests.conftest import SQLITE
 from tests.support.clock import FakeClock
 

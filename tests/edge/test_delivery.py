@@ -9,7 +9,9 @@ from backchannel.app import Backchannel
 from backchannel.edge import Edge
 from backchannel.metrics.reading import parse_page, total
 from backchannel.models import TokenInfo
-from backchannel.services import ServiceContext, channels, users
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels
+from backchannel.services.people import users
 from tests.conftest import Acme
 from tests.edge.conftest import Connect, info
 from tests.edge.test_fanout import say

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from backchannel.services import ServiceContext, channels, messages
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels
+from backchannel.services.messaging import messages
 from tests.conftest import Acme
 from tests.edge.conftest import Connect, info
 from tests.webapp.conftest import Globex

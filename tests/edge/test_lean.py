@@ -10,15 +10,11 @@ import pytest
 
 from backchannel.app import Backchannel
 from backchannel.models import TokenInfo
-from backchannel.services import (
-    ServiceContext,
-    channel_settings,
-    channels,
-    direct_messages,
-    messages,
-    profiles,
-    users,
-)
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels, direct_messages
+from backchannel.services.conversations import settings as channel_settings
+from backchannel.services.messaging import messages
+from backchannel.services.people import profiles, users
 from tests.conftest import Acme
 from tests.edge.conftest import Connect, info
 

@@ -1,4 +1,4 @@
-"""A workspace that moves to another DB shard (services/moves.py): its sockets are told
+"""A workspace that moves to another DB shard (ops/moves.py): its sockets are told
 `team_migration_started` and closed, rtm.connect and rtm.start answer
 `migration_in_progress` while it is frozen, and once it serves from its new shard its
 clients connect there and get its events (docs/realtime.md, Workspace moves)."""
@@ -18,7 +18,8 @@ from backchannel.app import Backchannel
 from backchannel.edge import Edge
 from backchannel.models import TokenInfo
 from backchannel.models.topology import FROZEN, SERVING, PutAssignment
-from backchannel.services import ServiceContext, moves
+from backchannel.ops import moves
+from backchannel.services import ServiceContext
 from tests.conftest import Acme
 from tests.edge.conftest import info
 from tests.edge.test_fanout import say

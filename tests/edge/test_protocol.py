@@ -7,7 +7,8 @@ from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import InvalidStatus
 
 from backchannel.app import Backchannel
-from backchannel.services import ServiceContext, presence, users
+from backchannel.services import ServiceContext
+from backchannel.services.people import presence, users
 from tests.conftest import Acme
 from tests.edge.conftest import Connect, info
 from tests.support.rtm import RtmSocket, live_edge, open_rtm, ticket_for

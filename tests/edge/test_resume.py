@@ -6,8 +6,9 @@ import time
 
 from websockets.asyncio.client import connect as ws_connect
 
-from backchannel.services import ServiceContext, channels
-from backchannel.services import events as event_service
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels
+from backchannel.services.realtime import events as event_service
 from tests.conftest import Acme
 from tests.edge.conftest import Connect, info
 from tests.edge.test_fanout import say

@@ -12,7 +12,9 @@ from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import InvalidStatus
 
 from backchannel.app import Backchannel
-from backchannel.services import ServiceContext, auth, organisations
+from backchannel.services import ServiceContext
+from backchannel.services.identity import auth
+from backchannel.services.tenancy import organisations
 from tests.conftest import Acme
 from tests.edge.conftest import info
 from tests.edge.test_fanout import say
@@ -88,7 +90,7 @@ async def test_signing_out_closes_the_sessions_sockets(
 async def test_a_removed_seat_closes_its_sockets_and_voids_its_tickets(
     ctx: ServiceContext, api: str, initech: Initech
 ) -> None:
-    """admin.users.remove revokes the seat's tokens the same way (services/revocation.py);
+    """admin.users.remove revokes the seat's tokens the same way (services/identity/revocation.py);
     the person's seat elsewhere keeps its socket."""
     peter = initech.peter.user.id
     olivia = await auth.authenticate(ctx, initech.olivia.token)

@@ -16,7 +16,9 @@ from backchannel.app import Backchannel, open_backchannel
 from backchannel.config import load_config_file
 from backchannel.errors import ConfigError
 from backchannel.models import EdgeInfo
-from backchannel.services import ServiceContext, edges, messages
+from backchannel.services import ServiceContext
+from backchannel.services.messaging import messages
+from backchannel.services.realtime import edges
 from tests.conftest import Acme
 from tests.edge.conftest import info
 from tests.support.rtm import listening, open_rtm, serving_edge, ticket_for

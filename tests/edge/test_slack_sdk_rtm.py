@@ -11,7 +11,9 @@ import pytest
 from slack_sdk.rtm_v2 import RTMClient
 
 from backchannel.app import Backchannel
-from backchannel.services import ServiceContext, channels, users
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels
+from backchannel.services.people import users
 from tests.conftest import Acme
 from tests.edge.test_fanout import say
 from tests.support.rtm import live_edge

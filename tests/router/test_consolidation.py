@@ -14,7 +14,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from backchannel.errors import NotFound
-from backchannel.services import ServiceContext, directory, history, messages
+from backchannel.services import ServiceContext
+from backchannel.services.messaging import history, messages
+from backchannel.services.people import directory
 from tests.conftest import Acme, dev_channel
 
 READERS = 20

@@ -17,8 +17,12 @@ from backchannel.app import Backchannel
 from backchannel.config import StorageSettings
 from backchannel.errors import InvalidArgument, NotFound, StorageUnavailable
 from backchannel.models import DbShard
-from backchannel.services import ServiceContext, channels, history, messages, users, workspaces
-from backchannel.services.failover import failover, set_replica
+from backchannel.ops.failover import failover, set_replica
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels
+from backchannel.services.messaging import history, messages
+from backchannel.services.people import users
+from backchannel.services.tenancy import workspaces
 from tests.conftest import opened
 from tests.support.cli import assert_one_line_error, run_cli
 from tests.support.postgres import PostgresCluster

@@ -11,7 +11,10 @@ from backchannel.app import Backchannel, open_backchannel
 from backchannel.config import Settings
 from backchannel.errors import InvalidArgument, NotFound
 from backchannel.router import AllShards, Shard, ShardFor
-from backchannel.services import ServiceContext, channels, users, workspaces
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels
+from backchannel.services.people import users
+from backchannel.services.tenancy import workspaces
 from backchannel.storage.schema import channels as channel_table
 from backchannel.storage.schema import users as user_table
 from backchannel.types import new_keyed_id

@@ -15,7 +15,8 @@ from backchannel.app import Backchannel, open_backchannel
 from backchannel.config import Settings
 from backchannel.errors import ConfigError
 from backchannel.router import ShardFor
-from backchannel.services import users, workspaces
+from backchannel.services.people import users
+from backchannel.services.tenancy import workspaces
 from backchannel.storage.row_limit import RowLimitExceeded
 from backchannel.storage.schema import users as user_table
 from tests.conftest import StorageFactory, opened

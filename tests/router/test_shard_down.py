@@ -13,7 +13,8 @@ from slack_sdk.errors import SlackApiError
 
 from backchannel.app import Backchannel
 from backchannel.config import StorageSettings
-from backchannel.services import users, workspaces
+from backchannel.services.people import users
+from backchannel.services.tenancy import workspaces
 from tests.conftest import opened
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.support.postgres import PostgresCluster

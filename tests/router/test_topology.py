@@ -18,7 +18,7 @@ from backchannel.models import DbShard, EdgeInfo, ShardMap, WorkspaceAssignment
 from backchannel.models.topology import PutAssignment, PutDbShard, PutMsShard
 from backchannel.router.topology import TopologyConflict
 from backchannel.router.topology_etcd import EtcdTopology
-from backchannel.services import workspaces
+from backchannel.services.tenancy import workspaces
 from tests.support.postgres import PostgresCluster
 
 STORES = ["main-sqlite", "main-postgresql", "etcd"]

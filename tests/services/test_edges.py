@@ -13,11 +13,14 @@ import pytest
 from backchannel.app import Backchannel
 from backchannel.errors import InvalidArgument, NotFound
 from backchannel.models import EdgeInfo, WorkspaceAssignment
+from backchannel.ops.deployment import open_router
 from backchannel.router import Router
-from backchannel.services import ServiceContext, auth, edges, workspaces
-from backchannel.services.deployment import open_router
-from backchannel.services.edge_view import VIEW_SECONDS
-from backchannel.services.tickets import TICKET_SECONDS, redeem_ticket
+from backchannel.services import ServiceContext
+from backchannel.services.identity import auth
+from backchannel.services.realtime import edges
+from backchannel.services.realtime.edge_view import VIEW_SECONDS
+from backchannel.services.realtime.tickets import TICKET_SECONDS, redeem_ticket
+from backchannel.services.tenancy import workspaces
 from tests.conftest import Acme
 from tests.support.clock import FakeClock
 

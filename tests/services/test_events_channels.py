@@ -5,15 +5,11 @@ from __future__ import annotations
 import pytest
 
 from backchannel.errors import BackchannelError
-from backchannel.services import (
-    ServiceContext,
-    channel_settings,
-    channels,
-    direct_messages,
-    history,
-    messages,
-    users,
-)
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels, direct_messages
+from backchannel.services.conversations import settings as channel_settings
+from backchannel.services.messaging import history, messages
+from backchannel.services.people import users
 from tests.conftest import Acme, dev_channel
 from tests.services.test_events_messages import listen, log_head
 

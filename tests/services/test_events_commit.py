@@ -14,8 +14,11 @@ from backchannel.bus.codec import decode_event
 from backchannel.models import Event, Workspace
 from backchannel.models.events import to_workspace
 from backchannel.router import Main, ShardFor, Transaction
-from backchannel.services import ServiceContext, events, messages, workspaces
+from backchannel.services import ServiceContext
 from backchannel.services.crossdb import main_then_shards
+from backchannel.services.messaging import messages
+from backchannel.services.realtime import events
+from backchannel.services.tenancy import workspaces
 from backchannel.storage.engine import create_engines
 from backchannel.storage.schema import events as event_table
 from tests.conftest import Acme, dev_channel

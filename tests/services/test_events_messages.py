@@ -12,16 +12,11 @@ import pytest
 from backchannel.bus.codec import decode_event
 from backchannel.errors import BackchannelError
 from backchannel.models import Event, Position
-from backchannel.services import (
-    ServiceContext,
-    channel_settings,
-    channels,
-    events,
-    messages,
-    pins,
-    reactions,
-    webhooks,
-)
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels
+from backchannel.services.conversations import settings as channel_settings
+from backchannel.services.messaging import messages, pins, reactions, webhooks
+from backchannel.services.realtime import events
 from tests.conftest import Acme, dev_channel
 
 

@@ -6,7 +6,9 @@ import pytest
 
 from backchannel.errors import AlreadyExists, AuthError
 from backchannel.models import TokenInfo
-from backchannel.services import ServiceContext, presence, profiles, users, webhooks
+from backchannel.services import ServiceContext
+from backchannel.services.messaging import webhooks
+from backchannel.services.people import presence, profiles, users
 from tests.conftest import Acme, dev_channel
 from tests.services.test_events_messages import listen, log_head
 

@@ -1,4 +1,4 @@
-"""`admin move-workspace` (services/moves.py): a workspace moved to another DB shard while
+"""`admin move-workspace` (ops/moves.py): a workspace moved to another DB shard while
 people post and read, on SQLite and PostgreSQL. Nothing acknowledged is lost, reads never
 fail, the old shard is emptied of it, and bad requests change nothing."""
 
@@ -13,8 +13,10 @@ from sqlalchemy import func, select
 from backchannel.errors import BackchannelError, InvalidArgument, NotFound
 from backchannel.models import DbShard
 from backchannel.models.topology import FROZEN, PutAssignment, PutDbShard
+from backchannel.ops import moves
 from backchannel.router import Shard
-from backchannel.services import ServiceContext, history, messages, moves, pins, reactions
+from backchannel.services import ServiceContext
+from backchannel.services.messaging import history, messages, pins, reactions
 from backchannel.storage.schema import channels, events, users
 from backchannel.storage.schema import messages as message_table
 from tests.conftest import Acme, dev_channel

@@ -1,4 +1,4 @@
-"""Importing a Slack export (services/slack_import.py): everything mapped and in place, a
+"""Importing a Slack export (interop/slack_export/importing.py): everything mapped and in place, a
 rerun that imports nothing twice, a resumed import, and malformed exports reported with
 reasons (docs/slack-export.md)."""
 
@@ -13,12 +13,15 @@ import pytest
 from sqlalchemy import func, select
 
 from backchannel.errors import InvalidArgument, NotFound
+from backchannel.interop.slack_export.importing import import_slack_export, load_maps
+from backchannel.interop.slack_export.reading import Limits
+from backchannel.interop.slack_export.state import ImportSummary, Maps
 from backchannel.models import Channel, Message, TokenInfo, Workspace
+from backchannel.ops import moves
 from backchannel.router import Main, ShardFor
-from backchannel.services import ServiceContext, moves, search, workspaces
-from backchannel.services.slack_export import Limits
-from backchannel.services.slack_import import import_slack_export, load_maps
-from backchannel.services.slack_state import ImportSummary, Maps
+from backchannel.services import ServiceContext
+from backchannel.services.messaging import search
+from backchannel.services.tenancy import workspaces
 from backchannel.storage import channels, imports, users
 from backchannel.storage import credentials as credential_store
 from backchannel.storage.reactions import with_reactions_txn
@@ -342,7 +345,7 @@ def _rich_day() -> bytes:
 async def test_blocks_and_attachments_a_post_refuses_are_left_out_and_counted(
     ctx: ServiceContext, tmp_path: Path
 ) -> None:
-    """services/block_kit.py decides, as for a post; the message comes with its text."""
+    """services/messaging/block_kit.py decides, as for a post; the message comes with its text."""
     target = await _workspace(ctx)
     files = sample_export()
     dev = next(name for name in files.json if name.startswith("dev/")).split("/")[0]

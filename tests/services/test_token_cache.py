@@ -7,8 +7,9 @@ from dataclasses import replace
 import pytest
 
 from backchannel.errors import AuthError
-from backchannel.services import ServiceContext, auth
-from backchannel.services.token_cache import TOKEN_TTL, TokenCache
+from backchannel.services import ServiceContext
+from backchannel.services.identity import auth
+from backchannel.services.identity.token_cache import TOKEN_TTL, TokenCache
 from tests.conftest import Acme
 from tests.support.clock import FakeClock
 

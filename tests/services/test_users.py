@@ -7,8 +7,10 @@ from sqlalchemy import event, func, select
 
 from backchannel.errors import AlreadyExists, AuthError, InvalidArgument
 from backchannel.router import Main, ShardFor
-from backchannel.services import ServiceContext, auth, directory, users
-from backchannel.services.workspaces import GENERAL
+from backchannel.services import ServiceContext
+from backchannel.services.identity import auth
+from backchannel.services.people import directory, users
+from backchannel.services.tenancy.workspaces import GENERAL
 from backchannel.storage.channels import general_channel_txn, is_member_txn
 from backchannel.storage.schema import credentials, tokens
 from backchannel.storage.schema import users as user_table

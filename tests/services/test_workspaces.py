@@ -7,7 +7,8 @@ import asyncio
 import pytest
 
 from backchannel.errors import AlreadyExists, InvalidArgument, NotFound
-from backchannel.services import ServiceContext, workspaces
+from backchannel.services import ServiceContext
+from backchannel.services.tenancy import workspaces
 from tests.conftest import Acme
 
 

@@ -9,7 +9,7 @@ import pytest
 from backchannel.app import open_backchannel
 from backchannel.config import ServerSettings, Settings, StorageSettings, load_config_file
 from backchannel.errors import ConfigError
-from backchannel.services.deployment import open_router
+from backchannel.ops.deployment import open_router
 from backchannel.storage.engine import parse_database_url
 from tests.support.postgres import PostgresCluster
 

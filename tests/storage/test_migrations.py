@@ -10,8 +10,8 @@ from sqlalchemy import Connection, inspect
 from backchannel.app import Backchannel, open_backchannel
 from backchannel.config import Settings
 from backchannel.errors import SchemaBehind
+from backchannel.ops.deployment import migrate_deployment, open_router
 from backchannel.router import Main, Shard
-from backchannel.services.deployment import migrate_deployment, open_router
 from backchannel.storage import migrate
 from backchannel.storage.schema import main_metadata, shard_metadata
 from tests.conftest import StorageFactory

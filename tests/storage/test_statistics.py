@@ -4,8 +4,8 @@ starts; PostgreSQL keeps its own."""
 from __future__ import annotations
 
 from backchannel.app import Backchannel
+from backchannel.ops.deployment import refresh_statistics
 from backchannel.router import ShardFor
-from backchannel.services.deployment import refresh_statistics
 from tests.conftest import SHARDS, Acme
 
 

@@ -16,8 +16,9 @@ from websockets.exceptions import ConnectionClosed
 from backchannel.app import Backchannel
 from backchannel.edge import Edge
 from backchannel.models import TokenInfo
-from backchannel.services import ServiceContext, auth
-from backchannel.services.tickets import issue_ticket
+from backchannel.services import ServiceContext
+from backchannel.services.identity import auth
+from backchannel.services.realtime.tickets import issue_ticket
 
 WAIT = 10.0
 

@@ -38,7 +38,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = Path(os.environ.get("BACKCHANNEL_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "web"
-PASSWORD = "backchannel-demo"  # services/demo.py
+PASSWORD = "backchannel-demo"  # ops/demo.py
 WAIT_MS = 15_000  # for what the page shows; generous, the machine is shared
 
 expect.set_options(timeout=WAIT_MS)

@@ -11,7 +11,9 @@ from slack_sdk.errors import SlackApiError
 
 from backchannel.app import Backchannel
 from backchannel.models import Workspace
-from backchannel.services import ServiceContext, organisations, users, workspaces
+from backchannel.services import ServiceContext
+from backchannel.services.people import users
+from backchannel.services.tenancy import organisations, workspaces
 from tests.conftest import Acme, dev_channel
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.support.server import live_server

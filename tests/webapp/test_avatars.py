@@ -16,8 +16,9 @@ import pytest
 from backchannel.app import Backchannel
 from backchannel.default_avatars import PALETTE
 from backchannel.models import TokenInfo
-from backchannel.services import ServiceContext, users
-from backchannel.services.avatars import MAX_IMAGE_BYTES
+from backchannel.services import ServiceContext
+from backchannel.services.people import users
+from backchannel.services.people.avatars import MAX_IMAGE_BYTES
 from tests.conftest import Acme
 from tests.services.test_events_messages import listen
 from tests.support.clients import ValidatingAsyncWebClient

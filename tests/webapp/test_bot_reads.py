@@ -15,7 +15,10 @@ from typing import Any
 import orjson
 import pytest
 
-from backchannel.services import ServiceContext, channels, messages, pins, reactions, users
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels
+from backchannel.services.messaging import messages, pins, reactions
+from backchannel.services.people import users
 from backchannel.webapp.registry import METHODS
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient

@@ -5,7 +5,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from backchannel.services import ServiceContext, auth, edges, users, workspaces
+from backchannel.services import ServiceContext
+from backchannel.services.identity import auth
+from backchannel.services.people import users
+from backchannel.services.realtime import edges
+from backchannel.services.tenancy import workspaces
 from tests.conftest import ALICE_PASSWORD, Acme
 
 ALICE = {"workspace": "acme", "email": "alice@acme.test", "password": ALICE_PASSWORD}

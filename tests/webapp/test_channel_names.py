@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from backchannel.services import ServiceContext, channels
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.webapp.conftest import Initech, client_for, error_of

@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import update
 
 from backchannel.router import ShardFor
-from backchannel.services import ServiceContext, channels, users
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels
+from backchannel.services.people import users
 from backchannel.storage.schema import channels as channel_table
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient

@@ -11,7 +11,9 @@ from slack_sdk.errors import SlackApiError
 
 from backchannel.app import Backchannel
 from backchannel.models import TokenInfo
-from backchannel.services import ServiceContext, channels, users
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels
+from backchannel.services.people import users
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.support.rtm import live_edge, open_rtm

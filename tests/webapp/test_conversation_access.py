@@ -1,6 +1,6 @@
 """What every method that changes a conversation answers when it may not: one rule, in
-services/access.py. Nothing changes in an archived conversation (is_archived), and what
-changes a conversation for everyone in it takes someone in it (not_in_channel), as Slack
+services/conversations/access.py. Nothing changes in an archived conversation (is_archived),
+and what changes a conversation for everyone in it takes someone in it (not_in_channel), as Slack
 answers these methods."""
 
 from __future__ import annotations

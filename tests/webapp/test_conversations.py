@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from backchannel.services import ServiceContext, users
+from backchannel.services import ServiceContext
+from backchannel.services.people import users
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.webapp.conftest import Globex, client_for, error_of

@@ -24,9 +24,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from slack_sdk.errors import SlackApiError
 
+from backchannel.interop.slack_export.writing import export_workspace
 from backchannel.models import TokenInfo
-from backchannel.services import ServiceContext, messages, webhooks
-from backchannel.services.slack_export_write import export_workspace
+from backchannel.services import ServiceContext
+from backchannel.services.messaging import messages, webhooks
 from tests.conftest import Acme
 from tests.support import json_fuzz as fuzz
 from tests.support.clients import ValidatingAsyncWebClient

@@ -14,7 +14,9 @@ import orjson
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from backchannel.services import ServiceContext, channels, messages, reactions
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels
+from backchannel.services.messaging import messages, reactions
 from backchannel.webapp.registry import METHODS
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient

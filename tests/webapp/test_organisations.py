@@ -6,7 +6,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from backchannel.services import ServiceContext, auth, users
+from backchannel.services import ServiceContext
+from backchannel.services.identity import auth
+from backchannel.services.people import users
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.webapp.conftest import INITECH_PASSWORD as PASSWORD

@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import String, bindparam, text
 
+from backchannel.interop.slack_export.writing import export_workspace
 from backchannel.models import TokenInfo
+from backchannel.ops import moves
 from backchannel.router import ShardFor
-from backchannel.services import ServiceContext, history, messages, moves, reactions
-from backchannel.services.slack_export_write import export_workspace
+from backchannel.services import ServiceContext
+from backchannel.services.messaging import history, messages, reactions
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.support.rtm import RtmSocket, open_rtm

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from backchannel.app import Backchannel
 from backchannel.config import ServerSettings
-from backchannel.services import channels
+from backchannel.services.conversations import channels
 from backchannel.webapp.ratelimit import RateLimiter
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from backchannel.services import ServiceContext, channels
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.webapp.conftest import error_of, post

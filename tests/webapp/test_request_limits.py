@@ -16,7 +16,8 @@ import pytest
 
 from backchannel.app import Backchannel
 from backchannel.config import ServerSettings
-from backchannel.services import ServiceContext, webhooks
+from backchannel.services import ServiceContext
+from backchannel.services.messaging import webhooks
 from backchannel.webapp.params import MAX_BODY, MAX_MULTIPART_BODY
 from tests.conftest import Acme
 from tests.support.rtm import live_edge

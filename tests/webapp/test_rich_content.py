@@ -1,5 +1,5 @@
 """Blocks and attachments are checked on the way in as Slack checks them
-(services/block_kit.py): what Slack refuses is refused with invalid_blocks or
+(services/messaging/block_kit.py): what Slack refuses is refused with invalid_blocks or
 invalid_attachments and Slack's lines naming each field, and nothing that is stored can
 break a read of the channel."""
 
@@ -12,7 +12,8 @@ import httpx
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from backchannel.services import ServiceContext, webhooks
+from backchannel.services import ServiceContext
+from backchannel.services.messaging import webhooks
 from tests.conftest import SQLITE, Acme
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.webapp.conftest import post

@@ -16,8 +16,13 @@ from sqlalchemy import event
 from backchannel.app import Backchannel
 from backchannel.config import ServerSettings
 from backchannel.models import TokenInfo
-from backchannel.services import ServiceContext, auth, boot, channels, edges, messages, users
-from backchannel.services.tickets import TICKET_SECONDS, redeem_ticket
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels
+from backchannel.services.identity import auth
+from backchannel.services.messaging import messages
+from backchannel.services.people import users
+from backchannel.services.realtime import boot, edges
+from backchannel.services.realtime.tickets import TICKET_SECONDS, redeem_ticket
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.support.clock import FakeClock

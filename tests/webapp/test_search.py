@@ -9,7 +9,10 @@ import pytest
 from slack_sdk.errors import SlackApiError
 
 from backchannel.models import Channel, Message
-from backchannel.services import ServiceContext, channels, messages, users
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels
+from backchannel.services.messaging import messages
+from backchannel.services.people import users
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.webapp.conftest import Globex, client_for

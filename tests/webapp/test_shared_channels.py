@@ -14,9 +14,13 @@ import pytest
 from backchannel.app import Backchannel
 from backchannel.models import TokenInfo
 from backchannel.models.events import to_channel
+from backchannel.ops import moves
 from backchannel.router import ShardFor
-from backchannel.services import ServiceContext, auth, moves, users, workspaces
-from backchannel.services import events as event_service
+from backchannel.services import ServiceContext
+from backchannel.services.identity import auth
+from backchannel.services.people import users
+from backchannel.services.realtime import events as event_service
+from backchannel.services.tenancy import workspaces
 from backchannel.storage import events as event_store
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from backchannel.models import TokenInfo, Workspace
-from backchannel.services import ServiceContext, connect, users, workspaces
+from backchannel.services import ServiceContext
+from backchannel.services.people import users
+from backchannel.services.tenancy import connect, workspaces
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.webapp.conftest import Initech, client_for, error_of, post
 

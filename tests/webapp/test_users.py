@@ -6,7 +6,8 @@ import httpx
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from backchannel.services import ServiceContext, users
+from backchannel.services import ServiceContext
+from backchannel.services.people import users
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.webapp.conftest import Globex, client_for

@@ -17,7 +17,9 @@ from backchannel.config import Settings, StorageSettings
 from backchannel.errors import NotFound
 from backchannel.models import Channel
 from backchannel.router import Main
-from backchannel.services import ServiceContext, channels, webhooks
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels
+from backchannel.services.messaging import webhooks
 from backchannel.storage.schema import webhooks as webhooks_table
 from tests.conftest import Acme
 from tests.support.cli import run_cli

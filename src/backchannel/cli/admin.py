@@ -32,19 +32,15 @@ from backchannel.cli.shard_tables import read_deployment, shard_errors, shard_ta
 from backchannel.cli.status import status
 from backchannel.errors import InvalidArgument
 from backchannel.models import DbShard
-from backchannel.services import (
-    ServiceContext,
-    auth,
-    moves,
-    organisations,
-    teams,
-    users,
-    webhooks,
-    workspaces,
-)
-from backchannel.services import failover as failover_service
-from backchannel.services import shards as shard_service
-from backchannel.services.topology import describe_shards
+from backchannel.ops import failover as failover_service
+from backchannel.ops import moves
+from backchannel.ops import shards as shard_service
+from backchannel.ops.topology import describe_shards
+from backchannel.services import ServiceContext
+from backchannel.services.identity import auth
+from backchannel.services.messaging import webhooks
+from backchannel.services.people import users
+from backchannel.services.tenancy import organisations, teams, workspaces
 from backchannel.storage.engine import redact
 
 

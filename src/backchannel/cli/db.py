@@ -10,7 +10,7 @@ import click
 
 from backchannel.cli.options import build_settings, json_option, storage_options
 from backchannel.cli.output import emit
-from backchannel.services.deployment import migrate_deployment
+from backchannel.ops.deployment import migrate_deployment
 from backchannel.storage import migrate
 
 

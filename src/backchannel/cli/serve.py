@@ -24,8 +24,8 @@ from backchannel.config import ROLES, Settings
 from backchannel.errors import ConfigError
 from backchannel.logs import LOG_FORMATS, LOG_LEVELS, configure_logging
 from backchannel.models import EdgeInfo
-from backchannel.services.demo import DemoInfo, ensure_demo
-from backchannel.services.deployment import refresh_statistics
+from backchannel.ops.demo import DemoInfo, ensure_demo
+from backchannel.ops.deployment import refresh_statistics
 from backchannel.storage.engine import redact
 from backchannel.webapp.serving import uvicorn_config
 

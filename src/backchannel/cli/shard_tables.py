@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 from rich.table import Table
 
 from backchannel.config import StorageSettings
+from backchannel.ops.deployment import open_router
 from backchannel.services import ServiceContext
-from backchannel.services.deployment import open_router
 
 T = TypeVar("T")
 

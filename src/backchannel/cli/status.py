@@ -1,6 +1,6 @@
 """`backchannel admin status`: a deployment at a glance (docs/cli.md).
 
-What the main DB and the topology say (services/status.py: shards, organisations,
+What the main DB and the topology say (ops/status.py: shards, organisations,
 workspaces, registered edges), and what the running processes count now, scraped from their
 /metrics (docs/metrics.md): each live edge's open sockets and events delivered, and with
 `--url` a webapp's calls, errors and latency. A process that does not answer is shown as
@@ -26,7 +26,7 @@ from backchannel.cli.shard_tables import read_deployment, shard_errors, shard_ta
 from backchannel.config import StorageSettings
 from backchannel.errors import InvalidArgument
 from backchannel.metrics.reading import Page, parse_page, quantile, total
-from backchannel.services.status import deployment_status
+from backchannel.ops.status import deployment_status
 
 SCRAPE_SECONDS = 3.0  # per process: a hung one costs this once (they are asked at once)
 HTTP_SCHEMES = {"ws": "http", "wss": "https", "http": "http", "https": "https"}

@@ -22,11 +22,11 @@ from rich.table import Table
 from backchannel.cli.options import build_settings, json_option, storage_options
 from backchannel.cli.output import emit, fail
 from backchannel.cli.runner import run_with_services
+from backchannel.interop.slack_export.importing import import_slack_export
+from backchannel.interop.slack_export.state import KINDS, ImportSummary
+from backchannel.interop.slack_export.state import Progress as Tell
+from backchannel.interop.slack_export.writing import ExportReport, export_workspace
 from backchannel.services import ServiceContext
-from backchannel.services.slack_export_write import ExportReport, export_workspace
-from backchannel.services.slack_import import import_slack_export
-from backchannel.services.slack_state import KINDS, ImportSummary
-from backchannel.services.slack_state import Progress as Tell
 
 
 @click.group("import")

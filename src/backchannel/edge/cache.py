@@ -1,7 +1,7 @@
 """The edge's cache of each workspace's directory: users, bots, channels, memberships, team
 (docs/edge-cache.md, Slack's Flannel).
 
-A workspace is read whole on its first use (services/boot.py `snapshot`) and from then on
+A workspace is read whole on its first use (services/realtime/boot.py `snapshot`) and from then on
 kept fresh by the events of its log, applied here before the sockets get them: so whatever
 a socket is sent from the cache is the state at that point of its stream. Whole workspaces
 are evicted, least recently used first, when the estimated size passes the bound.
@@ -24,8 +24,8 @@ import orjson
 from backchannel.errors import BackchannelError
 from backchannel.models import Bot, Channel, Event, User
 from backchannel.services import ServiceContext
-from backchannel.services import boot as boot_service
-from backchannel.services.assignments import workspace_log
+from backchannel.services.realtime import boot as boot_service
+from backchannel.services.tenancy.assignments import workspace_log
 from backchannel.wire import bot_json, conversation_json, team_json, user_json
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from backchannel.edge.peer import Handler, Peer
 from backchannel.edge.room import Room
 from backchannel.edge.session import Session
 from backchannel.errors import InvalidArgument, NotFound
-from backchannel.services import boot as boot_service
-from backchannel.services.boot import ReadMark
+from backchannel.services.realtime import boot as boot_service
+from backchannel.services.realtime.boot import ReadMark
 from backchannel.wire import boot_list, message_json, self_json
 
 MAX_IDS = 100  # ids one users.info, bots.info or channels.info may name

@@ -15,8 +15,8 @@ from backchannel.edge.frames import json_frame
 from backchannel.edge.peer import Handler, Peer
 from backchannel.errors import BackchannelError, InvalidArgument
 from backchannel.models.events import to_channel
-from backchannel.services import events as event_service
-from backchannel.services import messages
+from backchannel.services.messaging import messages
+from backchannel.services.realtime import events as event_service
 
 log = logging.getLogger(__name__)
 

@@ -43,16 +43,17 @@ from backchannel.errors import AuthError, BackchannelError, InvalidArgument, Not
 from backchannel.metrics import Metrics
 from backchannel.models import Event, Position, ShardMap, TokenInfo, WorkspaceAssignment
 from backchannel.models.topology import FROZEN
-from backchannel.services import ServiceContext, edges
-from backchannel.services import events as event_service
-from backchannel.services.assignments import (
+from backchannel.services import ServiceContext
+from backchannel.services.people.directory import get_user
+from backchannel.services.realtime import edges
+from backchannel.services.realtime import events as event_service
+from backchannel.services.realtime.tickets import redeem_ticket
+from backchannel.services.tenancy.assignments import (
     check_not_moving,
     shard_map_now,
     watch_shard_map,
     workspace_log,
 )
-from backchannel.services.directory import get_user
-from backchannel.services.tickets import redeem_ticket
 from backchannel.types import keyspace_of
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from backchannel.errors import BackchannelError
 from backchannel.models import Event, Position
 from backchannel.services import ServiceContext
-from backchannel.services import events as event_service
+from backchannel.services.realtime import events as event_service
 
 log = logging.getLogger(__name__)
 

@@ -67,7 +67,7 @@ def to_user(workspace_id: str, user_id: str, payload: dict[str, Any], **extra: A
 
 
 # The edges' own event, never sent to a client: these tokens of `user_id` were revoked, so
-# the sockets opened with them close (services/revocation.py, docs/realtime.md). Not
+# the sockets opened with them close (services/identity/revocation.py, docs/realtime.md). Not
 # Slack's `tokens_revoked` (an Events API event naming users): it names tokens, by hash.
 REVOCATION = "revocation"
 

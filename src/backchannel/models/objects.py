@@ -115,8 +115,8 @@ class Message:
     attachments: list[Any] | None = None
     reactions: dict[str, list[str]] = field(default_factory=dict)
     user_team: str | None = None  # the author's workspace, when not the channel's
-    # A bot's own name and icon for this message (services/personas.py), and an app's
-    # metadata (services/metadata.py).
+    # A bot's own name and icon for this message (services/messaging/personas.py), and an app's
+    # metadata (services/messaging/metadata.py).
     username: str | None = None
     icons: dict[str, str] | None = None
     metadata: dict[str, Any] | None = None

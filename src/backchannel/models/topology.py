@@ -14,7 +14,7 @@ class DbShard:
     replica_url: str | None = None  # a streaming replica, promoted by `admin failover`
 
 
-# A workspace's state (`admin move-workspace`, services/moves.py):
+# A workspace's state (`admin move-workspace`, ops/moves.py):
 SERVING = "serving"
 COPYING = "copying"  # its rows are being copied to another DB shard; all works as usual
 FROZEN = "frozen"  # the last of the copy: writes wait, sockets are told to come back later

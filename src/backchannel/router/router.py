@@ -166,7 +166,7 @@ class Router:
         its commit hooks run (router/transaction.py), or are left in `after_commit` for the
         caller to run when the larger change it belongs to is over (services/crossdb.py). A
         write to a workspace being moved waits out its brief freeze, then goes to wherever
-        the workspace is then (services/moves.py)."""
+        the workspace is then (ops/moves.py)."""
         keyspace = None
         if isinstance(destination, ShardFor):
             await self._wait_while_frozen(destination.keyed_id)

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from backchannel.bus import Bus, MemoryBus
 from backchannel.config import ServerSettings
 from backchannel.router import Router
-from backchannel.services.edge_view import EdgeView
-from backchannel.services.token_cache import TokenCache
+from backchannel.services.identity.token_cache import TokenCache
+from backchannel.services.realtime.edge_view import EdgeView
 
 Clock = Callable[[], float]
 

@@ -57,7 +57,7 @@ async def delete_channel_txn(conn: Conn, channel_id: str) -> None:
     await conn.execute(delete(channels).where(channels.c.id == channel_id))
 
 
-# The two statements every conversation verb runs (services/access.py: the channel, a
+# The two statements every conversation verb runs (services/conversations/access.py: the channel, a
 # membership) are built once: building one costs more than running it.
 _CHANNEL_BY_ID = select(channels).where(channels.c.id == bindparam("channel_id"))
 _MEMBERSHIP = select(memberships.c.user_id).where(

@@ -1,5 +1,5 @@
 """Main DB: the edge processes, their message-server shards and heartbeats (docs/edge-cache.md,
-Routing). services/edges.py decides who is live and who owns which workspace."""
+Routing). services/realtime/edges.py decides who is live and who owns which workspace."""
 
 from __future__ import annotations
 

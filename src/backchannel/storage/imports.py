@@ -1,5 +1,5 @@
 """Shard: what imports and exports of a workspace read and write in bulk
-(services/slack_import.py, services/slack_export_write.py; docs/slack-export.md).
+(interop/slack_export/importing.py, interop/slack_export/writing.py; docs/slack-export.md).
 
 `import_ids` says what an import made of each id of the export it read. Messages keep the
 export's `ts`, so the messages already there are found by their key, (channel, ts).

@@ -208,7 +208,7 @@ async def recount_thread_txn(conn: Conn, channel_id: str, root_ts: str) -> int:
 async def im_between_txn(conn: Conn, workspace_id: str, user_id: str, other_id: str) -> str | None:
     """The DM of two people (or a person's DM with themself), if it was ever opened.
 
-    Opening DMs (services/direct_messages.py) looks for one here before making it.
+    Opening DMs (services/conversations/direct_messages.py) looks for one here before making it.
     """
     people = {user_id, other_id}
     mine = select(memberships.c.channel_id).where(memberships.c.user_id == user_id)

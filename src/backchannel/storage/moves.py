@@ -1,5 +1,5 @@
 """A shard's rows of one workspace, as `admin move-workspace` copies, compares and deletes
-them (services/moves.py).
+them (ops/moves.py).
 
 A workspace's rows are those of its own (`workspace_id` = it: people, bots, channels, the
 references to channels shared with it, and what its imports made of outside ids), the

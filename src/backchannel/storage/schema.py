@@ -59,7 +59,7 @@ ms_shards = Table(
 
 # Edge processes (main_0008), keyed by the websocket URL clients are sent to. `ms_shards` is
 # a JSON list of the message-server shards served, null for all of them. An edge is live
-# while its heartbeat is younger than a few of its heartbeat_seconds (services/edges.py).
+# while its heartbeat is younger than a few of its heartbeat_seconds (services/realtime/edges.py).
 edges = Table(
     "edges",
     main_metadata,
@@ -424,7 +424,7 @@ avatars = Table(
     Column("updated", Float, nullable=False),
 )
 
-# Added by shard_0009: what an import (services/slack_import.py) made of each id of the
+# Added by shard_0009: what an import (interop/slack_export/importing.py) made of each id of the
 # export it read, per workspace: kind "user", "bot" or "channel", the export's id, ours.
 # Running the import again finds its people, bots and conversations here.
 import_ids = Table(

@@ -4,9 +4,10 @@ The index comes from shard migration 0004 (storage/migrations/shard/versions/000
 on SQLite the FTS5 table `messages_fts`, kept by triggers; on PostgreSQL a GIN index on
 to_tsvector('simple', text), which the expression below must repeat exactly to be used.
 
-Terms arrive already parsed (services/search.py): each is a word or a phrase, and a message
-matches when it holds every term. They are passed as bound values (PostgreSQL) or as quoted
-FTS5 strings (SQLite), so no user input is ever read as query syntax.
+Terms arrive already parsed (services/messaging/search.py): each is a word or a phrase,
+and a message matches when it holds every term. They are passed as bound values
+(PostgreSQL) or as quoted FTS5 strings (SQLite), so no user input is ever read as query
+syntax.
 """
 
 from __future__ import annotations

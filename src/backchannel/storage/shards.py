@@ -1,5 +1,5 @@
 """A shard database as operators see it: its size, its replicas, whether it is empty
-(services/shards.py: `admin shards`, `admin add-shard`)."""
+(ops/shards.py: `admin shards`, `admin add-shard`)."""
 
 from __future__ import annotations
 

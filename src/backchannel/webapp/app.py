@@ -16,7 +16,7 @@ from starlette.types import Lifespan, Receive, Scope, Send
 from backchannel.metrics import CONTENT_TYPE, UNKNOWN_METHOD, Metrics
 from backchannel.models import TokenInfo
 from backchannel.services import ServiceContext
-from backchannel.services.auth import authenticate
+from backchannel.services.identity.auth import authenticate
 from backchannel.webapp import methods  # noqa: F401  (registers every method)
 from backchannel.webapp.avatars import avatar_routes
 from backchannel.webapp.browser import SESSION_COOKIE, browser_routes

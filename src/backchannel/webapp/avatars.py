@@ -16,7 +16,8 @@ from starlette.routing import Route
 
 from backchannel.default_avatars import AVATAR_HEADERS, PATH, default_avatar_at
 from backchannel.errors import StorageUnavailable
-from backchannel.services import ServiceContext, avatars
+from backchannel.services import ServiceContext
+from backchannel.services.people import avatars
 
 log = logging.getLogger(__name__)
 

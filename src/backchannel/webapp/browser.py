@@ -2,7 +2,7 @@
 
 The client (`webclient/`, plain ES modules, no build step) talks to the same Web API and
 RTM websocket as every SDK. A browser session is an xoxc token the page keeps plus an
-http-only cookie (services/auth.py says why). See docs/web-client.md.
+http-only cookie (services/identity/auth.py says why). See docs/web-client.md.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backchannel.errors import AuthError, InvalidArgument
-from backchannel.services import ServiceContext, auth
+from backchannel.services import ServiceContext
+from backchannel.services.identity import auth
 from backchannel.services.validation import check_email
 from backchannel.webapp.params import bearer_token, client_address, read_params
 from backchannel.webapp.ratelimit import RateLimiter, retry_after_header
@@ -106,7 +107,7 @@ async def _sign_in(
 
 
 async def _sign_out(ctx: ServiceContext, request: Request) -> SlackResponse:
-    """Sign the tab's person out of this browser (services/auth.py says what goes); the
+    """Sign the tab's person out of this browser (services/identity/auth.py says what goes); the
     cookie is dropped once nobody is signed in with it, even when the token was gone
     already, so a browser never keeps a dead session."""
     _check_origin(request)

@@ -17,7 +17,7 @@ from starlette.types import Message
 
 from backchannel.errors import InvalidArgument
 from backchannel.nul import may_hold_nul, without_nul
-from backchannel.services.avatars import MAX_IMAGE_BYTES
+from backchannel.services.people.avatars import MAX_IMAGE_BYTES
 from backchannel.webapp.responses import RequestTooLarge
 
 MAX_BODY = 1_000_000

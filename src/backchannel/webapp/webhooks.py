@@ -18,7 +18,8 @@ from starlette.routing import Route
 
 from backchannel.errors import BackchannelError, InvalidArgument, NotFound, StorageUnavailable
 from backchannel.nul import may_hold_nul, without_nul
-from backchannel.services import ServiceContext, webhooks
+from backchannel.services import ServiceContext
+from backchannel.services.messaging import webhooks
 from backchannel.webapp.params import MAX_BODY, read_body
 from backchannel.webapp.responses import RequestTooLarge
 

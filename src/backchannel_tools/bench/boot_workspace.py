@@ -21,8 +21,10 @@ from sqlalchemy import Table, insert
 from backchannel.app import open_backchannel
 from backchannel.config import Settings, StorageSettings
 from backchannel.router import Main, ShardFor
-from backchannel.services import messages, users, workspaces
 from backchannel.services.context import ServiceContext
+from backchannel.services.messaging import messages
+from backchannel.services.people import users
+from backchannel.services.tenancy import workspaces
 from backchannel.storage import channels as channel_store
 from backchannel.storage import schema
 from backchannel.storage.connection import Conn

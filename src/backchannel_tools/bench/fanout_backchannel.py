@@ -17,7 +17,9 @@ import aiohttp
 from backchannel.app import open_backchannel
 from backchannel.config import Settings, StorageSettings
 from backchannel.errors import BackchannelError
-from backchannel.services import channels, users, workspaces
+from backchannel.services.conversations import channels
+from backchannel.services.people import users
+from backchannel.services.tenancy import workspaces
 from backchannel_tools.bench.fanout_socket import message_text
 from backchannel_tools.bench.harness import ServerProcess
 

@@ -32,8 +32,8 @@ from backchannel.config import Settings, StorageSettings
 from backchannel.errors import ConfigError
 from backchannel.models import Message
 from backchannel.router import Router, ShardFor
-from backchannel.services import messages
 from backchannel.services.context import ServiceContext
+from backchannel.services.messaging import messages
 from backchannel.storage import channels, users
 from backchannel.storage.connection import Conn, InlineConnection
 from backchannel.storage.engine import create_engines

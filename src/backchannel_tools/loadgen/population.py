@@ -17,10 +17,14 @@ from typing import Any, TypeVar, cast
 
 from backchannel.errors import NotFound
 from backchannel.models import TokenInfo, User, Workspace
-from backchannel.services import ServiceContext, auth, channels, conversations, directory, users
-from backchannel.services.conversations import ConversationView
-from backchannel.services.teams import create_org_workspace
-from backchannel.services.workspaces import find_workspace
+from backchannel.services import ServiceContext
+from backchannel.services.conversations import channels
+from backchannel.services.conversations import reading as conversations
+from backchannel.services.conversations.reading import ConversationView
+from backchannel.services.identity import auth
+from backchannel.services.people import directory, users
+from backchannel.services.tenancy.teams import create_org_workspace
+from backchannel.services.tenancy.workspaces import find_workspace
 
 T = TypeVar("T")
 Progress = Callable[[str], None]

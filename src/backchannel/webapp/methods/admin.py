@@ -6,7 +6,7 @@ from typing import Any
 
 from backchannel.cursors import decode_cursor, next_cursor_metadata
 from backchannel.models import Workspace
-from backchannel.services import organisations, shared_channels, teams
+from backchannel.services.tenancy import organisations, shared_channels, teams
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from backchannel.services import auth, directory, organisations
+from backchannel.services.identity import auth
+from backchannel.services.people import directory
+from backchannel.services.tenancy import organisations
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
 

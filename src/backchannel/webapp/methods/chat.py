@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from backchannel.services import messages
-from backchannel.services.metadata import read_metadata
-from backchannel.services.personas import Persona
+from backchannel.services.messaging import messages
+from backchannel.services.messaging.metadata import read_metadata
+from backchannel.services.messaging.personas import Persona
 from backchannel.webapp.args import Args
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from backchannel.services import boot
-from backchannel.services.boot import BootConversation
+from backchannel.services.realtime import boot
+from backchannel.services.realtime.boot import BootConversation
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
 

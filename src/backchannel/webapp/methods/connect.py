@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from backchannel.cursors import decode_cursor, next_cursor_metadata
-from backchannel.services import connect
+from backchannel.services.tenancy import connect
 from backchannel.services.validation import check_channel_name
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok

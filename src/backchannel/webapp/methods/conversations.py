@@ -7,9 +7,12 @@ from typing import Any
 
 from backchannel.cursors import decode_cursor, next_cursor_metadata
 from backchannel.models import Message, TokenInfo
-from backchannel.services import channel_settings, channels, conversations, direct_messages, history
-from backchannel.services.conversations import ConversationView
-from backchannel.services.history import TsRange
+from backchannel.services.conversations import channels, direct_messages
+from backchannel.services.conversations import reading as conversations
+from backchannel.services.conversations import settings as channel_settings
+from backchannel.services.conversations.reading import ConversationView
+from backchannel.services.messaging import history
+from backchannel.services.messaging.history import TsRange
 from backchannel.types import parse_ts
 from backchannel.webapp.args import Args, check_ts
 from backchannel.webapp.registry import Call, api_method

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backchannel.services import pins
+from backchannel.services.messaging import pins
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
 from backchannel.wire import message_json

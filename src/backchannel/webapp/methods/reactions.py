@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backchannel.cursors import decode_cursor, next_cursor_metadata
-from backchannel.services import messages, reactions
+from backchannel.services.messaging import messages, reactions
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
 from backchannel.wire import message_json

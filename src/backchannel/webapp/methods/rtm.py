@@ -1,8 +1,8 @@
 """rtm.connect and rtm.start: the websocket URL of the caller's edge, and the boot payload.
 
-Both hand out a URL with a single-use ticket valid for 30 seconds (services/edges.py,
-services/tickets.py), and answer migration_in_progress while the workspace is frozen for a
-move (services/assignments.py); see docs/realtime.md.
+Both hand out a URL with a single-use ticket valid for 30 seconds (services/realtime/edges.py,
+services/realtime/tickets.py), and answer migration_in_progress while the workspace is frozen for a
+move (services/tenancy/assignments.py); see docs/realtime.md.
 """
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from backchannel.models import User
-from backchannel.services import assignments, boot, directory, edges
-from backchannel.services.boot import Boot, BootConversation
-from backchannel.services.presence import presence_of
+from backchannel.services.people import directory
+from backchannel.services.people.presence import presence_of
+from backchannel.services.realtime import boot, edges
+from backchannel.services.realtime.boot import Boot, BootConversation
+from backchannel.services.tenancy import assignments
 from backchannel.types import ts_at
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok

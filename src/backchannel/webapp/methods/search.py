@@ -11,7 +11,7 @@ from typing import Any
 
 from backchannel.cursors import decode_cursor, next_cursor_metadata
 from backchannel.errors import BackchannelError, InvalidArgument
-from backchannel.services import search
+from backchannel.services.messaging import search
 from backchannel.webapp.args import Args
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backchannel.services import directory
+from backchannel.services.people import directory
 from backchannel.webapp.registry import Call, api_method
 from backchannel.webapp.responses import SlackResponse, ok
 from backchannel.wire import team_json

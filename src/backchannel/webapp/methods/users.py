@@ -8,7 +8,7 @@ import orjson
 
 from backchannel.cursors import decode_cursor, next_cursor_metadata
 from backchannel.models import User
-from backchannel.services import avatars, directory, presence, profiles
+from backchannel.services.people import avatars, directory, presence, profiles
 from backchannel.webapp.args import Args
 from backchannel.webapp.params import FilePart
 from backchannel.webapp.registry import Call, api_method

@@ -17,7 +17,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # Null until an edge registers for the shard (services/edges.py).
+    # Null until an edge registers for the shard (services/realtime/edges.py).
     with op.batch_alter_table("ms_shards") as batch:
         batch.add_column(sa.Column("url", sa.Text, nullable=True))
 

@@ -1,0 +1,3 @@
+"""Operator actions, used only by the CLI and the composition root: opening a deployment,
+moves, failover, shards, the demo.
+"""

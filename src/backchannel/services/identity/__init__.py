@@ -1,0 +1,1 @@
+"""Who is calling: sign-in, tokens and their revocation."""

@@ -1,0 +1,3 @@
+"""Messages and what hangs off them: posting, history, threads, reactions, pins, search, rich
+content.
+"""

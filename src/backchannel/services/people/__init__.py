@@ -1,0 +1,1 @@
+"""People and bots: accounts, profiles, photos, presence, and looking them up."""

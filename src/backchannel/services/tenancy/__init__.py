@@ -1,0 +1,1 @@
+"""Organisations, workspaces, and channels shared between them (docs/organisations.md)."""
