@@ -199,7 +199,7 @@ PLANTED = [
     ),
     (
         "backchannel/edge/planted.py",
-        "from backchannel.storage.connection import Conn\n",
+        "from backchannel.storage.engines.connection import Conn\n",
         "edge never imports storage",
     ),
     (

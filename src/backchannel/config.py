@@ -34,7 +34,7 @@ class StorageSettings:
     ms_shards: int = DEFAULT_MS_SHARDS
     pool_size: int = 5
     pool_timeout: float = 5.0
-    max_rows: int = 100_000  # a read returning more fails (storage/row_limit.py)
+    max_rows: int = 100_000  # a read returning more fails (storage/engines/row_limit.py)
     topology: str | None = None  # etcd://host:port/prefix; None: the main DB holds it
     replica_reads: bool = False  # reads that allow it go to a shard's replica, if it has one
 

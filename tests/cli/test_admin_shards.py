@@ -15,8 +15,8 @@ from typing import TypeVar
 import pytest
 
 from backchannel.storage import migrate
-from backchannel.storage.connection import Engines
-from backchannel.storage.engine import create_engines, parse_database_url
+from backchannel.storage.engines.connection import Engines
+from backchannel.storage.engines.engine import create_engines, parse_database_url
 from tests.cli.conftest import PASSWORD
 from tests.support.cli import assert_one_line_error, run_cli
 from tests.support.postgres import PostgresCluster

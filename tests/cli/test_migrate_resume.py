@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from backchannel.storage import migrate
-from backchannel.storage.engine import create_engines, parse_database_url
+from backchannel.storage.engines.engine import create_engines, parse_database_url
 from tests.support.cli import assert_one_line_error, run_cli
 from tests.support.postgres import PostgresCluster
 

@@ -8,7 +8,7 @@ from backchannel.models import Event
 from backchannel.models.events import to_channel
 from backchannel.router import ShardFor
 from backchannel.services import ServiceContext
-from backchannel.storage.events import append_event_txn
+from backchannel.storage.log.events import append_event_txn
 from tests.conftest import Acme
 from tests.edge.conftest import Connect, info
 

@@ -1,4 +1,4 @@
-"""Row-limit protection (storage/row_limit.py): a read that would return more than
+"""Row-limit protection (storage/engines/row_limit.py): a read that would return more than
 `max_rows` rows fails with a clear error after at most max_rows + 1 of them, on every path
 (the Web API included); reads under the limit, and the few unbounded ones, are unchanged."""
 
@@ -17,7 +17,7 @@ from backchannel.errors import ConfigError
 from backchannel.router import ShardFor
 from backchannel.services.people import users
 from backchannel.services.tenancy import workspaces
-from backchannel.storage.row_limit import RowLimitExceeded
+from backchannel.storage.engines.row_limit import RowLimitExceeded
 from backchannel.storage.schema import users as user_table
 from tests.conftest import StorageFactory, opened
 from tests.router.test_consolidation import statements_about

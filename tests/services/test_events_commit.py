@@ -19,7 +19,7 @@ from backchannel.services.crossdb import main_then_shards
 from backchannel.services.messaging import messages
 from backchannel.services.realtime import events
 from backchannel.services.tenancy import workspaces
-from backchannel.storage.engine import create_engines
+from backchannel.storage.engines.engine import create_engines
 from backchannel.storage.schema import events as event_table
 from tests.conftest import Acme, dev_channel
 from tests.services.test_events_messages import listen, log_head

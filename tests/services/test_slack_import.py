@@ -22,10 +22,10 @@ from backchannel.router import Main, ShardFor
 from backchannel.services import ServiceContext
 from backchannel.services.messaging import search
 from backchannel.services.tenancy import workspaces
-from backchannel.storage import channels, imports, users
-from backchannel.storage import credentials as credential_store
-from backchannel.storage.reactions import with_reactions_txn
+from backchannel.storage.main import credentials as credential_store
 from backchannel.storage.schema import events, memberships, messages, reactions
+from backchannel.storage.shard import channels, imports, users
+from backchannel.storage.shard.reactions import with_reactions_txn
 from tests.conftest import SQLITE, Acme
 from tests.support import slack_export as sample
 from tests.support.slack_export import SlackExportFiles, sample_export

@@ -10,7 +10,7 @@ from backchannel.app import open_backchannel
 from backchannel.config import ServerSettings, Settings, StorageSettings, load_config_file
 from backchannel.errors import ConfigError
 from backchannel.ops.deployment import open_router
-from backchannel.storage.engine import parse_database_url
+from backchannel.storage.engines.engine import parse_database_url
 from tests.support.postgres import PostgresCluster
 
 

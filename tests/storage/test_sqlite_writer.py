@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from backchannel.storage.engine import create_engines, parse_database_url
-from backchannel.storage.sqlite import SqliteEngines
+from backchannel.storage.engines.engine import create_engines, parse_database_url
+from backchannel.storage.engines.sqlite import SqliteEngines
 
 
 @pytest.fixture

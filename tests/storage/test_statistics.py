@@ -1,4 +1,4 @@
-"""The query planner's statistics (storage/statistics.py): SQLite gets them when `serve`
+"""The query planner's statistics (storage/engines/statistics.py): SQLite gets them when `serve`
 starts; PostgreSQL keeps its own."""
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from backchannel.services.identity import auth
 from backchannel.services.people import users
 from backchannel.services.realtime import events as event_service
 from backchannel.services.tenancy import workspaces
-from backchannel.storage import events as event_store
+from backchannel.storage.log import events as event_store
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.support.rtm import RtmSocket, live_edge, open_rtm

@@ -41,7 +41,7 @@ from backchannel.services.identity import auth
 from backchannel.services.messaging import webhooks
 from backchannel.services.people import users
 from backchannel.services.tenancy import organisations, teams, workspaces
-from backchannel.storage.engine import redact
+from backchannel.storage.engines.engine import redact
 
 
 @click.group()

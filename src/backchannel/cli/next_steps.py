@@ -8,7 +8,7 @@ import shlex
 import click
 from click.core import ParameterSource
 
-from backchannel.storage.engine import redact
+from backchannel.storage.engines.engine import redact
 
 # The storage options that find a deployment again; the others only shape a new one.
 _LOCATING = ("config_file", "data_dir", "database_url", "topology")

@@ -26,7 +26,7 @@ from backchannel.logs import LOG_FORMATS, LOG_LEVELS, configure_logging
 from backchannel.models import EdgeInfo
 from backchannel.ops.demo import DemoInfo, ensure_demo
 from backchannel.ops.deployment import refresh_statistics
-from backchannel.storage.engine import redact
+from backchannel.storage.engines.engine import redact
 from backchannel.webapp.serving import uvicorn_config
 
 log = logging.getLogger("backchannel.serve")

@@ -17,7 +17,7 @@ from backchannel.services.identity import auth
 from backchannel.services.messaging import messages, reactions
 from backchannel.services.people import users
 from backchannel.services.tenancy import organisations, shared_channels, workspaces
-from backchannel.storage import channels as channel_store
+from backchannel.storage.shard import channels as channel_store
 
 PASSWORD = "backchannel-demo"
 SHARED_CHANNEL = "engineering"  # HQ's, shared with Acme Labs

@@ -21,14 +21,14 @@ from backchannel.models.topology import PutDbShard, PutMsShard, TopologyChange
 from backchannel.router import Main, Router, Shard
 from backchannel.router.topology import TopologyStore
 from backchannel.storage import migrate
-from backchannel.storage.connection import Engines
-from backchannel.storage.engine import (
+from backchannel.storage.engines.connection import Engines
+from backchannel.storage.engines.engine import (
     create_engines,
     is_sqlite,
     parse_database_url,
     redact,
 )
-from backchannel.storage.statistics import refresh_statistics_txn
+from backchannel.storage.engines.statistics import refresh_statistics_txn
 
 MAIN_FILE = "main.sqlite3"
 MAIN_LABEL = "the main database"

@@ -14,8 +14,8 @@ from backchannel.errors import BackchannelError, InvalidArgument, NotFound, Stor
 from backchannel.models import DbShard, ShardMap
 from backchannel.models.topology import PutDbShard, TopologyChange
 from backchannel.services.context import ServiceContext
-from backchannel.storage import replication
-from backchannel.storage.engine import is_sqlite, parse_database_url, redact
+from backchannel.storage.engines import replication
+from backchannel.storage.engines.engine import is_sqlite, parse_database_url, redact
 
 CONNECT_SECONDS = 5.0
 CATCH_UP_SECONDS = 30.0  # for the replica to replay what the old primary wrote

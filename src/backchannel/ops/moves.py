@@ -3,7 +3,7 @@ to another DB shard while it is in use (what Vitess's MoveTables does for Slack)
 
 1. Check: the workspace is serving, the target is another known shard, reachable, at the
    newest schema. Nothing has changed yet when a check fails.
-2. Copy (state COPYING): every row of the workspace (storage/moves.py) is copied, page by
+2. Copy (state COPYING): every row of the workspace (storage/shard/moves.py) is copied, page by
    page, while reads and writes go on as usual on the old shard.
 3. Freeze (state FROZEN): writes to the workspace wait (router.write); every process sees
    it within its watch's delay, and the mover waits `grace` seconds for that and for the
@@ -39,8 +39,8 @@ from backchannel.services.context import ServiceContext
 from backchannel.services.realtime import events
 from backchannel.services.tenancy.workspaces import find_workspace
 from backchannel.storage import migrate
-from backchannel.storage import moves as store
-from backchannel.storage.moves import Key, Row, Scope
+from backchannel.storage.shard import moves as store
+from backchannel.storage.shard.moves import Key, Row, Scope
 from backchannel.types import keyspace_of
 
 PAGE = 1000

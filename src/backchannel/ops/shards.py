@@ -17,10 +17,10 @@ from backchannel.ops.deployment import Progress, schema_revision, upgrade_schema
 from backchannel.router import AllShards, Shard
 from backchannel.services.context import ServiceContext
 from backchannel.storage import migrate
-from backchannel.storage import shards as store
-from backchannel.storage.connection import Engines
-from backchannel.storage.engine import create_engines, is_sqlite, parse_database_url, redact
-from backchannel.storage.events import stream_state_txn
+from backchannel.storage.engines import shards as store
+from backchannel.storage.engines.connection import Engines
+from backchannel.storage.engines.engine import create_engines, is_sqlite, parse_database_url, redact
+from backchannel.storage.log.events import stream_state_txn
 
 SHARD_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 DEFAULT_NAME = re.compile(r"shard-(\d+)")

@@ -12,7 +12,7 @@ from backchannel.ops.topology import describe_shards
 from backchannel.router import Main
 from backchannel.services.context import ServiceContext
 from backchannel.services.realtime.edges import LIVE_HEARTBEATS
-from backchannel.storage import workspaces as store
+from backchannel.storage.main import workspaces as store
 
 
 async def deployment_status(ctx: ServiceContext) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from backchannel.models import WorkspaceAssignment
 from backchannel.ops.shards import shard_status
 from backchannel.services.context import ServiceContext
 from backchannel.services.tenancy.workspaces import list_workspaces
-from backchannel.storage.engine import redact
+from backchannel.storage.engines.engine import redact
 
 
 async def describe_shards(ctx: ServiceContext) -> dict[str, Any]:

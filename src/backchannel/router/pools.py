@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from backchannel.models import DbShard
-from backchannel.storage.connection import Engines, PoolUse
-from backchannel.storage.engine import create_engines, parse_database_url
+from backchannel.storage.engines.connection import Engines, PoolUse
+from backchannel.storage.engines.engine import create_engines, parse_database_url
 
 PRIMARY, REPLICA = "primary", "replica"
 # A shard's open pool: the URL it was opened on, and its engines.

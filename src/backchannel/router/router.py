@@ -23,9 +23,9 @@ from backchannel.router.shard_map import ShardMapCache
 from backchannel.router.topology import TopologyConflict, TopologyStore, apply_changes
 from backchannel.router.topology_main import MainDbTopology
 from backchannel.router.transaction import CommitHook, Transaction
-from backchannel.storage.connection import Conn, Engines
-from backchannel.storage.engine import redact
-from backchannel.storage.row_limit import DEFAULT_MAX_ROWS, RowLimitedConn
+from backchannel.storage.engines.connection import Conn, Engines
+from backchannel.storage.engines.engine import redact
+from backchannel.storage.engines.row_limit import DEFAULT_MAX_ROWS, RowLimitedConn
 from backchannel.types import InvalidId, keyspace_of
 
 T = TypeVar("T")
@@ -188,7 +188,7 @@ class Router:
         self, destination: Destination, *, unbounded: bool = False, replica_ok: bool = False
     ) -> AsyncIterator[Conn]:
         """A read transaction (on SQLite a consistent snapshot; READ COMMITTED on PostgreSQL).
-        Its SELECTs return at most `max_rows` rows or fail (storage/row_limit.py), unless it
+        Its SELECTs return at most `max_rows` rows or fail (storage/engines/row_limit.py), unless it
         is `unbounded`: for the few reads that must see everything (the edge's cache).
         `replica_ok`: a read that may lag the primary a little goes to the shard's replica
         when the deployment says so (`replica_reads`), or to the primary if the replica

@@ -34,7 +34,7 @@ from backchannel.models.topology import (
     TopologyChange,
 )
 from backchannel.router.topology import OnVersion, TopologyConflict, TopologyStore
-from backchannel.storage.edges import edge_from_record, edge_record
+from backchannel.storage.main.edges import edge_from_record, edge_record
 
 SCHEME = "etcd"
 DEFAULT_PREFIX = "/backchannel"

@@ -1,4 +1,4 @@
-"""The topology in the main DB: its tables (storage/topology.py), a version row advanced by
+"""The topology in the main DB: its tables (storage/main/topology.py), a version row advanced by
 compare-and-set, and a watch: PostgreSQL's LISTEN/NOTIFY, or on SQLite (one machine) a
 read of the version row every quarter of a second."""
 
@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from backchannel.models import EdgeInfo, ShardMap
 from backchannel.models.topology import TopologyChange
 from backchannel.router.topology import OnVersion, TopologyConflict, TopologyStore
-from backchannel.storage import edges, topology
-from backchannel.storage.connection import Conn
-from backchannel.storage.engine import asyncpg_dsn, is_sqlite
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.engines.engine import asyncpg_dsn, is_sqlite
+from backchannel.storage.main import edges, topology
 
 OpenConn = Callable[[], AbstractAsyncContextManager[Conn]]
 CHANNEL = "backchannel_topology"  # NOTIFY carries the new version

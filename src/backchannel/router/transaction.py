@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from backchannel.storage.connection import Conn
-from backchannel.storage.row_limit import RowLimitedConn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.engines.row_limit import RowLimitedConn
 
 CommitHook = Callable[[], Awaitable[None]]
 H = TypeVar("H")

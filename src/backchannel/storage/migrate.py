@@ -15,9 +15,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
-from backchannel.storage.connection import Engines
+from backchannel.storage.engines.connection import Engines
+from backchannel.storage.engines.sqlite import SqliteEngines
 from backchannel.storage.schema import main_metadata, shard_metadata
-from backchannel.storage.sqlite import SqliteEngines
 
 Kind = Literal["main", "shard"]
 _MIGRATIONS = Path(__file__).parent / "migrations"

@@ -25,9 +25,9 @@ from backchannel.services.context import ServiceContext
 from backchannel.services.messaging import messages
 from backchannel.services.people import users
 from backchannel.services.tenancy import workspaces
-from backchannel.storage import channels as channel_store
 from backchannel.storage import schema
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.shard import channels as channel_store
 from backchannel_tools.bench import boot_data
 
 BOTS = ("Deploy Bot", "Standup Bot", "Alerts Bot")

@@ -34,10 +34,10 @@ from backchannel.models import Message
 from backchannel.router import Router, ShardFor
 from backchannel.services.context import ServiceContext
 from backchannel.services.messaging import messages
-from backchannel.storage import channels, users
-from backchannel.storage.connection import Conn, InlineConnection
-from backchannel.storage.engine import create_engines
-from backchannel.storage.history import TsRange, history_txn
+from backchannel.storage.engines.connection import Conn, InlineConnection
+from backchannel.storage.engines.engine import create_engines
+from backchannel.storage.shard import channels, users
+from backchannel.storage.shard.history import TsRange, history_txn
 from backchannel_tools.bench.boot_data import LINES
 from backchannel_tools.bench.boot_workspace import BenchWorkspace, build
 from backchannel_tools.bench.harness import Result

@@ -27,10 +27,10 @@ from backchannel.services.conversations.channels import (
 from backchannel.services.conversations.direct_messages import opened_event
 from backchannel.services.realtime import events
 from backchannel.services.validation import first_free
-from backchannel.storage import channels as store
-from backchannel.storage import imports
-from backchannel.storage.connection import Conn
-from backchannel.storage.messages import im_between_txn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.shard import channels as store
+from backchannel.storage.shard import imports
+from backchannel.storage.shard.messages import im_between_txn
 from backchannel.types import DIRECT_MESSAGE, PRIVATE_CHANNEL, PUBLIC_CHANNEL, new_keyed_id
 
 _NOT_IN_NAME = re.compile(r"[^a-z0-9_-]+")

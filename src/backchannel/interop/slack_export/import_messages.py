@@ -23,9 +23,9 @@ from backchannel.router import ShardFor, Transaction
 from backchannel.services.context import ServiceContext
 from backchannel.services.messaging import block_kit
 from backchannel.services.validation import MAX_EMOJI_NAME, is_emoji_name
-from backchannel.storage import imports
-from backchannel.storage import messages as store
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.shard import imports
+from backchannel.storage.shard import messages as store
 from backchannel.types import parse_ts
 
 MESSAGE_BATCH = 500

@@ -22,11 +22,11 @@ from backchannel.services.crossdb import Undo, main_then_shards
 from backchannel.services.people.users import free_handle_txn, new_profile, team_join, undo_new_user
 from backchannel.services.realtime import events
 from backchannel.services.validation import check_email, handle_from_name
-from backchannel.storage import credentials as credential_store
-from backchannel.storage import imports
-from backchannel.storage import organisations as org_store
-from backchannel.storage import users as store
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.main import credentials as credential_store
+from backchannel.storage.main import organisations as org_store
+from backchannel.storage.shard import imports
+from backchannel.storage.shard import users as store
 from backchannel.types import BOT, USER, new_keyed_id
 
 USER_BATCH = 200

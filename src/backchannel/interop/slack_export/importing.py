@@ -27,7 +27,7 @@ from backchannel.models import Workspace
 from backchannel.router import ShardFor
 from backchannel.services.context import ServiceContext
 from backchannel.services.tenancy.workspaces import find_workspace
-from backchannel.storage import imports
+from backchannel.storage.shard import imports
 
 MAP_PAGE = 1000
 

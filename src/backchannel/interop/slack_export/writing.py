@@ -27,10 +27,10 @@ from backchannel.router import ShardFor
 from backchannel.services.context import ServiceContext
 from backchannel.services.conversations.access import conversation_home
 from backchannel.services.tenancy.workspaces import find_workspace
-from backchannel.storage import channels as channel_store
-from backchannel.storage import imports
-from backchannel.storage import users as user_store
-from backchannel.storage.reactions import with_reactions_txn
+from backchannel.storage.shard import channels as channel_store
+from backchannel.storage.shard import imports
+from backchannel.storage.shard import users as user_store
+from backchannel.storage.shard.reactions import with_reactions_txn
 from backchannel.types import parse_ts
 from backchannel.wire import conversation_json, message_json, user_json
 

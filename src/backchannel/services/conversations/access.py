@@ -26,9 +26,9 @@ from backchannel.errors import BackchannelError, NotFound
 from backchannel.models import Channel
 from backchannel.router import ShardFor, Transaction
 from backchannel.services.context import ServiceContext
-from backchannel.storage import channels as store
-from backchannel.storage import users
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.shard import channels as store
+from backchannel.storage.shard import users
 from backchannel.types import is_keyed_id
 
 _CONVERSATION_KINDS = frozenset("CGD")

@@ -30,8 +30,8 @@ from backchannel.services.conversations.access import (
 )
 from backchannel.services.realtime import events
 from backchannel.services.validation import check_channel_name
-from backchannel.storage import channels as store
-from backchannel.storage import users
+from backchannel.storage.shard import channels as store
+from backchannel.storage.shard import users
 from backchannel.types import (
     PRIVATE_CHANNEL,
     PUBLIC_CHANNEL,

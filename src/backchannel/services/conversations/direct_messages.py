@@ -17,10 +17,10 @@ from backchannel.services.context import ServiceContext
 from backchannel.services.conversations.access import access_channel_txn
 from backchannel.services.conversations.channels import NOT_SUPPORTED, now_ts
 from backchannel.services.realtime import events
-from backchannel.storage import channels as store
-from backchannel.storage import users
-from backchannel.storage.connection import Conn
-from backchannel.storage.messages import im_between_txn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.shard import channels as store
+from backchannel.storage.shard import users
+from backchannel.storage.shard.messages import im_between_txn
 from backchannel.types import DIRECT_MESSAGE, PRIVATE_CHANNEL, keyspace_of, new_keyed_id
 from backchannel.wire import conversation_json
 

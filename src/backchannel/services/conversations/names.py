@@ -19,8 +19,8 @@ from backchannel.services.context import ServiceContext
 from backchannel.services.conversations import direct_messages
 from backchannel.services.conversations.access import no_channel
 from backchannel.services.tenancy.shared_refs import refs_by_host
-from backchannel.storage import channels as store
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.shard import channels as store
 from backchannel.types import USER, is_keyed_id
 
 _NAMED_KINDS = (store.PUBLIC, store.PRIVATE)

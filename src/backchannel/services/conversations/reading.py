@@ -16,9 +16,9 @@ from backchannel.router import ShardFor
 from backchannel.services.context import ServiceContext
 from backchannel.services.conversations.access import access_channel_txn, conversation_txn
 from backchannel.services.tenancy.shared_refs import refs_by_host
-from backchannel.storage import channels as store
-from backchannel.storage import history, users
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.shard import channels as store
+from backchannel.storage.shard import history, users
 
 T = TypeVar("T")
 

@@ -35,9 +35,9 @@ from backchannel.services.conversations.channels import (
 )
 from backchannel.services.messaging.messages import posted_event
 from backchannel.services.realtime import events
-from backchannel.storage import channels as store
-from backchannel.storage import messages as message_store
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.shard import channels as store
+from backchannel.storage.shard import messages as message_store
 
 MAX_TOPIC = 250  # Slack's limit for a topic or a purpose
 RESTRICTED = "restricted_action"

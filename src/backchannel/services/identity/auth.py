@@ -20,9 +20,9 @@ from backchannel.services.identity import credentials as creds
 from backchannel.services.identity import revocation
 from backchannel.services.tenancy.workspaces import find_workspace
 from backchannel.services.validation import check_email
-from backchannel.storage import credentials as store
-from backchannel.storage import organisations as org_store
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.main import credentials as store
+from backchannel.storage.main import organisations as org_store
 
 
 async def authenticate(

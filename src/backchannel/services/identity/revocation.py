@@ -20,8 +20,8 @@ from backchannel.router import ShardFor, Transaction
 from backchannel.services.context import ServiceContext
 from backchannel.services.crossdb import main_then_shards
 from backchannel.services.realtime import events
-from backchannel.storage import credentials as store
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.main import credentials as store
 
 
 async def revoke(ctx: ServiceContext, token_hashes: Collection[str]) -> list[TokenInfo]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from backchannel.storage.credentials import StoredToken
+from backchannel.storage.main.credentials import StoredToken
 
 TOKEN_TTL = 10.0
 MAX_TOKENS = 100_000

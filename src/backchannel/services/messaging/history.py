@@ -23,11 +23,11 @@ from backchannel.services.conversations.access import (
 )
 from backchannel.services.conversations.channels import now_ts
 from backchannel.services.realtime import events
-from backchannel.storage import history as store
-from backchannel.storage import reactions
-from backchannel.storage.connection import Conn
-from backchannel.storage.history import TsRange
-from backchannel.storage.messages import get_message_txn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.shard import history as store
+from backchannel.storage.shard import reactions
+from backchannel.storage.shard.history import TsRange
+from backchannel.storage.shard.messages import get_message_txn
 
 __all__ = [
     "EVERYTHING",

@@ -29,10 +29,10 @@ from backchannel.services.conversations.names import link_names as linked
 from backchannel.services.messaging import block_kit
 from backchannel.services.messaging.personas import Persona, Shown, checked
 from backchannel.services.realtime import events
-from backchannel.storage import channels, users
-from backchannel.storage import messages as store
-from backchannel.storage.connection import Conn
-from backchannel.storage.reactions import with_reactions_txn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.shard import channels, users
+from backchannel.storage.shard import messages as store
+from backchannel.storage.shard.reactions import with_reactions_txn
 from backchannel.types import next_ts
 from backchannel.wire import message_json
 

@@ -22,8 +22,8 @@ from backchannel.services.conversations.access import (
 from backchannel.services.conversations.channels import now_ts
 from backchannel.services.messaging.messages import live_message_txn
 from backchannel.services.realtime import events
-from backchannel.storage import pins as store
-from backchannel.storage.reactions import with_reactions_txn
+from backchannel.storage.shard import pins as store
+from backchannel.storage.shard.reactions import with_reactions_txn
 from backchannel.wire import message_json
 
 

@@ -25,8 +25,8 @@ from backchannel.services.conversations.channels import now_ts
 from backchannel.services.messaging.messages import live_message_txn
 from backchannel.services.realtime import events
 from backchannel.services.validation import is_emoji_name
-from backchannel.storage import reactions as store
-from backchannel.storage import users
+from backchannel.storage.shard import reactions as store
+from backchannel.storage.shard import users
 
 
 @dataclass(frozen=True)

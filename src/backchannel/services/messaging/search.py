@@ -1,7 +1,7 @@
 """Searching messages: parsing the query, and what the caller may see of the results.
 
 A query is words and "quoted phrases"; a message matches when it holds all of them. The
-index and its query live in storage/search.py. A search runs on the caller's workspace's
+index and its query live in storage/shard/search.py. A search runs on the caller's workspace's
 shard (a workspace lives on one shard), and on the shards of the channels other workspaces
 share with it, whose results are merged.
 """
@@ -16,7 +16,7 @@ from backchannel.models import Channel, Message, TokenInfo
 from backchannel.router import ShardFor
 from backchannel.services.context import ServiceContext
 from backchannel.services.tenancy.shared_refs import refs_by_host
-from backchannel.storage import search as store
+from backchannel.storage.shard import search as store
 
 MAX_TERMS = 32
 # A quote opens a phrase that runs to the next quote, or to the end of the query.

@@ -37,9 +37,9 @@ from backchannel.services.people.users import (
 from backchannel.services.realtime import events
 from backchannel.services.tenancy.workspaces import find_workspace
 from backchannel.services.validation import check_display_name
-from backchannel.storage import channels, users
-from backchannel.storage import webhooks as store
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.main import webhooks as store
+from backchannel.storage.shard import channels, users
 from backchannel.types import BOT, is_keyed_id, new_keyed_id, parse_ts
 
 DEFAULT_NAME = "incoming-webhook"  # Slack's name for a webhook's bot

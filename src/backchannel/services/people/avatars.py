@@ -19,8 +19,8 @@ from backchannel.models import TokenInfo, User
 from backchannel.router import ShardFor
 from backchannel.services.context import ServiceContext
 from backchannel.services.people import profiles
-from backchannel.storage import avatars
-from backchannel.storage.avatars import Avatar
+from backchannel.storage.shard import avatars
+from backchannel.storage.shard.avatars import Avatar
 from backchannel.types import is_keyed_id
 
 MAX_IMAGE_BYTES = 1024 * 1024

@@ -11,7 +11,7 @@ from backchannel.services.context import ServiceContext
 from backchannel.services.people.profiles import with_current_status
 from backchannel.services.tenancy.shared_refs import co_member_workspace, sharing_workspaces
 from backchannel.services.tenancy.workspaces import find_workspace
-from backchannel.storage import users
+from backchannel.storage.shard import users
 from backchannel.types import is_keyed_id
 
 

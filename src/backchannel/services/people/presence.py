@@ -17,7 +17,7 @@ from backchannel.router import ShardFor
 from backchannel.services.context import ServiceContext
 from backchannel.services.people.directory import get_user
 from backchannel.services.realtime import events
-from backchannel.storage import users
+from backchannel.storage.shard import users
 
 CHOICES = ("auto", "away")
 

@@ -1,7 +1,7 @@
 """A person's profile: the fields they (or an admin) may set, checked, and their custom status.
 
 real_name and display_name live in the users table's columns as well as in the profile JSON
-(see storage/users.py); both are written together here, the only place that changes them.
+(see storage/shard/users.py); both are written together here, the only place that changes them.
 Every change is pushed to the workspace as user_change (docs/realtime.md).
 """
 
@@ -19,9 +19,9 @@ from backchannel.services.context import ServiceContext
 from backchannel.services.realtime import events
 from backchannel.services.tenancy.shared_refs import sharing_workspaces
 from backchannel.services.validation import is_emoji_name
-from backchannel.storage import organisations as org_store
-from backchannel.storage import users
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.main import organisations as org_store
+from backchannel.storage.shard import users
 from backchannel.types import ts_at
 from backchannel.wire import MAX_UNIX_TIME, user_json
 

@@ -25,10 +25,10 @@ from backchannel.services.validation import (
     first_free,
     handle_from_name,
 )
-from backchannel.storage import channels, users
-from backchannel.storage import credentials as credential_store
-from backchannel.storage import organisations as org_store
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.main import credentials as credential_store
+from backchannel.storage.main import organisations as org_store
+from backchannel.storage.shard import channels, users
 from backchannel.types import BOT, USER, new_keyed_id, ts_at
 from backchannel.wire import user_json
 

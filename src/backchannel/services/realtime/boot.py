@@ -3,7 +3,7 @@
 workspace's whole directory for its cache, and a person's read state.
 
 It is read in one transaction on the workspace's shard, with a fixed number of queries
-whatever the number of conversations (storage/boot.py reads all of the caller's at once).
+whatever the number of conversations (storage/shard/boot.py reads all of the caller's at once).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from backchannel.services.people.profiles import with_current_status
 from backchannel.services.realtime.edges import socket_url
 from backchannel.services.tenancy.shared_refs import refs_by_host
 from backchannel.services.tenancy.workspaces import find_workspace
-from backchannel.storage import boot as store
-from backchannel.storage import channels, reactions, users
-from backchannel.storage import events as event_store
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.log import events as event_store
+from backchannel.storage.shard import boot as store
+from backchannel.storage.shard import channels, reactions, users
 
 PAGE = 1000  # rows per query when reading a whole workspace's users or channels
 IDS_PER_QUERY = 500  # ids in one IN (...)
@@ -95,7 +95,7 @@ async def snapshot(ctx: ServiceContext, workspace_id: str) -> Snapshot:
     workspace = await find_workspace(ctx, workspace_id)
     stream = (await ctx.router.assignment(workspace_id)).db_shard
     now = ctx.clock()
-    # Unbounded (storage/row_limit.py): the cache holds the whole workspace, on purpose.
+    # Unbounded (storage/engines/row_limit.py): the cache holds the whole workspace, on purpose.
     async with ctx.router.read(ShardFor(workspace_id), unbounded=True) as conn:
         state = await event_store.stream_state_txn(conn)
         people = await _every_page(

@@ -26,9 +26,9 @@ from backchannel.models import Event, Position
 from backchannel.router import Shard, Transaction
 from backchannel.services.context import ServiceContext
 from backchannel.services.tenancy import shared_refs
-from backchannel.storage import channels as channel_store
-from backchannel.storage import events as store
-from backchannel.storage import shared_channels as shared_store
+from backchannel.storage.log import events as store
+from backchannel.storage.shard import channels as channel_store
+from backchannel.storage.shard import shared_channels as shared_store
 from backchannel.types import keyspace_of
 
 log = logging.getLogger(__name__)

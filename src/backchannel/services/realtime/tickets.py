@@ -15,8 +15,8 @@ from backchannel.router import ShardFor
 from backchannel.services.context import ServiceContext
 from backchannel.services.identity.auth import token_is_live
 from backchannel.services.identity.credentials import hash_token
-from backchannel.storage import tickets as store
-from backchannel.storage.tickets import StoredTicket
+from backchannel.storage.shard import tickets as store
+from backchannel.storage.shard.tickets import StoredTicket
 from backchannel.types import WORKSPACE, InvalidId, keyspace_of
 
 TICKET_SECONDS = 30.0

@@ -26,13 +26,13 @@ from backchannel.services.conversations.access import (
 from backchannel.services.tenancy.organisations import may_administer
 from backchannel.services.tenancy.shared_channels import EXT, check_shareable, share
 from backchannel.services.validation import check_email
-from backchannel.storage import channels as channel_store
-from backchannel.storage import organisations as org_store
-from backchannel.storage import shared_invites as store
-from backchannel.storage import users as user_store
-from backchannel.storage import workspaces as workspace_store
-from backchannel.storage.connection import Conn
-from backchannel.storage.shared_invites import SharedInvite
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.main import organisations as org_store
+from backchannel.storage.main import shared_invites as store
+from backchannel.storage.main import workspaces as workspace_store
+from backchannel.storage.main.shared_invites import SharedInvite
+from backchannel.storage.shard import channels as channel_store
+from backchannel.storage.shard import users as user_store
 from backchannel.types import new_invite_id
 
 INVITE_SECONDS = 14 * 24 * 3600  # as Slack's: an unanswered invitation lapses in 14 days

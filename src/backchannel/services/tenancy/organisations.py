@@ -20,12 +20,12 @@ from backchannel.services.identity import revocation
 from backchannel.services.people.profiles import user_changed
 from backchannel.services.people.users import free_handle_txn, team_join
 from backchannel.services.realtime import events
-from backchannel.storage import channels as channel_store
-from backchannel.storage import credentials as credential_store
-from backchannel.storage import organisations as store
-from backchannel.storage import users as user_store
-from backchannel.storage import workspaces as workspace_store
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.main import credentials as credential_store
+from backchannel.storage.main import organisations as store
+from backchannel.storage.main import workspaces as workspace_store
+from backchannel.storage.shard import channels as channel_store
+from backchannel.storage.shard import users as user_store
 from backchannel.types import ts_at
 
 

@@ -26,12 +26,12 @@ from backchannel.services.conversations.access import (
 from backchannel.services.conversations.channels import member_joined, member_left, now_ts
 from backchannel.services.realtime import events
 from backchannel.services.tenancy.organisations import administered_org, may_administer
-from backchannel.storage import channels as channel_store
-from backchannel.storage import organisations as org_store
-from backchannel.storage import shared_channels as store
-from backchannel.storage import workspaces as workspace_store
-from backchannel.storage.connection import Conn
-from backchannel.storage.messages import lock_channel_txn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.main import organisations as org_store
+from backchannel.storage.main import workspaces as workspace_store
+from backchannel.storage.shard import channels as channel_store
+from backchannel.storage.shard import shared_channels as store
+from backchannel.storage.shard.messages import lock_channel_txn
 
 ORG, EXT = "org", "ext"
 

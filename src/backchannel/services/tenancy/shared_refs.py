@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from backchannel.router import ShardFor
 from backchannel.services.context import ServiceContext
-from backchannel.storage import channels as channel_store
-from backchannel.storage import shared_channels as store
+from backchannel.storage.shard import channels as channel_store
+from backchannel.storage.shard import shared_channels as store
 
 
 async def refs_by_host(

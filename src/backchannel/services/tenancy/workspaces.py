@@ -15,9 +15,9 @@ from backchannel.router.topology import least_loaded, next_keyspace
 from backchannel.services.context import ServiceContext
 from backchannel.services.crossdb import main_then_shards
 from backchannel.services.validation import check_display_name, check_domain
-from backchannel.storage import channels
-from backchannel.storage import workspaces as store
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.main import workspaces as store
+from backchannel.storage.shard import channels
 from backchannel.types import PUBLIC_CHANNEL, WORKSPACE, new_keyed_id, new_org_id
 
 GENERAL = "general"

@@ -8,7 +8,7 @@ PostgreSQL: a GIN index on to_tsvector('simple', text). 'simple' lower-cases wor
 does not stem or drop stop words: messages are in every language, 'english' would stem
 "gaming" to "game" but mangle other languages and drop words such as "the" or "it", and
 'simple' finds the same words SQLite's unicode61 tokenizer finds, so a workspace's search
-behaves alike on either engine. storage/search.py must use the very same expression.
+behaves alike on either engine. storage/shard/search.py must use the very same expression.
 
 Beware (SQLite): the index is keyed by the messages rowid and lives off triggers on
 `messages`. A later migration that rebuilds `messages` (batch_alter_table recreating the

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, insert
 
 from backchannel.models import TokenInfo
-from backchannel.storage.connection import Conn
-from backchannel.storage.events import stream_state_txn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.log.events import stream_state_txn
 from backchannel.storage.schema import rtm_tickets
 
 

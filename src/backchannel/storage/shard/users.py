@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, and_, delete, insert, select, update
 from sqlalchemy.engine import Row
 
 from backchannel.models import Bot, User
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
 from backchannel.storage.json_values import is_object, readable
 from backchannel.storage.schema import bots, memberships, users
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.engine import Row
 
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
 from backchannel.storage.schema import shared_invites
 
 PENDING, ACCEPTED, DECLINED, REVOKED = "pending", "accepted", "declined", "revoked"

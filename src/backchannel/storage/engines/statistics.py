@@ -7,7 +7,7 @@ it may walk a workspace's 18,000 conversations to find one person's 40 (17 ms in
 
 from __future__ import annotations
 
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
 
 ANALYSIS_LIMIT = 1000  # rows sampled per index
 

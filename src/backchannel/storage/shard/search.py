@@ -22,10 +22,10 @@ from sqlalchemy import column as sql_column
 from sqlalchemy import table as sql_table
 
 from backchannel.models import Channel, Message
-from backchannel.storage.channels import channel_from_row
-from backchannel.storage.connection import Conn
-from backchannel.storage.messages import message_from_row
+from backchannel.storage.engines.connection import Conn
 from backchannel.storage.schema import channels, memberships, messages, users
+from backchannel.storage.shard.channels import channel_from_row
+from backchannel.storage.shard.messages import message_from_row
 
 # Slack's highlight markers (private-use characters), around each matched word.
 HIGHLIGHT_START = "\ue000"

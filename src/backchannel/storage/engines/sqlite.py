@@ -1,6 +1,6 @@
 """SQLite shards: statements inline, one writer, and group commit.
 
-Statements run right on the event loop (see storage/connection.py): a SQLite statement
+Statements run right on the event loop (see storage/engines/connection.py): a SQLite statement
 takes microseconds. Only what may wait runs in a worker thread: taking the write lock
 (another process may hold it) and committing (the fsync).
 
@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import NullPool
 
-from backchannel.storage.connection import Conn, Engines, InlineConnection, PoolUse
+from backchannel.storage.engines.connection import Conn, Engines, InlineConnection, PoolUse
 from backchannel.storage.json_values import json_dumps, json_loads
 
 T = TypeVar("T")

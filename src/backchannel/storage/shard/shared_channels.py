@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select, update
 
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
 from backchannel.storage.schema import channel_refs, relay_positions
 
 

@@ -13,7 +13,7 @@ from backchannel.models.topology import (
     PutMsShard,
     TopologyChange,
 )
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
 from backchannel.storage.schema import db_shards, keyspaces, ms_shards, topology_versions
 
 SHARD_MAP = "shard_map"

@@ -6,7 +6,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Row
 
 from backchannel.models import Webhook
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
 from backchannel.storage.schema import webhooks
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import QueuePool
 
 from backchannel.errors import ConfigError
-from backchannel.storage.connection import Conn, Engines, PoolUse
+from backchannel.storage.engines.connection import Conn, Engines, PoolUse
 from backchannel.storage.json_values import json_dumps, json_loads
 
 T = TypeVar("T")
@@ -116,7 +116,7 @@ class PostgresEngines(Engines):
 
 
 def create_engines(url: URL, *, pool_size: int = 5, pool_timeout: float = 5.0) -> Engines:
-    from backchannel.storage.sqlite import SqliteEngines  # sqlite builds on this module
+    from backchannel.storage.engines.sqlite import SqliteEngines  # sqlite builds on this module
 
     if is_sqlite(url):
         return SqliteEngines(url, pool_size=pool_size, pool_timeout=pool_timeout)

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, or_, select, update
 
 from backchannel.models import Channel, Message
-from backchannel.storage.channels import channel_from_row, kind_clause
-from backchannel.storage.connection import Conn
-from backchannel.storage.messages import message_from_row
+from backchannel.storage.engines.connection import Conn
 from backchannel.storage.schema import channels, import_ids, messages, reactions
+from backchannel.storage.shard.channels import channel_from_row, kind_clause
+from backchannel.storage.shard.messages import message_from_row
 
 # What an import maps: people (and placeholders), bots' B ids, and conversations.
 USER, BOT, CHANNEL = "user", "bot", "channel"

@@ -12,9 +12,9 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backchannel.models import Message
-from backchannel.storage.connection import Conn
-from backchannel.storage.messages import message_from_row
+from backchannel.storage.engines.connection import Conn
 from backchannel.storage.schema import messages, pins, read_markers
+from backchannel.storage.shard.messages import message_from_row
 
 
 @dataclass(frozen=True)

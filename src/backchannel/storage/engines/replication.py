@@ -16,7 +16,7 @@ import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.engine import URL
 
 from backchannel.errors import BackchannelError, StorageUnavailable
-from backchannel.storage.engine import asyncpg_dsn, redact
+from backchannel.storage.engines.engine import asyncpg_dsn, redact
 
 Session: TypeAlias = asyncpg.Connection
 

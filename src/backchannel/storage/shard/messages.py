@@ -9,10 +9,10 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Row
 
 from backchannel.models import Message
-from backchannel.storage.channels import shared_teams_from_json
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
 from backchannel.storage.json_values import is_object, is_object_list, is_string_list, readable
 from backchannel.storage.schema import channels, memberships, messages, pins, reactions
+from backchannel.storage.shard.channels import shared_teams_from_json
 from backchannel.types import next_ts
 
 # Statements on every post's path are built once: building one costs more than running it.

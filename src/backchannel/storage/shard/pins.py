@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import and_, delete, insert, select
 
 from backchannel.models import Pin
-from backchannel.storage.connection import Conn
-from backchannel.storage.messages import message_from_row
+from backchannel.storage.engines.connection import Conn
 from backchannel.storage.schema import messages, pins
+from backchannel.storage.shard.messages import message_from_row
 
 
 async def add_pin_txn(conn: Conn, *, channel_id: str, ts: str, pinned_by: str, now: float) -> None:

@@ -6,7 +6,7 @@ from sqlalchemy import func, insert, or_, select
 from sqlalchemy.engine import Row
 
 from backchannel.models import Organisation, Workspace
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
 from backchannel.storage.schema import organisations, workspaces
 
 

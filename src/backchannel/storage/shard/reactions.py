@@ -8,9 +8,9 @@ from dataclasses import replace
 from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, or_, select, tuple_
 
 from backchannel.models import Message
-from backchannel.storage.connection import Conn
-from backchannel.storage.messages import message_from_row
+from backchannel.storage.engines.connection import Conn
 from backchannel.storage.schema import channels, memberships, messages, reactions
+from backchannel.storage.shard.messages import message_from_row
 
 
 async def add_reaction_txn(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import delete, insert, select
 
 from backchannel.models import Workspace
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
+from backchannel.storage.main.workspaces import workspace_from_row
 from backchannel.storage.schema import org_admins, org_channels, seats, workspaces
-from backchannel.storage.workspaces import workspace_from_row
 
 
 async def add_org_admin_txn(conn: Conn, org_id: str, user_id: str, now: float) -> None:

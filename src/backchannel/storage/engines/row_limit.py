@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.engine.cursor import FullyBufferedCursorFetchStrategy
 
 from backchannel.errors import BackchannelError
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
 
 T = TypeVar("T")
 DEFAULT_MAX_ROWS = 100_000

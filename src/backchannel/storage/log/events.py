@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, or_, select, update
 
 from backchannel.models import Event, Position
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
 from backchannel.storage.json_values import is_object, readable
 from backchannel.storage.schema import event_stream, events
 

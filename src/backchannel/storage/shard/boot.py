@@ -26,9 +26,9 @@ from sqlalchemy import (
 )
 
 from backchannel.models import Bot, Message
-from backchannel.storage.connection import Conn
-from backchannel.storage.messages import message_from_row
+from backchannel.storage.engines.connection import Conn
 from backchannel.storage.schema import bots, memberships, messages, read_markers
+from backchannel.storage.shard.messages import message_from_row
 
 # Channels per unread-count statement: SQLite allows 500 parts in a UNION ALL.
 UNREAD_BATCH = 128  # a power of two (see unread_counts_txn)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select
 
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
 from backchannel.storage.schema import avatars
 
 

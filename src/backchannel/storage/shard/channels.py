@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 
 from backchannel.models import Channel, SharedTeam
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
 from backchannel.storage.schema import channels, memberships, users
 
 # Slack's conversation types, as `types=` names them.

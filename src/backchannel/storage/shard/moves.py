@@ -34,7 +34,7 @@ from sqlalchemy import (
     update,
 )
 
-from backchannel.storage.connection import Conn
+from backchannel.storage.engines.connection import Conn
 from backchannel.storage.json_values import UNREADABLE
 from backchannel.storage.schema import (
     avatars,

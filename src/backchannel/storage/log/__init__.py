@@ -1,0 +1,1 @@
+"""A shard's durable event log (docs/realtime.md)."""

@@ -1,0 +1,3 @@
+"""The main DB's tables: organisations, workspaces, credentials, the topology, edges, webhooks
+and invitations.
+"""

@@ -1,0 +1,3 @@
+"""A shard's tables: the users, channels and messages of the workspaces on it, and what hangs
+off them.
+"""
