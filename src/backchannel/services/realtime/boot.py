@@ -19,6 +19,7 @@ from backchannel.services.conversations.access import conversation_home
 from backchannel.services.people.directory import describe_caller
 from backchannel.services.people.profiles import with_current_status
 from backchannel.services.realtime.edges import socket_url
+from backchannel.services.tenancy.assignments import workspace_log
 from backchannel.services.tenancy.shared_refs import refs_by_host
 from backchannel.services.tenancy.workspaces import find_workspace
 from backchannel.storage.engines.connection import Conn
@@ -93,7 +94,7 @@ async def snapshot(ctx: ServiceContext, workspace_id: str) -> Snapshot:
     """Read everything the edge's cache holds of a workspace. The log's head is read first,
     in the same transaction: whatever the isolation, the rows are at least that recent."""
     workspace = await find_workspace(ctx, workspace_id)
-    stream = (await ctx.router.assignment(workspace_id)).db_shard
+    stream = await workspace_log(ctx, workspace_id)
     now = ctx.clock()
     # Unbounded (storage/engines/row_limit.py): the cache holds the whole workspace, on purpose.
     async with ctx.router.read(ShardFor(workspace_id), unbounded=True) as conn:

@@ -26,6 +26,7 @@ from backchannel.models import Event, Position
 from backchannel.router import Shard, Transaction
 from backchannel.services.context import ServiceContext
 from backchannel.services.tenancy import shared_refs
+from backchannel.services.tenancy.assignments import workspace_log
 from backchannel.storage.log import events as store
 from backchannel.storage.shard import channels as channel_store
 from backchannel.storage.shard import shared_channels as shared_store
@@ -78,7 +79,7 @@ async def _log_of(ctx: ServiceContext, txn: Transaction, event: Event) -> str:
     up in the shard map (in memory)."""
     if txn.shard is not None and (
         keyspace_of(event.workspace_id) == txn.keyspace
-        or (await ctx.router.assignment(event.workspace_id)).db_shard == txn.shard
+        or await workspace_log(ctx, event.workspace_id) == txn.shard
     ):
         return txn.shard
     where = "the main database" if txn.shard is None else f"shard {txn.shard}"
@@ -110,7 +111,7 @@ class Outbox:
         # The copies are a courtesy of this write: the relay sweep makes them anyway, so a
         # failure here only delays them.
         sources = {event.position.stream for event in self.durable if event.position}
-        targets = {(await self.ctx.router.assignment(w)).db_shard for w in self.relays}
+        targets = {await workspace_log(self.ctx, w) for w in self.relays}
         for source in sorted(sources):
             for target in sorted(targets):
                 try:
@@ -183,7 +184,7 @@ async def relay(ctx: ServiceContext, source: str, target: str) -> int:
             workspace_id
             for item in page
             for workspace_id in item.shared_with
-            if (await ctx.router.assignment(workspace_id)).db_shard == target
+            if await workspace_log(ctx, workspace_id) == target
         }
         async with ctx.router.write(Shard(target)) as txn:
             now = await shared_store.relay_position_txn(txn, source, for_update=True)
@@ -254,7 +255,7 @@ async def catch_up(
     what came before the leave. Today's are read before the head: every change they do not
     show is then among the changes read, whatever the isolation level.
     """
-    stream = (await ctx.router.assignment(workspace_id)).db_shard
+    stream = await workspace_log(ctx, workspace_id)
     # Channels other workspaces share are in at their homes; their membership changes come
     # into this log as relayed copies, like any other.
     shared = await shared_refs.shared_channels_joined(ctx, workspace_id, user_id)

@@ -25,6 +25,7 @@ from backchannel.services.conversations.access import (
 )
 from backchannel.services.conversations.channels import member_joined, member_left, now_ts
 from backchannel.services.realtime import events
+from backchannel.services.tenancy.assignments import workspace_log
 from backchannel.services.tenancy.organisations import administered_org, may_administer
 from backchannel.storage.engines.connection import Conn
 from backchannel.storage.main import organisations as org_store
@@ -157,8 +158,8 @@ async def share(
 
     The home's members hear `channel_shared` in the channel; the workspace it now reaches
     hears it too: all of it for a public channel, only `joining` for a private one."""
-    home = (await ctx.router.assignment(channel.workspace_id)).db_shard
-    there = (await ctx.router.assignment(team.id)).db_shard
+    home = await workspace_log(ctx, channel.workspace_id)
+    there = await workspace_log(ctx, team.id)
     # Both ways: the channel's events go there, and its people's profile changes come back.
     await events.start_relay(ctx, home, there)
     await events.start_relay(ctx, there, home)
