@@ -19,7 +19,8 @@ from typing import Any
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from backchannel.edge.cache import WorkspaceCache
+from backchannel.edge.cache import events as cache_events
+from backchannel.edge.cache.rows import WorkspaceCache
 from backchannel.errors import BackchannelError
 from backchannel.models import Event, Position, TokenInfo
 from backchannel.services import ServiceContext
@@ -296,7 +297,7 @@ async def test_a_snapshot_and_the_events_after_it_make_a_fresh_snapshot(
             town.writes.append(f"{write.__name__}: refused, {refused.slack_error}")
             event(write.__name__, refused.slack_error)
     for logged in await events_since(town, cache):
-        cache.apply(logged)
+        cache_events.apply(cache, logged)
     assert cache.stale == set(), town.writes
     replayed, fresh = served(cache), served(await cache_now(town))
     assert replayed.keys() == fresh.keys(), town.writes

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from backchannel.cursors import decode_cursor, next_cursor_metadata
-from backchannel.edge.cache import WorkspaceCache
+from backchannel.edge.cache.rows import WorkspaceCache
 from backchannel.edge.peer import Handler, Peer
 from backchannel.edge.room import Room
 from backchannel.edge.session import Session

@@ -6,7 +6,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from backchannel.edge.cache import EdgeCache, WorkspaceCache
+from backchannel.edge.cache.rows import WorkspaceCache
+from backchannel.edge.cache.workspaces import EdgeCache
 from backchannel.edge.frames import json_frame
 from backchannel.edge.room import Room
 from backchannel.edge.session import Session

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from backchannel.edge.cache import Named, WorkspaceCache
+from backchannel.edge.cache.named import Named, named
+from backchannel.edge.cache.rows import WorkspaceCache
 from backchannel.edge.frames import event_frame, json_frame
 from backchannel.edge.session import POLICY_VIOLATION, Burst, Session, write_to_all
 from backchannel.models import Event
@@ -190,12 +191,12 @@ class Room:
         that the session has not been sent; how many it was written to."""
         if not lean:
             return 0
-        named = cache.named(event.payload)
+        objects = named(event.payload)
         sent = 0
         for session in lean:
             if session.accept(event):
-                if named:
-                    self._push_objects(session, named, cache)
+                if objects:
+                    self._push_objects(session, objects, cache)
                 session.write(frame)
                 sent += 1
         return sent

@@ -24,7 +24,7 @@ from websockets.http11 import Request, Response
 from backchannel.bus import Subscription
 from backchannel.bus.bus import EVENTS, LIVE
 from backchannel.bus.codec import decode_event
-from backchannel.edge.cache import EdgeCache
+from backchannel.edge.cache.workspaces import EdgeCache
 from backchannel.edge.delivery import DeliveryQueue
 from backchannel.edge.frames import (
     FrameLog,
