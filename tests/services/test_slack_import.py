@@ -25,6 +25,7 @@ from backchannel.services.tenancy import workspaces
 from backchannel.storage.main import credentials as credential_store
 from backchannel.storage.schema import events, memberships, messages, reactions
 from backchannel.storage.shard import channels, imports, users
+from backchannel.storage.shard import memberships as membership_store
 from backchannel.storage.shard.reactions import with_reactions_txn
 from tests.conftest import SQLITE, Acme
 from tests.support import slack_export as sample
@@ -55,7 +56,7 @@ async def _messages(ctx: ServiceContext, channel_id: str) -> dict[str, Message]:
 async def _channel(ctx: ServiceContext, channel_id: str) -> tuple[Channel, list[str]]:
     async with ctx.router.read(ShardFor(channel_id)) as conn:
         found = await channels.get_channel_txn(conn, channel_id)
-        members = await channels.members_txn(conn, channel_id, limit=100)
+        members = await membership_store.members_txn(conn, channel_id, limit=100)
     assert found is not None
     return found, members
 

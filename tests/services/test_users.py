@@ -13,7 +13,8 @@ from backchannel.services.people import directory, users
 from backchannel.services.tenancy.workspaces import GENERAL
 from backchannel.storage.schema import credentials, tokens
 from backchannel.storage.schema import users as user_table
-from backchannel.storage.shard.channels import general_channel_txn, is_member_txn
+from backchannel.storage.shard.channels import general_channel_txn
+from backchannel.storage.shard.memberships import is_member_txn
 from tests.conftest import Acme
 
 

@@ -30,6 +30,8 @@ from backchannel.services.validation import first_free
 from backchannel.storage.engines.connection import Conn
 from backchannel.storage.shard import channels as store
 from backchannel.storage.shard import imports
+from backchannel.storage.shard import memberships as membership_store
+from backchannel.storage.shard import users as user_store
 from backchannel.storage.shard.messages import im_between_txn
 from backchannel.types import DIRECT_MESSAGE, PRIVATE_CHANNEL, PUBLIC_CHANNEL, new_keyed_id
 
@@ -168,8 +170,8 @@ async def _add_members_txn(
 ) -> list[Event]:
     joined = []
     for person in people:
-        if not await store.is_member_txn(conn, channel.id, person):
-            await store.add_member_txn(
+        if not await membership_store.is_member_txn(conn, channel.id, person):
+            await membership_store.add_member_txn(
                 conn,
                 channel_id=channel.id,
                 user_id=person,
@@ -184,7 +186,7 @@ async def _direct_txn(
     ctx: ServiceContext, conn: Conn, target: Workspace, slack: SlackChannel, people: list[str]
 ) -> tuple[Channel, list[Event], bool]:
     """A DM or group DM: the one these people have here already, or a new one."""
-    await store.lock_person_txn(conn, min(people))
+    await user_store.lock_person_txn(conn, min(people))
     if slack.kind == IM:
         found = await im_between_txn(conn, target.id, people[0], people[-1])
         existing = await store.get_channel_txn(conn, found) if found is not None else None
@@ -195,7 +197,7 @@ async def _direct_txn(
     channel = _new_channel(ctx, target, slack, name=None, creator=people[0])
     await store.insert_channel_txn(conn, channel)
     for person in people:
-        await store.add_member_txn(
+        await membership_store.add_member_txn(
             conn, channel_id=channel.id, user_id=person, workspace_id=target.id, now=ctx.clock()
         )
     event_ts = now_ts(ctx)

@@ -29,6 +29,7 @@ from backchannel.services.conversations.access import conversation_home
 from backchannel.services.tenancy.workspaces import find_workspace
 from backchannel.storage.shard import channels as channel_store
 from backchannel.storage.shard import imports
+from backchannel.storage.shard import memberships as membership_store
 from backchannel.storage.shard import users as user_store
 from backchannel.storage.shard.reactions import with_reactions_txn
 from backchannel.types import parse_ts
@@ -162,7 +163,7 @@ async def _members(ctx: ServiceContext, channel_id: str) -> list[str]:
     while True:
         async with ctx.router.read(conversation_home(channel_id)) as conn:
             after = members[-1] if members else ""
-            page = await channel_store.members_txn(conn, channel_id, after_id=after, limit=PAGE)
+            page = await membership_store.members_txn(conn, channel_id, after_id=after, limit=PAGE)
         members += page
         if len(page) < PAGE:
             return members

@@ -28,6 +28,7 @@ from backchannel.router import ShardFor, Transaction
 from backchannel.services.context import ServiceContext
 from backchannel.storage.engines.connection import Conn
 from backchannel.storage.shard import channels as store
+from backchannel.storage.shard import memberships as membership_store
 from backchannel.storage.shard import users
 from backchannel.types import is_keyed_id
 
@@ -108,7 +109,7 @@ async def access_channel_txn(
         or (channel.workspace_id != workspace_id and not channel.is_shared_with(workspace_id))
         or (
             (channel.is_private or channel.is_im or channel.is_mpim)
-            and not await store.is_member_txn(conn, channel_id, user_id)
+            and not await membership_store.is_member_txn(conn, channel_id, user_id)
         )
     )
     if hidden or channel is None:
@@ -149,7 +150,7 @@ def not_in_channel() -> BackchannelError:
 
 async def check_member_txn(conn: Conn, channel: Channel, user_id: str) -> None:
     """not_in_channel unless the user is in the conversation."""
-    if not await store.is_member_txn(conn, channel.id, user_id):
+    if not await membership_store.is_member_txn(conn, channel.id, user_id):
         raise not_in_channel()
 
 
@@ -178,4 +179,4 @@ async def may_manage_txn(conn: Conn, channel: Channel, user_id: str) -> bool:
         return False
     if person.is_admin or person.is_owner:
         return True
-    return await store.is_member_txn(conn, channel.id, user_id)
+    return await membership_store.is_member_txn(conn, channel.id, user_id)

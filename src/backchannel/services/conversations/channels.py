@@ -31,6 +31,7 @@ from backchannel.services.conversations.access import (
 from backchannel.services.realtime import events
 from backchannel.services.validation import check_channel_name
 from backchannel.storage.shard import channels as store
+from backchannel.storage.shard import memberships as membership_store
 from backchannel.storage.shard import users
 from backchannel.types import (
     PRIVATE_CHANNEL,
@@ -76,7 +77,7 @@ async def create_channel(
         if await store.channel_by_name_txn(conn, workspace_id, name) is not None:
             raise AlreadyExists(f"a channel named #{name} already exists", slack_error="name_taken")
         await store.insert_channel_txn(conn, channel)
-        await store.add_member_txn(
+        await membership_store.add_member_txn(
             conn, channel_id=channel.id, user_id=creator, workspace_id=workspace_id, now=now
         )
         for event in _created_events(channel, now_ts(ctx)):
@@ -148,9 +149,9 @@ async def join_channel(
         if channel.is_im or channel.is_mpim or channel.is_private:
             raise BackchannelError("only public channels can be joined", slack_error=NOT_SUPPORTED)
         check_not_archived(channel)
-        if await store.is_member_txn(conn, channel_id, user_id):
+        if await membership_store.is_member_txn(conn, channel_id, user_id):
             return Joined(channel, already_in=True)
-        await store.add_member_txn(
+        await membership_store.add_member_txn(
             conn, channel_id=channel_id, user_id=user_id, workspace_id=workspace_id, now=ctx.clock()
         )
         await events.append_txn(ctx, conn, member_joined(channel, user_id, now_ts(ctx)))
@@ -168,14 +169,14 @@ async def leave_channel(
         if channel.is_general:
             raise BackchannelError("nobody leaves #general", slack_error="cant_leave_general")
         check_not_archived(channel)
-        if not await store.is_member_txn(conn, channel_id, user_id):
+        if not await membership_store.is_member_txn(conn, channel_id, user_id):
             return False
-        if channel.is_private and await store.count_members_txn(conn, channel_id) == 1:
+        if channel.is_private and await membership_store.count_members_txn(conn, channel_id) == 1:
             # Nobody could ever get back in: archive it instead.
             raise BackchannelError(
                 "the last member of a private channel cannot leave it", slack_error="last_member"
             )
-        await store.remove_member_txn(conn, channel_id, user_id)
+        await membership_store.remove_member_txn(conn, channel_id, user_id)
         await events.append_txn(ctx, conn, member_left(channel, user_id, now_ts(ctx)))
     return True
 
@@ -206,11 +207,11 @@ async def invite_to_channel(
         event_ts = now_ts(ctx)
         for user_id in invitees:
             _check_invitee(found.get(user_id), inviter, user_id)
-            if await store.is_member_txn(conn, channel_id, user_id):
+            if await membership_store.is_member_txn(conn, channel_id, user_id):
                 raise AlreadyExists(
                     f"{user_id} is already in the channel", slack_error="already_in_channel"
                 )
-            await store.add_member_txn(
+            await membership_store.add_member_txn(
                 conn,
                 channel_id=channel_id,
                 user_id=user_id,
@@ -254,12 +255,12 @@ async def kick_from_channel(
                 "only the members and admins of the channel's workspace remove people",
                 slack_error="restricted_action",
             )
-        if not await store.is_member_txn(conn, channel_id, user_id):
+        if not await membership_store.is_member_txn(conn, channel_id, user_id):
             # Members of every side are known here, other people only of the home.
             if await users.get_user_txn(conn, channel.workspace_id, user_id) is None:
                 raise NotFound(f"no user {user_id}", slack_error="user_not_found")
             raise BackchannelError(f"{user_id} is not in the channel", slack_error="not_in_channel")
-        await store.remove_member_txn(conn, channel_id, user_id)
+        await membership_store.remove_member_txn(conn, channel_id, user_id)
         await events.append_txn(ctx, conn, member_left(channel, user_id, now_ts(ctx)))
 
 

@@ -19,6 +19,7 @@ from backchannel.services.conversations.channels import NOT_SUPPORTED, now_ts
 from backchannel.services.realtime import events
 from backchannel.storage.engines.connection import Conn
 from backchannel.storage.shard import channels as store
+from backchannel.storage.shard import memberships as membership_store
 from backchannel.storage.shard import users
 from backchannel.storage.shard.messages import im_between_txn
 from backchannel.types import DIRECT_MESSAGE, PRIVATE_CHANNEL, keyspace_of, new_keyed_id
@@ -48,14 +49,14 @@ async def open_conversation(
     async with ctx.router.write(ShardFor(workspace_id)) as conn:
         for other in others:
             await _check_person_txn(conn, workspace_id, other)
-        await store.lock_person_txn(conn, min(people))
+        await users.lock_person_txn(conn, min(people))
         existing = await _existing_txn(conn, workspace_id, people)
         if existing is not None:
             return Opened(existing, people, already_open=True)
         channel = _new_direct(workspace_id, user_id, is_group=len(others) > 1, now=ctx.clock())
         await store.insert_channel_txn(conn, channel)
         for person in people:
-            await store.add_member_txn(
+            await membership_store.add_member_txn(
                 conn,
                 channel_id=channel.id,
                 user_id=person,
@@ -88,7 +89,9 @@ async def resume_conversation(
         channel = await access_channel_txn(conn, workspace_id, user_id, channel_id)
         if not (channel.is_im or channel.is_mpim):
             raise BackchannelError("only DMs are opened", slack_error=NOT_SUPPORTED)
-        members = (await store.direct_members_txn(conn, [channel_id])).get(channel_id, [])
+        members = (await membership_store.direct_members_txn(conn, [channel_id])).get(
+            channel_id, []
+        )
     return Opened(channel, members, already_open=True)
 
 

@@ -19,6 +19,7 @@ from backchannel.services.tenancy.shared_refs import refs_by_host
 from backchannel.storage.engines.connection import Conn
 from backchannel.storage.shard import channels as store
 from backchannel.storage.shard import history, users
+from backchannel.storage.shard import memberships as membership_store
 
 T = TypeVar("T")
 
@@ -191,7 +192,9 @@ async def list_members(
 ) -> Page[str]:
     async with conversation_txn(ctx, channel_id, write=False) as conn:
         await access_channel_txn(conn, workspace_id, user_id, channel_id)
-        found = await store.members_txn(conn, channel_id, after_id=after or "", limit=limit + 1)
+        found = await membership_store.members_txn(
+            conn, channel_id, after_id=after or "", limit=limit + 1
+        )
     more = len(found) > limit
     return Page(found[:limit], found[limit - 1] if more else None)
 
@@ -201,10 +204,10 @@ async def describe_txn(conn: Conn, found: Sequence[Channel], viewer: str) -> lis
     if not found:
         return []
     ids = [channel.id for channel in found]
-    counts = await store.member_counts_txn(conn, ids)
-    joined = await store.joined_of_txn(conn, viewer, ids)
+    counts = await membership_store.member_counts_txn(conn, ids)
+    joined = await membership_store.joined_of_txn(conn, viewer, ids)
     direct = [channel.id for channel in found if channel.is_im or channel.is_mpim]
-    people = await store.direct_members_txn(conn, direct) if direct else {}
+    people = await membership_store.direct_members_txn(conn, direct) if direct else {}
     return [
         ConversationView(
             channel=channel,

@@ -30,8 +30,9 @@ from backchannel.services.messaging import block_kit
 from backchannel.services.messaging.personas import Persona, Shown, checked
 from backchannel.services.realtime import events
 from backchannel.storage.engines.connection import Conn
-from backchannel.storage.shard import channels, users
+from backchannel.storage.shard import memberships as membership_store
 from backchannel.storage.shard import messages as store
+from backchannel.storage.shard import users
 from backchannel.storage.shard.reactions import with_reactions_txn
 from backchannel.types import next_ts
 from backchannel.wire import message_json
@@ -347,7 +348,7 @@ async def post_ephemeral(
     )
     async with conversation_txn(ctx, channel_id, write=False) as conn:
         channel = await writable_channel_txn(conn, workspace_id, user_id, channel_id)
-        if not await channels.is_member_txn(conn, channel_id, recipient):
+        if not await membership_store.is_member_txn(conn, channel_id, recipient):
             raise BackchannelError(
                 f"{recipient} is not in the channel", slack_error="user_not_in_channel"
             )

@@ -40,6 +40,7 @@ from backchannel.services.validation import check_display_name
 from backchannel.storage.engines.connection import Conn
 from backchannel.storage.main import webhooks as store
 from backchannel.storage.shard import channels, users
+from backchannel.storage.shard import memberships as membership_store
 from backchannel.types import BOT, is_keyed_id, new_keyed_id, parse_ts
 
 DEFAULT_NAME = "incoming-webhook"  # Slack's name for a webhook's bot
@@ -98,7 +99,7 @@ async def create_webhook(
             await users.insert_bot_txn(
                 conn, Bot(bot_id, target.id, bot_user.id, real_name, False, now)
             )
-            await channels.add_member_txn(
+            await membership_store.add_member_txn(
                 conn, channel_id=found.id, user_id=bot_user.id, workspace_id=target.id, now=now
             )
             await events.append_txn(ctx, conn, team_join(bot_user, ctx.public_url))

@@ -29,6 +29,7 @@ from backchannel.storage.engines.connection import Conn
 from backchannel.storage.main import credentials as credential_store
 from backchannel.storage.main import organisations as org_store
 from backchannel.storage.shard import channels, users
+from backchannel.storage.shard import memberships as membership_store
 from backchannel.types import BOT, USER, new_keyed_id, ts_at
 from backchannel.wire import user_json
 
@@ -105,7 +106,7 @@ async def create_user(
             await events.append_txn(ctx, conn, team_join(user, ctx.public_url))
             general = await channels.general_channel_txn(conn, target.id)
             if general is not None:
-                await channels.add_member_txn(
+                await membership_store.add_member_txn(
                     conn, channel_id=general.id, user_id=user.id, workspace_id=target.id, now=now
                 )
                 await events.append_txn(ctx, conn, member_joined(general, user.id, ts_at(now)))

@@ -26,6 +26,7 @@ from backchannel.storage.engines.connection import Conn
 from backchannel.storage.log import events as event_store
 from backchannel.storage.shard import boot as store
 from backchannel.storage.shard import channels, reactions, users
+from backchannel.storage.shard import memberships as membership_store
 
 PAGE = 1000  # rows per query when reading a whole workspace's users or channels
 IDS_PER_QUERY = 500  # ids in one IN (...)
@@ -104,12 +105,12 @@ async def snapshot(ctx: ServiceContext, workspace_id: str) -> Snapshot:
         )
         bots = await store.bots_txn(conn, workspace_id)
         conversations = await _every_channel_txn(conn, workspace_id, None)
-        memberships = await channels.every_member_txn(conn, workspace_id)
+        memberships = await membership_store.every_member_txn(conn, workspace_id)
     for host, channel_ids in (await refs_by_host(ctx, workspace_id)).items():
         async with ctx.router.read(ShardFor(host), unbounded=True) as conn:
             shared = await _every_channel_txn(conn, host, channel_ids)
             conversations += [c for c in shared if c.is_shared_with(workspace_id)]
-            memberships += await channels.every_member_txn(conn, host, among=channel_ids)
+            memberships += await membership_store.every_member_txn(conn, host, among=channel_ids)
     own = {person.id for person in people}
     people += await _people(ctx, [m for m in memberships if m[1] not in own])
     members: dict[str, list[str]] = {channel.id: [] for channel in conversations}
@@ -149,7 +150,7 @@ async def channel_snapshot(
             channel.workspace_id == workspace_id or channel.is_shared_with(workspace_id)
         ):
             return None
-        memberships = await channels.every_member_txn(
+        memberships = await membership_store.every_member_txn(
             conn, channel.workspace_id, among=[channel_id]
         )
     unknown = [membership for membership in memberships if membership[1] not in known]

@@ -28,7 +28,7 @@ from backchannel.services.context import ServiceContext
 from backchannel.services.tenancy import shared_refs
 from backchannel.services.tenancy.assignments import workspace_log
 from backchannel.storage.log import events as store
-from backchannel.storage.shard import channels as channel_store
+from backchannel.storage.shard import memberships as membership_store
 from backchannel.storage.shard import shared_channels as shared_store
 from backchannel.types import keyspace_of
 
@@ -51,7 +51,7 @@ async def append_txn(ctx: ServiceContext, txn: Transaction, event: Event) -> Eve
     stream = await _log_of(ctx, txn, event)
     relay_to = event.relay_to
     if relay_to is None and event.channel_id is not None:
-        teams = await channel_store.shared_with_txn(txn, event.channel_id)
+        teams = await shared_store.shared_with_txn(txn, event.channel_id)
         relay_to = tuple(team.id for team in teams)
     stored = await store.append_event_txn(
         txn, stream, event, ctx.clock(), shared_with=relay_to or ()
@@ -260,13 +260,13 @@ async def catch_up(
     # into this log as relayed copies, like any other.
     shared = await shared_refs.shared_channels_joined(ctx, workspace_id, user_id)
     async with ctx.router.read(Shard(stream)) as conn:
-        own = await channel_store.member_channel_ids_txn(conn, workspace_id, user_id)
+        own = await membership_store.member_channel_ids_txn(conn, workspace_id, user_id)
         before = frozenset(own) | shared
         state = await store.stream_state_txn(conn)
         head = Position(stream, state.epoch, state.head)
         if not _resumable(since, state):
             # From the head on: memberships read after it, so none of its changes is missed.
-            now = await channel_store.member_channel_ids_txn(conn, workspace_id, user_id)
+            now = await membership_store.member_channel_ids_txn(conn, workspace_id, user_id)
             channels = frozenset(now) | shared
             return CatchUp(limited=True, channels=channels, since=head, through=head)
         changes = await store.membership_changes_txn(

@@ -25,6 +25,7 @@ from backchannel.storage.main import credentials as credential_store
 from backchannel.storage.main import organisations as store
 from backchannel.storage.main import workspaces as workspace_store
 from backchannel.storage.shard import channels as channel_store
+from backchannel.storage.shard import memberships as membership_store
 from backchannel.storage.shard import users as user_store
 from backchannel.types import ts_at
 
@@ -257,9 +258,9 @@ async def _join_channels_txn(
             )
         wanted.append(channel)
     for channel in {c.id: c for c in wanted}.values():
-        if await channel_store.is_member_txn(conn, channel.id, seat.id):
+        if await membership_store.is_member_txn(conn, channel.id, seat.id):
             continue
-        await channel_store.add_member_txn(
+        await membership_store.add_member_txn(
             conn, channel_id=channel.id, user_id=seat.id, workspace_id=seat.workspace_id, now=now
         )
         await events.append_txn(ctx, conn, member_joined(channel, seat.id, ts_at(now)))

@@ -31,6 +31,7 @@ from backchannel.storage.engines.connection import Conn
 from backchannel.storage.main import organisations as org_store
 from backchannel.storage.main import workspaces as workspace_store
 from backchannel.storage.shard import channels as channel_store
+from backchannel.storage.shard import memberships as membership_store
 from backchannel.storage.shard import shared_channels as store
 from backchannel.storage.shard.messages import lock_channel_txn
 
@@ -176,11 +177,13 @@ async def share(
         newly = not now.is_shared_with(team.id)
         teams = (*now.shared_with, team) if newly else now.shared_with
         if newly:
-            await channel_store.set_shared_with_txn(conn, channel.id, teams)
+            await store.set_shared_with_txn(conn, channel.id, teams)
             shared = to_channel(channel.workspace_id, channel.id, payload)
             await events.append_txn(ctx, conn, _relayed(shared, ()))
-        if joining is not None and not await channel_store.is_member_txn(conn, channel.id, joining):
-            await channel_store.add_member_txn(
+        if joining is not None and not await membership_store.is_member_txn(
+            conn, channel.id, joining
+        ):
+            await membership_store.add_member_txn(
                 conn, channel_id=channel.id, user_id=joining, workspace_id=team.id, now=ctx.clock()
             )
             await events.append_txn(
@@ -208,9 +211,9 @@ async def unshare(ctx: ServiceContext, channel: Channel, workspace_id: str) -> C
             return now
         before = tuple(team.id for team in now.shared_with)
         teams = tuple(team for team in now.shared_with if team.id != workspace_id)
-        await channel_store.set_shared_with_txn(conn, channel.id, teams)
+        await store.set_shared_with_txn(conn, channel.id, teams)
         event_ts = now_ts(ctx)
-        for user_id in await channel_store.remove_workspace_members_txn(
+        for user_id in await membership_store.remove_workspace_members_txn(
             conn, channel.id, workspace_id
         ):
             left = member_left(now, user_id, event_ts)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from backchannel.router import ShardFor
 from backchannel.services.context import ServiceContext
 from backchannel.storage.shard import channels as channel_store
+from backchannel.storage.shard import memberships as membership_store
 from backchannel.storage.shard import shared_channels as store
 
 
@@ -30,7 +31,7 @@ async def every_shared_by_host(ctx: ServiceContext, workspace_id: str) -> dict[s
     (its references), and its own that it shares."""
     by_host = await refs_by_host(ctx, workspace_id)
     async with ctx.router.read(ShardFor(workspace_id)) as conn:
-        own = await channel_store.own_shared_ids_txn(conn, workspace_id)
+        own = await store.own_shared_ids_txn(conn, workspace_id)
     if own:
         by_host[workspace_id] = own
     return by_host
@@ -44,7 +45,9 @@ async def co_member_workspace(
     by_host = await every_shared_by_host(ctx, workspace_id)
     for host, channel_ids in by_host.items():
         async with ctx.router.read(ShardFor(host)) as conn:
-            found = await channel_store.co_member_workspace_txn(conn, viewer, user_id, channel_ids)
+            found = await membership_store.co_member_workspace_txn(
+                conn, viewer, user_id, channel_ids
+            )
         if found is not None and found != workspace_id:
             return found
     return None
@@ -60,7 +63,7 @@ async def sharing_workspaces(
     for host, channel_ids in by_host.items():
         async with ctx.router.read(ShardFor(host)) as conn:
             if member is not None:
-                joined = await channel_store.joined_of_txn(
+                joined = await membership_store.joined_of_txn(
                     conn, member, channel_ids, from_workspace=workspace_id
                 )
                 channel_ids = sorted(joined)
@@ -77,5 +80,5 @@ async def shared_channels_joined(ctx: ServiceContext, workspace_id: str, user_id
     joined: set[str] = set()
     for host, channel_ids in (await refs_by_host(ctx, workspace_id)).items():
         async with ctx.router.read(ShardFor(host)) as conn:
-            joined |= await channel_store.joined_of_txn(conn, user_id, channel_ids)
+            joined |= await membership_store.joined_of_txn(conn, user_id, channel_ids)
     return joined

@@ -1,11 +1,10 @@
-"""Shard: conversations (public and private channels, DMs, group DMs), their members, the
-workspaces a channel is shared with (its row's `shared_with`; the references other shards
-hold are in shared_channels.py), and the lock on a person's row that opening a DM takes."""
+"""Shard: conversations (public and private channels, DMs, group DMs): their rows, their
+settings, and the pages of them a person may list. Who is in them is in memberships.py;
+the workspaces a channel is shared with, in shared_channels.py."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from typing import Any
+from collections.abc import Collection
 
 from sqlalchemy import (
     ColumnElement,
@@ -22,13 +21,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Row
 
-from backchannel.models import Channel, SharedTeam
+from backchannel.models import Channel
 from backchannel.storage.engines.connection import Conn
-from backchannel.storage.schema import channels, memberships, users
+from backchannel.storage.schema import channels, memberships
+from backchannel.storage.shard.shared_channels import shared_teams_from_json
 
 # Slack's conversation types, as `types=` names them.
 PUBLIC, PRIVATE, MPIM, IM = "public_channel", "private_channel", "mpim", "im"
+
 KINDS = (PUBLIC, PRIVATE, MPIM, IM)
+
 MAX_GROUP_DM = 9  # a group DM holds at most 9 people (its opener and 8 more)
 
 
@@ -60,10 +62,6 @@ async def delete_channel_txn(conn: Conn, channel_id: str) -> None:
 # The two statements every conversation verb runs (services/conversations/access.py: the channel, a
 # membership) are built once: building one costs more than running it.
 _CHANNEL_BY_ID = select(channels).where(channels.c.id == bindparam("channel_id"))
-_MEMBERSHIP = select(memberships.c.user_id).where(
-    memberships.c.channel_id == bindparam("channel_id"),
-    memberships.c.user_id == bindparam("user_id"),
-)
 
 
 async def get_channel_txn(conn: Conn, channel_id: str) -> Channel | None:
@@ -83,48 +81,6 @@ async def channel_by_name_txn(conn: Conn, workspace_id: str, name: str) -> Chann
     query = select(channels).where(channels.c.workspace_id == workspace_id, channels.c.name == name)
     row = (await conn.execute(query)).first()
     return channel_from_row(row) if row else None
-
-
-async def add_member_txn(
-    conn: Conn, *, channel_id: str, user_id: str, workspace_id: str, now: float
-) -> None:
-    await conn.execute(
-        insert(memberships).values(
-            channel_id=channel_id, user_id=user_id, workspace_id=workspace_id, joined=now
-        )
-    )
-
-
-async def is_member_txn(conn: Conn, channel_id: str, user_id: str) -> bool:
-    found = await conn.scalar(_MEMBERSHIP, {"channel_id": channel_id, "user_id": user_id})
-    return found is not None
-
-
-async def count_members_txn(conn: Conn, channel_id: str) -> int:
-    query = (
-        select(func.count()).select_from(memberships).where(memberships.c.channel_id == channel_id)
-    )
-    return int(await conn.scalar(query) or 0)
-
-
-async def remove_member_txn(conn: Conn, channel_id: str, user_id: str) -> None:
-    await conn.execute(
-        delete(memberships).where(
-            memberships.c.channel_id == channel_id, memberships.c.user_id == user_id
-        )
-    )
-
-
-async def remove_workspace_members_txn(conn: Conn, channel_id: str, workspace_id: str) -> list[str]:
-    """Take one workspace's people out of a channel (a disconnect); who they were."""
-    theirs = (memberships.c.channel_id == channel_id) & (memberships.c.workspace_id == workspace_id)
-    removed = list(
-        await conn.scalars(
-            select(memberships.c.user_id).where(theirs).order_by(memberships.c.user_id)
-        )
-    )
-    await conn.execute(delete(memberships).where(theirs))
-    return removed
 
 
 async def set_archived_txn(conn: Conn, channel_id: str, *, archived: bool) -> None:
@@ -155,9 +111,6 @@ async def set_purpose_txn(
         .where(channels.c.id == channel_id)
         .values(purpose=purpose, purpose_creator=creator, purpose_last_set=now)
     )
-
-
-# -- listing -----------------------------------------------------------------------------
 
 
 def kind_clause(kinds: Collection[str]) -> ColumnElement[bool]:
@@ -191,7 +144,7 @@ async def visible_channels_txn(
         memberships.c.channel_id == channels.c.id, memberships.c.user_id == viewer
     )
     query = select(channels).where(
-        _scope(workspace_id, among),
+        scope_clause(workspace_id, among),
         kind_clause(kinds),
         or_(kind_clause([PUBLIC]), member),
     )
@@ -217,14 +170,14 @@ async def member_channels_txn(
         .join(memberships, memberships.c.channel_id == channels.c.id)
         .where(
             memberships.c.user_id == user_id,
-            _scope(workspace_id, among),
+            scope_clause(workspace_id, among),
             kind_clause(kinds),
         )
     )
     return await _page_txn(conn, query, exclude_archived, after_id, limit)
 
 
-def _scope(workspace_id: str, among: Collection[str] | None) -> ColumnElement[bool]:
+def scope_clause(workspace_id: str, among: Collection[str] | None) -> ColumnElement[bool]:
     if among is None:
         return channels.c.workspace_id == workspace_id
     return channels.c.id.in_(list(among))
@@ -249,108 +202,8 @@ async def every_channel_txn(
 ) -> list[Channel]:
     """A page of every conversation of the workspace, of every kind, archived ones too, by
     id; with `among`, of these channels instead (see visible_channels_txn)."""
-    query = select(channels).where(_scope(workspace_id, among))
+    query = select(channels).where(scope_clause(workspace_id, among))
     return await _page_txn(conn, query, False, after_id, limit)
-
-
-async def every_member_txn(
-    conn: Conn, workspace_id: str, *, among: Collection[str] | None = None
-) -> list[tuple[str, str, str]]:
-    """(channel id, member id, the member's workspace) of every membership of the
-    workspace's conversations (or of `among`), by channel and member."""
-    query = (
-        select(memberships.c.channel_id, memberships.c.user_id, memberships.c.workspace_id)
-        .join(channels, channels.c.id == memberships.c.channel_id)
-        .where(_scope(workspace_id, among))
-        .order_by(memberships.c.channel_id, memberships.c.user_id)
-    )
-    return [(str(c), str(u), str(w)) for c, u, w in await conn.execute(query)]
-
-
-async def member_counts_txn(conn: Conn, channel_ids: Sequence[str]) -> dict[str, int]:
-    query = (
-        select(memberships.c.channel_id, func.count())
-        .where(memberships.c.channel_id.in_(channel_ids))
-        .group_by(memberships.c.channel_id)
-    )
-    return {channel_id: int(count) for channel_id, count in await conn.execute(query)}
-
-
-async def joined_of_txn(
-    conn: Conn, user_id: str, channel_ids: Sequence[str], *, from_workspace: str | None = None
-) -> set[str]:
-    """Which of these channels `user_id` is in (with `from_workspace`: joined from that
-    seat of theirs)."""
-    query = select(memberships.c.channel_id).where(
-        memberships.c.user_id == user_id, memberships.c.channel_id.in_(channel_ids)
-    )
-    if from_workspace is not None:
-        query = query.where(memberships.c.workspace_id == from_workspace)
-    return set(await conn.scalars(query))
-
-
-async def own_shared_ids_txn(conn: Conn, workspace_id: str) -> list[str]:
-    """The workspace's own channels that it shares with others."""
-    query = select(channels.c.id).where(
-        channels.c.workspace_id == workspace_id, channels.c.shared_with.is_not(None)
-    )
-    return [str(channel_id) for channel_id in await conn.scalars(query)]
-
-
-async def co_member_workspace_txn(
-    conn: Conn, viewer: str, user_id: str, channel_ids: Sequence[str]
-) -> str | None:
-    """The workspace `user_id` is in one of these channels from, if `viewer` is in it too."""
-    mine = memberships.alias("mine")
-    query = (
-        select(memberships.c.workspace_id)
-        .join(mine, mine.c.channel_id == memberships.c.channel_id)
-        .where(
-            memberships.c.user_id == user_id,
-            mine.c.user_id == viewer,
-            memberships.c.channel_id.in_(channel_ids),
-        )
-        .limit(1)
-    )
-    found = await conn.scalar(query)
-    return None if found is None else str(found)
-
-
-async def member_channel_ids_txn(conn: Conn, workspace_id: str, user_id: str) -> list[str]:
-    """Every conversation `user_id` is in from this workspace's seat (channels, DMs, group
-    DMs)."""
-    query = select(memberships.c.channel_id).where(
-        memberships.c.user_id == user_id, memberships.c.workspace_id == workspace_id
-    )
-    return list(await conn.scalars(query))
-
-
-async def members_txn(conn: Conn, channel_id: str, *, after_id: str = "", limit: int) -> list[str]:
-    """A page of a channel's member ids, in id order."""
-    query = (
-        select(memberships.c.user_id)
-        .where(memberships.c.channel_id == channel_id, memberships.c.user_id > after_id)
-        .order_by(memberships.c.user_id)
-        .limit(limit)
-    )
-    return list(await conn.scalars(query))
-
-
-async def direct_members_txn(conn: Conn, channel_ids: Sequence[str]) -> dict[str, list[str]]:
-    """The people of DMs and group DMs (small by construction), in the order they joined."""
-    query = (
-        select(memberships.c.channel_id, memberships.c.user_id)
-        .where(memberships.c.channel_id.in_(channel_ids))
-        .order_by(memberships.c.joined, memberships.c.user_id)
-        .limit(len(channel_ids) * MAX_GROUP_DM)
-    )
-    found: dict[str, list[str]] = {}
-    for channel_id, user_id in await conn.execute(query):
-        found.setdefault(channel_id, []).append(user_id)
-    return found
-
-
-# -- direct messages ---------------------------------------------------------------------
 
 
 async def group_dm_of_txn(conn: Conn, workspace_id: str, people: Collection[str]) -> Channel | None:
@@ -388,12 +241,6 @@ async def group_dm_of_txn(conn: Conn, workspace_id: str, people: Collection[str]
     return channel_from_row(row) if row else None
 
 
-async def lock_person_txn(conn: Conn, user_id: str) -> None:
-    """Serialise the opening of DMs that involve this person (PostgreSQL; SQLite's writer
-    lock does it already), so two concurrent opens cannot make the same DM twice."""
-    await conn.execute(select(users.c.id).where(users.c.id == user_id).with_for_update())
-
-
 def channel_from_row(row: Row) -> Channel:
     return Channel(
         id=row.id,
@@ -415,26 +262,3 @@ def channel_from_row(row: Row) -> Channel:
         last_ts=row.last_ts,
         shared_with=shared_teams_from_json(row.shared_with),
     )
-
-
-def shared_teams_from_json(stored: Any) -> tuple[SharedTeam, ...]:
-    """channels.shared_with as stored: [{"team": "T...", "kind": "org"}, ...] or null."""
-    return tuple(SharedTeam(str(team["team"]), str(team["kind"])) for team in stored or ())
-
-
-def shared_teams_json(teams: Sequence[SharedTeam]) -> list[dict[str, str]] | None:
-    return [{"team": team.id, "kind": team.kind} for team in teams] or None
-
-
-async def set_shared_with_txn(conn: Conn, channel_id: str, teams: Sequence[SharedTeam]) -> None:
-    await conn.execute(
-        update(channels)
-        .where(channels.c.id == channel_id)
-        .values(shared_with=shared_teams_json(teams))
-    )
-
-
-async def shared_with_txn(conn: Conn, channel_id: str) -> tuple[SharedTeam, ...]:
-    """The other workspaces of a channel (none for an unshared or unknown one)."""
-    stored = await conn.scalar(select(channels.c.shared_with).where(channels.c.id == channel_id))
-    return shared_teams_from_json(stored)

@@ -12,7 +12,7 @@ from backchannel.models import Message
 from backchannel.storage.engines.connection import Conn
 from backchannel.storage.json_values import is_object, is_object_list, is_string_list, readable
 from backchannel.storage.schema import channels, memberships, messages, pins, reactions
-from backchannel.storage.shard.channels import shared_teams_from_json
+from backchannel.storage.shard.shared_channels import shared_teams_from_json
 from backchannel.types import next_ts
 
 # Statements on every post's path are built once: building one costs more than running it.

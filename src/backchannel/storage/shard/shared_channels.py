@@ -1,14 +1,19 @@
-"""Shard: a workspace's references to channels shared with it, and how far this shard's log
-has taken in other logs' shared-channel events (docs/organisations.md)."""
+"""Shard: channels shared across workspaces (docs/organisations.md): the workspaces a
+channel is shared with (its row's `shared_with`), a workspace's references to channels
+shared with it, and how far this shard's log has taken in other logs' shared-channel
+events."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
+from backchannel.models import SharedTeam
 from backchannel.storage.engines.connection import Conn
-from backchannel.storage.schema import channel_refs, relay_positions
+from backchannel.storage.schema import channel_refs, channels, relay_positions
 
 
 @dataclass(frozen=True)
@@ -90,3 +95,34 @@ async def set_relay_position_txn(conn: Conn, source: str, position: RelayPositio
     )
     if not result.rowcount:
         await conn.execute(insert(relay_positions).values(source=source, **values))
+
+
+async def own_shared_ids_txn(conn: Conn, workspace_id: str) -> list[str]:
+    """The workspace's own channels that it shares with others."""
+    query = select(channels.c.id).where(
+        channels.c.workspace_id == workspace_id, channels.c.shared_with.is_not(None)
+    )
+    return [str(channel_id) for channel_id in await conn.scalars(query)]
+
+
+def shared_teams_from_json(stored: Any) -> tuple[SharedTeam, ...]:
+    """channels.shared_with as stored: [{"team": "T...", "kind": "org"}, ...] or null."""
+    return tuple(SharedTeam(str(team["team"]), str(team["kind"])) for team in stored or ())
+
+
+def shared_teams_json(teams: Sequence[SharedTeam]) -> list[dict[str, str]] | None:
+    return [{"team": team.id, "kind": team.kind} for team in teams] or None
+
+
+async def set_shared_with_txn(conn: Conn, channel_id: str, teams: Sequence[SharedTeam]) -> None:
+    await conn.execute(
+        update(channels)
+        .where(channels.c.id == channel_id)
+        .values(shared_with=shared_teams_json(teams))
+    )
+
+
+async def shared_with_txn(conn: Conn, channel_id: str) -> tuple[SharedTeam, ...]:
+    """The other workspaces of a channel (none for an unshared or unknown one)."""
+    stored = await conn.scalar(select(channels.c.shared_with).where(channels.c.id == channel_id))
+    return shared_teams_from_json(stored)

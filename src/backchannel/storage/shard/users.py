@@ -1,4 +1,5 @@
-"""Shard: users and bots of the workspaces on this shard."""
+"""Shard: users and bots of the workspaces on this shard, and the lock on a person's row that
+opening a DM takes."""
 
 from __future__ import annotations
 
@@ -154,3 +155,9 @@ def user_from_row(row: Row) -> User:
         updated=row.updated,
         presence=row.presence,
     )
+
+
+async def lock_person_txn(conn: Conn, user_id: str) -> None:
+    """Serialise the opening of DMs that involve this person (PostgreSQL; SQLite's writer
+    lock does it already), so two concurrent opens cannot make the same DM twice."""
+    await conn.execute(select(users.c.id).where(users.c.id == user_id).with_for_update())
