@@ -137,10 +137,14 @@ class TokenInfo:
 
     user_id: str
     workspace_id: str
-    kind: str  # "user" or "bot"
+    kind: str  # "user", "bot" or "app" (an app-level token, xapp: user_id is its bot user)
     # Which token it is, when known (an authenticated caller's): its SHA-256, as the main
     # DB keys it, never the token. What was opened with it ends with it (its sockets).
     token_hash: str | None = field(default=None, compare=False, repr=False)
+    # An app's token: the scopes granted to it, and its app (docs/apps.md). None for a
+    # person's own tokens, which act with the person's full rights.
+    scopes: frozenset[str] | None = field(default=None, compare=False)
+    app_id: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

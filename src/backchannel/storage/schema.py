@@ -129,7 +129,12 @@ tokens = Table(
     # http-only cookie; this is the cookie's SHA-256. Null for API tokens. Several people
     # signed in in one browser share its cookie (main_0010: found by it).
     Column("session_hash", String(64), nullable=True),
+    # An app's token (main_0011): the scopes granted to it, and its app. A person's own
+    # tokens (sign-in, the admin CLI) have neither: they act with the person's full rights.
+    Column("scopes", JSON, nullable=True),
+    Column("app_id", String(16), nullable=True),
     Index("ix_tokens_session", "session_hash"),
+    Index("ix_tokens_app", "app_id"),
 )
 
 # The workspaces each person belongs to (main_0005): one seat per workspace, the one they
@@ -200,6 +205,43 @@ webhooks = Table(
     Column("created_by", String(16), nullable=True),  # None when made from the CLI
     Column("created", Float, nullable=False),
     Column("revoked", Float, nullable=True),
+)
+
+# Slack apps (main_0011, docs/apps.md), each installed in one workspace from its manifest:
+# its bot (a bots row and a bot user on the workspace's shard) and its settings. The
+# signing secret is kept as given out: the server signs each delivery with it.
+apps = Table(
+    "apps",
+    main_metadata,
+    Column("id", String(16), primary_key=True),
+    Column("workspace_id", String(16), ForeignKey("workspaces.id"), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("bot_id", String(16), nullable=False),
+    Column("bot_user_id", String(16), nullable=False),
+    Column("manifest", JSON, nullable=False),
+    Column("signing_secret", String(64), nullable=False),
+    Column("client_id", String(32), nullable=False),
+    Column("client_secret_hash", String(64), nullable=False),
+    Column("installed_by", String(16), nullable=True),  # None when made from the CLI
+    Column("created", Float, nullable=False),
+    Column("updated", Float, nullable=False),
+    Column("uninstalled", Float, nullable=True),
+    # Deliveries to the Request URL stopped after failing too long, and why (as Slack).
+    Column("delivery_disabled", Float, nullable=True),
+    Column("delivery_error", Text, nullable=True),
+    Index("ix_apps_workspace", "workspace_id"),
+)
+
+# How far each app has acknowledged its workspace's event log (main_0011): deliveries
+# resume after it, so an app that was away receives what it missed.
+app_positions = Table(
+    "app_positions",
+    main_metadata,
+    Column("app_id", String(16), ForeignKey("apps.id"), primary_key=True),
+    Column("stream", String(64), nullable=False),
+    Column("epoch", String(16), nullable=False),
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("updated", Float, nullable=False),
 )
 
 # ---------------------------------------------------------------------------------------

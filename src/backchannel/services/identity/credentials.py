@@ -14,7 +14,8 @@ from backchannel.errors import InvalidArgument
 _hasher = PasswordHasher()
 
 # "client" is a browser session's token (services/identity/auth.py): it acts as its user.
-TOKEN_PREFIXES = {"user": "xoxp", "bot": "xoxb", "client": "xoxc"}
+# "app" is an app-level token (docs/apps.md): it only opens Socket Mode connections.
+TOKEN_PREFIXES = {"user": "xoxp", "bot": "xoxb", "client": "xoxc", "app": "xapp"}
 MIN_PASSWORD_LENGTH = 8
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, insert, select, update
 
@@ -94,6 +95,8 @@ async def insert_token_txn(
             kind=info.kind,
             created=now,
             session_hash=session_hash,
+            scopes=None if info.scopes is None else sorted(info.scopes),
+            app_id=info.app_id,
         )
     )
 
@@ -102,8 +105,22 @@ async def stored_token_txn(conn: Conn, token_hash: str) -> StoredToken | None:
     row = (await conn.execute(select(tokens).where(tokens.c.token_hash == token_hash))).first()
     if row is None:
         return None
-    info = TokenInfo(row.user_id, row.workspace_id, row.kind, token_hash)
+    info = TokenInfo(
+        row.user_id,
+        row.workspace_id,
+        row.kind,
+        token_hash,
+        scopes=_scopes(row.scopes),
+        app_id=row.app_id,
+    )
     return StoredToken(info, row.revoked is not None, row.session_hash)
+
+
+def _scopes(stored: Any) -> frozenset[str] | None:
+    """tokens.scopes as stored: a JSON list of scope names, or null (a person's own token)."""
+    if stored is None:
+        return None
+    return frozenset(str(scope) for scope in stored) if isinstance(stored, list) else frozenset()
 
 
 async def session_tokens_txn(conn: Conn, session_hash: str) -> list[TokenInfo]:
