@@ -28,8 +28,9 @@ PUBLIC_CHANNEL: Final = "C"
 PRIVATE_CHANNEL: Final = "G"
 DIRECT_MESSAGE: Final = "D"
 SHARED_INVITE: Final = "I"  # a Slack Connect invitation (main DB only)
+APP: Final = "A"  # a Slack app installed in a workspace (main DB; keyed by its workspace)
 KEYED_PREFIXES: Final = frozenset(
-    {WORKSPACE, USER, BOT, PUBLIC_CHANNEL, PRIVATE_CHANNEL, DIRECT_MESSAGE}
+    {WORKSPACE, USER, BOT, PUBLIC_CHANNEL, PRIVATE_CHANNEL, DIRECT_MESSAGE, APP}
 )
 
 _KEYED_ID = re.compile(

@@ -123,6 +123,8 @@ def foreign_calls(s: AcmeSecrets) -> dict[str, list[dict[str, Any]]]:
         "rtm.connect": [{}],
         "rtm.start": [{}],
         "client.counts": [{}],
+        # A person's token opens no Socket Mode connection (tests/apps check an app's own).
+        "apps.connections.open": [{}],
         "auth.teams.list": [{}],
         # eve administers nothing, and acme is in no organisation of hers.
         "admin.teams.create": [{"team_domain": "acme-pwned", "team_name": "pwned"}],

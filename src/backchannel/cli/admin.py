@@ -1,5 +1,6 @@
 """`backchannel admin ...`: create organisations, workspaces, people, bots and webhooks; the
-shard operations (cli/shards.py) and a deployment's status (cli/status.py) join the group.
+shard operations (cli/shards.py), apps (cli/apps.py) and a deployment's status
+(cli/status.py) join the group.
 
 Works whether a server runs or not: every command goes straight to the databases.
 """
@@ -11,6 +12,7 @@ from typing import Any
 
 import click
 
+from backchannel.cli.apps import APP_COMMANDS
 from backchannel.cli.next_steps import set_password_command
 from backchannel.cli.options import build_settings, json_option, storage_options
 from backchannel.cli.output import emit
@@ -31,7 +33,7 @@ def admin() -> None:
 
 
 admin.add_command(status)
-for _command in SHARD_COMMANDS:
+for _command in (*SHARD_COMMANDS, *APP_COMMANDS):
     admin.add_command(_command)
 
 

@@ -8,6 +8,7 @@ port answers a plain GET /metrics (docs/metrics.md): an edge process has no othe
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import time
@@ -24,6 +25,8 @@ from websockets.http11 import Request, Response
 from backchannel.bus import Subscription
 from backchannel.bus.bus import EVENTS, LIVE
 from backchannel.bus.codec import decode_event
+from backchannel.edge.apps.hub import AppHub
+from backchannel.edge.cache.rows import channel_type_in
 from backchannel.edge.cache.workspaces import EdgeCache
 from backchannel.edge.delivery import DeliveryQueue
 from backchannel.edge.frames import (
@@ -41,9 +44,10 @@ from backchannel.edge.session import Session
 from backchannel.edge.streams import StreamFollower
 from backchannel.errors import AuthError, BackchannelError, InvalidArgument, NotFound
 from backchannel.metrics import Metrics
-from backchannel.models import Event, Position, ShardMap, TokenInfo, WorkspaceAssignment
+from backchannel.models import App, Event, Position, ShardMap, TokenInfo, WorkspaceAssignment
 from backchannel.models.topology import FROZEN
 from backchannel.services import ServiceContext
+from backchannel.services.apps.links import check_link
 from backchannel.services.people.directory import get_user
 from backchannel.services.realtime import edges
 from backchannel.services.realtime import events as event_service
@@ -61,6 +65,7 @@ log = logging.getLogger(__name__)
 MAX_FRAME = 16 * 1024  # Slack's RTM refused messages over 16 KB
 FLOOD_CLOSE = 100  # frames over the allowance before the socket is closed
 GOING_AWAY, POLICY, SERVICE_RESTART, TRY_AGAIN = 1001, 1008, 1012, 1013
+LINK_PATH = "/link"  # Socket Mode connections (apps.connections.open's URLs)
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,7 @@ class Identity:
     caller: TokenInfo
     since: Position  # the client's resume token, else the log's head at its ticket; its
     # stream is the workspace's shard
+    app: App | None = None  # a Socket Mode connection's app (docs/apps.md)
 
 
 DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
@@ -111,12 +117,14 @@ class Edge:
         self.rooms: dict[str, Room] = {}
         self.followers: dict[str, StreamFollower] = {}
         self._deliveries = DeliveryQueue(self._deliver)
+        self._releasing: set[asyncio.Task[None]] = set()
         # Handshake -> handler; weak, so a connection lost in between leaves nothing behind.
         self._identities: weakref.WeakKeyDictionary[ServerConnection, Identity] = (
             weakref.WeakKeyDictionary()
         )
         self._subscriptions: list[Subscription] = []
         self._server: Server | None = None
+        self.apps = AppHub(ctx, host="edge")
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -124,6 +132,7 @@ class Edge:
         """Serve sockets on `sock`; `url` is where clients reach it, as registered (see
         app.py's running_edge, which registers it and keeps it live)."""
         self.url = url
+        self.apps.host = urlsplit(url).netloc or url
         self.metrics.watch_sockets(url, lambda: self.connections)
         watch_shard_map(self.ctx, self._on_shard_map)
         bus = self.ctx.bus
@@ -150,6 +159,7 @@ class Edge:
         """Say goodbye to every client (Slack's `goodbye`), then close the sockets."""
         self._deliveries.close()  # what came before the goodbye goes first
         self.release(list(self.rooms))
+        await self.apps.stop()
         for subscription in self._subscriptions:
             await subscription.unsubscribe()
         if self._server is not None:
@@ -192,6 +202,9 @@ class Edge:
         through rtm.connect, to the owner, and resume from their last token. Its cache goes
         too: the owner keeps one."""
         self.cache.drop(workspace_id)
+        releasing = asyncio.create_task(self.apps.release(workspace_id))
+        self._releasing.add(releasing)
+        releasing.add_done_callback(self._releasing.discard)
         room = self.rooms.get(workspace_id)
         if room is None:
             return
@@ -249,6 +262,7 @@ class Edge:
                     # The cache first: what a socket is sent with this event must already
                     # reflect it.
                     self.cache.apply(event)
+                    self.apps.notify(event)
                     room = self.rooms.get(event.workspace_id)
                     if room is not None:
                         rooms[room] = None
@@ -281,12 +295,17 @@ class Edge:
             return page
         query = parse_qs(where.query)
         ticket = (query.get("ticket") or [""])[0]
+        link = where.path.rstrip("/").endswith(LINK_PATH)
         if not ticket:
-            return connection.respond(HTTPStatus.UNAUTHORIZED, "missing ticket: call rtm.connect\n")
+            method = "apps.connections.open" if link else "rtm.connect"
+            return connection.respond(HTTPStatus.UNAUTHORIZED, f"missing ticket: call {method}\n")
         resume = (query.get("resume") or [""])[0]
         try:
-            since = parse_resume_token(resume) if resume else None
-            return await self._admit(connection, ticket, since)
+            since = parse_resume_token(resume) if resume and not link else None
+            response = await self._admit(connection, ticket, since)
+            if response is None and link:
+                return await self._admit_app(connection, (query.get("app_id") or [""])[0])
+            return response
         except ValueError as exc:
             return connection.respond(HTTPStatus.BAD_REQUEST, f"{exc}\n")
         except (NotFound, InvalidArgument):  # the ticket names no workspace we have
@@ -317,8 +336,25 @@ class Edge:
         self._identities[connection] = Identity(redeemed.caller, position)
         return None
 
+    async def _admit_app(self, connection: ServerConnection, app_id: str) -> Response | None:
+        """A Socket Mode connection: its ticket was issued to an app-level token of the app
+        it names."""
+        identity = self._identities[connection]
+        caller = identity.caller
+        app = await check_link(self.ctx, caller, app_id)
+        if app is None:
+            del self._identities[connection]
+            return connection.respond(
+                HTTPStatus.UNAUTHORIZED, "invalid ticket: call apps.connections.open\n"
+            )
+        self._identities[connection] = Identity(caller, identity.since, app)
+        return None
+
     async def _serve_socket(self, connection: ServerConnection) -> None:
         identity = self._identities.pop(connection)
+        if identity.app is not None:
+            await self._serve_link(connection, identity.app, identity.caller)
+            return
         caller = identity.caller
         session = Session(
             connection, caller.workspace_id, caller.user_id, caller.kind, caller.token_hash
@@ -346,6 +382,20 @@ class Edge:
             if room.empty and self.rooms.get(room.workspace_id) is room:
                 del self.rooms[room.workspace_id]
             log.info("socket closed", extra={**who, "code": connection.close_code})
+
+    async def _serve_link(self, connection: ServerConnection, app: App, caller: TokenInfo) -> None:
+        """An app's Socket Mode connection: the workspace's cache is filled first, so that
+        its log is followed and each conversation's type is known."""
+        try:
+            await self.cache.get(app.workspace_id)
+        except BackchannelError as exc:
+            await connection.close(TRY_AGAIN, f"try again: {exc.slack_error}")
+            return
+
+        def channel_type(channel_id: str | None) -> str | None:
+            return channel_type_in(self.cache.peek(app.workspace_id), channel_id)
+
+        await self.apps.serve(connection, app, caller.token_hash, channel_type)
 
     async def _start_session(
         self, room: Room, session: Session, identity: Identity, came_online: bool

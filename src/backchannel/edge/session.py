@@ -12,6 +12,7 @@ from websockets.protocol import Protocol, State
 
 from backchannel.models import Event
 from backchannel.models.events import REVOCATION
+from backchannel.services.realtime.viewer import concerns
 
 # A socket that lets this much pile up unread is too slow to keep up: it is closed, and the
 # client resumes from its last token, losing nothing.
@@ -69,19 +70,10 @@ class Session:
         mine = event.user_id == self.user_id
         if mine and event.membership == "join" and event.channel_id:
             self._member(event.channel_id, True)
-        wanted = self._concerns(event, mine)
+        wanted = concerns(event, self.user_id, self.channels)
         if mine and event.membership == "leave" and event.channel_id:
             self._member(event.channel_id, False)
         return wanted and bool(event.payload)
-
-    def _concerns(self, event: Event, mine: bool) -> bool:
-        if event.skip_user == self.user_id:
-            return False
-        if event.scope == "workspace":
-            return True
-        if event.scope == "user":
-            return mine
-        return mine or event.channel_id in self.channels
 
     def _member(self, channel_id: str, joined: bool) -> None:
         if joined:

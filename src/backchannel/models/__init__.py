@@ -2,6 +2,7 @@
 
 from backchannel.models.events import Event, Position
 from backchannel.models.objects import (
+    App,
     Bot,
     Channel,
     Message,
@@ -16,6 +17,7 @@ from backchannel.models.objects import (
 from backchannel.models.topology import DbShard, EdgeInfo, ShardMap, WorkspaceAssignment
 
 __all__ = [
+    "App",
     "Bot",
     "Channel",
     "DbShard",

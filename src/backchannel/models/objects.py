@@ -148,6 +148,27 @@ class TokenInfo:
 
 
 @dataclass(frozen=True)
+class App:
+    """A Slack app installed in one workspace (docs/apps.md): its bot and what it asked for
+    in its manifest (kept whole in `manifest`)."""
+
+    id: str  # A...
+    workspace_id: str
+    name: str
+    bot_id: str
+    bot_user_id: str
+    manifest: dict[str, Any]
+    signing_secret: str
+    client_id: str
+    installed_by: str | None
+    created: float
+    updated: float
+    uninstalled: float | None = None
+    delivery_disabled: float | None = None
+    delivery_error: str | None = None
+
+
+@dataclass(frozen=True)
 class Webhook:
     """An incoming webhook: a secret URL that posts into one channel as its own bot."""
 

@@ -266,6 +266,19 @@ class WorkspaceCache:
         return page, start + limit < len(members)
 
 
+def channel_type_in(cache: WorkspaceCache | None, channel_id: str | None) -> str | None:
+    """Slack's `channel_type` of a cached conversation (channel, group, im, mpim); None if
+    the cache does not hold it."""
+    view = cache.channels.get(channel_id) if cache is not None and channel_id else None
+    if view is None:
+        return None
+    if view.get("is_im"):
+        return "im"
+    if view.get("is_mpim"):
+        return "mpim"
+    return "group" if view.get("is_private") else "channel"
+
+
 def _search_keys(user: dict[str, Any]) -> tuple[str, ...]:
     """A person is found by their handle, their display name, or any word of their name."""
     profile = user.get("profile") or {}

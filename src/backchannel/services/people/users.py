@@ -14,7 +14,7 @@ from backchannel.models.events import to_workspace
 from backchannel.router import ShardFor, Transaction
 from backchannel.services.context import ServiceContext
 from backchannel.services.conversations.channels import member_joined
-from backchannel.services.crossdb import Undo, main_then_shards
+from backchannel.services.crossdb import OpenShard, Undo, main_then_shards
 from backchannel.services.identity import credentials as creds
 from backchannel.services.people.profiles import user_changed
 from backchannel.services.realtime import events
@@ -118,22 +118,36 @@ async def create_bot(ctx: ServiceContext, *, workspace: str, name: str) -> NewBo
     real_name = check_display_name(name, limit=80)
     handle_from_name(real_name)  # refuse a name with no letters before anything is looked up
     target = await find_workspace(ctx, workspace)
+    async with main_then_shards(ctx) as (main_conn, open_shard):
+        return await add_bot_txn(ctx, main_conn, open_shard, target, real_name)
+
+
+async def add_bot_txn(
+    ctx: ServiceContext,
+    main_conn: Transaction,
+    open_shard: OpenShard,
+    target: Workspace,
+    real_name: str,
+    *,
+    scopes: frozenset[str] | None = None,
+    app_id: str | None = None,
+) -> NewBot:
+    """Make a bot inside a change of the main DB and the workspace's shard: its user, its
+    row and its token (an app's bot token carries the app and its scopes)."""
+    handle_from_name(real_name)  # refuse a name with no letters before anything is written
     now = ctx.clock()
     bot_id = new_keyed_id(BOT, target.keyspace)
     user = new_bot_user(target, bot_id, real_name, now)
     bot = Bot(bot_id, target.id, user.id, real_name, False, now)
     token = creds.new_token("bot")
-    async with main_then_shards(ctx) as (main_conn, open_shard):
-        await credential_store.insert_token_txn(
-            main_conn,
-            token_hash=creds.hash_token(token),
-            info=TokenInfo(user.id, target.id, "bot"),
-            now=now,
-        )
-        async with open_shard(ShardFor(target.id), undo_new_user(ctx, user)) as conn:
-            await _insert_user(conn, user)
-            await users.insert_bot_txn(conn, bot)
-            await events.append_txn(ctx, conn, team_join(user, ctx.public_url))
+    info = TokenInfo(user.id, target.id, "bot", scopes=scopes, app_id=app_id)
+    await credential_store.insert_token_txn(
+        main_conn, token_hash=creds.hash_token(token), info=info, now=now
+    )
+    async with open_shard(ShardFor(target.id), undo_new_user(ctx, user)) as conn:
+        await _insert_user(conn, user)
+        await users.insert_bot_txn(conn, bot)
+        await events.append_txn(ctx, conn, team_join(user, ctx.public_url))
     return NewBot(user, bot, token)
 
 

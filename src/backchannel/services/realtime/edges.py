@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Iterable
 from dataclasses import replace
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from backchannel.errors import BackchannelError, InvalidArgument, NotFound
 from backchannel.models import EdgeInfo, TokenInfo
@@ -146,14 +146,18 @@ async def edge_url(ctx: ServiceContext, workspace_id: str) -> str:
     return found.url
 
 
-async def socket_url(ctx: ServiceContext, caller: TokenInfo) -> str:
-    """Where the caller opens their websocket: their edge, with a fresh single-use ticket.
-    Refused (migration_in_progress) while the workspace is frozen for a move."""
+async def socket_url(
+    ctx: ServiceContext, caller: TokenInfo, *, path: str = "/", extra: dict[str, str] | None = None
+) -> str:
+    """Where the caller opens their websocket: their edge, with a fresh single-use ticket
+    (at `path` on it: "/" for RTM, "/link/" for Socket Mode). Refused
+    (migration_in_progress) while the workspace is frozen for a move."""
     await check_not_moving(ctx, caller.workspace_id)
     base = await edge_url(ctx, caller.workspace_id)
-    if not urlsplit(base).path:
+    if path != "/" or not urlsplit(base).path:
         # "ws://host:port?ticket=..." would do for most clients, but slack_sdk's own
         # websocket client sends the path as it is, and "GET ?ticket=..." is no request.
-        base += "/"
+        base = base.rstrip("/") + path
     ticket = await issue_ticket(ctx, caller)
-    return f"{base}?ticket={quote(ticket, safe='')}"
+    query = urlencode({"ticket": ticket, **(extra or {})})
+    return f"{base}?{query}"

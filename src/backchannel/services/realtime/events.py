@@ -223,11 +223,14 @@ async def stream_head(ctx: ServiceContext, stream: str) -> Position:
     return Position(stream, state.epoch, state.head)
 
 
-async def read_stream(ctx: ServiceContext, since: Position, *, limit: int) -> list[Event]:
-    """Events of a log after `since`, at most `limit` (an edge filling a gap)."""
+async def read_stream(
+    ctx: ServiceContext, since: Position, *, limit: int, workspace_id: str | None = None
+) -> list[Event]:
+    """Events of a log after `since` (of one workspace), at most `limit` (an edge filling a
+    gap, an app's delivery)."""
     async with ctx.router.read(Shard(since.stream)) as conn:
         return await store.read_stream_txn(
-            conn, since.stream, since.epoch, after=since.seq, limit=limit
+            conn, since.stream, since.epoch, after=since.seq, limit=limit, workspace_id=workspace_id
         )
 
 

@@ -85,10 +85,13 @@ async def stream_state_txn(conn: Conn) -> StreamState:
 
 
 async def read_stream_txn(
-    conn: Conn, stream: str, epoch: str, *, after: int, limit: int
+    conn: Conn, stream: str, epoch: str, *, after: int, limit: int, workspace_id: str | None = None
 ) -> list[Event]:
-    """Every event of the log after `after`, in order (an edge filling a gap)."""
+    """Every event of the log after `after` (of one workspace), in order (an edge filling a
+    gap, an app's delivery)."""
     query = select(events).where(events.c.seq > after).order_by(events.c.seq).limit(limit)
+    if workspace_id is not None:
+        query = query.where(events.c.workspace_id == workspace_id)
     return [_event_from_row(row, stream, epoch) for row in await conn.execute(query)]
 
 

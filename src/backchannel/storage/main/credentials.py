@@ -150,6 +150,23 @@ async def revoke_seat_tokens_txn(
     return await _revoke_txn(conn, live & tokens.c.revoked.is_(None), now)
 
 
+async def revoke_app_tokens_txn(conn: Conn, app_id: str, now: float) -> list[TokenInfo]:
+    """Revoke every live token of an app (its bot's and its app-level ones)."""
+    return await _revoke_txn(conn, (tokens.c.app_id == app_id) & tokens.c.revoked.is_(None), now)
+
+
+async def set_app_scopes_txn(
+    conn: Conn, app_id: str, kind: str, scopes: frozenset[str]
+) -> list[str]:
+    """Grant an app's live tokens of one kind these scopes instead (a changed manifest);
+    their hashes."""
+    live = (tokens.c.app_id == app_id) & (tokens.c.kind == kind) & tokens.c.revoked.is_(None)
+    changed = (
+        update(tokens).where(live).values(scopes=sorted(scopes)).returning(tokens.c.token_hash)
+    )
+    return list(await conn.scalars(changed))
+
+
 async def _revoke_txn(conn: Conn, live: ColumnElement[bool], now: float) -> list[TokenInfo]:
     revoked = (
         update(tokens)

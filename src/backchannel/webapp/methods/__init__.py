@@ -3,6 +3,7 @@
 from backchannel.webapp.methods import (
     admin,
     api,
+    apps,
     auth,
     chat,
     client,
@@ -19,6 +20,7 @@ from backchannel.webapp.methods import (
 __all__ = [
     "admin",
     "api",
+    "apps",
     "auth",
     "chat",
     "client",

@@ -1,0 +1,77 @@
+"""`backchannel admin create-app | uninstall-app`: install a Slack app in a workspace from
+its manifest, and take it out again (services/apps/installs.py; docs/apps.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from backchannel.cli.options import build_settings, json_option, storage_options
+from backchannel.cli.output import emit
+from backchannel.cli.runner import run_with_services
+from backchannel.services import ServiceContext
+from backchannel.services.apps import installs
+
+
+@click.command("create-app")
+@click.option("--workspace", required=True, help="The workspace's id (T...) or domain.")
+@click.option(
+    "--manifest",
+    "manifest_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The app's manifest, YAML or JSON, as pasted into Slack's app settings.",
+)
+@storage_options
+@json_option
+def create_app(workspace: str, manifest_path: Path, as_json: bool, **storage: Any) -> None:
+    """Install a Slack app from its manifest; prints its bot token (xoxb-), app-level token
+    (xapp-, for Socket Mode) and signing secret, shown only once."""
+    settings = build_settings(**storage)
+    text = manifest_path.read_bytes()
+
+    async def work(ctx: ServiceContext) -> installs.Installed:
+        return await installs.create_app(ctx, workspace=workspace, manifest=text)
+
+    made = run_with_services(settings, work, create=False)
+    app = made.app
+    emit(
+        {
+            "app_id": app.id,
+            "bot_user_id": app.bot_user_id,
+            "bot_id": app.bot_id,
+            "bot_token": made.bot_token,
+            "app_token": made.app_token,
+            "signing_secret": app.signing_secret,
+            "client_id": app.client_id,
+            "client_secret": made.client_secret,
+        },
+        as_json=as_json,
+        human=(
+            f"installed app {app.name} ({app.id}) in {app.workspace_id}, bot {app.bot_user_id}\n"
+            f"SLACK_BOT_TOKEN={made.bot_token}\n"
+            f"SLACK_APP_TOKEN={made.app_token}\n"
+            f"SLACK_SIGNING_SECRET={app.signing_secret}"
+        ),
+    )
+
+
+@click.command("uninstall-app")
+@click.argument("app_id")
+@storage_options
+@json_option
+def uninstall_app(app_id: str, as_json: bool, **storage: Any) -> None:
+    """Uninstall an app: its tokens are revoked and its connections closed."""
+    settings = build_settings(**storage)
+
+    async def work(ctx: ServiceContext) -> None:
+        await installs.uninstall_app(ctx, app_id)
+
+    run_with_services(settings, work, create=False)
+    emit({"app_id": app_id}, as_json=as_json, human=f"uninstalled app {app_id}")
+
+
+# Joined to `backchannel admin` (cli/admin.py).
+APP_COMMANDS = (create_app, uninstall_app)

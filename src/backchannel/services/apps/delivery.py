@@ -1,0 +1,65 @@
+"""What an app is delivered, read from its workspace's event log after the app's durable
+position (docs/apps.md, Delivery): a follower of the log like an RTM socket, seeing what its
+bot user would see, whose position moves only when the app acknowledges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from backchannel.models import App, Event, Position
+from backchannel.router import Main
+from backchannel.services.apps.envelopes import Subscriber
+from backchannel.services.apps.installs import manifest_of
+from backchannel.services.context import ServiceContext
+from backchannel.services.realtime import events
+from backchannel.services.realtime.viewer import Viewer
+from backchannel.services.tenancy.assignments import workspace_log
+from backchannel.storage.main import apps as store
+
+PAGE = 500  # events read from the log at a time
+
+
+@dataclass
+class Cursor:
+    """Where an app's delivery stands: the log it reads, what its bot sees, and whether the
+    log had already dropped some of what the app had not acknowledged (retention)."""
+
+    stream: str
+    epoch: str
+    viewer: Viewer
+    limited: bool
+
+    @property
+    def position(self) -> Position:
+        return Position(self.stream, self.epoch, self.viewer.seq)
+
+
+def subscriber(app: App) -> Subscriber:
+    return Subscriber.of(app, manifest_of(app).bot_events)
+
+
+async def start(ctx: ServiceContext, app: App) -> Cursor:
+    """Resume after the app's acknowledged position; an app never delivered to starts at
+    the log's head (it hears what happens from now on)."""
+    async with ctx.router.read(Main()) as conn:
+        stored = await store.position_txn(conn, app.id)
+    if stored is None:
+        stream = await workspace_log(ctx, app.workspace_id)
+        stored = await events.stream_head(ctx, stream)
+        await save(ctx, app.id, stored)
+    caught = await events.catch_up(ctx, app.workspace_id, app.bot_user_id, stored)
+    viewer = Viewer(app.bot_user_id, set(caught.channels), caught.since.seq)
+    return Cursor(caught.since.stream, caught.since.epoch, viewer, caught.limited)
+
+
+async def next_page(ctx: ServiceContext, cursor: Cursor, workspace_id: str) -> list[Event]:
+    """The workspace's next events after the cursor, in order (the caller has the viewer
+    take each, so its memberships follow)."""
+    return await events.read_stream(ctx, cursor.position, limit=PAGE, workspace_id=workspace_id)
+
+
+async def save(ctx: ServiceContext, app_id: str, position: Position) -> None:
+    """The app has acknowledged everything up to `position`."""
+    async with ctx.router.write(Main()) as conn:
+        await store.set_position_txn(conn, app_id, position, ctx.clock())
