@@ -107,7 +107,7 @@ READS_NO_CONVERSATION = {
     "conversations.setTopic", "conversations.setPurpose", "conversations.open",
     "conversations.mark", "chat.postMessage", "chat.update", "chat.delete", "chat.meMessage",
     "chat.postEphemeral", "reactions.add", "reactions.remove", "pins.add", "pins.remove",
-    "rtm.connect", "rtm.start", "admin.teams.create", "admin.teams.list",
+    "rtm.connect", "rtm.start", "apps.connections.open", "admin.teams.create", "admin.teams.list",
     "admin.users.assign", "admin.users.remove", "admin.conversations.setTeams",
     "admin.conversations.getTeams", "admin.conversations.disconnectShared",
     "conversations.inviteShared", "conversations.acceptSharedInvite",
