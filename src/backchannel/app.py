@@ -73,6 +73,7 @@ class Backchannel:
             cache_bytes=cache_bytes,
             metrics=self.metrics,
             open_timeout=server.header_timeout_seconds,
+            app_disable_after=server.app_disable_after_minutes * 60,
         )
 
     @contextlib.asynccontextmanager
@@ -230,6 +231,15 @@ async def _every(
             await asyncio.wait_for(stop.wait(), seconds)
 
 
+POSITIVE_SETTINGS = (
+    "edge_cache_mb",
+    "edge_heartbeat_seconds",
+    "event_retention_hours",
+    "header_timeout_seconds",
+    "app_disable_after_minutes",
+)
+
+
 async def open_backchannel(
     settings: Settings,
     *,
@@ -244,20 +254,10 @@ async def open_backchannel(
         raise ConfigError(f"role must be one of {', '.join(ROLES)}, got {server.role!r}")
     if server.role != "all" and server.nats_url is None:
         raise ConfigError(f"role {server.role} runs beside other processes: give --nats URL")
-    if server.edge_cache_mb <= 0:
-        raise ConfigError(f"edge_cache_mb must be above 0, got {server.edge_cache_mb}")
-    if server.edge_heartbeat_seconds <= 0:
-        raise ConfigError(
-            f"edge_heartbeat_seconds must be above 0, got {server.edge_heartbeat_seconds}"
-        )
-    if server.event_retention_hours <= 0:
-        raise ConfigError(
-            f"event_retention_hours must be above 0, got {server.event_retention_hours}"
-        )
-    if server.header_timeout_seconds <= 0:
-        raise ConfigError(
-            f"header_timeout_seconds must be above 0, got {server.header_timeout_seconds}"
-        )
+    for key in POSITIVE_SETTINGS:
+        value = getattr(server, key)
+        if value <= 0:
+            raise ConfigError(f"{key} must be above 0, got {value}")
     check_proxies(server.trusted_proxies)
     router = await open_router(settings.storage, create=create, now=clock(), progress=progress)
     try:

@@ -62,6 +62,9 @@ class ServerSettings:
     # How long a client may take to send a request's headers (HTTP), or to open its socket
     # (the edge's opening handshake), before the connection is closed.
     header_timeout_seconds: float = 10.0
+    # An app's Request URL that has failed every delivery this long is disabled, its reason
+    # shown to admins (docs/apps.md); what it misses waits in the log for it.
+    app_disable_after_minutes: float = 60.0
 
     @property
     def base_url(self) -> str:
@@ -103,6 +106,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "log_level": (str,),
     "trusted_proxies": (list,),
     "header_timeout_seconds": (int, float),
+    "app_disable_after_minutes": (int, float),
 }
 _STORAGE_KEYS = {
     "data_dir",
@@ -134,6 +138,7 @@ _SERVER_KEYS = {
     "log_level",
     "trusted_proxies",
     "header_timeout_seconds",
+    "app_disable_after_minutes",
 }
 ROLES = ("all", "webapp", "edge")
 

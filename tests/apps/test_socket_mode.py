@@ -4,43 +4,15 @@ answers through the Web API."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
+from pathlib import Path
 
 from backchannel.services import ServiceContext
 from backchannel.services.apps import installs
 from backchannel.services.conversations import channels
-from tests.apps.conftest import StartBolt
-from tests.conftest import Acme, dev_channel
+from tests.apps.conftest import HELLO_MANIFEST, StartBolt, received, replies_by, with_bot
+from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
-
-WAIT = 30.0  # seconds a Bolt process gets to start and answer (a bound, not a measure)
-
-
-async def replies_by(
-    client: ValidatingAsyncWebClient, channel: str, ts: str, user: str, count: int = 1
-) -> list[dict[str, Any]]:
-    """The thread's replies by `user`, once there are `count` of them."""
-    async with asyncio.timeout(WAIT):
-        while True:
-            found = await client.conversations_replies(channel=channel, ts=ts)
-            theirs = [m for m in found["messages"][1:] if m.get("user") == user]
-            if len(theirs) >= count:
-                return theirs
-            await asyncio.sleep(0.1)
-
-
-async def with_bot(ctx: ServiceContext, acme: Acme, app: installs.Installed) -> str:
-    """#dev, with the app's bot invited by alice."""
-    channel_id = await dev_channel(ctx, acme)
-    await channels.invite_to_channel(
-        ctx,
-        workspace_id=acme.workspace.id,
-        inviter=acme.alice.user.id,
-        channel_id=channel_id,
-        user_ids=[app.app.bot_user_id],
-    )
-    return channel_id
+from tests.webapp.conftest import Globex, client_for
 
 
 async def test_the_getting_started_app_answers_hello_in_the_thread(
@@ -49,9 +21,10 @@ async def test_the_getting_started_app_answers_hello_in_the_thread(
     alice: ValidatingAsyncWebClient,
     hello_app: installs.Installed,
     start_bolt: StartBolt,
+    edge_url: str,
 ) -> None:
     channel_id = await with_bot(ctx, acme, hello_app)
-    await start_bolt("hello_socket_mode.py", hello_app)
+    await start_bolt("hello.py", hello_app)
     posted = await alice.chat_postMessage(channel=channel_id, text="hello there")
     (reply,) = await replies_by(alice, channel_id, posted["ts"], hello_app.app.bot_user_id)
     assert reply["text"] == f"Hey there <@{acme.alice.user.id}>!"
@@ -64,9 +37,10 @@ async def test_a_mention_and_a_reaction_reach_their_listeners(
     alice: ValidatingAsyncWebClient,
     hello_app: installs.Installed,
     start_bolt: StartBolt,
+    edge_url: str,
 ) -> None:
     channel_id = await with_bot(ctx, acme, hello_app)
-    await start_bolt("hello_socket_mode.py", hello_app)
+    await start_bolt("hello.py", hello_app)
     bot = hello_app.app.bot_user_id
     mention = await alice.chat_postMessage(channel=channel_id, text=f"<@{bot}> are you there?")
     (answer,) = await replies_by(alice, channel_id, mention["ts"], bot)
@@ -75,3 +49,39 @@ async def test_a_mention_and_a_reaction_reach_their_listeners(
     await alice.reactions_add(channel=channel_id, timestamp=plain["ts"], name="tada")
     (thanks,) = await replies_by(alice, channel_id, plain["ts"], bot)
     assert thanks["text"] == "Thanks for the :tada:"
+
+
+async def test_an_app_hears_nothing_of_another_workspace(
+    ctx: ServiceContext,
+    acme: Acme,
+    globex: Globex,
+    server: str,
+    alice: ValidatingAsyncWebClient,
+    hello_app: installs.Installed,
+    start_bolt: StartBolt,
+    edge_url: str,
+    tmp_path: Path,
+) -> None:
+    theirs = await installs.create_app(ctx, workspace="globex", manifest=HELLO_MANIFEST)
+    ops = await channels.create_channel(
+        ctx, workspace_id=globex.workspace.id, creator=globex.eve.user.id, name="ops"
+    )
+    await channels.invite_to_channel(
+        ctx,
+        workspace_id=globex.workspace.id,
+        inviter=globex.eve.user.id,
+        channel_id=ops.id,
+        user_ids=[theirs.app.bot_user_id],
+    )
+    channel_id = await with_bot(ctx, acme, hello_app)
+    mine_seen, theirs_seen = tmp_path / "acme.jsonl", tmp_path / "globex.jsonl"
+    await start_bolt("hello.py", hello_app, record=mine_seen)
+    await start_bolt("hello.py", theirs, record=theirs_seen)
+    eve = client_for(server, globex.eve.token)
+    in_globex = await eve.chat_postMessage(channel=ops.id, text="hello from globex")
+    await replies_by(eve, ops.id, in_globex["ts"], theirs.app.bot_user_id)
+    in_acme = await alice.chat_postMessage(channel=channel_id, text="hello from acme")
+    await replies_by(alice, channel_id, in_acme["ts"], hello_app.app.bot_user_id)
+    assert {r["team"] for r in received(mine_seen)} == {acme.workspace.id}
+    assert {r["team"] for r in received(theirs_seen)} == {globex.workspace.id}
+    assert in_acme["ts"] not in {r["ts"] for r in received(theirs_seen)}

@@ -25,6 +25,7 @@ from websockets.http11 import Request, Response
 from backchannel.bus import Subscription
 from backchannel.bus.bus import EVENTS, LIVE
 from backchannel.bus.codec import decode_event
+from backchannel.edge.apps.delivery import ChannelTypes
 from backchannel.edge.apps.hub import AppHub
 from backchannel.edge.cache.rows import channel_type_in
 from backchannel.edge.cache.workspaces import EdgeCache
@@ -94,6 +95,7 @@ class Identity:
 
 DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
 DEFAULT_OPEN_TIMEOUT = 10.0  # websockets' own default
+DEFAULT_APP_DISABLE_AFTER = 3600.0
 
 
 class Edge:
@@ -104,15 +106,14 @@ class Edge:
         cache_bytes: int = DEFAULT_CACHE_BYTES,
         metrics: Metrics | None = None,
         open_timeout: float = DEFAULT_OPEN_TIMEOUT,
+        app_disable_after: float = DEFAULT_APP_DISABLE_AFTER,
     ) -> None:
         self.ctx = ctx
         self.open_timeout = open_timeout
         self.metrics = metrics or Metrics(process=False)
         self._delivered = self.metrics.events_delivered
         self._bus_lag = self.metrics.bus_lag
-        self.cache = EdgeCache(
-            ctx, max_bytes=cache_bytes, in_use=lambda w: w in self.rooms, follow=self._follow
-        )
+        self.cache = EdgeCache(ctx, max_bytes=cache_bytes, in_use=self._in_use, follow=self._follow)
         self.url: str | None = None  # where clients reach it: its key among the edges
         self.rooms: dict[str, Room] = {}
         self.followers: dict[str, StreamFollower] = {}
@@ -124,7 +125,7 @@ class Edge:
         )
         self._subscriptions: list[Subscription] = []
         self._server: Server | None = None
-        self.apps = AppHub(ctx, host="edge")
+        self.apps = AppHub(ctx, host="edge", disable_after=app_disable_after)
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -188,10 +189,29 @@ class Edge:
         """Let go of the workspaces another edge owns now (one joined, or came back); their
         ids. Run after each heartbeat."""
         # Rooms come and go while we wait; cached workspaces without sockets count too.
-        held = sorted(set(self.rooms) | set(self.cache.workspace_ids()))
+        held = sorted(set(self.rooms) | set(self.cache.workspace_ids()) | self.apps.workspaces())
         lost = [workspace_id for workspace_id in held if not await self._owns(workspace_id)]
         self.release(lost)
+        await self.apps.sync(self._owns_followed, self._channel_types)
         return lost
+
+    async def _owns_followed(self, workspace_id: str) -> bool:
+        """Does this edge own the workspace? If so its log is followed (its cache filled),
+        for its apps' deliveries."""
+        if not await self._owns(workspace_id):
+            return False
+        await self.cache.get(workspace_id)
+        return True
+
+    def _channel_types(self, workspace_id: str) -> ChannelTypes:
+        def channel_type(channel_id: str | None) -> str | None:
+            return channel_type_in(self.cache.peek(workspace_id), channel_id)
+
+        return channel_type
+
+    def _in_use(self, workspace_id: str) -> bool:
+        """Kept in the cache: a workspace with sockets here, or apps delivered to."""
+        return workspace_id in self.rooms or workspace_id in self.apps.workspaces()
 
     def release(self, workspace_ids: Iterable[str], farewell: Farewell = GOODBYE) -> None:
         for workspace_id in workspace_ids:
@@ -391,10 +411,7 @@ class Edge:
         except BackchannelError as exc:
             await connection.close(TRY_AGAIN, f"try again: {exc.slack_error}")
             return
-
-        def channel_type(channel_id: str | None) -> str | None:
-            return channel_type_in(self.cache.peek(app.workspace_id), channel_id)
-
+        channel_type = self._channel_types(app.workspace_id)
         await self.apps.serve(connection, app, caller.token_hash, channel_type)
 
     async def _start_session(

@@ -164,6 +164,7 @@ class App:
     created: float
     updated: float
     uninstalled: float | None = None
+    url_verified: float | None = None
     delivery_disabled: float | None = None
     delivery_error: str | None = None
 

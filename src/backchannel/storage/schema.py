@@ -226,6 +226,9 @@ apps = Table(
     Column("created", Float, nullable=False),
     Column("updated", Float, nullable=False),
     Column("uninstalled", Float, nullable=True),
+    # When the Request URL last answered Slack's url_verification challenge (None: it has
+    # not, and nothing is POSTed to it before it does).
+    Column("url_verified", Float, nullable=True),
     # Deliveries to the Request URL stopped after failing too long, and why (as Slack).
     Column("delivery_disabled", Float, nullable=True),
     Column("delivery_error", Text, nullable=True),

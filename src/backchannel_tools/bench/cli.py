@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from backchannel.errors import ConfigError
-from backchannel_tools.bench import api, boot, fanout, router
+from backchannel_tools.bench import api, apps, boot, fanout, router
 
 
 @click.group()
@@ -33,6 +33,25 @@ def api_command(duration: float, as_json: bool) -> None:
     results = asyncio.run(api.run(duration, lambda line: console.print(f"[dim]{line}[/dim]")))
     rows = [result.as_row() for result in results]
     _print(rows, "backchannel bench api (embedded SQLite, rate limits off)", as_json)
+
+
+@bench.command("apps")
+@click.option(
+    "--burst", type=click.IntRange(min=10), default=2000, help="Posts per burst (default 2000)."
+)
+@click.option(
+    "--paced",
+    type=click.FloatRange(min=1.0),
+    default=10.0,
+    help="Seconds of posts at 100 a second (default 10).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as one JSON object.")
+def apps_command(burst: int, paced: float, as_json: bool) -> None:
+    """Events delivered to Slack apps (Socket Mode and the Events API, 1 and 10 apps) from
+    one edge process: events per second, post-to-handler latency, loss across a restart."""
+    console = Console(stderr=True)
+    rows = asyncio.run(apps.run(burst, paced, lambda line: console.print(f"[dim]{line}[/dim]")))
+    _print([row.cells() for row in rows], "backchannel bench apps (embedded SQLite)", as_json)
 
 
 @bench.command("fanout")

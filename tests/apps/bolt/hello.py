@@ -1,6 +1,11 @@
-"""Bolt for Python's getting-started app, over Socket Mode, unchanged but for its base URL
-(SLACK_API_URL): what a developer porting a Slack app runs (docs/apps.md)."""
+"""Bolt for Python's getting-started app, unchanged but for its base URL (SLACK_API_URL):
+what a developer porting a Slack app runs (docs/apps.md). Over Socket Mode with
+SLACK_APP_TOKEN, else on Bolt's own HTTP server at PORT (the Events API).
 
+RECORD (tests only): a file each request's event id and retry number are appended to, so a
+test can tell every event arrived once, or again only as a marked retry."""
+
+import json
 import os
 
 from slack_bolt import App
@@ -9,7 +14,21 @@ from slack_sdk import WebClient
 
 # The one change from Slack's getting-started app: the Web API's base URL.
 client = WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
-app = App(client=client)
+app = App(client=client, signing_secret=os.environ["SLACK_SIGNING_SECRET"])
+
+
+@app.middleware
+def record(request, body, next):
+    if os.environ.get("RECORD") and body.get("event_id"):
+        retry = request.headers.get("x-slack-retry-num", [None])[0] or request.context.get(
+            "retry_num"
+        )
+        with open(os.environ["RECORD"], "a") as out:
+            event = body.get("event") or {}
+            seen = {"event_id": body["event_id"], "retry": retry, "team": body.get("team_id")}
+            seen |= {"ts": event.get("ts"), "channel": event.get("channel")}
+            out.write(json.dumps({**seen, "type": event.get("type")}) + "\n")
+    return next()
 
 
 @app.message("hello")
@@ -31,4 +50,7 @@ def reaction_added(event, client):
 
 
 if __name__ == "__main__":
-    SocketModeHandler(app, os.environ["SLACK_APP_TOKEN"]).start()
+    if os.environ.get("SLACK_APP_TOKEN"):
+        SocketModeHandler(app, os.environ["SLACK_APP_TOKEN"]).start()
+    else:
+        app.start(port=int(os.environ["PORT"]))

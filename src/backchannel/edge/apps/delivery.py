@@ -1,13 +1,12 @@
-"""Delivering a workspace's events to one app over its Socket Mode connections (docs/apps.md,
-Delivery).
+"""Delivering a workspace's events to one app (docs/apps.md, Delivery): what Socket Mode
+(socket_delivery.py) and the Events API over HTTP (http_delivery.py) share.
 
-The edge that owns the workspace runs it while the app has a connection: it reads the log
-after the app's acknowledged position, sends each event the app's bot may see and the app
-subscribed to as an `events_api` envelope (round robin over the app's connections), and
-saves the position up to the first event not yet acknowledged. An envelope not
-acknowledged within ACK_SECONDS is sent again, to another connection when there is one,
-marked as a retry; after MAX_RETRIES it is given up, as Slack gives up. An app that goes
-away is sent what it missed when it comes back, from the saved position.
+The edge that owns the workspace runs it: it reads the log after the app's acknowledged
+position, offers each event the app's bot may see and the app subscribed to, and saves the
+position up to the first event not yet acknowledged. An envelope that comes due again (not
+acknowledged in time, or refused) is sent again, marked as a retry, until the transport
+gives it up. An app that goes away is sent what it missed when it comes back, from the
+saved position.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from backchannel.edge.apps.link import AppLink
 from backchannel.errors import BackchannelError
 from backchannel.models import App, Event, Position
 from backchannel.services import ServiceContext
@@ -29,71 +27,77 @@ from backchannel.services.apps.envelopes import Subscriber, callbacks
 
 log = logging.getLogger(__name__)
 
-ACK_SECONDS = 3.0  # Slack's: an envelope not acknowledged in 3 s is sent again
-MAX_RETRIES = 3
-WINDOW = 200  # envelopes in flight to one app at most
 SAVE_SECONDS = 0.2  # how often the acknowledged position is written
-MAX_LINKS = 10  # Slack allows an app 10 connections at once
 STOP_SECONDS = 5.0
+IDLE_SECONDS = 1.0  # the longest wait between looks at what came due
 
-ChannelTypes = Callable[[str | None], str | None]
+ChannelTypes = Callable[[str | None], str | None]  # a conversation's Slack channel_type
 
 
 @dataclass
 class Pending:
+    """An envelope out, or to send again once `due`."""
+
     seq: int
     body: dict[str, Any]
-    link: AppLink
-    sent: float
+    due: float  # monotonic time from which it counts as unanswered
     attempt: int = 0
+    reason: str = ""  # why it is sent again (Slack's retry reasons)
+    via: object = None  # what it went out on (a Socket Mode connection)
 
 
-class AppDelivery:
+class Delivery:
+    """One app's delivery; a transport says how envelopes go out and when it may run."""
+
+    window = 1  # envelopes out at once
+
     def __init__(self, ctx: ServiceContext, app: App, channel_type: ChannelTypes) -> None:
         self.ctx = ctx
         self.app = app
-        self.links: list[AppLink] = []
         self._channel_type = channel_type
         self._subscriber: Subscriber = delivery.subscriber(app)
         self._pending: dict[str, Pending] = {}
         self._wake = asyncio.Event()
-        self._stopped = asyncio.Event()
-        self._room = asyncio.Event()  # set when the window has room again
+        self._stopped = False
         self._task: asyncio.Task[None] | None = None
-        self._next = 0  # round robin over the links
         self._sent_through = 0  # the last seq sent (a resend of one before it is a retry)
-        self._offered = 0  # the last seq the app was offered all of
+        self._offered = 0  # the last seq whose envelopes were all sent
 
-    # -- connections --------------------------------------------------------------------
+    # -- what a transport provides -------------------------------------------------------
 
-    def add(self, link: AppLink) -> None:
-        self.links.append(link)
-        if self._task is None or self._task.done():
+    def active(self) -> bool:
+        """May it deliver now (a connection is open, the URL is not disabled)?"""
+        raise NotImplementedError
+
+    async def send(self, key: str | None, pending: Pending) -> str | None:
+        """Send an envelope; the key its acknowledgement will name, or None when it was
+        settled at once (answered, or given up)."""
+        raise NotImplementedError
+
+    async def before(self) -> bool:
+        """May it read on now? (An HTTP app's URL must have answered its challenge.)"""
+        return True
+
+    # -- driving it ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        if not self._stopped and (self._task is None or self._task.done()):
             self._task = asyncio.create_task(self._run(), name=f"app-{self.app.id}")
 
-    def remove(self, link: AppLink) -> None:
-        if link in self.links:
-            self.links.remove(link)
-        for pending in self._pending.values():
-            if pending.link is link:  # sent again elsewhere at once, or after a reconnect
-                pending.sent = 0.0
-        self._wake.set()
-
     def notify(self) -> None:
-        """The workspace's log has grown."""
+        """The workspace's log has grown, or a connection came or went."""
         self._wake.set()
 
-    def ack(self, envelope_id: str) -> None:
-        if self._pending.pop(envelope_id, None) is not None:
-            self._room.set()
+    def settle(self, key: str) -> None:
+        """An envelope was acknowledged."""
+        if self._pending.pop(key, None) is not None:
+            self._wake.set()
 
     async def stop(self) -> None:
         """Stop delivering, the position saved (a task cancelled amid a write could leave
         SQLite's writer in a transaction: it is let finish instead, within reason)."""
-        self.links.clear()
+        self._stopped = True
         self._wake.set()
-        self._room.set()
-        self._stopped.set()
         if self._task is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(self._task), timeout=STOP_SECONDS)
@@ -102,24 +106,23 @@ class AppDelivery:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
 
-    # -- the loop -----------------------------------------------------------------------
+    def running(self) -> bool:
+        return not self._stopped and self.active()
 
     async def _run(self) -> None:
-        """Deliver while the app has a connection (one that comes while the last delivery
-        winds down is served by the next round)."""
-        while self.links:
+        """Deliver while it may (what comes while the last round winds down is served by
+        the next)."""
+        while self.running():
             try:
                 await self._deliver()
             except asyncio.CancelledError:
                 raise
             except BackchannelError as exc:
-                log.warning("app %s: delivery stopped: %s", self.app.id, exc.slack_error)
-                await self._close_links(1013, f"try again: {exc.slack_error}")
-                await asyncio.sleep(1.0)
+                log.warning("app %s: delivery paused: %s", self.app.id, exc.slack_error)
+                await self._idle(IDLE_SECONDS)
             except Exception:
                 log.exception("app %s: delivery failed", self.app.id)
-                await self._close_links(1011, "internal error")
-                await asyncio.sleep(1.0)
+                await self._idle(IDLE_SECONDS)
             finally:
                 self._pending.clear()  # what was not acknowledged is read again from the log
 
@@ -131,18 +134,21 @@ class AppDelivery:
         done = asyncio.Event()
         saver = asyncio.create_task(self._save_loop(cursor, done))
         try:
-            while self.links:
-                await self._resend_late()
-                if len(self._pending) >= WINDOW:
-                    await self._wait(self._room)
+            while self.running():
+                await self._resend_due()
+                if len(self._pending) >= self.window:
+                    await self._idle(self._next_due())
+                    continue
+                if not await self.before():
+                    await self._idle(IDLE_SECONDS)
                     continue
                 page = await delivery.next_page(self.ctx, cursor, self.app.workspace_id)
                 if not page:
-                    await self._wait(self._wake)
+                    await self._idle(self._next_due())
                     continue
                 for event in page:
-                    if not self.links:
-                        break
+                    if not self.running() or len(self._pending) >= self.window:
+                        break  # the rest is read again after the position
                     await self._offer(cursor.viewer.accept(event), event)
         finally:
             done.set()
@@ -150,56 +156,42 @@ class AppDelivery:
             await self._save(cursor)
 
     async def _offer(self, wanted: bool, event: Event) -> None:
-        """Send what this event makes for the app; then it counts as offered (the position
-        may pass it once whatever was sent of it is acknowledged)."""
         assert event.position is not None
         seq = event.position.seq
         if wanted:
-            subscriber, kind = self._subscriber, self._channel_type(event.channel_id)
-            for body in callbacks(subscriber, event, kind):
+            kind = self._channel_type(event.channel_id)
+            for body in callbacks(self._subscriber, event, kind):
                 retry = seq <= self._sent_through
-                await self._send(Pending(seq, body, self.links[0], 0.0, 1 if retry else 0))
+                pending = Pending(seq, body, 0.0, 1 if retry else 0, "timeout" if retry else "")
+                await self._send(pending)
             self._sent_through = max(self._sent_through, seq)
         self._offered = seq
 
     async def _send(self, pending: Pending) -> None:
-        if not self.links:
-            return
-        link = self._pick(avoid=pending.link if pending.attempt else None)
-        reason = "timeout" if pending.attempt else ""
-        pending.link, pending.sent = link, time.monotonic()
-        try:
-            envelope_id = await link.send("events_api", pending.body, pending.attempt, reason)
-        except Exception:  # the connection went: sent again on another, or after a reconnect
-            pending.sent = 0.0
-            envelope_id = f"unsent-{id(pending)}"
-        self._pending[envelope_id] = pending
-        self._room.clear()
+        key = await self.send(None, pending)
+        if key is not None:
+            self._pending[key] = pending
 
-    def _pick(self, avoid: AppLink | None) -> AppLink:
-        choices = [link for link in self.links if link is not avoid] or self.links
-        self._next = (self._next + 1) % len(choices)
-        return choices[self._next]
-
-    async def _resend_late(self) -> None:
+    async def _resend_due(self) -> None:
         now = time.monotonic()
-        for envelope_id, pending in list(self._pending.items()):
-            if now - pending.sent < ACK_SECONDS:
-                continue
-            del self._pending[envelope_id]
-            if pending.attempt >= MAX_RETRIES:
-                log.warning("app %s: an event was never acknowledged: given up", self.app.id)
-                continue
-            pending.attempt += 1
-            await self._send(pending)
-        if len(self._pending) < WINDOW:
-            self._room.set()
+        for key, pending in list(self._pending.items()):
+            if pending.due <= now:
+                del self._pending[key]
+                resent = await self.send(key, pending)
+                if resent is not None:
+                    self._pending[resent] = pending
 
-    async def _wait(self, event: asyncio.Event) -> None:
-        """Until `event`, or the next time an envelope may be late."""
+    def _next_due(self) -> float:
+        if not self._pending:
+            return IDLE_SECONDS
+        soonest = min(pending.due for pending in self._pending.values())
+        return min(IDLE_SECONDS, max(0.0, soonest - time.monotonic()))
+
+    async def _idle(self, seconds: float) -> None:
+        """Until something happens (an event, an acknowledgement), or `seconds`."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), timeout=ACK_SECONDS / 3)
-        event.clear()
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        self._wake.clear()
 
     # -- the position -------------------------------------------------------------------
 
@@ -210,8 +202,8 @@ class AppDelivery:
             await self._save(cursor)
 
     async def _save(self, cursor: delivery.Cursor) -> None:
-        """Save the position before the first envelope not acknowledged (all of it when
-        none is out)."""
+        """Save the position before the first envelope not acknowledged (all that was
+        offered when none is out)."""
         through = self._offered
         if self._pending:
             through = min(pending.seq for pending in self._pending.values()) - 1
@@ -220,7 +212,3 @@ class AppDelivery:
             await delivery.save(self.ctx, self.app.id, position)
         except BackchannelError as exc:  # saved next time; at worst a few are sent again
             log.warning("app %s: position not saved: %s", self.app.id, exc.slack_error)
-
-    async def _close_links(self, code: int, reason: str) -> None:
-        for link in list(self.links):
-            await link.connection.close(code, reason)

@@ -1,35 +1,49 @@
-"""Every app with a Socket Mode connection on this edge: the connections' lives, and the
-edge's events handed to the apps' deliveries (docs/apps.md)."""
+"""Every app this edge delivers to (docs/apps.md): Socket Mode apps while they have a
+connection here, and the Events API apps of the workspaces it owns; the edge's events
+handed to their deliveries."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
+import httpx
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from backchannel.edge.apps.delivery import MAX_LINKS, AppDelivery, ChannelTypes
+from backchannel.edge.apps.delivery import ChannelTypes, Delivery
+from backchannel.edge.apps.http_delivery import HttpDelivery
 from backchannel.edge.apps.link import AppLink, read_ack
+from backchannel.edge.apps.socket_delivery import MAX_LINKS, SocketDelivery
 from backchannel.models import App, Event
 from backchannel.models.events import REVOCATION
 from backchannel.services import ServiceContext
+from backchannel.services.apps.installs import installed_apps, manifest_of
 
 log = logging.getLogger(__name__)
 
 POLICY = 1008  # too many connections, a revoked token
+Owns = Callable[[str], Awaitable[bool]]
 
 
 class AppHub:
-    def __init__(self, ctx: ServiceContext, host: str) -> None:
+    def __init__(self, ctx: ServiceContext, host: str, *, disable_after: float) -> None:
         self.ctx = ctx
         self.host = host
-        self.deliveries: dict[str, AppDelivery] = {}  # by app id
+        self.sockets: dict[str, SocketDelivery] = {}  # by app id
+        self.posts: dict[str, HttpDelivery] = {}  # by app id
+        self._disable_after = disable_after
+        self._client: httpx.AsyncClient | None = None
         self._closing: set[asyncio.Task[None]] = set()
 
-    def links(self) -> list[AppLink]:
-        return [link for found in self.deliveries.values() for link in found.links]
+    def workspaces(self) -> set[str]:
+        """The workspaces whose apps this edge delivers to (their caches stay)."""
+        every = [*self.sockets.values(), *self.posts.values()]
+        return {found.app.workspace_id for found in every}
+
+    # -- Socket Mode ---------------------------------------------------------------------
 
     async def serve(
         self,
@@ -39,37 +53,72 @@ class AppHub:
         channel_type: ChannelTypes,
     ) -> None:
         """One connection of `app`, until it closes: hello, then its acknowledgements."""
-        found = self.deliveries.get(app.id)
+        found = self.sockets.get(app.id)
         if found is None:
-            found = self.deliveries[app.id] = AppDelivery(self.ctx, app, channel_type)
+            found = self.sockets[app.id] = SocketDelivery(self.ctx, app, channel_type)
         if len(found.links) >= MAX_LINKS:
             await connection.close(POLICY, "too_many_websockets")
             return
         link = AppLink(connection, app.id, token_hash, self.host, opened=time.time())
         await link.hello(len(found.links) + 1)
         found.add(link)
-        log.info("app connection opened", extra={"app": app.id, "team": app.workspace_id})
+        who = {"app": app.id, "team": app.workspace_id}
+        log.info("app connection opened", extra=who)
         try:
             async for raw in connection:
                 acked = read_ack(raw)
                 if acked is not None:
-                    found.ack(acked[0])
+                    found.settle(acked[0])
         except ConnectionClosed:
             pass
         finally:
             found.remove(link)
-            log.info("app connection closed", extra={"app": app.id, "team": app.workspace_id})
+            log.info("app connection closed", extra=who)
+
+    # -- the Events API ------------------------------------------------------------------
+
+    async def sync(self, owns: Owns, channel_types: Callable[[str], ChannelTypes]) -> None:
+        """Deliver to the Events API apps of the workspaces this edge owns, and to no other
+        (run after each heartbeat: apps come, go and change their Request URL)."""
+        wanted: dict[str, App] = {}
+        for app in await installed_apps(self.ctx):
+            if _over_http(app) and await owns(app.workspace_id):
+                wanted[app.id] = app
+        for app_id, found in list(self.posts.items()):
+            if wanted.get(app_id) is None or wanted[app_id].updated != found.app.updated:
+                del self.posts[app_id]
+                await found.stop()
+        for app_id, app in wanted.items():
+            if app_id not in self.posts and app.delivery_disabled is None:
+                found = HttpDelivery(
+                    self.ctx,
+                    app,
+                    channel_types(app.workspace_id),
+                    self._http(),
+                    self._disable_after,
+                )
+                self.posts[app_id] = found
+                found.start()
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(follow_redirects=True, max_redirects=3)
+        return self._client
+
+    # -- the edge's events ---------------------------------------------------------------
 
     def notify(self, event: Event) -> None:
         """An event of a workspace's log reached the edge: its apps' deliveries read on."""
-        for found in self.deliveries.values():
-            if found.app.workspace_id != event.workspace_id:
-                continue
-            if event.type == REVOCATION:
+        for found in self._of(event.workspace_id):
+            if event.type == REVOCATION and isinstance(found, SocketDelivery):
                 self._close_revoked(found, event)
             found.notify()
 
-    def _close_revoked(self, found: AppDelivery, event: Event) -> None:
+    def _of(self, workspace_id: str) -> list[Delivery]:
+        every: list[Delivery] = [*self.sockets.values(), *self.posts.values()]
+        return [found for found in every if found.app.workspace_id == workspace_id]
+
+    def _close_revoked(self, found: SocketDelivery, event: Event) -> None:
         revoked = set(event.payload.get("tokens") or ())
         for link in found.links:
             if link.token_hash in revoked:
@@ -78,23 +127,40 @@ class AppHub:
                 closing.add_done_callback(self._closing.discard)
 
     async def release(self, workspace_id: str, reason: str = "refresh_requested") -> None:
-        """Another edge serves the workspace now (or this one stops): its apps' connections
-        are told to open new ones, then closed."""
-        for app_id, found in list(self.deliveries.items()):
+        """Another edge serves the workspace now: its apps' connections are told to open
+        new ones, then closed; its Events API deliveries stop (the owner takes them up)."""
+        for app_id, found in list(self.sockets.items()):
             if found.app.workspace_id == workspace_id:
-                await self._let_go(found, reason)
-                del self.deliveries[app_id]
+                del self.sockets[app_id]
+                await _let_go(found, reason)
+        for app_id, posting in list(self.posts.items()):
+            if posting.app.workspace_id == workspace_id:
+                del self.posts[app_id]
+                await posting.stop()
 
     async def stop(self) -> None:
-        for found in list(self.deliveries.values()):
-            await self._let_go(found, "refresh_requested")
-        self.deliveries.clear()
+        for found in list(self.sockets.values()):
+            await _let_go(found, "refresh_requested")
+        for posting in list(self.posts.values()):
+            await posting.stop()
+        self.sockets.clear()
+        self.posts.clear()
+        if self._client is not None:
+            await self._client.aclose()
 
-    async def _let_go(self, found: AppDelivery, reason: str) -> None:
-        for link in list(found.links):
-            try:
-                await link.disconnect(reason)
-                await link.connection.close(1001, reason)
-            except ConnectionClosed:
-                pass
-        await found.stop()
+
+def _over_http(app: App) -> bool:
+    """An app receiving the Events API over HTTP: a Request URL, and Socket Mode off (with
+    it on, Slack sends events to the socket only)."""
+    manifest = manifest_of(app)
+    return manifest.request_url is not None and not manifest.socket_mode
+
+
+async def _let_go(found: SocketDelivery, reason: str) -> None:
+    for link in list(found.links):
+        try:
+            await link.disconnect(reason)
+            await link.connection.close(1001, reason)
+        except ConnectionClosed:
+            pass
+    await found.stop()

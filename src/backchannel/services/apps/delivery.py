@@ -63,3 +63,20 @@ async def save(ctx: ServiceContext, app_id: str, position: Position) -> None:
     """The app has acknowledged everything up to `position`."""
     async with ctx.router.write(Main()) as conn:
         await store.set_position_txn(conn, app_id, position, ctx.clock())
+
+
+async def url_verified(ctx: ServiceContext, app_id: str) -> None:
+    """The app's Request URL answered the challenge: deliveries may go to it."""
+    now = ctx.clock()
+    async with ctx.router.write(Main()) as conn:
+        await store.update_app_txn(conn, app_id, url_verified=now, updated=now)
+
+
+async def disable_url(ctx: ServiceContext, app_id: str, reason: str) -> None:
+    """Stop delivering to an app's Request URL that keeps failing, saying why (for admins);
+    a new Request URL (the manifest updated) starts them again, from the app's position."""
+    now = ctx.clock()
+    async with ctx.router.write(Main()) as conn:
+        await store.update_app_txn(
+            conn, app_id, delivery_disabled=now, delivery_error=reason, updated=now
+        )

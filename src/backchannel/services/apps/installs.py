@@ -119,11 +119,14 @@ async def update_app(ctx: ServiceContext, app_id: str, manifest: Any) -> App:
     app = await get_app(ctx, app_id)
     now = ctx.clock()
     async with ctx.router.write(Main()) as conn:
-        await store.update_app_txn(conn, app.id, name=read.name, manifest=read.raw, updated=now)
+        changes: dict[str, Any] = {"name": read.name, "manifest": read.raw, "updated": now}
+        if read.request_url != manifest_of(app).request_url:  # checked and tried afresh
+            changes |= {"url_verified": None, "delivery_disabled": None, "delivery_error": None}
+        await store.update_app_txn(conn, app.id, **changes)
         changed = await credential_store.set_app_scopes_txn(conn, app.id, "bot", read.bot_scopes)
     for token_hash in changed:  # other processes' caches expire (token_cache.py)
         ctx.tokens.forget(token_hash)
-    return replace(app, name=read.name, manifest=read.raw, updated=now)
+    return replace(app, **changes)
 
 
 async def uninstall_app(ctx: ServiceContext, app_id: str) -> App:

@@ -93,6 +93,7 @@ def _app(row: Row) -> App:
         created=row.created,
         updated=row.updated,
         uninstalled=row.uninstalled,
+        url_verified=row.url_verified,
         delivery_disabled=row.delivery_disabled,
         delivery_error=row.delivery_error,
     )

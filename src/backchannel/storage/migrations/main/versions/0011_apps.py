@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("created", sa.Float, nullable=False),
         sa.Column("updated", sa.Float, nullable=False),
         sa.Column("uninstalled", sa.Float, nullable=True),
+        sa.Column("url_verified", sa.Float, nullable=True),
         sa.Column("delivery_disabled", sa.Float, nullable=True),
         sa.Column("delivery_error", sa.Text, nullable=True),
     )
