@@ -65,6 +65,8 @@ RESPONSE_METADATA = {
     "additionalProperties": False,
 }
 
+SCOPE_FIELDS = {"needed": {"type": "string"}, "provided": {"type": "string"}}
+
 validated: set[str] = set()  # methods whose success replies were validated this session
 
 
@@ -130,10 +132,13 @@ def _validator(method: str, outcome: str = "200") -> Draft4Validator:
     schema = json.loads(json.dumps(operation["responses"][outcome]["schema"]))
     if outcome == "default":
         # The error enums are incomplete; Slack also adds response_metadata to errors, and
-        # to invalid_blocks and invalid_attachments the same lines as `errors`.
+        # to invalid_blocks and invalid_attachments the same lines as `errors`. Every
+        # method's missing_scope carries `needed` and `provided` (most error schemas
+        # leave them out; @slack/web-api's generated reply types have them on every one).
         schema["properties"]["error"] = {"type": "string", "minLength": 1}
         schema["properties"].setdefault("response_metadata", RESPONSE_METADATA)
         schema["properties"].setdefault("errors", {"type": "array", "items": {"type": "string"}})
+        schema["properties"].update(SCOPE_FIELDS)
     schema["definitions"] = spec["definitions"]
     return Draft4Validator(schema)
 
@@ -169,9 +174,13 @@ def validate_reply(method: str, body: Any) -> None:
 
 def _validate_error(method: str, body: dict[str, Any]) -> None:
     assert body.get("ok") is False, f"{method}: ok must be true or false: {body!r}"
+    if body.get("error") == "missing_scope":
+        assert set(SCOPE_FIELDS) <= set(body), f"{method}: missing_scope without {SCOPE_FIELDS}"
+    else:
+        assert not set(SCOPE_FIELDS) & set(body), f"{method}: scope fields without missing_scope"
     if has_schema(method):
         _check(method, _validator(method, "default"), body)
         return
     assert isinstance(body.get("error"), str) and body["error"], f"{method}: no error: {body!r}"
-    extra = set(body) - {"ok", "error", "response_metadata", "req_method"}
+    extra = set(body) - {"ok", "error", "response_metadata", "req_method", *SCOPE_FIELDS}
     assert not extra, f"{method}: unexpected fields in error reply: {sorted(extra)}"

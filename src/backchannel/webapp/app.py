@@ -17,7 +17,10 @@ from backchannel.metrics import CONTENT_TYPE, UNKNOWN_METHOD, Metrics
 from backchannel.models import TokenInfo
 from backchannel.services import ServiceContext
 from backchannel.services.identity.auth import authenticate
-from backchannel.webapp import methods  # noqa: F401  (registers every method)
+from backchannel.webapp import (
+    methods,  # noqa: F401  (registers every method)
+    scopes,
+)
 from backchannel.webapp.avatars import avatar_routes
 from backchannel.webapp.browser import SESSION_COOKIE, browser_routes
 from backchannel.webapp.openapi import openapi_route
@@ -47,6 +50,8 @@ def api_routes(
             reply = error("method_not_allowed", status=405, headers={"Allow": ", ".join(VERBS)})
         else:
             reply = await answering_errors(name, call(request, name, method))
+            # Every reply to an authenticated call, refusals and errors too, as Slack's.
+            reply.headers.update(getattr(request.state, "scope_headers", {}))
         seconds = time.perf_counter() - started
         metrics.api_call(name, reply.slack_error or "ok", seconds)
         if calls_log.isEnabledFor(logging.INFO):
@@ -60,6 +65,11 @@ def api_routes(
         if method.needs_auth:
             auth = await authenticate(ctx, token, request.cookies.get(SESSION_COOKIE))
             request.state.caller = auth  # for the log of calls
+            accepted = scopes.accepts(name)
+            request.state.scope_headers = scopes.headers(auth, accepted, METHODS)
+            refused = scopes.refusal(auth, accepted)
+            if refused is not None:
+                return refused
         if limiter is not None:
             who = f"{auth.workspace_id}:{auth.user_id}" if auth else client_address(request)
             channel = params.get("channel")

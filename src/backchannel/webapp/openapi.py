@@ -19,13 +19,13 @@ from backchannel.webapp.responses import SlackResponse
 
 
 @functools.cache
-def _packaged() -> dict[str, Any]:
+def packaged_spec() -> dict[str, Any]:
     text = resources.files("backchannel.webapp").joinpath("slack_web_api.json").read_text()
     return dict(json.loads(text))
 
 
 def openapi_document(host: str | None = None) -> dict[str, Any]:
-    document = dict(_packaged())
+    document = dict(packaged_spec())
     document["paths"] = {
         path: operations
         for path, operations in document["paths"].items()
