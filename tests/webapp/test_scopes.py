@@ -155,8 +155,9 @@ async def test_a_persons_token_keeps_its_rights_and_is_told_it_holds_them_all(
 
 async def test_an_app_level_token_calls_no_ordinary_method(app_token: Issue, dev: str) -> None:
     xapp = await app_token("connections:write", kind="app")
-    for call in (xapp.auth_test(), xapp.users_list(), xapp.chat_postMessage(channel=dev, text="x")):
-        body, headers = await refusal(call)
+    calls = {"auth.test": {}, "users.list": {}, "chat.postMessage": {"channel": dev, "text": "x"}}
+    for method, args in calls.items():
+        body, headers = await refusal(xapp.api_call(method, params=args))
         assert body == {"ok": False, "error": "not_allowed_token_type"}
         assert headers["x-oauth-scopes"] == "connections:write"
 
