@@ -45,6 +45,8 @@ BOT_ONLY = {
     "conversations.declineSharedInvite",
     "conversations.listConnectInvites",
 }
+# Only an app-level token (xapp) calls these; every other token is not_allowed_token_type.
+APP_LEVEL_ONLY = {"apps.connections.open"}
 
 Issue = Callable[..., Awaitable[ValidatingAsyncWebClient]]
 
@@ -160,6 +162,14 @@ async def test_an_app_level_token_calls_no_ordinary_method(app_token: Issue, dev
         body, headers = await refusal(xapp.api_call(method, params=args))
         assert body == {"ok": False, "error": "not_allowed_token_type"}
         assert headers["x-oauth-scopes"] == "connections:write"
+    # Its own method, without its scope.
+    unscoped = await app_token(kind="app")
+    body, _ = await refusal(unscoped.api_call("apps.connections.open"))
+    assert (body["error"], body["needed"], body["provided"]) == (
+        "missing_scope",
+        "connections:write",
+        "",
+    )
 
 
 @pytest.mark.parametrize("kind", ["bot", "user"])
@@ -169,7 +179,7 @@ async def test_a_token_without_scopes_calls_only_the_scope_free_methods(
     """Every registered method, called with nothing but the token: refused before its
     arguments are read, unless it needs no scope."""
     client = await app_token(kind=kind)
-    other_kind_only = BOT_ONLY if kind == "user" else USER_ONLY
+    not_for_this_kind = APP_LEVEL_ONLY | (BOT_ONLY if kind == "user" else USER_ONLY)
     wrong: list[str] = []
     for name, method in sorted(METHODS.items()):
         if not method.needs_auth:
@@ -182,7 +192,7 @@ async def test_a_token_without_scopes_calls_only_the_scope_free_methods(
         error = reply.get("error")
         if name in SCOPE_FREE:
             expected = error not in ("missing_scope", "not_allowed_token_type")
-        elif name in other_kind_only:
+        elif name in not_for_this_kind:
             expected = reply == {"ok": False, "error": "not_allowed_token_type"}
         else:
             needed = reply.get("needed", "").split(",")
