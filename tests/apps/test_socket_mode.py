@@ -4,14 +4,18 @@ answers through the Web API."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
+from backchannel.app import Backchannel
 from backchannel.services import ServiceContext
 from backchannel.services.apps import installs
 from backchannel.services.conversations import channels
+from backchannel.services.realtime import edges
 from tests.apps.conftest import HELLO_MANIFEST, StartBolt, received, replies_by, with_bot
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
+from tests.support.rtm import serving_edge
 from tests.webapp.conftest import Globex, client_for
 
 
@@ -85,3 +89,35 @@ async def test_an_app_hears_nothing_of_another_workspace(
     assert {r["team"] for r in received(mine_seen)} == {acme.workspace.id}
     assert {r["team"] for r in received(theirs_seen)} == {globex.workspace.id}
     assert in_acme["ts"] not in {r["ts"] for r in received(theirs_seen)}
+
+
+async def test_when_its_edge_goes_the_app_reconnects_to_another_and_misses_nothing(
+    deployment: Backchannel,
+    ctx: ServiceContext,
+    acme: Acme,
+    alice: ValidatingAsyncWebClient,
+    hello_app: installs.Installed,
+    start_bolt: StartBolt,
+    tmp_path: Path,
+) -> None:
+    app, record = hello_app, tmp_path / "received.jsonl"
+    channel_id = await with_bot(ctx, acme, app)
+    first, second = contextlib.AsyncExitStack(), contextlib.AsyncExitStack()
+    async with first, second:
+        _, one = await first.enter_async_context(serving_edge(deployment))
+        await second.enter_async_context(serving_edge(deployment))
+        owner = first if await edges.edge_url(ctx, acme.workspace.id) == one else second
+        await start_bolt("hello.py", app, record=record)
+        before = await alice.chat_postMessage(channel=channel_id, text="hello before")
+        await replies_by(alice, channel_id, before["ts"], app.app.bot_user_id)
+        await owner.aclose()  # it unregisters, tells the app to reconnect, and stops
+        during = [
+            (await alice.chat_postMessage(channel=channel_id, text=f"hello {n}"))["ts"]
+            for n in range(3)
+        ]
+        for ts in during:
+            (reply,) = await replies_by(alice, channel_id, ts, app.app.bot_user_id)
+            assert reply["text"] == f"Hey there <@{acme.alice.user.id}>!"
+    hellos = [r for r in received(record) if r["ts"] in {before["ts"], *during}]
+    unmarked = [r["ts"] for r in hellos if r["retry"] in (None, 0, "0")]
+    assert sorted(unmarked) == sorted(set(unmarked)), "one came twice without a retry mark"

@@ -244,6 +244,9 @@ app_positions = Table(
     Column("stream", String(64), nullable=False),
     Column("epoch", String(16), nullable=False),
     Column("seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    # The furthest event sent to the app: sent again after a restart, those up to here
+    # are marked as retries.
+    Column("sent", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
     Column("updated", Float, nullable=False),
 )
 

@@ -131,6 +131,7 @@ class Delivery:
         if cursor.limited:
             log.warning("app %s: the log no longer holds all it missed", self.app.id)
         self._offered = cursor.viewer.seq
+        self._sent_through = max(self._sent_through, cursor.sent)
         done = asyncio.Event()
         saver = asyncio.create_task(self._save_loop(cursor, done))
         try:
@@ -209,6 +210,6 @@ class Delivery:
             through = min(pending.seq for pending in self._pending.values()) - 1
         position = Position(cursor.stream, cursor.epoch, through)
         try:
-            await delivery.save(self.ctx, self.app.id, position)
+            await delivery.save(self.ctx, self.app.id, position, sent=self._sent_through)
         except BackchannelError as exc:  # saved next time; at worst a few are sent again
             log.warning("app %s: position not saved: %s", self.app.id, exc.slack_error)

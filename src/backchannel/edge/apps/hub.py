@@ -157,10 +157,13 @@ def _over_http(app: App) -> bool:
 
 
 async def _let_go(found: SocketDelivery, reason: str) -> None:
-    for link in list(found.links):
+    """Stop delivering (the position saved) before the app is told to connect again: its
+    next connection, on another edge, starts where this one stopped."""
+    links = list(found.links)
+    await found.stop()
+    for link in links:
         try:
             await link.disconnect(reason)
             await link.connection.close(1001, reason)
         except ConnectionClosed:
             pass
-    await found.stop()

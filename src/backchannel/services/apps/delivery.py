@@ -29,6 +29,7 @@ class Cursor:
     epoch: str
     viewer: Viewer
     limited: bool
+    sent: int  # the furthest event sent before (sent again, it is a retry)
 
     @property
     def position(self) -> Position:
@@ -46,11 +47,13 @@ async def start(ctx: ServiceContext, app: App) -> Cursor:
         stored = await store.position_txn(conn, app.id)
     if stored is None:
         stream = await workspace_log(ctx, app.workspace_id)
-        stored = await events.stream_head(ctx, stream)
-        await save(ctx, app.id, stored)
-    caught = await events.catch_up(ctx, app.workspace_id, app.bot_user_id, stored)
+        head = await events.stream_head(ctx, stream)
+        await save(ctx, app.id, head)
+        stored = store.Progress(head, head.seq)
+    caught = await events.catch_up(ctx, app.workspace_id, app.bot_user_id, stored.position)
     viewer = Viewer(app.bot_user_id, set(caught.channels), caught.since.seq)
-    return Cursor(caught.since.stream, caught.since.epoch, viewer, caught.limited)
+    sent = caught.since.seq if caught.limited else stored.sent
+    return Cursor(caught.since.stream, caught.since.epoch, viewer, caught.limited, sent)
 
 
 async def next_page(ctx: ServiceContext, cursor: Cursor, workspace_id: str) -> list[Event]:
@@ -59,10 +62,10 @@ async def next_page(ctx: ServiceContext, cursor: Cursor, workspace_id: str) -> l
     return await events.read_stream(ctx, cursor.position, limit=PAGE, workspace_id=workspace_id)
 
 
-async def save(ctx: ServiceContext, app_id: str, position: Position) -> None:
-    """The app has acknowledged everything up to `position`."""
+async def save(ctx: ServiceContext, app_id: str, position: Position, *, sent: int = 0) -> None:
+    """The app has acknowledged everything up to `position`, and was sent up to `sent`."""
     async with ctx.router.write(Main()) as conn:
-        await store.set_position_txn(conn, app_id, position, ctx.clock())
+        await store.set_position_txn(conn, app_id, position, ctx.clock(), sent=sent)
 
 
 async def url_verified(ctx: ServiceContext, app_id: str) -> None:

@@ -3,6 +3,7 @@ workspace's event log (docs/apps.md)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -51,24 +52,39 @@ async def update_app_txn(conn: Conn, app_id: str, **values: Any) -> None:
     await conn.execute(update(apps).where(apps.c.id == app_id).values(**values))
 
 
-async def position_txn(conn: Conn, app_id: str) -> Position | None:
-    row = (
-        await conn.execute(select(app_positions).where(app_positions.c.app_id == app_id))
-    ).first()
-    return Position(row.stream, row.epoch, int(row.seq)) if row else None
+@dataclass(frozen=True)
+class Progress:
+    """How far an app has acknowledged its log, and the furthest event sent to it."""
+
+    position: Position
+    sent: int
 
 
-async def set_position_txn(conn: Conn, app_id: str, position: Position, now: float) -> None:
-    """Move the app's position (forward only within one log: a late write never takes it
-    back)."""
-    values = {"stream": position.stream, "epoch": position.epoch, "seq": position.seq}
+async def position_txn(conn: Conn, app_id: str) -> Progress | None:
+    query = select(app_positions).where(app_positions.c.app_id == app_id)
+    row = (await conn.execute(query)).first()
+    if row is None:
+        return None
+    return Progress(Position(row.stream, row.epoch, int(row.seq)), int(row.sent))
+
+
+async def set_position_txn(
+    conn: Conn, app_id: str, position: Position, now: float, *, sent: int = 0
+) -> None:
+    """Move the app's position, and note what was sent beyond it (forward only within one
+    log: a late write never takes either back)."""
+    seq, sent = position.seq, max(sent, position.seq)
     current = await position_txn(conn, app_id)
     if current is None:
+        values = {"stream": position.stream, "epoch": position.epoch, "seq": seq, "sent": sent}
         await conn.execute(insert(app_positions).values(app_id=app_id, updated=now, **values))
         return
-    same_log = (current.stream, current.epoch) == (position.stream, position.epoch)
-    if same_log and current.seq >= position.seq:
-        return
+    was = current.position
+    if (was.stream, was.epoch) == (position.stream, position.epoch):
+        if was.seq >= seq and current.sent >= sent:
+            return
+        seq, sent = max(was.seq, seq), max(current.sent, sent)
+    values = {"stream": position.stream, "epoch": position.epoch, "seq": seq, "sent": sent}
     await conn.execute(
         update(app_positions).where(app_positions.c.app_id == app_id).values(updated=now, **values)
     )

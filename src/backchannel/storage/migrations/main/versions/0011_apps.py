@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("stream", sa.String(64), nullable=False),
         sa.Column("epoch", sa.String(16), nullable=False),
         sa.Column("seq", SEQ, nullable=False),
+        sa.Column("sent", SEQ, nullable=False),
         sa.Column("updated", sa.Float, nullable=False),
     )
     with op.batch_alter_table("tokens") as batch:
