@@ -50,6 +50,7 @@ class Delivery:
     """One app's delivery; a transport says how envelopes go out and when it may run."""
 
     window = 1  # envelopes out at once
+    resent = "timeout"  # the retry reason of what is sent again after a restart
 
     def __init__(self, ctx: ServiceContext, app: App, channel_type: ChannelTypes) -> None:
         self.ctx = ctx
@@ -163,7 +164,7 @@ class Delivery:
             kind = self._channel_type(event.channel_id)
             for body in callbacks(self._subscriber, event, kind):
                 retry = seq <= self._sent_through
-                pending = Pending(seq, body, 0.0, 1 if retry else 0, "timeout" if retry else "")
+                pending = Pending(seq, body, 0.0, 1 if retry else 0, self.resent if retry else "")
                 await self._send(pending)
             self._sent_through = max(self._sent_through, seq)
         self._offered = seq

@@ -32,6 +32,7 @@ BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)  # seconds before each retry while n
 
 class HttpDelivery(Delivery):
     window = 1
+    resent = "http_timeout"
 
     def __init__(
         self,

@@ -85,7 +85,7 @@ class AppHub:
             if _over_http(app) and await owns(app.workspace_id):
                 wanted[app.id] = app
         for app_id, found in list(self.posts.items()):
-            if wanted.get(app_id) is None or wanted[app_id].updated != found.app.updated:
+            if app_id not in wanted or _settings(wanted[app_id]) != _settings(found.app):
                 del self.posts[app_id]
                 await found.stop()
         for app_id, app in wanted.items():
@@ -147,6 +147,11 @@ class AppHub:
         self.posts.clear()
         if self._client is not None:
             await self._client.aclose()
+
+
+def _settings(app: App) -> tuple[object, ...]:
+    """What a running delivery was started with: it starts afresh when these change."""
+    return (manifest_of(app).raw, app.delivery_disabled)
 
 
 def _over_http(app: App) -> bool:

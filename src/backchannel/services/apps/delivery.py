@@ -72,7 +72,7 @@ async def url_verified(ctx: ServiceContext, app_id: str) -> None:
     """The app's Request URL answered the challenge: deliveries may go to it."""
     now = ctx.clock()
     async with ctx.router.write(Main()) as conn:
-        await store.update_app_txn(conn, app_id, url_verified=now, updated=now)
+        await store.update_app_txn(conn, app_id, url_verified=now)
 
 
 async def disable_url(ctx: ServiceContext, app_id: str, reason: str) -> None:
