@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.node import NODE_PROJECT, require_node
+
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT = ROOT / "src" / "backchannel" / "webclient"
-NODE_PROJECT = ROOT / "tests" / "node"
 TSC = NODE_PROJECT / "node_modules" / ".bin" / "tsc"
 UNIT_TESTS = ROOT / "tests" / "webclient"
 
@@ -54,8 +55,7 @@ def test_a_type_error_or_a_write_to_the_state_fails_the_check(tmp_path: Path) ->
 
 
 def _node_tests(*files: Path) -> subprocess.CompletedProcess[str]:
-    if shutil.which("node") is None:
-        pytest.fail("node is not installed: install Node.js 20 or newer and npm")
+    require_node()
     return subprocess.run(
         ["node", "--test", "--test-reporter=tap", *map(str, files)],
         capture_output=True,

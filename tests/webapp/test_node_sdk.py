@@ -7,27 +7,22 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import Acme
+from tests.support.node import NODE_PROJECT, require_node
 
 pytestmark = pytest.mark.slow  # Node.js processes
 
-NODE_PROJECT = Path(__file__).parents[1] / "node"
 # Generous: a settled call takes milliseconds, a retrying SDK about 30 minutes.
 SETTLES_WITHIN = 120.0
 
 
 async def node_calls(server: str, token: str) -> dict[str, Any]:
     """How each call of tests/node/calls.mjs settled, as it prints them."""
-    if shutil.which("node") is None:
-        pytest.fail("node is not installed: install Node.js 20 or newer and npm")
-    if not (NODE_PROJECT / "node_modules" / "@slack" / "web-api").is_dir():
-        pytest.fail("Slack's Node SDK is missing: run `npm ci` in tests/node (scripts/test does)")
+    require_node("@slack/web-api")
     node = await asyncio.create_subprocess_exec(
         "node",
         "calls.mjs",
