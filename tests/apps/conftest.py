@@ -21,9 +21,11 @@ from backchannel.services.apps import installs
 from backchannel.services.conversations import channels
 from tests.conftest import Acme, dev_channel
 from tests.support.clients import ValidatingAsyncWebClient
+from tests.support.node import NODE_PROJECT, require_node
 from tests.webapp.conftest import alice, globex, server  # noqa: F401  (the Web API's fixtures)
 
 BOLT = Path(__file__).parent / "bolt"
+BOLT_JS = NODE_PROJECT / "bolt"  # beside the node_modules its imports resolve from
 
 HELLO_MANIFEST = """
 display_information:
@@ -77,6 +79,18 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@pytest.fixture(
+    params=[
+        pytest.param("hello.py", id="bolt-python"),
+        pytest.param("hello_socket_mode.mjs", id="bolt-js", marks=pytest.mark.slow),  # node
+    ]
+)
+def hello_bolt(request: pytest.FixtureRequest) -> str:
+    """Bolt's getting-started app over Socket Mode: Bolt for Python's, and Bolt for JS's
+    (tests/node/bolt/), each changed only in its base URL."""
+    return str(request.param)
+
+
 @dataclass
 class BoltProcess:
     process: asyncio.subprocess.Process
@@ -92,9 +106,10 @@ StartBolt = Callable[..., Awaitable[BoltProcess]]
 
 @pytest.fixture
 async def start_bolt(server: str) -> AsyncIterator[StartBolt]:  # noqa: F811
-    """start_bolt(script, installed, port=None, record=None): the Bolt app `script`
-    (tests/apps/bolt/) in its own process, with the install's tokens, as its developer would
-    run it. The test asks for an edge (`edge_url`): deliveries to apps run on the edge."""
+    """start_bolt(script, installed, port=None, record=None): the Bolt app `script` in its
+    own process, with the install's tokens, as its developer would run it: Bolt for Python's
+    from tests/apps/bolt/, Bolt for JS's (`.mjs`, Socket Mode only) from tests/node/bolt/
+    with node. The test asks for an edge (`edge_url`): deliveries to apps run on the edge."""
     running: list[BoltProcess] = []
 
     async def start(
@@ -110,8 +125,12 @@ async def start_bolt(server: str) -> AsyncIterator[StartBolt]:  # noqa: F811
         env |= {"PORT": str(port)} if port else {"SLACK_APP_TOKEN": app.app_token}
         if record is not None:
             env["RECORD"] = str(record)
+        command, cwd = [sys.executable, str(BOLT / script)], None
+        if script.endswith(".mjs"):
+            require_node("@slack/bolt")
+            command, cwd = ["node", str(BOLT_JS / script)], NODE_PROJECT
         process = await asyncio.create_subprocess_exec(
-            sys.executable, str(BOLT / script), env=env, stdout=subprocess.DEVNULL
+            *command, env=env, cwd=cwd, stdout=subprocess.DEVNULL
         )
         found = BoltProcess(process)
         running.append(found)

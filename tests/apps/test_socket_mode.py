@@ -1,6 +1,6 @@
-"""Bolt for Python's getting-started app over Socket Mode, unchanged but for its base URL,
-against a live webapp and edge (docs/apps.md): it hears what happens where its bot is, and
-answers through the Web API."""
+"""Bolt's getting-started app over Socket Mode, Python's and JS's (`hello_bolt`), unchanged
+but for its base URL, against a live webapp and edge (docs/apps.md): it hears what happens
+where its bot is, and answers through the Web API."""
 
 from __future__ import annotations
 
@@ -24,11 +24,12 @@ async def test_the_getting_started_app_answers_hello_in_the_thread(
     acme: Acme,
     alice: ValidatingAsyncWebClient,
     hello_app: installs.Installed,
+    hello_bolt: str,
     start_bolt: StartBolt,
     edge_url: str,
 ) -> None:
     channel_id = await with_bot(ctx, acme, hello_app)
-    await start_bolt("hello.py", hello_app)
+    await start_bolt(hello_bolt, hello_app)
     posted = await alice.chat_postMessage(channel=channel_id, text="hello there")
     (reply,) = await replies_by(alice, channel_id, posted["ts"], hello_app.app.bot_user_id)
     assert reply["text"] == f"Hey there <@{acme.alice.user.id}>!"
@@ -40,11 +41,12 @@ async def test_a_mention_and_a_reaction_reach_their_listeners(
     acme: Acme,
     alice: ValidatingAsyncWebClient,
     hello_app: installs.Installed,
+    hello_bolt: str,
     start_bolt: StartBolt,
     edge_url: str,
 ) -> None:
     channel_id = await with_bot(ctx, acme, hello_app)
-    await start_bolt("hello.py", hello_app)
+    await start_bolt(hello_bolt, hello_app)
     bot = hello_app.app.bot_user_id
     mention = await alice.chat_postMessage(channel=channel_id, text=f"<@{bot}> are you there?")
     (answer,) = await replies_by(alice, channel_id, mention["ts"], bot)
