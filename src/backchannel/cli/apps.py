@@ -7,12 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.console import Console
+from rich.table import Table
 
 from backchannel.cli.options import build_settings, json_option, storage_options
 from backchannel.cli.output import emit
 from backchannel.cli.runner import run_with_services
 from backchannel.services import ServiceContext
-from backchannel.services.apps import installs
+from backchannel.services.apps import delivery, installs
+from backchannel.services.tenancy.workspaces import find_workspace
 
 
 @click.command("create-app")
@@ -73,5 +76,56 @@ def uninstall_app(app_id: str, as_json: bool, **storage: Any) -> None:
     emit({"app_id": app_id}, as_json=as_json, human=f"uninstalled app {app_id}")
 
 
+@click.command("apps")
+@click.option("--workspace", default=None, help="Only this workspace's (T... or domain).")
+@storage_options
+@json_option
+def list_apps(workspace: str | None, as_json: bool, **storage: Any) -> None:
+    """The installed apps: how each receives its events, how far behind its deliveries
+    are, and why a Request URL was disabled."""
+    settings = build_settings(**storage)
+
+    async def work(ctx: ServiceContext) -> list[delivery.AppState]:
+        workspace_id = (await find_workspace(ctx, workspace)).id if workspace else None
+        return await delivery.app_states(ctx, workspace_id)
+
+    states = run_with_services(settings, work, create=False)
+    if as_json:
+        emit({"apps": [_state_json(state) for state in states]}, as_json=True, human="")
+    else:
+        Console(width=160).print(_state_table(states))
+
+
+def _state_json(state: delivery.AppState) -> dict[str, Any]:
+    app = state.app
+    return {
+        "app_id": app.id,
+        "name": app.name,
+        "workspace": app.workspace_id,
+        "transport": state.transport,
+        "request_url": state.request_url,
+        "url_verified": app.url_verified is not None,
+        "behind": state.behind,
+        "disabled": app.delivery_error,
+    }
+
+
+def _state_table(states: list[delivery.AppState]) -> Table:
+    table = Table(title="installed apps")
+    for column in ("app", "name", "workspace", "transport", "behind", "delivery"):
+        table.add_column(column)
+    for state in states:
+        app = state.app
+        if app.delivery_error is not None:
+            status = f"disabled: {app.delivery_error}"
+        elif state.transport == "events api" and app.url_verified is None:
+            status = f"waiting for {state.request_url} to answer the challenge"
+        else:
+            status = state.request_url or "-"
+        behind = "-" if state.behind is None else f"{state.behind:,} events"
+        table.add_row(app.id, app.name, app.workspace_id, state.transport, behind, status)
+    return table
+
+
 # Joined to `backchannel admin` (cli/admin.py).
-APP_COMMANDS = (create_app, uninstall_app)
+APP_COMMANDS = (create_app, uninstall_app, list_apps)

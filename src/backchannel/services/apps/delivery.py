@@ -83,3 +83,42 @@ async def disable_url(ctx: ServiceContext, app_id: str, reason: str) -> None:
         await store.update_app_txn(
             conn, app_id, delivery_disabled=now, delivery_error=reason, updated=now
         )
+
+
+@dataclass(frozen=True)
+class AppState:
+    """What an admin sees of an installed app's deliveries."""
+
+    app: App
+    transport: str  # "socket mode", "events api" or "none"
+    request_url: str | None
+    acknowledged: Position | None
+    behind: int | None  # events of its log after its position (None: another log, or none)
+
+
+async def app_states(ctx: ServiceContext, workspace_id: str | None = None) -> list[AppState]:
+    """Every installed app (of one workspace), with how far behind its deliveries are."""
+    async with ctx.router.read(Main()) as conn:
+        found = await store.installed_apps_txn(
+            conn, None if workspace_id is None else [workspace_id]
+        )
+        progress = {app.id: await store.position_txn(conn, app.id) for app in found}
+    states = []
+    for app in found:
+        manifest = manifest_of(app)
+        transport = "socket mode" if manifest.socket_mode else "events api"
+        if not manifest.socket_mode and manifest.request_url is None:
+            transport = "none"
+        stored = progress[app.id]
+        position = stored.position if stored is not None else None
+        states.append(
+            AppState(app, transport, manifest.request_url, position, await _behind(ctx, position))
+        )
+    return states
+
+
+async def _behind(ctx: ServiceContext, position: Position | None) -> int | None:
+    if position is None:
+        return None
+    head = await events.stream_head(ctx, position.stream)
+    return head.seq - position.seq if head.epoch == position.epoch else None
