@@ -13,15 +13,18 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import yaml
 
 from backchannel.errors import InvalidArgument
 from backchannel.services.apps.subscriptions import BOT_SCOPES, EVENT_SCOPES, USER_SCOPES
+from backchannel.services.validation import handle_from_name
 
 MAX_MANIFEST_BYTES = 64 * 1024
 MAX_NAME = 35  # Slack's limits on display_information.name and bot_user.display_name
 MAX_BOT_NAME = 80
 MAX_DESCRIPTION = 140
+DEEP = "nested too deeply"
 
 # Slack's manifest sections and the fields of those Backchannel reads. A key outside these
 # is refused, as Slack refuses it; the sections marked None are kept but not looked into.
@@ -112,29 +115,58 @@ def parse_manifest(text: str | bytes | Mapping[str, Any]) -> Manifest:
 def _load(text: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(text, Mapping):
         loaded: Any = dict(text)
+        size = len(_plain(loaded))
     else:
-        if len(text) > MAX_MANIFEST_BYTES:
-            raise InvalidManifest([(f"the manifest is over {MAX_MANIFEST_BYTES} bytes", "/")])
-        try:  # JSON is YAML, but JSON's own reader gives the better message for JSON
-            loaded = json.loads(text)
-        except ValueError:
-            try:
-                loaded = yaml.safe_load(text)
-            except yaml.YAMLError as exc:
-                raise InvalidManifest([(f"not YAML or JSON: {_first_line(exc)}", "/")]) from None
+        size = len(text.encode() if isinstance(text, str) else text)
+    if size > MAX_MANIFEST_BYTES:
+        raise InvalidManifest([(f"the manifest is over {MAX_MANIFEST_BYTES} bytes", "/")])
+    if not isinstance(text, Mapping):
+        loaded = _parse(text)
     if not isinstance(loaded, dict):
         raise InvalidManifest([("a manifest is an object of sections", "/")])
-    return loaded
+    # What is kept is what a JSON column holds and export gives back: YAML's dates become
+    # text, and what JSON cannot hold is refused here rather than failing the write.
+    return dict(orjson.loads(_plain(loaded)))
+
+
+def _parse(text: str | bytes) -> Any:
+    try:  # JSON is YAML, but JSON's own reader gives the better message for JSON
+        return json.loads(text)
+    except ValueError:
+        pass
+    except RecursionError:
+        raise InvalidManifest([(DEEP, "/")]) from None
+    try:
+        return yaml.load(text, Loader=_ManifestLoader)
+    except yaml.YAMLError as exc:
+        raise InvalidManifest([(f"not YAML or JSON: {_first_line(exc)}", "/")]) from None
+    except RecursionError:
+        raise InvalidManifest([(DEEP, "/")]) from None
+
+
+class _ManifestLoader(yaml.SafeLoader):
+    """YAML's safe reader without aliases (*name): a few bytes of them can stand for more
+    data than fits in memory, and a manifest never needs one."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed")
+        return super().compose_node(parent, index)
+
+
+def _plain(value: Any) -> bytes:
+    """The manifest as JSON; InvalidManifest for what JSON cannot hold (keys that are not
+    text, sets, binary, integers past 64 bits, nesting past orjson's limit)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError as exc:  # orjson.JSONEncodeError is a TypeError
+        deep = "Recursion" in str(exc)  # orjson's limit of 254 levels
+        raise InvalidManifest([(DEEP if deep else f"not plain JSON: {exc}", "/")]) from None
 
 
 def _problems(raw: dict[str, Any]) -> Iterator[tuple[str, str]]:
     yield from _unknown_keys(raw, KNOWN, "")
     info = _section(raw, "display_information")
-    name = info.get("name")
-    if not isinstance(name, str) or not name.strip():
-        yield "display_information.name is required", "/display_information/name"
-    elif len(name) > MAX_NAME:
-        yield f"must be at most {MAX_NAME} characters", "/display_information/name"
     description = info.get("description")
     if description is not None and (
         not isinstance(description, str) or len(description) > MAX_DESCRIPTION
@@ -144,13 +176,31 @@ def _problems(raw: dict[str, Any]) -> Iterator[tuple[str, str]]:
             "/display_information/description",
         )
     bot = _section(_section(raw, "features"), "bot_user")
-    bot_name = bot.get("display_name")
-    if bot and (not isinstance(bot_name, str) or not bot_name.strip()):
-        yield "features.bot_user.display_name is required", "/features/bot_user/display_name"
-    elif isinstance(bot_name, str) and len(bot_name) > MAX_BOT_NAME:
-        yield f"must be at most {MAX_BOT_NAME} characters", "/features/bot_user/display_name"
+    yield from _name_problems(info.get("name"), has_bot=bool(bot))
+    if bot:
+        yield from _bot_name_problems(bot.get("display_name"))
     yield from _scope_problems(raw, bool(bot))
     yield from _event_problems(raw)
+
+
+def _name_problems(name: Any, *, has_bot: bool) -> Iterator[tuple[str, str]]:
+    pointer = "/display_information/name"
+    if not isinstance(name, str) or not name.strip():
+        yield "display_information.name is required", pointer
+    elif len(name) > MAX_NAME:
+        yield f"must be at most {MAX_NAME} characters", pointer
+    elif not has_bot and not _makes_handle(name):  # the bot is named after the app
+        yield "must have a letter or a digit", pointer
+
+
+def _bot_name_problems(name: Any) -> Iterator[tuple[str, str]]:
+    pointer = "/features/bot_user/display_name"
+    if not isinstance(name, str) or not name.strip():
+        yield "features.bot_user.display_name is required", pointer
+    elif len(name) > MAX_BOT_NAME:
+        yield f"must be at most {MAX_BOT_NAME} characters", pointer
+    elif not _makes_handle(name):  # the bot user's handle is made from it
+        yield "must have a letter or a digit", pointer
 
 
 def _scope_problems(raw: dict[str, Any], has_bot: bool) -> Iterator[tuple[str, str]]:
@@ -224,6 +274,14 @@ def _is_http_url(value: Any) -> bool:
     return (
         isinstance(value, str) and value.startswith(("http://", "https://")) and len(value) < 2000
     )
+
+
+def _makes_handle(name: str) -> bool:
+    try:
+        handle_from_name(name)
+    except InvalidArgument:
+        return False
+    return True
 
 
 def _first_line(exc: Exception) -> str:
