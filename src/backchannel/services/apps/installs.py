@@ -14,13 +14,14 @@ from typing import Any
 
 from backchannel.errors import AuthError, NotFound
 from backchannel.models import App, TokenInfo
-from backchannel.router import Main, ShardFor
+from backchannel.router import Main, ShardFor, Transaction
+from backchannel.services.apps import app_events
 from backchannel.services.apps.manifest import Manifest, parse_manifest
 from backchannel.services.context import ServiceContext
-from backchannel.services.crossdb import main_then_shards
+from backchannel.services.crossdb import Undo, main_then_shards
 from backchannel.services.identity import credentials as creds
 from backchannel.services.identity.revocation import announce_txn, forget
-from backchannel.services.people.users import add_bot_txn
+from backchannel.services.people.users import add_bot_txn, set_deactivated_txn
 from backchannel.services.realtime import events
 from backchannel.services.tenancy.assignments import workspace_log
 from backchannel.services.tenancy.workspaces import find_workspace
@@ -130,21 +131,31 @@ async def update_app(ctx: ServiceContext, app_id: str, manifest: Any) -> App:
 
 
 async def uninstall_app(ctx: ServiceContext, app_id: str) -> App:
-    """Uninstall: the app's tokens are revoked (its sockets close) and it receives nothing
-    more. Its bot user stays, deactivated messages and all, as Slack keeps it."""
+    """Uninstall: the app's tokens are revoked (its sockets close), it is told so in its
+    workspace's log (`tokens_revoked`, then `app_uninstalled`: app_events.py) and receives
+    nothing after. Its bot user stays, deactivated, messages and all, as Slack keeps it."""
     app = await get_app(ctx, app_id)
     now = ctx.clock()
     async with main_then_shards(ctx) as (main_conn, open_shard):
         await store.update_app_txn(main_conn, app.id, uninstalled=now, updated=now)
         revoked = await credential_store.revoke_app_tokens_txn(main_conn, app.id, now)
-        async with open_shard(ShardFor(app.workspace_id), _nothing_to_undo) as conn:
+        async with open_shard(ShardFor(app.workspace_id), _reactivate(ctx, app)) as conn:
+            await set_deactivated_txn(ctx, conn, app.workspace_id, app.bot_user_id, deleted=True)
+            await events.append_txn(ctx, conn, app_events.tokens_revoked(app, revoked, now))
+            await events.append_txn(ctx, conn, app_events.app_uninstalled(app, now))
             await announce_txn(ctx, conn, revoked)
     forget(ctx, revoked)
     return replace(app, uninstalled=now, updated=now)
 
 
-async def _nothing_to_undo(_: Any) -> None:
-    """A revocation announced stays announced: the tokens' sockets closing early is harmless."""
+def _reactivate(ctx: ServiceContext, app: App) -> Undo:
+    """The main DB refused the uninstall after the shard took it: the bot is back (a
+    revocation announced stays announced: its sockets closing early is harmless)."""
+
+    async def undo(conn: Transaction) -> None:
+        await set_deactivated_txn(ctx, conn, app.workspace_id, app.bot_user_id, deleted=False)
+
+    return undo
 
 
 def check_app_token(caller: TokenInfo) -> str:

@@ -153,14 +153,22 @@ async def add_bot_txn(
 
 async def deactivate_user(ctx: ServiceContext, *, workspace_id: str, user_id: str) -> None:
     """Mark a member (or bot user) deactivated: still listed, flagged deleted, not findable."""
-    now = ctx.clock()
     async with ctx.router.write(ShardFor(workspace_id)) as conn:
-        user = await users.get_user_txn(conn, workspace_id, user_id)
-        if user is None:
-            raise NotFound(f"no user {user_id}", slack_error="user_not_found")
-        await users.set_deleted_txn(conn, workspace_id, user_id, deleted=True, now=now)
-        gone = replace(user, deleted=True, updated=now)
-        await events.append_txn(ctx, conn, user_changed(gone, now, ctx.public_url))
+        await set_deactivated_txn(ctx, conn, workspace_id, user_id, deleted=True)
+
+
+async def set_deactivated_txn(
+    ctx: ServiceContext, conn: Transaction, workspace_id: str, user_id: str, *, deleted: bool
+) -> None:
+    """Deactivate (or bring back) a member inside a change of the workspace's shard
+    (`conn`), announced as a user_change; a bot user's bot is marked with it."""
+    now = ctx.clock()
+    user = await users.get_user_txn(conn, workspace_id, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}", slack_error="user_not_found")
+    await users.set_deleted_txn(conn, workspace_id, user_id, deleted=deleted, now=now)
+    changed = replace(user, deleted=deleted, updated=now)
+    await events.append_txn(ctx, conn, user_changed(changed, now, ctx.public_url))
 
 
 def team_join(user: User, base_url: str) -> Event:
