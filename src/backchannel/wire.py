@@ -152,6 +152,15 @@ def bot_json(bot: Bot, base_url: str) -> dict[str, Any]:
     }
 
 
+def bot_info_json(bot: Bot, app_id: str | None, base_url: str) -> dict[str, Any]:
+    """bots.info's bot: a boot's, with its bot user and its app (left out for a bot of no
+    app: Slack's reference, docs.slack.dev/reference/methods/bots.info, does not require it)."""
+    found = {**bot_json(bot, base_url), "user_id": bot.user_id}
+    if app_id is not None:
+        found["app_id"] = app_id
+    return found
+
+
 def boot_list(conversation: dict[str, Any]) -> str:
     """Which of a boot's four lists a conversation's JSON goes in (Slack's rtm.start):
     public channels, private channels, DMs or group DMs."""

@@ -95,6 +95,10 @@ def _patch(spec: dict[str, Any]) -> None:
     for method in ("/conversations.history", "/conversations.replies"):
         schema = paths[method]["get"]["responses"]["200"]["schema"]
         schema["properties"]["response_metadata"] = {"$ref": "#/definitions/objs_response_metadata"}
+    # bots.info: a bot of no app (admin create-bot) has no app_id; Slack's reference now
+    # requires only id, deleted and updated (docs.slack.dev/reference/methods/bots.info).
+    bot = paths["/bots.info"]["get"]["responses"]["200"]["schema"]["properties"]["bot"]
+    bot["required"].remove("app_id")
     replies = paths["/conversations.replies"]["get"]["responses"]["200"]["schema"]
     for kind in replies["properties"]["messages"]["items"]["anyOf"]:
         kind["properties"].update(

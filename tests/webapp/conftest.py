@@ -110,10 +110,14 @@ async def error_of(call: Awaitable[Any]) -> str:
     return str(failed.value.response["error"])
 
 
-async def answer(client: ValidatingAsyncWebClient, method: str, args: dict[str, Any]) -> dict:
-    """A method's whole reply, ok or not (for tables of methods)."""
+async def answer(
+    client: ValidatingAsyncWebClient, method: str, args: dict[str, Any], *, in_body: bool = False
+) -> dict:
+    """A method's whole reply, ok or not (for tables of methods); the arguments in the query
+    string, or in a form body (`in_body`: for one too long for a URL)."""
+    where = "data" if in_body else "params"
     try:
-        reply = (await client.api_call(method, params=args)).data
+        reply = (await client.api_call(method, **{where: args})).data
     except SlackApiError as refused:
         reply = refused.response.data
     assert isinstance(reply, dict)

@@ -112,6 +112,8 @@ READS_NO_CONVERSATION = {
     "admin.conversations.getTeams", "admin.conversations.disconnectShared",
     "conversations.inviteShared", "conversations.acceptSharedInvite",
     "conversations.declineSharedInvite", "conversations.listConnectInvites",
+    "apps.manifest.validate", "apps.manifest.create", "apps.manifest.update",
+    "apps.manifest.export", "apps.manifest.delete", "apps.uninstall", "bots.info",
 }  # fmt: skip
 
 

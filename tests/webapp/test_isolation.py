@@ -12,17 +12,21 @@ from typing import Any
 
 import orjson
 import pytest
+import yaml
 from slack_sdk.errors import SlackApiError
 
 from backchannel.services import ServiceContext
+from backchannel.services.apps import installs
 from backchannel.services.conversations import channels
 from backchannel.services.messaging import messages, reactions
 from backchannel.webapp.registry import METHODS
+from tests.apps.conftest import HELLO_MANIFEST
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.webapp.conftest import Globex
 
 MARKER = "acme-confidential-marker"
+MANIFEST = orjson.dumps(yaml.safe_load(HELLO_MANIFEST)).decode()
 
 
 @dataclass
@@ -53,6 +57,7 @@ async def secrets(ctx: ServiceContext, acme: Acme) -> AcmeSecrets:
         ts=posted.ts,
         name="eyes",
     )
+    app = (await installs.create_app(ctx, workspace=workspace, manifest=HELLO_MANIFEST)).app
     values = {
         "workspace": workspace,
         "alice": alice.id,
@@ -61,6 +66,11 @@ async def secrets(ctx: ServiceContext, acme: Acme) -> AcmeSecrets:
         "private": private.id,
         "marker": MARKER,
         "email": "alice@acme.test",
+        "app": app.id,
+        "app_bot": app.bot_id,
+        "app_bot_user": app.bot_user_id,
+        "app_client": app.client_id,
+        "signing_secret": app.signing_secret,
     }
     return AcmeSecrets(public.id, private.id, posted.ts, values)
 
@@ -150,6 +160,15 @@ def foreign_calls(s: AcmeSecrets) -> dict[str, list[dict[str, Any]]]:
         "admin.conversations.disconnectShared": [
             {"channel_id": s.public, "leaving_team_ids": v["workspace"]}
         ],
+        # eve administers nothing; an admin of globex is held to globex's apps in
+        # tests/webapp/test_manifest_api.py.
+        "apps.manifest.validate": [{"manifest": MANIFEST, "app_id": v["app"]}],
+        "apps.manifest.create": [{"manifest": MANIFEST}],
+        "apps.manifest.update": [{"manifest": MANIFEST, "app_id": v["app"]}],
+        "apps.manifest.export": [{"app_id": v["app"]}],
+        "apps.manifest.delete": [{"app_id": v["app"]}],
+        "apps.uninstall": [{"client_id": v["app_client"], "client_secret": "guessed"}],
+        "bots.info": [{"bot": v["app_bot"]}],
     }
 
 
@@ -165,6 +184,8 @@ async def _snapshot(alice: ValidatingAsyncWebClient, s: AcmeSecrets) -> bytes:
         ]
     seen["pins"] = (await alice.pins_list(channel=s.public)).data.get("items")
     seen["alice"] = (await alice.users_info(user=s.values["alice"]))["user"]["profile"]
+    seen["app"] = (await alice.apps_manifest_export(app_id=s.values["app"]))["manifest"]
+    seen["app_bot"] = (await alice.bots_info(bot=s.values["app_bot"]))["bot"]
     return orjson.dumps(seen, option=orjson.OPT_SORT_KEYS)
 
 

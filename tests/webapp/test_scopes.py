@@ -27,10 +27,13 @@ from tests.webapp.conftest import client_for, post
 APP_ID = "A0SCOPES01"
 HISTORY = {"channels:history", "groups:history", "im:history", "mpim:history"}
 # The methods Slack answers without a scope (api.test takes no token at all).
-SCOPE_FREE = {"auth.test", "auth.revoke", "auth.teams.list", "chat.getPermalink"}
+# apps.uninstall: an app uninstalls itself with its client id and secret, no scope needed.
+SCOPE_FREE = {"auth.test", "auth.revoke", "auth.teams.list", "chat.getPermalink", "apps.uninstall"}
 # The methods whose scopes no app's bot is granted (user tokens only), and the reverse.
 USER_ONLY = {
     *(name for name in METHODS if name.startswith("admin.")),
+    # app_configurations:* (Slack's configuration tokens; here an admin's own token).
+    *(name for name in METHODS if name.startswith("apps.manifest.")),
     "search.messages",
     "users.profile.set",
     "users.setPhoto",

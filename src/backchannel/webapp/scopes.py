@@ -58,13 +58,9 @@ UNPUBLISHED: dict[str, tuple[str, ...]] = {
     "conversations.acceptSharedInvite": ("conversations.connect:write",),
     "conversations.declineSharedInvite": ("conversations.connect:manage",),
     "conversations.listConnectInvites": ("conversations.connect:manage",),
-    # The app model's methods (docs/apps.md): Socket Mode, and manifests with a config token.
+    # Socket Mode's (docs/apps.md). The manifest API's methods are described, their
+    # configuration scopes with them, in scripts/slack_spec_additions.json.
     "apps.connections.open": ("connections:write",),
-    "apps.manifest.create": ("app_configurations:write",),
-    "apps.manifest.validate": ("app_configurations:write",),
-    "apps.manifest.update": ("app_configurations:write",),
-    "apps.manifest.delete": ("app_configurations:write",),
-    "apps.manifest.export": ("app_configurations:read",),
 }
 
 # The scopes only one kind of token is granted (Slack's scope pages, "Supported token

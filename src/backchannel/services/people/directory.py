@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backchannel.errors import AuthError, NotFound
-from backchannel.models import TokenInfo, User, Workspace
-from backchannel.router import ShardFor
+from backchannel.models import Bot, TokenInfo, User, Workspace
+from backchannel.router import Main, ShardFor
 from backchannel.services.context import ServiceContext
 from backchannel.services.people.profiles import with_current_status
 from backchannel.services.tenancy.shared_refs import co_member_workspace, sharing_workspaces
 from backchannel.services.tenancy.workspaces import find_workspace
+from backchannel.storage.main import apps
 from backchannel.storage.shard import users
 from backchannel.types import is_keyed_id
 
@@ -19,6 +20,12 @@ from backchannel.types import is_keyed_id
 class UserPage:
     users: list[User]
     next_after: str | None  # the id to continue after; None on the last page
+
+
+@dataclass(frozen=True)
+class BotInfo:
+    bot: Bot
+    app_id: str | None  # the app whose bot it is (None: a bot of no app, admin create-bot)
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,17 @@ async def get_visible_user(ctx: ServiceContext, caller: TokenInfo, user_id: str)
         if home is None:
             raise
     return await get_user(ctx, home, user_id)
+
+
+async def get_bot(ctx: ServiceContext, workspace_id: str, bot_id: str) -> BotInfo:
+    """bots.info: a bot of the workspace, and its app; bot_not_found for anyone else's."""
+    async with ctx.router.read(ShardFor(workspace_id)) as conn:
+        bot = await users.get_bot_txn(conn, workspace_id, bot_id)
+    if bot is None:
+        raise NotFound(f"no bot {bot_id[:40]!r}", slack_error="bot_not_found")
+    async with ctx.router.read(Main()) as conn:
+        app = await apps.app_of_bot_txn(conn, workspace_id, bot.id)
+    return BotInfo(bot, app.id if app else None)
 
 
 async def list_users(

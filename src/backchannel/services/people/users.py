@@ -145,6 +145,8 @@ async def add_bot_txn(
         main_conn, token_hash=creds.hash_token(token), info=info, now=now
     )
     async with open_shard(ShardFor(target.id), undo_new_user(ctx, user)) as conn:
+        if app_id is not None:  # apps' bots may share a name (a copy of an app, as in Slack)
+            user = replace(user, name=await free_handle_txn(conn, target.id, user.name))
         await _insert_user(conn, user)
         await users.insert_bot_txn(conn, bot)
         await events.append_txn(ctx, conn, team_join(user, ctx.public_url))

@@ -40,6 +40,26 @@ async def app_txn(conn: Conn, app_id: str) -> App | None:
     return _app(row) if row else None
 
 
+async def app_by_client_id_txn(
+    conn: Conn, workspace_id: str, client_id: str
+) -> tuple[App, str] | None:
+    """The workspace's installed app with this client id, and its client secret's hash."""
+    query = select(apps).where(
+        apps.c.workspace_id == workspace_id,
+        apps.c.client_id == client_id,
+        apps.c.uninstalled.is_(None),
+    )
+    row = (await conn.execute(query)).first()
+    return (_app(row), str(row.client_secret_hash)) if row else None
+
+
+async def app_of_bot_txn(conn: Conn, workspace_id: str, bot_id: str) -> App | None:
+    """The app (installed or not) whose bot this is; None for a bot of no app."""
+    query = select(apps).where(apps.c.workspace_id == workspace_id, apps.c.bot_id == bot_id)
+    row = (await conn.execute(query)).first()
+    return _app(row) if row else None
+
+
 async def installed_apps_txn(conn: Conn, workspace_ids: list[str] | None = None) -> list[App]:
     """The installed apps (of these workspaces), by id."""
     query = select(apps).where(apps.c.uninstalled.is_(None)).order_by(apps.c.id)

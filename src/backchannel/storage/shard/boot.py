@@ -29,6 +29,7 @@ from backchannel.models import Bot, Message
 from backchannel.storage.engines.connection import Conn
 from backchannel.storage.schema import bots, memberships, messages, read_markers
 from backchannel.storage.shard.messages import message_from_row
+from backchannel.storage.shard.users import bot_from_row
 
 # Channels per unread-count statement: SQLite allows 500 parts in a UNION ALL.
 UNREAD_BATCH = 128  # a power of two (see unread_counts_txn)
@@ -173,7 +174,4 @@ def _unread_part(index: int) -> Select[tuple[str, int, int]]:
 async def bots_txn(conn: Conn, workspace_id: str) -> list[Bot]:
     """Every bot of the workspace, removed ones included (as Slack's rtm.start lists them)."""
     query = select(bots).where(bots.c.workspace_id == workspace_id).order_by(bots.c.id)
-    return [
-        Bot(row.id, row.workspace_id, row.user_id, row.name, bool(row.deleted), row.updated)
-        for row in await conn.execute(query)
-    ]
+    return [bot_from_row(row) for row in await conn.execute(query)]

@@ -48,6 +48,17 @@ async def insert_bot_txn(conn: Conn, bot: Bot) -> None:
     )
 
 
+async def get_bot_txn(conn: Conn, workspace_id: str, bot_id: str) -> Bot | None:
+    """A bot of the workspace, removed or not."""
+    query = select(bots).where(bots.c.id == bot_id, bots.c.workspace_id == workspace_id)
+    row = (await conn.execute(query)).first()
+    return bot_from_row(row) if row else None
+
+
+def bot_from_row(row: Row) -> Bot:
+    return Bot(row.id, row.workspace_id, row.user_id, row.name, bool(row.deleted), row.updated)
+
+
 async def delete_user_txn(conn: Conn, workspace_id: str, user_id: str) -> None:
     """Remove a user's seat that was never announced (undoing a half-made creation)."""
     await conn.execute(
