@@ -21,6 +21,7 @@ from typing import Any
 
 from backchannel.errors import BackchannelError
 from backchannel.models import App, Event, Position
+from backchannel.models.events import REVOCATION
 from backchannel.services import ServiceContext
 from backchannel.services.apps import delivery
 from backchannel.services.apps.envelopes import Subscriber, callbacks
@@ -63,6 +64,7 @@ class Delivery:
         self._task: asyncio.Task[None] | None = None
         self._sent_through = 0  # the last seq sent (a resend of one before it is a retry)
         self._offered = 0  # the last seq whose envelopes were all sent
+        self._uninstalled = False  # app_uninstalled was sent: nothing follows it
 
     # -- what a transport provides -------------------------------------------------------
 
@@ -74,6 +76,9 @@ class Delivery:
         """Send an envelope; the key its acknowledgement will name, or None when it was
         settled at once (answered, or given up)."""
         raise NotImplementedError
+
+    async def revoked(self, event: Event) -> None:
+        """The log says these tokens are revoked (everything before it has been sent)."""
 
     async def before(self) -> bool:
         """May it read on now? (An HTTP app's URL must have answered its challenge.)"""
@@ -108,7 +113,7 @@ class Delivery:
                     await self._task
 
     def running(self) -> bool:
-        return not self._stopped and self.active()
+        return not self._stopped and not self._uninstalled and self.active()
 
     async def _run(self) -> None:
         """Deliver while it may (what comes while the last round winds down is served by
@@ -152,6 +157,8 @@ class Delivery:
                     if not self.running() or len(self._pending) >= self.window:
                         break  # the rest is read again after the position
                     await self._offer(cursor.viewer.accept(event), event)
+                    if event.type == REVOCATION:
+                        await self.revoked(event)
         finally:
             done.set()
             await saver
@@ -163,6 +170,7 @@ class Delivery:
         if wanted:
             kind = self._channel_type(event.channel_id)
             for body in callbacks(self._subscriber, event, kind):
+                self._uninstalled |= body["event"].get("type") == "app_uninstalled"
                 retry = seq <= self._sent_through
                 pending = Pending(seq, body, 0.0, 1 if retry else 0, self.resent if retry else "")
                 await self._send(pending)

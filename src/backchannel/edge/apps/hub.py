@@ -25,6 +25,8 @@ from backchannel.services.apps.installs import installed_apps, manifest_of
 log = logging.getLogger(__name__)
 
 POLICY = 1008  # too many connections, a revoked token
+REVOKED_GRACE = 2.0  # seconds a revoked token's connection may wait for its last events
+UNINSTALLED_GRACE = 30.0  # seconds an uninstalled HTTP app has to take app_uninstalled
 Owns = Callable[[str], Awaitable[bool]]
 
 
@@ -37,6 +39,7 @@ class AppHub:
         self._disable_after = disable_after
         self._client: httpx.AsyncClient | None = None
         self._closing: set[asyncio.Task[None]] = set()
+        self._leaving: dict[str, float] = {}  # uninstalled apps still delivering, since when
 
     def workspaces(self) -> set[str]:
         """The workspaces whose apps this edge delivers to (their caches stay)."""
@@ -84,10 +87,18 @@ class AppHub:
         for app in await installed_apps(self.ctx):
             if _over_http(app) and await owns(app.workspace_id):
                 wanted[app.id] = app
+        now = time.monotonic()
         for app_id, found in list(self.posts.items()):
-            if app_id not in wanted or _settings(wanted[app_id]) != _settings(found.app):
-                del self.posts[app_id]
-                await found.stop()
+            fresh = wanted.get(app_id)
+            if fresh is not None and _settings(fresh) == _settings(found.app):
+                continue
+            # Uninstalled: it may still have app_uninstalled to send.
+            leaving = now - self._leaving.setdefault(app_id, now)
+            if fresh is None and found.running() and leaving < UNINSTALLED_GRACE:
+                continue
+            self._leaving.pop(app_id, None)
+            del self.posts[app_id]
+            await found.stop()
         for app_id, app in wanted.items():
             if app_id not in self.posts and app.delivery_disabled is None:
                 found = HttpDelivery(
@@ -119,10 +130,13 @@ class AppHub:
         return [found for found in every if found.app.workspace_id == workspace_id]
 
     def _close_revoked(self, found: SocketDelivery, event: Event) -> None:
+        """The delivery closes a revoked token's connections when it reads the revocation
+        in the log, after what came before it (app_uninstalled); should it be slow to get
+        there, they close after REVOKED_GRACE all the same."""
         revoked = set(event.payload.get("tokens") or ())
         for link in found.links:
             if link.token_hash in revoked:
-                closing = asyncio.create_task(link.connection.close(POLICY, "token_revoked"))
+                closing = asyncio.create_task(_close_later(link, REVOKED_GRACE))
                 self._closing.add(closing)
                 closing.add_done_callback(self._closing.discard)
 
@@ -139,6 +153,8 @@ class AppHub:
                 await posting.stop()
 
     async def stop(self) -> None:
+        for closing in self._closing:
+            closing.cancel()
         for found in list(self.sockets.values()):
             await _let_go(found, "refresh_requested")
         for posting in list(self.posts.values()):
@@ -159,6 +175,11 @@ def _over_http(app: App) -> bool:
     it on, Slack sends events to the socket only)."""
     manifest = manifest_of(app)
     return manifest.request_url is not None and not manifest.socket_mode
+
+
+async def _close_later(link: AppLink, seconds: float) -> None:
+    await asyncio.sleep(seconds)
+    await link.connection.close(POLICY, "token_revoked")
 
 
 async def _let_go(found: SocketDelivery, reason: str) -> None:

@@ -10,7 +10,7 @@ import time
 
 from backchannel.edge.apps.delivery import ChannelTypes, Delivery, Pending
 from backchannel.edge.apps.link import AppLink
-from backchannel.models import App
+from backchannel.models import App, Event
 from backchannel.services import ServiceContext
 
 log = logging.getLogger(__name__)
@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 ACK_SECONDS = 3.0  # Slack's: an envelope not acknowledged in 3 s is sent again
 MAX_RETRIES = 3
 MAX_LINKS = 10  # Slack allows an app 10 connections at once
+POLICY = 1008  # a revoked token
 
 
 class SocketDelivery(Delivery):
@@ -43,6 +44,13 @@ class SocketDelivery(Delivery):
 
     def active(self) -> bool:
         return bool(self.links)
+
+    async def revoked(self, event: Event) -> None:
+        """Close the connections opened with a revoked token, once what came before the
+        revocation (app_uninstalled, tokens_revoked) has been sent on them."""
+        for link in list(self.links):
+            if link.token_hash in set(event.payload.get("tokens") or ()):
+                await link.connection.close(POLICY, "token_revoked")
 
     async def stop(self) -> None:
         self.links.clear()
