@@ -82,12 +82,12 @@ def free_port() -> int:
 @pytest.fixture(
     params=[
         pytest.param("hello.py", id="bolt-python"),
-        pytest.param("hello_socket_mode.mjs", id="bolt-js", marks=pytest.mark.slow),  # node
+        pytest.param("hello.mjs", id="bolt-js", marks=pytest.mark.slow),  # node
     ]
 )
 def hello_bolt(request: pytest.FixtureRequest) -> str:
-    """Bolt's getting-started app over Socket Mode: Bolt for Python's, and Bolt for JS's
-    (tests/node/bolt/), each changed only in its base URL."""
+    """Bolt's getting-started app: Bolt for Python's, and Bolt for JS's (tests/node/bolt/),
+    each changed only in its base URL; over Socket Mode, or the Events API given a port."""
     return str(request.param)
 
 
@@ -108,7 +108,7 @@ StartBolt = Callable[..., Awaitable[BoltProcess]]
 async def start_bolt(server: str) -> AsyncIterator[StartBolt]:  # noqa: F811
     """start_bolt(script, installed, port=None, record=None): the Bolt app `script` in its
     own process, with the install's tokens, as its developer would run it: Bolt for Python's
-    from tests/apps/bolt/, Bolt for JS's (`.mjs`, Socket Mode only) from tests/node/bolt/
+    from tests/apps/bolt/, Bolt for JS's (`.mjs`) from tests/node/bolt/
     with node. The test asks for an edge (`edge_url`): deliveries to apps run on the edge."""
     running: list[BoltProcess] = []
 

@@ -31,11 +31,12 @@ async def test_the_app_answers_hello_over_http(
     alice: ValidatingAsyncWebClient,
     http_app: HttpApp,
     start_bolt: StartBolt,
+    hello_bolt: str,
     edge_url: str,
 ) -> None:
     app = http_app.installed
     channel_id = await with_bot(ctx, acme, app)
-    await start_bolt("hello.py", app, port=http_app.port)
+    await start_bolt(hello_bolt, app, port=http_app.port)
     posted = await alice.chat_postMessage(channel=channel_id, text="hello over http")
     (reply,) = await replies_by(alice, channel_id, posted["ts"], app.app.bot_user_id)
     assert reply["text"] == f"Hey there <@{acme.alice.user.id}>!"

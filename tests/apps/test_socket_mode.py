@@ -4,16 +4,21 @@ where its bot is, and answers through the Web API."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import itertools
 from pathlib import Path
+
+import orjson
+from websockets.asyncio.client import connect as ws_connect
 
 from backchannel.app import Backchannel
 from backchannel.services import ServiceContext
 from backchannel.services.apps import installs
 from backchannel.services.conversations import channels
 from backchannel.services.realtime import edges
-from tests.apps.conftest import HELLO_MANIFEST, StartBolt, received, replies_by, with_bot
-from tests.conftest import Acme
+from tests.apps.conftest import HELLO_MANIFEST, WAIT, StartBolt, received, replies_by, with_bot
+from tests.conftest import SQLITE, Acme
 from tests.support.clients import ValidatingAsyncWebClient
 from tests.support.rtm import serving_edge
 from tests.webapp.conftest import Globex, client_for
@@ -123,3 +128,59 @@ async def test_when_its_edge_goes_the_app_reconnects_to_another_and_misses_nothi
     hellos = [r for r in received(record) if r["ts"] in {before["ts"], *during}]
     unmarked = [r["ts"] for r in hellos if r["retry"] in (None, 0, "0")]
     assert sorted(unmarked) == sorted(set(unmarked)), "one came twice without a retry mark"
+
+
+@SQLITE  # the engine is not the subject: the edge's resends are
+async def test_an_envelope_never_acknowledged_is_sent_again_elsewhere_then_given_up(
+    ctx: ServiceContext,
+    acme: Acme,
+    server: str,
+    alice: ValidatingAsyncWebClient,
+    hello_app: installs.Installed,
+    edge_url: str,
+) -> None:
+    """An app that takes envelopes and never acknowledges them: each is sent again, marked,
+    to its other connection, 3 times, then given up as Slack gives up; the next one still
+    comes."""
+    channel_id = await with_bot(ctx, acme, hello_app)
+    app_client = client_for(server, hello_app.app_token)
+    sockets = [
+        await ws_connect(
+            (await app_client.apps_connections_open(app_token=hello_app.app_token))["url"]
+        )
+        for _ in range(2)
+    ]
+    try:
+        for socket in sockets:
+            assert orjson.loads(await socket.recv())["type"] == "hello"
+        await alice.chat_postMessage(channel=channel_id, text="never acknowledged")
+        seen: list[tuple[int, int, str]] = []  # (connection, retry_attempt, text)
+        changed = asyncio.Event()
+
+        async def listen(n: int) -> None:
+            async for raw in sockets[n]:
+                envelope = orjson.loads(raw)
+                if envelope.get("type") == "events_api":
+                    text = envelope["payload"]["event"].get("text", "")
+                    seen.append((n, envelope["retry_attempt"], text))
+                    changed.set()
+
+        async def until(count: int, text: str) -> None:
+            async with asyncio.timeout(WAIT):
+                while len([s for s in seen if s[2] == text]) < count:
+                    changed.clear()
+                    await changed.wait()
+
+        listeners = [asyncio.create_task(listen(n)) for n in range(2)]
+        await until(4, "never acknowledged")
+        await alice.chat_postMessage(channel=channel_id, text="the next one")
+        await until(1, "the next one")
+        for listener in listeners:
+            listener.cancel()
+    finally:
+        for socket in sockets:
+            await socket.close()
+    attempts = [(n, retry) for n, retry, text in seen if text == "never acknowledged"]
+    assert [retry for _, retry in attempts] == [0, 1, 2, 3]
+    # Each retry went to the other connection than the attempt before it.
+    assert all(a[0] != b[0] for a, b in itertools.pairwise(attempts))

@@ -156,7 +156,9 @@ class Delivery:
                 for event in page:
                     if not self.running() or len(self._pending) >= self.window:
                         break  # the rest is read again after the position
-                    await self._offer(cursor.viewer.accept(event), event)
+                    installer = cursor.installer
+                    theirs = installer.accept(event) if installer is not None else False
+                    await self._offer(cursor.viewer.accept(event), theirs, event)
                     if event.type == REVOCATION:
                         await self.revoked(event)
         finally:
@@ -164,12 +166,15 @@ class Delivery:
             await saver
             await self._save(cursor)
 
-    async def _offer(self, wanted: bool, event: Event) -> None:
+    async def _offer(self, bot_sees: bool, installer_sees: bool, event: Event) -> None:
         assert event.position is not None
         seq = event.position.seq
-        if wanted:
+        if bot_sees or installer_sees:
             kind = self._channel_type(event.channel_id)
-            for body in callbacks(self._subscriber, event, kind):
+            made = callbacks(
+                self._subscriber, event, kind, bot_sees=bot_sees, installer_sees=installer_sees
+            )
+            for body in made:
                 self._uninstalled |= body["event"].get("type") == "app_uninstalled"
                 retry = seq <= self._sent_through
                 pending = Pending(seq, body, 0.0, 1 if retry else 0, self.resent if retry else "")

@@ -30,6 +30,7 @@ class Cursor:
     viewer: Viewer
     limited: bool
     sent: int  # the furthest event sent before (sent again, it is a retry)
+    installer: Viewer | None = None  # what its installer sees (its user events)
 
     @property
     def position(self) -> Position:
@@ -37,7 +38,8 @@ class Cursor:
 
 
 def subscriber(app: App) -> Subscriber:
-    return Subscriber.of(app, manifest_of(app).bot_events)
+    manifest = manifest_of(app)
+    return Subscriber.of(app, manifest.bot_events, manifest.user_events)
 
 
 async def start(ctx: ServiceContext, app: App) -> Cursor:
@@ -53,7 +55,12 @@ async def start(ctx: ServiceContext, app: App) -> Cursor:
     caught = await events.catch_up(ctx, app.workspace_id, app.bot_user_id, stored.position)
     viewer = Viewer(app.bot_user_id, set(caught.channels), caught.since.seq)
     sent = caught.since.seq if caught.limited else stored.sent
-    return Cursor(caught.since.stream, caught.since.epoch, viewer, caught.limited, sent)
+    cursor = Cursor(caught.since.stream, caught.since.epoch, viewer, caught.limited, sent)
+    installer = subscriber(app).installer
+    if installer is not None:  # seen from the same place in the log as the bot
+        theirs = await events.catch_up(ctx, app.workspace_id, installer, caught.since)
+        cursor.installer = Viewer(installer, set(theirs.channels), caught.since.seq)
+    return cursor
 
 
 async def next_page(ctx: ServiceContext, cursor: Cursor, workspace_id: str) -> list[Event]:

@@ -15,7 +15,6 @@ from typing import Any
 
 from backchannel.models import App, Event
 from backchannel.services.apps.subscriptions import ALWAYS, subscription_of
-from backchannel.types import DIRECT_MESSAGE, PRIVATE_CHANNEL
 
 # RTM's own events, which the Events API does not have.
 NOT_FOR_APPS = frozenset({"hello", "pong", "presence_change", "user_typing", "goodbye"})
@@ -33,13 +32,22 @@ class Subscriber:
     app_id: str
     workspace_id: str
     bot_user_id: str
-    events: frozenset[str]
+    events: frozenset[str]  # its bot's subscriptions
     verification_token: str
+    installer: str | None = None  # whose user events it gets (a person's token of the app)
+    user_events: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, app: App, events: tuple[str, ...]) -> Subscriber:
+    def of(cls, app: App, bot_events: tuple[str, ...], user_events: tuple[str, ...]) -> Subscriber:
+        installer = app.installed_by if user_events else None
         return cls(
-            app.id, app.workspace_id, app.bot_user_id, frozenset(events), verification_token(app)
+            app.id,
+            app.workspace_id,
+            app.bot_user_id,
+            frozenset(bot_events),
+            verification_token(app),
+            installer,
+            frozenset(user_events) if installer else frozenset(),
         )
 
 
@@ -49,23 +57,17 @@ def verification_token(app: App) -> str:
     return hashlib.sha256(f"verification:{app.signing_secret}".encode()).hexdigest()[:24]
 
 
-def channel_type(channel_id: str | None, known: dict[str, str]) -> str | None:
-    """Slack's `channel_type` of a conversation: known from the edge's cache, else from its
-    id (C public, G private or group DM, D direct message)."""
-    if channel_id is None:
-        return None
-    if channel_id in known:
-        return known[channel_id]
-    if channel_id.startswith(DIRECT_MESSAGE):
-        return "im"
-    return "group" if channel_id.startswith(PRIVATE_CHANNEL) else "channel"
-
-
 def callbacks(
-    subscriber: Subscriber, event: Event, kind_of_channel: str | None
+    subscriber: Subscriber,
+    event: Event,
+    kind_of_channel: str | None,
+    *,
+    bot_sees: bool = True,
+    installer_sees: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """The event_callback bodies this event makes for the app (none, one, or a message and
-    the app_mention it makes)."""
+    the app_mention it makes): as its bot's event if the bot sees it and subscribed to it,
+    else as its installer's (a user event), once either way, as Slack sends it."""
     payload = event.payload
     kind = event.type
     if kind in NOT_FOR_APPS or event.position is None:
@@ -73,10 +75,14 @@ def callbacks(
     if kind == "message" and payload.get("subtype") in RTM_SUBTYPES:
         return
     inner = _app_event(event, kind_of_channel)
-    if subscription_of(kind, kind_of_channel) in subscriber.events or kind in ALWAYS:
-        yield _wrap(subscriber, event, inner, 0)
+    subscription = subscription_of(kind, kind_of_channel)
+    if bot_sees and (subscription in subscriber.events or kind in ALWAYS):
+        yield _wrap(subscriber, event, inner, 0, subscriber.bot_user_id)
+    elif installer_sees and subscription in subscriber.user_events and subscriber.installer:
+        yield _wrap(subscriber, event, inner, 0, subscriber.installer)
     if (
-        kind == "message"
+        bot_sees
+        and kind == "message"
         and "app_mention" in subscriber.events
         and payload.get("subtype") in MENTIONING
         and f"<@{subscriber.bot_user_id}" in str(payload.get("text", ""))
@@ -84,7 +90,7 @@ def callbacks(
     ):
         mention = {**inner, "type": "app_mention"}
         mention.pop("channel_type", None)
-        yield _wrap(subscriber, event, mention, 1)
+        yield _wrap(subscriber, event, mention, 1, subscriber.bot_user_id)
 
 
 def _app_event(event: Event, kind_of_channel: str | None) -> dict[str, Any]:
@@ -97,7 +103,10 @@ def _app_event(event: Event, kind_of_channel: str | None) -> dict[str, Any]:
     return inner
 
 
-def _wrap(subscriber: Subscriber, event: Event, inner: dict[str, Any], part: int) -> dict[str, Any]:
+def _wrap(
+    subscriber: Subscriber, event: Event, inner: dict[str, Any], part: int, authorized: str
+) -> dict[str, Any]:
+    """The envelope, authorized for the app's bot, or for its installer (a user event)."""
     position = event.position
     assert position is not None, "only logged events reach apps"
     event_ts = str(inner.get("event_ts") or inner.get("ts") or "0")
@@ -115,8 +124,8 @@ def _wrap(subscriber: Subscriber, event: Event, inner: dict[str, Any], part: int
             {
                 "enterprise_id": None,
                 "team_id": subscriber.workspace_id,
-                "user_id": subscriber.bot_user_id,
-                "is_bot": True,
+                "user_id": authorized,
+                "is_bot": authorized == subscriber.bot_user_id,
                 "is_enterprise_install": False,
             }
         ],

@@ -42,6 +42,9 @@ class Installed:
     bot_token: str
     app_token: str
     client_secret: str
+    # The installer's token for the app (xoxp, the manifest's user scopes): only when the
+    # manifest asks for user scopes and a person installed it.
+    user_token: str | None = None
 
 
 async def create_app(
@@ -83,7 +86,16 @@ async def create_app(
             info=TokenInfo(bot.user.id, target.id, "app", scopes=APP_TOKEN_SCOPES, app_id=app_id),
             now=now,
         )
-    return Installed(app, bot.token, app_token, client_secret)
+        user_token = None
+        if read.user_scopes and installed_by is not None:
+            user_token = creds.new_token("user")
+            granted = TokenInfo(
+                installed_by, target.id, "user", scopes=read.user_scopes, app_id=app_id
+            )
+            await credential_store.insert_token_txn(
+                main_conn, token_hash=creds.hash_token(user_token), info=granted, now=now
+            )
+    return Installed(app, bot.token, app_token, client_secret, user_token)
 
 
 def _app_token(app_id: str) -> str:

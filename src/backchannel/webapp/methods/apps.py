@@ -69,6 +69,7 @@ async def apps_manifest_create(call: Call) -> SlackResponse:
         bot_token=made.bot_token,
         bot_user_id=app.bot_user_id,
         bot_id=app.bot_id,
+        **({"user_token": made.user_token} if made.user_token else {}),
     )
 
 

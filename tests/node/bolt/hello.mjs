@@ -1,13 +1,14 @@
-// Bolt for JS's getting-started app, over Socket Mode, unchanged but for its base URL
-// (SLACK_API_URL): what a developer porting a Slack app runs (docs/apps.md).
-// tests/apps/test_socket_mode.py (its bolt-js variants) runs it with an install's tokens in
-// the environment.
+// Bolt for JS's getting-started app, unchanged but for its base URL (SLACK_API_URL): what
+// a developer porting a Slack app runs (docs/apps.md). Over Socket Mode with
+// SLACK_APP_TOKEN, else on Bolt's own HTTP receiver at PORT (the Events API).
+// tests/apps (the bolt-js variants) run it with an install's tokens in the environment.
 import { App } from '@slack/bolt';
 
+const socketMode = Boolean(process.env.SLACK_APP_TOKEN);
 const app = new App({
   token: process.env.SLACK_BOT_TOKEN,
   signingSecret: process.env.SLACK_SIGNING_SECRET,
-  socketMode: true,
+  socketMode,
   appToken: process.env.SLACK_APP_TOKEN,
   // The one change from Slack's getting-started app: the Web API's base URL. Bolt hands
   // these options to its own WebClient and to the Socket Mode client's, which calls
@@ -32,5 +33,5 @@ app.event('reaction_added', async ({ event, client }) => {
   });
 });
 
-await app.start();
+await (socketMode ? app.start() : app.start(Number(process.env.PORT)));
 app.logger.info('Bolt app is running');
