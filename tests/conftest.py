@@ -24,6 +24,7 @@ from tests.support.etcd import etcd, etcd_topology  # noqa: F401  (fixtures)
 from tests.support.nats import nats_server, nats_url, shared_nats  # noqa: F401  (fixtures)
 from tests.support.postgres import PostgresCluster
 from tests.support.rtm import live_edge
+from tests.support.s3 import s3_server  # noqa: F401  (fixtures)
 
 BACKENDS = ["sqlite", "postgresql"]
 SHARDS = 2

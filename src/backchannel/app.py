@@ -25,6 +25,7 @@ from backchannel.router.router import MAIN
 from backchannel.services import Clock, ServiceContext
 from backchannel.services.realtime import edges
 from backchannel.services.realtime import events as event_service
+from backchannel.storage.blobs import check_files_setting, open_blob_store
 from backchannel.webapp.app import create_webapp
 from backchannel.webapp.ratelimit import RateLimiter
 
@@ -163,6 +164,7 @@ class Backchannel:
     async def close(self) -> None:
         await self.ctx.router.close()
         await self.ctx.bus.close()
+        await self.ctx.blobs.close()
 
 
 def _sample_router(metrics: Metrics, router: Router) -> None:
@@ -259,14 +261,21 @@ async def open_backchannel(
         if value <= 0:
             raise ConfigError(f"{key} must be above 0, got {value}")
     check_proxies(server.trusted_proxies)
+    check_files_setting(settings.storage)
     router = await open_router(settings.storage, create=create, now=clock(), progress=progress)
     try:
         bus = await _open_bus(settings)
     except BaseException:
         await router.close()
         raise
+    try:
+        blobs = await open_blob_store(settings.storage)
+    except BaseException:
+        await router.close()
+        await bus.close()
+        raise
     limiter = RateLimiter(clock, scale=server.rate_limit_scale) if server.rate_limits else None
-    ctx = ServiceContext(router, clock, bus=bus, public_url=server.base_url)
+    ctx = ServiceContext(router, clock, bus=bus, public_url=server.base_url, blobs=blobs)
     return Backchannel(settings, ctx, limiter)
 
 

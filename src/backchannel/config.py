@@ -37,6 +37,9 @@ class StorageSettings:
     max_rows: int = 100_000  # a read returning more fails (storage/engines/row_limit.py)
     topology: str | None = None  # etcd://host:port/prefix; None: the main DB holds it
     replica_reads: bool = False  # reads that allow it go to a shard's replica, if it has one
+    # Where file bytes live: None, the data dir (data_dir/files); or an S3-compatible object
+    # store, s3://bucket[/prefix]?endpoint=https://host (storage/blobs/, docs/storage.md).
+    files: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "max_rows": (int,),
     "topology": (str,),
     "replica_reads": (bool,),
+    "files": (str,),
     "host": (str,),
     "port": (int,),
     "public_url": (str,),
@@ -119,6 +123,7 @@ _STORAGE_KEYS = {
     "max_rows",
     "topology",
     "replica_reads",
+    "files",
 }
 _SERVER_KEYS = {
     "host",

@@ -9,12 +9,14 @@ import signal
 from pathlib import Path
 
 import httpx
+import pytest
 from slack_sdk import WebClient
 
 from backchannel.config import StorageSettings
 from backchannel.ops.deployment import open_router
 from backchannel.storage import migrate
 from tests.support.cli import RunningServer, assert_one_line_error, run_cli
+from tests.support.s3 import CREDENTIALS
 
 
 def test_demo_serves_slack_sdk_and_stops_cleanly(tmp_path: Path) -> None:
@@ -116,3 +118,34 @@ def test_a_new_deployment_says_how_to_make_the_first_workspace_and_person(
         again.wait_for("  edge: ")
         assert again.stop(signal.SIGTERM) == 0
         assert not [line for line in again.lines if "workspace" in line]
+
+
+def test_a_bad_files_setting_is_one_line_and_creates_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    for files, expected in [
+        ("/srv/files", "'/srv/files' is not an S3 URL; expected s3://bucket"),
+        ("s3://Bad_Bucket?endpoint=http://x", "'Bad_Bucket' is not an S3 bucket name"),
+        ("s3://files?endpoint=ftp://host", "endpoint 'ftp://host' is not an http(s) URL"),
+        ("s3://files?endpont=http://host", "'s3://files?endpont=http://host' has unknown"),
+    ]:
+        result = run_cli("serve", "--port", "0", "--data-dir", str(data), "--files", files)
+        assert_one_line_error(result, f"files: {expected}")
+    config = tmp_path / "backchannel.toml"
+    config.write_text('[storage]\nfiles = "s3://"\n')
+    result = run_cli("serve", "--port", "0", "--data-dir", str(data), "--config", str(config))
+    assert_one_line_error(result, "files: 's3://' is not an S3 URL")
+    assert not data.exists()
+
+
+def test_an_unreachable_object_store_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = "s3://team-files?endpoint=http://127.0.0.1:1"
+    where = ["serve", "--port", "0", "--data-dir", str(tmp_path / "data"), "--files", files]
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    result = run_cli(*where)
+    assert_one_line_error(
+        result, "files: cannot use s3://team-files/ at http://127.0.0.1:1: EndpointConnectionError"
+    )
+    assert CREDENTIALS["AWS_SECRET_ACCESS_KEY"] not in result.stderr

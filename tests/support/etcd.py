@@ -6,21 +6,15 @@ Register the fixtures in a conftest with `from tests.support.etcd import etcd, e
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 import pytest
 
+from tests.support.daemon import Daemon
 from tests.support.nats import free_port
-
-START_TIMEOUT = 30.0
 
 
 def etcd_binary() -> Path:
@@ -31,14 +25,11 @@ def etcd_binary() -> Path:
 
 
 @dataclass
-class EtcdServer:
+class EtcdServer(Daemon):
     """One single-member etcd on loopback ports, with its data in a temporary directory."""
 
     binary: Path = field(default_factory=etcd_binary)
-    port: int = field(default_factory=free_port)
     peer_port: int = field(default_factory=free_port)
-    root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bc-etcd-")))
-    process: subprocess.Popen[bytes] | None = None
 
     def url(self, prefix: str) -> str:
         """A topology URL of its own under this server: etcd://127.0.0.1:PORT/prefix."""
@@ -47,20 +38,8 @@ class EtcdServer:
     def start(self) -> None:
         client = f"http://127.0.0.1:{self.port}"
         peer = f"http://127.0.0.1:{self.peer_port}"
-        with (self.root / "etcd.log").open("wb") as log:  # the child keeps its own copy
-            self.process = self._spawn(client, peer, log)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"etcd did not start on port {self.port}: {self.log()}")
-
-    def _spawn(self, client: str, peer: str, log: BinaryIO) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
+        self.run(
+            "etcd",
             [
                 str(self.binary),
                 "--name=bc-test",
@@ -71,20 +50,7 @@ class EtcdServer:
                 f"--initial-advertise-peer-urls={peer}",
                 f"--initial-cluster=bc-test={peer}",
             ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
         )
-
-    def log(self) -> str:
-        path = self.root / "etcd.log"
-        return path.read_text(errors="replace")[-2000:] if path.exists() else ""
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-            self.process = None
-        shutil.rmtree(self.root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

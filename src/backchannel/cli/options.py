@@ -65,6 +65,13 @@ _STORAGE_OPTIONS = [
         default=None,
         help="Send the reads that allow it (history pages, search) to a shard's replica.",
     ),
+    click.option(
+        "--files",
+        default=None,
+        envvar="BACKCHANNEL_FILES",
+        help="Where file bytes live: s3://bucket?endpoint=https://host (credentials from "
+        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); default: the data dir.",
+    ),
 ]
 
 
@@ -88,6 +95,7 @@ def build_settings(
     ms_shards: int | None,
     topology: str | None,
     replica_reads: bool | None,
+    files: str | None,
     **server: Any,
 ) -> Settings:
     base = load_config_file(config_file) if config_file is not None else Settings()
@@ -100,5 +108,6 @@ def build_settings(
         ms_shards=ms_shards,
         topology=topology,
         replica_reads=replica_reads,
+        files=files,
         **server,
     )
