@@ -93,8 +93,13 @@ class S3BlobStore:
     @classmethod
     async def connect(cls, location: S3Location) -> S3BlobStore:
         """A client for the bucket, checked reachable with the credentials it found."""
-        from aiobotocore.config import AioConfig  # only deployments with S3 need it
-        from aiobotocore.session import get_session
+        try:  # only deployments with S3 need it: the `s3` extra
+            from aiobotocore.config import AioConfig
+            from aiobotocore.session import get_session
+        except ImportError:
+            raise ConfigError(
+                "files in an S3-compatible store need aiobotocore: pip install 'backchannel[s3]'"
+            ) from None
 
         # Path-style addressing: an endpoint of one's own (MinIO, Ceph...) rarely has a DNS
         # name per bucket.
