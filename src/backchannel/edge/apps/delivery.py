@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from backchannel.edge.apps.tail import Tails
 from backchannel.errors import BackchannelError
 from backchannel.models import App, Event, Position
 from backchannel.models.events import REVOCATION
@@ -65,6 +66,7 @@ class Delivery:
         self._sent_through = 0  # the last seq sent (a resend of one before it is a retry)
         self._offered = 0  # the last seq whose envelopes were all sent
         self._uninstalled = False  # app_uninstalled was sent: nothing follows it
+        self.tails: Tails | None = None  # the edge's latest events of the logs (tail.py)
 
     # -- what a transport provides -------------------------------------------------------
 
@@ -149,7 +151,7 @@ class Delivery:
                 if not await self.before():
                     await self._idle(IDLE_SECONDS)
                     continue
-                page = await delivery.next_page(self.ctx, cursor, self.app.workspace_id)
+                page = await self._next_page(cursor)
                 if not page:
                     await self._idle(self._next_due())
                     continue
@@ -165,6 +167,15 @@ class Delivery:
             done.set()
             await saver
             await self._save(cursor)
+
+    async def _next_page(self, cursor: delivery.Cursor) -> list[Event]:
+        """What the edge was just handed, when it holds all of it; else the database."""
+        kept = None
+        if self.tails is not None:
+            kept = self.tails.after(cursor.position, self.app.workspace_id, delivery.PAGE)
+        if kept is not None:
+            return kept
+        return await delivery.next_page(self.ctx, cursor, self.app.workspace_id)
 
     async def _offer(self, bot_sees: bool, installer_sees: bool, event: Event) -> None:
         assert event.position is not None

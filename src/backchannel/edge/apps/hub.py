@@ -17,6 +17,7 @@ from backchannel.edge.apps.delivery import ChannelTypes, Delivery
 from backchannel.edge.apps.http_delivery import HttpDelivery
 from backchannel.edge.apps.link import AppLink, read_ack
 from backchannel.edge.apps.socket_delivery import MAX_LINKS, SocketDelivery
+from backchannel.edge.apps.tail import Tails
 from backchannel.models import App, Event
 from backchannel.models.events import REVOCATION
 from backchannel.services import ServiceContext
@@ -40,6 +41,7 @@ class AppHub:
         self._client: httpx.AsyncClient | None = None
         self._closing: set[asyncio.Task[None]] = set()
         self._leaving: dict[str, float] = {}  # uninstalled apps still delivering, since when
+        self.tails = Tails()
 
     def workspaces(self) -> set[str]:
         """The workspaces whose apps this edge delivers to (their caches stay)."""
@@ -59,6 +61,7 @@ class AppHub:
         found = self.sockets.get(app.id)
         if found is None:
             found = self.sockets[app.id] = SocketDelivery(self.ctx, app, channel_type)
+            found.tails = self.tails
         if len(found.links) >= MAX_LINKS:
             await connection.close(POLICY, "too_many_websockets")
             return
@@ -101,15 +104,11 @@ class AppHub:
             await found.stop()
         for app_id, app in wanted.items():
             if app_id not in self.posts and app.delivery_disabled is None:
-                found = HttpDelivery(
-                    self.ctx,
-                    app,
-                    channel_types(app.workspace_id),
-                    self._http(),
-                    self._disable_after,
-                )
-                self.posts[app_id] = found
-                found.start()
+                kinds = channel_types(app.workspace_id)
+                posting = HttpDelivery(self.ctx, app, kinds, self._http(), self._disable_after)
+                posting.tails = self.tails
+                self.posts[app_id] = posting
+                posting.start()
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
@@ -119,7 +118,10 @@ class AppHub:
     # -- the edge's events ---------------------------------------------------------------
 
     def notify(self, event: Event) -> None:
-        """An event of a workspace's log reached the edge: its apps' deliveries read on."""
+        """An event of a log reached the edge (in the log's order): kept for the apps'
+        deliveries, and those of its workspace read on."""
+        if self.sockets or self.posts:
+            self.tails.add(event)
         for found in self._of(event.workspace_id):
             if event.type == REVOCATION and isinstance(found, SocketDelivery):
                 self._close_revoked(found, event)

@@ -58,7 +58,8 @@ class AppLink:
         )
 
     async def write(self, message: dict[str, Any]) -> None:
-        await self.connection.send(orjson.dumps(message).decode())
+        # A text frame of the encoded bytes: no round trip through str.
+        await self.connection.send(orjson.dumps(message), text=True)
 
 
 def read_ack(raw: str | bytes) -> tuple[str, Any] | None:
