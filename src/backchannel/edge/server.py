@@ -161,6 +161,7 @@ class Edge:
         self._deliveries.close()  # what came before the goodbye goes first
         self.release(list(self.rooms))
         await self.apps.stop()
+        await asyncio.gather(*self._releasing, return_exceptions=True)
         for subscription in self._subscriptions:
             await subscription.unsubscribe()
         if self._server is not None:
@@ -222,9 +223,10 @@ class Edge:
         through rtm.connect, to the owner, and resume from their last token. Its cache goes
         too: the owner keeps one."""
         self.cache.drop(workspace_id)
-        releasing = asyncio.create_task(self.apps.release(workspace_id))
-        self._releasing.add(releasing)
-        releasing.add_done_callback(self._releasing.discard)
+        if workspace_id in self.apps.workspaces():
+            releasing = asyncio.create_task(self.apps.release(workspace_id))
+            self._releasing.add(releasing)
+            releasing.add_done_callback(self._releasing.discard)
         room = self.rooms.get(workspace_id)
         if room is None:
             return
