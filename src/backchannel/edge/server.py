@@ -1,4 +1,5 @@
-"""The edge's websocket server: the handshake (a ticket), catch-up, hello, then live events.
+"""The edge's websocket server: admission (admission.py: a ticket), catch-up, hello, then
+live events; apps' deliveries beside them (apps/).
 
 See docs/realtime.md. Sockets are served by the `websockets` library on their own port; the
 edge follows the event logs of the shards its workspaces live on, through the bus, and the
@@ -12,19 +13,17 @@ import asyncio
 import logging
 import socket
 import time
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
-from http import HTTPStatus
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
-from websockets.http11 import Request, Response
 
 from backchannel.bus import Subscription
 from backchannel.bus.bus import EVENTS, LIVE
 from backchannel.bus.codec import decode_event
+from backchannel.edge.admission import Admission, Identity
 from backchannel.edge.apps.delivery import ChannelTypes
 from backchannel.edge.apps.hub import AppHub
 from backchannel.edge.cache.rows import channel_type_in
@@ -34,30 +33,24 @@ from backchannel.edge.frames import (
     FrameLog,
     event_frame,
     json_frame,
-    parse_resume_token,
     resume_token,
 )
-from backchannel.edge.pages import page_for
 from backchannel.edge.peer import Peer
 from backchannel.edge.protocol import UNREAD, handle_frame, rate_limited
 from backchannel.edge.room import Room
 from backchannel.edge.session import Session
 from backchannel.edge.streams import StreamFollower
-from backchannel.errors import AuthError, BackchannelError, InvalidArgument, NotFound
+from backchannel.errors import AuthError, BackchannelError
 from backchannel.metrics import Metrics
-from backchannel.models import App, Event, Position, ShardMap, TokenInfo, WorkspaceAssignment
+from backchannel.models import App, Event, ShardMap, TokenInfo, WorkspaceAssignment
 from backchannel.models.topology import FROZEN
 from backchannel.services import ServiceContext
-from backchannel.services.apps.links import check_link
 from backchannel.services.people.directory import get_user
 from backchannel.services.realtime import edges
 from backchannel.services.realtime import events as event_service
-from backchannel.services.realtime.tickets import redeem_ticket
 from backchannel.services.tenancy.assignments import (
-    check_not_moving,
     shard_map_now,
     watch_shard_map,
-    workspace_log,
 )
 from backchannel.types import keyspace_of
 
@@ -66,7 +59,6 @@ log = logging.getLogger(__name__)
 MAX_FRAME = 16 * 1024  # Slack's RTM refused messages over 16 KB
 FLOOD_CLOSE = 100  # frames over the allowance before the socket is closed
 GOING_AWAY, POLICY, SERVICE_RESTART, TRY_AGAIN = 1001, 1008, 1012, 1013
-LINK_PATH = "/link"  # Socket Mode connections (apps.connections.open's URLs)
 
 
 @dataclass(frozen=True)
@@ -83,14 +75,6 @@ GOODBYE = Farewell(json_frame({"type": "goodbye"}), GOING_AWAY, "goodbye")  # an
 MIGRATING = Farewell(  # it moves to another DB shard (Slack's own event)
     json_frame({"type": "team_migration_started"}), SERVICE_RESTART, "team_migration_started"
 )
-
-
-@dataclass(frozen=True)
-class Identity:
-    caller: TokenInfo
-    since: Position  # the client's resume token, else the log's head at its ticket; its
-    # stream is the workspace's shard
-    app: App | None = None  # a Socket Mode connection's app (docs/apps.md)
 
 
 DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
@@ -119,13 +103,10 @@ class Edge:
         self.followers: dict[str, StreamFollower] = {}
         self._deliveries = DeliveryQueue(self._deliver)
         self._releasing: set[asyncio.Task[None]] = set()
-        # Handshake -> handler; weak, so a connection lost in between leaves nothing behind.
-        self._identities: weakref.WeakKeyDictionary[ServerConnection, Identity] = (
-            weakref.WeakKeyDictionary()
-        )
         self._subscriptions: list[Subscription] = []
         self._server: Server | None = None
         self.apps = AppHub(ctx, host="edge", disable_after=app_disable_after)
+        self.admission = Admission(ctx, self.metrics, self._owns)
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -144,7 +125,7 @@ class Edge:
         self._server = await serve(
             self._serve_socket,
             sock=sock,
-            process_request=self._handshake,
+            process_request=self.admission.handshake,
             compression=None,  # so one frame fits every socket
             max_size=MAX_FRAME,
             ping_interval=20,
@@ -310,70 +291,8 @@ class Edge:
 
     # -- one socket --------------------------------------------------------------------
 
-    async def _handshake(self, connection: ServerConnection, request: Request) -> Response | None:
-        where = urlsplit(request.path)
-        page = page_for(where.path, self.metrics)
-        if page is not None:
-            return page
-        query = parse_qs(where.query)
-        ticket = (query.get("ticket") or [""])[0]
-        link = where.path.rstrip("/").endswith(LINK_PATH)
-        if not ticket:
-            method = "apps.connections.open" if link else "rtm.connect"
-            return connection.respond(HTTPStatus.UNAUTHORIZED, f"missing ticket: call {method}\n")
-        resume = (query.get("resume") or [""])[0]
-        try:
-            since = parse_resume_token(resume) if resume and not link else None
-            response = await self._admit(connection, ticket, since)
-            if response is None and link:
-                return await self._admit_app(connection, (query.get("app_id") or [""])[0])
-            return response
-        except ValueError as exc:
-            return connection.respond(HTTPStatus.BAD_REQUEST, f"{exc}\n")
-        except (NotFound, InvalidArgument):  # the ticket names no workspace we have
-            return connection.respond(HTTPStatus.UNAUTHORIZED, "invalid ticket: call rtm.connect\n")
-        except BackchannelError as exc:
-            return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, f"{exc.slack_error}\n")
-
-    async def _admit(
-        self, connection: ServerConnection, ticket: str, since: tuple[str, int] | None
-    ) -> Response | None:
-        workspace_id = ticket.partition("-")[0]
-        stream = await workspace_log(self.ctx, workspace_id)
-        await check_not_moving(self.ctx, workspace_id)  # 503 migration_in_progress, ticket kept
-        if not await self._owns(workspace_id):
-            # Before the ticket is used up: the client may still take it to the right edge.
-            return connection.respond(
-                HTTPStatus.MISDIRECTED_REQUEST, "this edge does not own that workspace\n"
-            )
-        redeemed = await redeem_ticket(self.ctx, ticket)
-        if redeemed is None:
-            return connection.respond(
-                HTTPStatus.UNAUTHORIZED, "invalid, used or expired ticket: call rtm.connect\n"
-            )
-        # Without a token of its own the socket starts where the log stood when rtm.connect
-        # or rtm.start answered: what happened in between is not lost.
-        epoch, seq = since or (redeemed.since_epoch, redeemed.since_seq)
-        position = Position(stream, epoch, seq)
-        self._identities[connection] = Identity(redeemed.caller, position)
-        return None
-
-    async def _admit_app(self, connection: ServerConnection, app_id: str) -> Response | None:
-        """A Socket Mode connection: its ticket was issued to an app-level token of the app
-        it names."""
-        identity = self._identities[connection]
-        caller = identity.caller
-        app = await check_link(self.ctx, caller, app_id)
-        if app is None:
-            del self._identities[connection]
-            return connection.respond(
-                HTTPStatus.UNAUTHORIZED, "invalid ticket: call apps.connections.open\n"
-            )
-        self._identities[connection] = Identity(caller, identity.since, app)
-        return None
-
     async def _serve_socket(self, connection: ServerConnection) -> None:
-        identity = self._identities.pop(connection)
+        identity = self.admission.take(connection)
         if identity.app is not None:
             await self._serve_link(connection, identity.app, identity.caller)
             return
