@@ -29,8 +29,9 @@ PRIVATE_CHANNEL: Final = "G"
 DIRECT_MESSAGE: Final = "D"
 SHARED_INVITE: Final = "I"  # a Slack Connect invitation (main DB only)
 APP: Final = "A"  # a Slack app installed in a workspace (main DB; keyed by its workspace)
+FILE: Final = "F"  # an uploaded file (on its uploader's workspace's shard)
 KEYED_PREFIXES: Final = frozenset(
-    {WORKSPACE, USER, BOT, PUBLIC_CHANNEL, PRIVATE_CHANNEL, DIRECT_MESSAGE, APP}
+    {WORKSPACE, USER, BOT, PUBLIC_CHANNEL, PRIVATE_CHANNEL, DIRECT_MESSAGE, APP, FILE}
 )
 
 _KEYED_ID = re.compile(

@@ -292,6 +292,9 @@ def message_json(
         payload["blocks"] = message.blocks
     if message.attachments is not None:
         payload["attachments"] = message.attachments
+    if message.files is not None:
+        payload["files"] = message.files
+        payload["upload"] = False
     if message.thread_ts is not None:
         payload["thread_ts"] = message.thread_ts
         if message.thread_ts == message.ts:

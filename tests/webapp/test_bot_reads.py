@@ -22,6 +22,7 @@ from backchannel.services.people import users
 from backchannel.webapp.registry import METHODS
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
+from tests.support.files import shared_file
 from tests.webapp.conftest import answer, client_for
 
 MARKER = "only-for-members-marker"
@@ -37,6 +38,7 @@ class Scene:
     alice: str
     bot: ValidatingAsyncWebClient
     bot_user: str
+    files: tuple[str, str]  # one shared in each
 
 
 @pytest.fixture
@@ -45,11 +47,13 @@ async def scene(ctx: ServiceContext, server: str, acme: Acme) -> Scene:
     alice; a bot of acme in neither."""
     alice, workspace = acme.alice.user.id, acme.workspace.id
     said: list[tuple[str, str]] = []
+    shared: list[str] = []
     for name, private in (("plans", False), ("secret", True)):
         channel = await channels.create_channel(
             ctx, workspace_id=workspace, creator=alice, name=name, is_private=private
         )
         where = {"workspace_id": workspace, "user_id": alice, "channel_id": channel.id}
+        shared.append(await shared_file(ctx, **where, content=MARKER.encode()))
         root = await messages.post_message(ctx, **where, text=f"{MARKER} {name}")
         await messages.post_message(ctx, **where, text=f"{MARKER} reply", thread_ts=root.ts)
         await reactions.add_reaction(ctx, **where, ts=root.ts, name="eyes")
@@ -58,7 +62,8 @@ async def scene(ctx: ServiceContext, server: str, acme: Acme) -> Scene:
     bot = await users.create_bot(ctx, workspace="acme", name="Robot")
     (public, public_ts), (private, private_ts) = said
     robot = client_for(server, bot.token)
-    return Scene(public, private, public_ts, private_ts, alice, robot, bot.user.id)
+    files = (shared[0], shared[1])
+    return Scene(public, private, public_ts, private_ts, alice, robot, bot.user.id, files)
 
 
 def reads(s: Scene) -> dict[str, list[tuple[dict[str, Any], str]]]:
@@ -83,6 +88,8 @@ def reads(s: Scene) -> dict[str, list[tuple[dict[str, Any], str]]]:
         "conversations.replies": of_both("not_in_channel", "ts"),
         "reactions.get": of_both("not_in_channel", "timestamp"),
         "pins.list": of_both("not_in_channel"),
+        # A file shared only where the bot is not (files:read).
+        "files.info": [({"file": file}, "file_not_found") for file in s.files],
         # A link names a message without showing it.
         "chat.getPermalink": of_both(OK, "message_ts"),
         # Lists across conversations: only what the rule lets the bot read.
@@ -114,6 +121,7 @@ READS_NO_CONVERSATION = {
     "conversations.declineSharedInvite", "conversations.listConnectInvites",
     "apps.manifest.validate", "apps.manifest.create", "apps.manifest.update",
     "apps.manifest.export", "apps.manifest.delete", "apps.uninstall", "bots.info",
+    "files.getUploadURLExternal", "files.completeUploadExternal",
 }  # fmt: skip
 
 
@@ -154,3 +162,5 @@ async def test_once_added_the_bot_reads_it_all(
         assert [item["message"]["ts"] for item in pinned] == [ts]
     listed = (await scene.bot.reactions_list(user=scene.alice))["items"]
     assert {item["channel"] for item in listed} == {scene.public, scene.private}
+    for file in scene.files:
+        assert (await scene.bot.files_info(file=file))["file"]["id"] == file

@@ -23,6 +23,7 @@ from backchannel.webapp.registry import METHODS
 from tests.apps.conftest import HELLO_MANIFEST
 from tests.conftest import Acme
 from tests.support.clients import ValidatingAsyncWebClient
+from tests.support.files import shared_file
 from tests.webapp.conftest import Globex
 
 MARKER = "acme-confidential-marker"
@@ -58,6 +59,9 @@ async def secrets(ctx: ServiceContext, acme: Acme) -> AcmeSecrets:
         name="eyes",
     )
     app = (await installs.create_app(ctx, workspace=workspace, manifest=HELLO_MANIFEST)).app
+    file = await shared_file(
+        ctx, workspace_id=workspace, user_id=alice.id, channel_id=private.id, content=b"plan"
+    )
     values = {
         "workspace": workspace,
         "alice": alice.id,
@@ -71,6 +75,7 @@ async def secrets(ctx: ServiceContext, acme: Acme) -> AcmeSecrets:
         "app_bot_user": app.bot_user_id,
         "app_client": app.client_id,
         "signing_secret": app.signing_secret,
+        "file": file,
     }
     return AcmeSecrets(public.id, private.id, posted.ts, values)
 
@@ -169,6 +174,12 @@ def foreign_calls(s: AcmeSecrets) -> dict[str, list[dict[str, Any]]]:
         "apps.manifest.delete": [{"app_id": v["app"]}],
         "apps.uninstall": [{"client_id": v["app_client"], "client_secret": "guessed"}],
         "bots.info": [{"bot": v["app_bot"]}],
+        # eve's own upload goes on in globex; acme's file is not hers to share or see.
+        "files.getUploadURLExternal": [{"filename": "pwned.txt", "length": 3}],
+        "files.completeUploadExternal": [
+            {"files": orjson.dumps([{"id": v["file"]}]).decode(), "channel_id": s.public}
+        ],
+        "files.info": [{"file": v["file"]}],
     }
 
 

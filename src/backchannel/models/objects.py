@@ -120,6 +120,7 @@ class Message:
     username: str | None = None
     icons: dict[str, str] | None = None
     metadata: dict[str, Any] | None = None
+    files: list[Any] | None = None  # Slack's file objects of the files it shares
 
 
 @dataclass(frozen=True)

@@ -366,6 +366,8 @@ messages = Table(
     Column("username", String(255), nullable=True),
     Column("icons", JSON, nullable=True),
     Column("metadata", JSON, nullable=True),
+    # Slack's file objects of the files shared with the message (shard_0012).
+    Column("files", JSON, nullable=True),
     UniqueConstraint("channel_id", "client_msg_id", name="uq_messages_client_msg_id"),
     Index("ix_messages_thread", "channel_id", "thread_ts", "ts"),
 )
@@ -483,4 +485,28 @@ import_ids = Table(
     Column("source_id", String(64), primary_key=True),
     Column("local_id", String(16), nullable=False),
     Column("created", Float, nullable=False),
+)
+
+# Added by shard_0012: an uploaded file's metadata, on the shard of its uploader's workspace
+# (its id's keyspace); its bytes are a blob named by `sha256` (storage/blobs/). `length` is
+# what files.getUploadURLExternal was told, `size` what arrived; `upload_hash` the SHA-256
+# of the single-use upload URL's secret, cleared once used. `state`: "pending" until the
+# bytes arrive, "uploaded", then "complete" once shared; `shares` the [{channel, ts}] of
+# the messages it was shared in (docs/files.md).
+files = Table(
+    "files",
+    shard_metadata,
+    Column("id", String(16), primary_key=True),
+    Column("workspace_id", String(16), nullable=False),
+    Column("user_id", String(16), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("title", String(255), nullable=False),
+    Column("length", BigInteger, nullable=False),
+    Column("mimetype", String(100), nullable=True),
+    Column("size", BigInteger, nullable=True),
+    Column("sha256", String(64), nullable=True),
+    Column("created", Float, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("upload_hash", String(64), nullable=True, unique=True),
+    Column("shares", JSON, nullable=True),
 )

@@ -23,6 +23,7 @@ from backchannel.webapp import (
 )
 from backchannel.webapp.avatars import avatar_routes
 from backchannel.webapp.browser import SESSION_COOKIE, browser_routes
+from backchannel.webapp.files import file_routes
 from backchannel.webapp.openapi import openapi_route
 from backchannel.webapp.params import bearer_token, client_address, read_params
 from backchannel.webapp.ratelimit import RateLimiter, retry_after_header
@@ -133,6 +134,7 @@ def create_webapp(
         metrics_route(metrics),
         *webhook_routes(ctx),
         *avatar_routes(ctx),
+        *file_routes(ctx),
         *browser_routes(ctx, rate_limiter),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -61,6 +61,9 @@ UNPUBLISHED: dict[str, tuple[str, ...]] = {
     # Socket Mode's (docs/apps.md). The manifest API's methods are described, their
     # configuration scopes with them, in scripts/slack_spec_additions.json.
     "apps.connections.open": ("connections:write",),
+    # files_upload_v2's two steps (docs.slack.dev's method pages).
+    "files.getUploadURLExternal": ("files:write",),
+    "files.completeUploadExternal": ("files:write",),
 }
 
 # The scopes only one kind of token is granted (Slack's scope pages, "Supported token

@@ -60,6 +60,7 @@ async def post_message(
     persona: Persona | None = None,
     metadata: dict[str, Any] | None = None,
     link_names: bool = False,
+    files: list[Any] | None = None,
 ) -> Message:
     """Post to a channel the author is in; `channel_id` may be a user id (their DM) or a
     channel's name (services/conversations/names.py).
@@ -68,8 +69,10 @@ async def post_message(
     with a client_msg_id the channel already has returns the original message. A bot's
     `persona` (its own name and icon) makes the post a bot_message; a person's is ignored,
     as in Slack. `link_names` links #channel names and @here (channel_names.link_names).
+    `files` are the file objects it shares (services/files/uploads.py); it may then have
+    no text.
     """
-    check_content(text, blocks, attachments)
+    check_content(text, blocks, attachments, has_files=bool(files))
     shown = checked(persona) if persona is not None and (by_bot or bot_id) else None
     channel_id = await conversation_for(
         ctx, workspace_id=workspace_id, user_id=user_id, ref=channel_id, open_dm=True
@@ -106,6 +109,7 @@ async def post_message(
             username=shown.username if shown else None,
             icons=shown.icons if shown else None,
             metadata=metadata,
+            files=files or None,
         )
         message = await store.insert_message_txn(conn, draft, ctx.clock(), locked=locked)
         # The lock holds off any share or unshare: its workspaces are the channel's now.
@@ -141,12 +145,14 @@ async def _thread_changed_txn(
     await events.append_txn(ctx, conn, event)
 
 
-def check_content(text: str, blocks: list[Any] | None, attachments: list[Any] | None) -> None:
-    """Slack's rules: some text, blocks or attachments; text of at most 40,000 characters;
-    blocks and attachments as Block Kit has them (services/messaging/block_kit.py)."""
+def check_content(
+    text: str, blocks: list[Any] | None, attachments: list[Any] | None, *, has_files: bool = False
+) -> None:
+    """Slack's rules: some text, blocks, attachments or files; text of at most 40,000
+    characters; blocks and attachments as Block Kit has them (services/messaging/block_kit.py)."""
     block_kit.check_blocks(blocks)
     block_kit.check_attachments(attachments)
-    if not text.strip() and not blocks and not attachments:
+    if not text.strip() and not blocks and not attachments and not has_files:
         raise InvalidArgument(
             "the message has no text, blocks or attachments", slack_error="no_text"
         )

@@ -82,6 +82,7 @@ def _columns(message: Message) -> dict[str, Any]:
         "username": message.username,
         "icons": message.icons,
         "metadata": message.metadata,
+        "files": message.files,
     }
 
 
@@ -163,6 +164,7 @@ async def tombstone_message_txn(
             username=None,
             icons=None,
             metadata=None,
+            files=None,
         )
     )
 
@@ -257,4 +259,5 @@ def message_from_row(row: Row) -> Message:
         username=row.username,
         icons=readable(row.icons, is_object, "icons", where),
         metadata=readable(row.metadata, is_object, "metadata", where),
+        files=readable(row.files, is_object_list, "files", where),
     )
