@@ -11,15 +11,17 @@ import pytest
 from sqlalchemy import func, select
 
 from backchannel.errors import BackchannelError, InvalidArgument, NotFound
-from backchannel.models import DbShard
+from backchannel.models import DbShard, TokenInfo
 from backchannel.models.topology import FROZEN, PutAssignment, PutDbShard
 from backchannel.ops import moves
 from backchannel.router import Shard
 from backchannel.services import ServiceContext
+from backchannel.services.files import reading as file_reading
 from backchannel.services.messaging import history, messages, pins, reactions
 from backchannel.storage.schema import channels, events, users
 from backchannel.storage.schema import messages as message_table
 from tests.conftest import Acme, dev_channel
+from tests.support.files import shared_file
 
 pytestmark = pytest.mark.engine  # rows copied from one database to another
 
@@ -87,6 +89,9 @@ async def test_a_workspace_moves_while_people_post_and_read(
     )
     await pins.pin_message(ctx, workspace_id=workspace, user_id=bob, channel_id=dev, ts=first.ts)
     await history.mark_read(ctx, workspace_id=workspace, user_id=bob, channel_id=dev, ts=first.ts)
+    file_id = await shared_file(
+        ctx, workspace_id=workspace, user_id=alice, channel_id=dev, content=b"moved along"
+    )
     source = acme.db_shard
     target = next(name for name in ctx.router.shard_map.current.db_shards if name != source)
 
@@ -108,6 +113,9 @@ async def test_a_workspace_moves_while_people_post_and_read(
     assert (await ctx.router.assignment(workspace)).db_shard == target
     assert report.cleaned_up and not report.late_tables
     assert report.rows["messages"] >= 1 and report.rows["reactions"] == 1
+    assert report.rows["files"] == 1
+    file, blob = await file_reading.open_file(ctx, TokenInfo(bob, workspace, "user"), file_id)
+    assert (file.name, await blob.read_all()) == ("notes.txt", b"moved along")
     assert {"copy", "catch up"} <= set(phases)
     page = await history.channel_history(
         ctx, workspace_id=workspace, user_id=bob, channel_id=dev, limit=1000

@@ -2,7 +2,8 @@
 them (ops/moves.py).
 
 A workspace's rows are those of its own (`workspace_id` = it: people, bots, channels, the
-references to channels shared with it, and what its imports made of outside ids), the
+references to channels shared with it, what its imports made of outside ids, and its
+files' metadata: their bytes are in the blob store, which every shard shares), the
 avatars of its own people, and everything keyed by the channels whose home it is
 (memberships, messages, reactions, pins, read marks), whoever's they are. Its events and
 tickets are not copied: they belong to the old shard's log, which clients leave when told
@@ -42,6 +43,7 @@ from backchannel.storage.schema import (
     channel_refs,
     channels,
     events,
+    files,
     import_ids,
     memberships,
     messages,
@@ -94,6 +96,7 @@ def scopes(workspace_id: str, channel_ids: Sequence[str], own_people: Sequence[s
         Scope(channels, channels.c.workspace_id == workspace_id),
         Scope(channel_refs, channel_refs.c.workspace_id == workspace_id),
         Scope(import_ids, import_ids.c.workspace_id == workspace_id),
+        Scope(files, files.c.workspace_id == workspace_id),
     ]
     for start in range(0, len(own_people), CHANNEL_BATCH):
         batch = list(own_people[start : start + CHANNEL_BATCH])
