@@ -294,7 +294,6 @@ def message_json(
         payload["attachments"] = message.attachments
     if message.files is not None:
         payload["files"] = message.files
-        payload["upload"] = False
     if message.thread_ts is not None:
         payload["thread_ts"] = message.thread_ts
         if message.thread_ts == message.ts:

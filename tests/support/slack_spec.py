@@ -57,6 +57,7 @@ REPLY_FIELDS = (
     "username",
     "icons",
     "metadata",
+    "files",
 )
 RESPONSE_METADATA = {
     "type": "object",

@@ -97,3 +97,18 @@ async def test_a_length_mismatch_or_an_oversized_file_is_refused(
         await alice.files_completeUploadExternal(files=[{"id": ticket["file_id"]}], channel_id=dev)
     assert refused.value.response["error"] == "file_not_found"
     assert (await alice.conversations_history(channel=dev))["messages"] == []
+
+
+async def test_a_file_goes_into_a_thread_and_only_where_the_uploader_may_post(
+    server: str, alice: ValidatingAsyncWebClient, bob: ValidatingAsyncWebClient, dev: str
+) -> None:
+    root = (await alice.chat_postMessage(channel=dev, text="the thread"))["ts"]
+    file = (await bob.files_upload_v2(channel=dev, content="reply", thread_ts=root))["file"]
+    thread = (await alice.conversations_replies(channel=dev, ts=root))["messages"]
+    assert [m.get("files", [{}])[0].get("id") for m in thread] == [None, file["id"]]
+
+    private = (await alice.conversations_create(name="closed", is_private=True))["channel"]["id"]
+    with pytest.raises(SlackApiError) as refused:
+        await bob.files_upload_v2(channel=private, content="not for here")
+    assert refused.value.response["error"] == "channel_not_found"
+    assert (await alice.conversations_history(channel=private))["messages"] == []

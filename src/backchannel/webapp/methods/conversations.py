@@ -273,6 +273,7 @@ _MESSAGE_EXTRAS = {
     "username",
     "icons",
     "metadata",
+    "files",
 }
 _ROOT_FIELDS |= _MESSAGE_EXTRAS
 _REPLY_FIELDS = {"type", "user", "text", "team", "ts", "thread_ts", "parent_user_id"}
