@@ -66,7 +66,7 @@ async def write_raw(ctx: ServiceContext, key: str, sql: str, **values: str) -> N
 async def poison_message(ctx: ServiceContext, channel: str, ts: str, value: str) -> None:
     """Every JSON column of the message holds `value`."""
     sql = "UPDATE messages SET {column} = :json WHERE channel_id = :channel AND ts = :ts"
-    for column in ("blocks", "attachments", "icons", "metadata"):
+    for column in ("blocks", "attachments", "icons", "metadata", "files"):
         await write_raw(ctx, channel, sql.format(column=column), json=value, channel=channel, ts=ts)
 
 
@@ -115,7 +115,7 @@ async def test_every_web_api_path_shows_a_poisoned_message_without_its_rich_part
     history = await alice.conversations_history(channel=channel, include_all_metadata=True)
     [shown] = [m for m in history["messages"] if m["ts"] == ts]
     assert shown["text"] == "poisoned root" and shown["reply_count"] == 1
-    assert not {"blocks", "attachments", "icons", "metadata"} & set(shown)
+    assert not {"blocks", "attachments", "icons", "metadata", "files"} & set(shown)
     thread = await alice.conversations_replies(channel=channel, ts=ts)
     assert [m["text"] for m in thread["messages"]] == ["poisoned root", "poisoned reply"]
     found = await alice.search_messages(query="poisoned")
