@@ -86,6 +86,10 @@ async def test_a_length_mismatch_or_an_oversized_file_is_refused(
     with pytest.raises(SlackApiError) as refused:
         await alice.files_getUploadURLExternal(filename="huge.bin", length=2 * 1024**3)
     assert refused.value.response["error"] == "file_too_large"
+    for lacking in ({"length": 3}, {"filename": "a.txt"}):
+        with pytest.raises(SlackApiError) as refused:
+            await alice.api_call("files.getUploadURLExternal", params=lacking)
+        assert refused.value.response["error"] == "invalid_arguments"
 
     ticket = await alice.files_getUploadURLExternal(filename="short.txt", length=10)
     async with aiohttp.ClientSession() as session:
