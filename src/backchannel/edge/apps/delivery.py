@@ -67,6 +67,7 @@ class Delivery:
         self._offered = 0  # the last seq whose envelopes were all sent
         self._uninstalled = False  # app_uninstalled was sent: nothing follows it
         self.tails: Tails | None = None  # the edge's latest events of the logs (tail.py)
+        self._saved: tuple[Position, int] | None = None  # what _save wrote last
 
     # -- what a transport provides -------------------------------------------------------
 
@@ -234,7 +235,10 @@ class Delivery:
         if self._pending:
             through = min(pending.seq for pending in self._pending.values()) - 1
         position = Position(cursor.stream, cursor.epoch, through)
+        if (position, self._sent_through) == self._saved:
+            return  # an idle app costs no write every SAVE_SECONDS
         try:
             await delivery.save(self.ctx, self.app.id, position, sent=self._sent_through)
+            self._saved = (position, self._sent_through)
         except BackchannelError as exc:  # saved next time; at worst a few are sent again
             log.warning("app %s: position not saved: %s", self.app.id, exc.slack_error)

@@ -95,10 +95,8 @@ class AppHub:
             fresh = wanted.get(app_id)
             if fresh is not None and _settings(fresh) == _settings(found.app):
                 continue
-            # Uninstalled: it may still have app_uninstalled to send.
-            leaving = now - self._leaving.setdefault(app_id, now)
-            if fresh is None and found.running() and leaving < UNINSTALLED_GRACE:
-                continue
+            if fresh is None and found.running() and self._in_grace(app_id, now):
+                continue  # uninstalled, it may still have app_uninstalled to send
             self._leaving.pop(app_id, None)
             del self.posts[app_id]
             await found.stop()
@@ -109,6 +107,11 @@ class AppHub:
                 posting.tails = self.tails
                 self.posts[app_id] = posting
                 posting.start()
+
+    def _in_grace(self, app_id: str, now: float) -> bool:
+        """Is an uninstalled app within UNINSTALLED_GRACE of when this edge first saw it
+        gone?"""
+        return now - self._leaving.setdefault(app_id, now) < UNINSTALLED_GRACE
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
@@ -169,7 +172,7 @@ class AppHub:
 
 def _settings(app: App) -> tuple[object, ...]:
     """What a running delivery was started with: it starts afresh when these change."""
-    return (manifest_of(app).raw, app.delivery_disabled)
+    return (app.manifest, app.delivery_disabled)
 
 
 def _over_http(app: App) -> bool:

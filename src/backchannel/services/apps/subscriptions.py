@@ -92,8 +92,6 @@ USER_SCOPES = frozenset(
         "profile",
     }
 )
-# An app-level token's scopes (xapp): connections:write opens Socket Mode connections.
-APP_SCOPES = frozenset({"connections:write", "authorizations:read", "app_configurations:write"})
 
 _HISTORY = {
     "message.channels": "channels:history",
